@@ -1,0 +1,7 @@
+/* commands.h: one entry point per sub-command, each in its own file. */
+#ifndef TS_COMMANDS_H
+#define TS_COMMANDS_H
+
+int cmd_validate(int argc, char **argv);
+
+#endif

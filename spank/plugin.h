@@ -1,0 +1,3 @@
+#ifndef TS_PLUGIN_H
+#define TS_PLUGIN_H
+#endif

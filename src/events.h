@@ -1,0 +1,3 @@
+#ifndef TS_EVENTS_H
+#define TS_EVENTS_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef TS_JOURNAL_H
+#define TS_JOURNAL_H
+#endif

@@ -1,0 +1,151 @@
+/* spec.h: a suite file (YAML) as a validated, typed, in-memory suite.
+ *
+ * spec.c reads the file with libyaml's event API and fills `ts_suite`; every
+ * error names file:line:col and the field (SPEC.md section 3). Expansion of
+ * matrix/tasks into concrete tasks is expand.h; mapping to sbatch options is
+ * slurmopt.h.
+ */
+#ifndef TS_SPEC_H
+#define TS_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Where a value came from in the file, for messages after parsing. */
+typedef struct ts_pos {
+    int line;   /* 1-based, 0 = unknown */
+    int col;    /* 1-based */
+} ts_pos;
+
+/* An ordered string -> string map (envs, args, slurm pass-through, volumes). */
+typedef struct ts_kv {
+    char *key;
+    char *value;
+    ts_pos pos;
+} ts_kv;
+
+typedef struct ts_kvlist {
+    ts_kv *v;
+    size_t n;
+} ts_kvlist;
+
+typedef struct ts_strlist {
+    char **v;
+    size_t n;
+} ts_strlist;
+
+/* env_preparation / env_cleanup / on_complete. Exactly one of args/run is set
+ * when `present`. */
+typedef struct ts_hook {
+    bool present;
+    ts_strlist args;      /* exec'd directly, no shell */
+    char *run;            /* shell text, run by /bin/sh -c as the user */
+    ts_kvlist envs;
+    long timeout_s;       /* 0 = the default (TS_HOOK_DEFAULT_TIMEOUT_S) */
+    ts_pos pos;
+} ts_hook;
+
+#define TS_HOOK_DEFAULT_TIMEOUT_S 600
+
+typedef struct ts_resources {
+    int cpus;             /* per node (per task); 0 = not given */
+    uint64_t memory_mb;   /* per node; 0 = not given */
+    char *gpu_type;       /* "v100" from "V100:2", NULL for a bare count */
+    int gpu_count;        /* 0 = none */
+    char *image_id;       /* kept for SkyPilot compatibility (warned) */
+} ts_resources;
+
+typedef struct ts_matrix_axis {
+    char *name;
+    ts_strlist values;    /* scalars as written */
+    ts_pos pos;
+} ts_matrix_axis;
+
+typedef struct ts_task_entry {
+    char *name;           /* NULL: generated */
+    ts_kvlist args;
+    int priority;         /* higher runs first; default 0 */
+    ts_pos pos;
+} ts_task_entry;
+
+/* Task end states, as bits for resume.retry_on. */
+enum ts_state_bit {
+    TS_RETRY_TIMEOUT   = 1u << 0,
+    TS_RETRY_NODE_FAIL = 1u << 1,
+    TS_RETRY_PREEMPTED = 1u << 2,
+    TS_RETRY_FAILED    = 1u << 3,
+};
+
+typedef struct ts_resume {
+    int max_retries;      /* default 3 */
+    unsigned retry_on;    /* TS_RETRY_* bits; default TS_RETRY_TIMEOUT */
+    int signal;           /* default SIGUSR2 */
+    int signal_lead_s;    /* seconds before the walltime; default 300 */
+} ts_resume;
+
+enum ts_bind_strategy {
+    TS_BIND_ROUND_ROBIN = 0,
+    TS_BIND_EXCLUSIVE,
+    TS_BIND_SHARED,
+};
+
+typedef struct ts_worker_schedule {
+    bool present;
+    int worker_count;             /* >= 1 */
+    int *cores;                   /* cpu_binding.cores, may be empty */
+    size_t ncores;
+    enum ts_bind_strategy strategy;
+    int task_prefetch_count;      /* default = worker_count */
+} ts_worker_schedule;
+
+typedef struct ts_suite {
+    char *path;                   /* as given to the loader */
+    char *name;                   /* default: file basename without .yaml */
+    ts_strlist labels;
+    ts_strlist tags;              /* -> --constraint=a&b */
+    char *group;                  /* -> --account */
+    ts_kvlist slurm;              /* pass-through sbatch long options */
+    int num_nodes;                /* default 1 */
+    ts_resources resources;
+    ts_kvlist envs;
+    ts_kvlist volumes;            /* SkyPilot: path -> volume (warned) */
+    char *workdir;                /* as written (~ expanded later) */
+    char *output_dir;             /* NULL = $TASKSUITE_HOME/suites/ID */
+
+    ts_hook env_preparation;
+    ts_hook env_cleanup;
+    ts_hook on_complete;
+
+    char *setup;                  /* per task, may hold %(name) */
+    char *run;                    /* required; may hold %(name) */
+    ts_pos setup_pos, run_pos;
+
+    ts_matrix_axis *matrix;       /* cartesian product, in file order */
+    size_t nmatrix;
+    ts_task_entry *tasks;         /* explicit list */
+    size_t ntasks;
+
+    ts_resume resume;
+    ts_worker_schedule worker_schedule;
+    ts_strlist depends_on;
+    long close_after_s;           /* idle time before open -> closed; 180 */
+
+    /* Non-fatal findings, one line each, "file:line:col: key: ..." */
+    ts_strlist warnings;
+} ts_suite;
+
+/* Parse and validate a suite from a file / a buffer. `name` is used in
+ * messages (the path). On error returns -1, *out untouched, err filled with
+ * "name:line:col: field: message". */
+int ts_spec_load(const char *path, ts_suite **out, ts_err *err);
+int ts_spec_parse(const char *name, const char *buf, size_t len,
+                  ts_suite **out, ts_err *err);
+void ts_spec_free(ts_suite *s);
+
+/* Lookups used by expansion and the CLI. */
+const char *ts_kv_get(const ts_kvlist *l, const char *key);
+
+#endif

@@ -1,0 +1,34 @@
+/* spec_json.h: a suite and its expanded tasks as JSON (cJSON).
+ *
+ * Two uses: `tasksuite validate --json`, and the compact hook description the
+ * plugin hands from the submitting process (the user) to the prolog/epilog
+ * (root) through the SPANK job environment, so root never reads a user file.
+ */
+#ifndef TS_SPEC_JSON_H
+#define TS_SPEC_JSON_H
+
+#include <cjson/cJSON.h>
+
+#include "expand.h"
+#include "spec.h"
+
+cJSON *ts_suite_to_json(const ts_suite *s, const ts_tasklist *tasks);
+
+/* The hooks + identity the compute side needs, as one JSON line. */
+char *ts_hooks_serialize(const ts_suite *s, const char *suite_id);
+
+/* What the compute side rebuilds from that line. */
+typedef struct ts_hookspec {
+    char *suite_id;
+    char *suite_name;
+    char *workdir;
+    char *output_dir;
+    int worker_count;
+    ts_hook prep;
+    ts_hook cleanup;
+} ts_hookspec;
+
+int ts_hooks_deserialize(const char *text, ts_hookspec *out, ts_err *err);
+void ts_hookspec_free(ts_hookspec *h);
+
+#endif
