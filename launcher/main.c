@@ -1,14 +1,45 @@
+/* main.c: `tasksuite COMMAND ...` dispatch. Each command is its own file. */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "exitcodes.h"
+
+static const struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    { "validate", cmd_validate, "FILE [--json]   parse, check, print the expanded tasks" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: tasksuite COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nSee tasksuite(1).\n");
+}
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "validate") == 0)
-        return cmd_validate(argc - 1, argv + 1);
-    fprintf(stderr, "usage: tasksuite COMMAND ...\n");
-    return 2;
+    if (argc < 2) {
+        usage(stderr);
+        return TS_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return TS_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("tasksuite %s\n", PACKAGE_VERSION);
+        return TS_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "tasksuite: unknown command \"%s\" (try tasksuite --help)\n", argv[1]);
+    return TS_EXIT_USAGE;
 }

@@ -1,10 +1,122 @@
+/* validate.c: `tasksuite validate FILE [--json]`.
+ *
+ * Parses and expands exactly as submit and the plugin do, submits nothing,
+ * and shows what would run: tasks (name, args, env, commands), hooks, and the
+ * sbatch options the suite maps to. Exit 0 valid, 1 invalid, 2 usage. */
 #include "config.h"
 
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
+
 #include "commands.h"
+#include "exitcodes.h"
+#include "expand.h"
+#include "slurmopt.h"
+#include "spec.h"
+#include "spec_json.h"
+#include "units.h"
+
+static void print_hook(const char *what, const ts_hook *h)
+{
+    char t[32];
+    if (!h->present)
+        return;
+    ts_format_duration(h->timeout_s ? h->timeout_s : TS_HOOK_DEFAULT_TIMEOUT_S,
+                       t, sizeof t);
+    printf("%s (timeout %s):", what, t);
+    if (h->run) {
+        printf(" sh -c %s\n", h->run);
+    } else {
+        for (size_t i = 0; i < h->args.n; i++)
+            printf(" %s", h->args.v[i]);
+        printf("\n");
+    }
+    for (size_t i = 0; i < h->envs.n; i++)
+        printf("  env %s=%s\n", h->envs.v[i].key, h->envs.v[i].value);
+}
+
+static void print_text(const ts_suite *s, const ts_tasklist *tasks)
+{
+    ts_kvlist opts = { 0 };
+    ts_err err = { 0 };
+
+    printf("suite %s (%s): %zu task%s\n", s->name, s->path, tasks->n,
+           tasks->n == 1 ? "" : "s");
+    if (ts_slurm_options(s, &opts, &err) == 0) {
+        printf("sbatch:");
+        for (size_t i = 0; i < opts.n; i++)
+            printf(" --%s=%s", opts.v[i].key, opts.v[i].value);
+        printf("\n");
+    }
+    ts_kvlist_free(&opts);
+    print_hook("env_preparation", &s->env_preparation);
+    print_hook("env_cleanup", &s->env_cleanup);
+    print_hook("on_complete", &s->on_complete);
+    for (size_t i = 0; i < tasks->n; i++) {
+        const ts_task *t = &tasks->v[i];
+        printf("task %zu %s", t->index, t->name);
+        if (t->priority)
+            printf(" (priority %d)", t->priority);
+        printf("\n");
+        for (size_t j = 0; j < t->env.n; j++)
+            printf("  env %s=%s\n", t->env.v[j].key, t->env.v[j].value);
+        if (t->setup)
+            printf("  setup: %s\n", t->setup);
+        printf("  run: %s\n", t->run);
+    }
+}
 
 int cmd_validate(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return 1;
+    static const struct option longopts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int json = 0, c;
+    ts_suite *s = NULL;
+    ts_tasklist tasks = { 0 };
+    ts_err err = { 0 };
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+jh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            json = 1;
+            break;
+        case 'h':
+            printf("usage: tasksuite validate FILE [--json]\n");
+            return TS_EXIT_OK;
+        default:
+            fprintf(stderr, "usage: tasksuite validate FILE [--json]\n");
+            return TS_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "usage: tasksuite validate FILE [--json]\n");
+        return TS_EXIT_USAGE;
+    }
+    if (ts_spec_load(argv[optind], &s, &err) < 0 || ts_expand(s, &tasks, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        ts_spec_free(s);
+        return TS_EXIT_FAIL;
+    }
+    for (size_t i = 0; i < s->warnings.n; i++)
+        fprintf(stderr, "warning: %s\n", s->warnings.v[i]);
+    if (json) {
+        cJSON *doc = ts_suite_to_json(s, &tasks);
+        char *text = doc ? cJSON_Print(doc) : NULL;
+        if (text)
+            printf("%s\n", text);
+        free(text);
+        cJSON_Delete(doc);
+    } else {
+        print_text(s, &tasks);
+    }
+    ts_tasklist_free(&tasks);
+    ts_spec_free(s);
+    return TS_EXIT_OK;
 }

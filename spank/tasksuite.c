@@ -1,5 +1,132 @@
+/* tasksuite.c: the SPANK entry points; a thin dispatcher over src/. */
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 #include <slurm/spank.h>
 
+#include "plugin.h"
+
 SPANK_PLUGIN(tasksuite, 1);
+
+ts_plugin_cfg ts_cfg;
+char *ts_option_value;
+static int cfg_loaded;
+
+/* Slurm may call the callback more than once with the same value (e.g. from
+ * the environment and the command line); a second, different value is a
+ * user error. */
+static int option_cb(int val, const char *optarg, int remote)
+{
+    (void)val;
+    (void)remote;
+    if (!optarg || !*optarg) {
+        slurm_error("tasksuite: --%s needs a suite file", TS_OPTION_NAME);
+        return -1;
+    }
+    if (ts_option_value) {
+        if (strcmp(ts_option_value, optarg) == 0)
+            return 0;
+        slurm_error("tasksuite: --%s given twice (\"%s\" and \"%s\")",
+                    TS_OPTION_NAME, ts_option_value, optarg);
+        return -1;
+    }
+    ts_option_value = strdup(optarg);
+    return ts_option_value ? 0 : -1;
+}
+
+static struct spank_option task_suite_option = {
+    .name = TS_OPTION_NAME,
+    .arginfo = "FILE",
+    .usage = "Run the suite FILE's env_preparation/env_cleanup hooks once per "
+             "node for this job (see tasksuite-suite(5))",
+    .has_arg = 1,
+    .val = 0,
+    .cb = option_cb,
+};
+
+/* Parsed at most once per process; every entry point may be first. */
+static int load_cfg(int ac, char **av)
+{
+    ts_err err = { 0 };
+    if (cfg_loaded)
+        return 0;
+    ts_plugin_cfg_defaults(&ts_cfg);
+    if (ts_plugin_cfg_parse(&ts_cfg, ac, av, &err) < 0) {
+        slurm_error("tasksuite: plugstack.conf: %s", err.msg);
+        return -1;
+    }
+    cfg_loaded = 1;
+    return 0;
+}
+
+int slurm_spank_init(spank_t sp, int ac, char **av)
+{
+    spank_context_t ctx = spank_context();
+    if (load_cfg(ac, av) < 0)
+        return -1;
+    /* sbatch/salloc ignore an exported spank_options[] table: register here,
+     * in every context that parses or receives options. */
+    if (ctx == S_CTX_SLURMD)
+        slurm_info("tasksuite: version %s loaded (user_hooks=%s, max_hook_timeout=%lds, state_dir=%s)",
+                   PACKAGE_VERSION, ts_cfg.user_hooks ? "yes" : "no",
+                   ts_cfg.max_hook_timeout_s, ts_cfg.state_dir);
+    if (ctx == S_CTX_ALLOCATOR || ctx == S_CTX_LOCAL || ctx == S_CTX_REMOTE) {
+        spank_err_t rc = spank_option_register(sp, &task_suite_option);
+        if (rc != ESPANK_SUCCESS) {
+            slurm_error("tasksuite: cannot register --%s: %s", TS_OPTION_NAME,
+                        spank_strerror(rc));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
+{
+    spank_context_t ctx = spank_context();
+    (void)ac;
+    (void)av;
+    if (ctx == S_CTX_ALLOCATOR || ctx == S_CTX_LOCAL)
+        return ts_allocator_post_opt(sp);
+    return 0;
+}
+
+int slurm_spank_user_init(spank_t sp, int ac, char **av)
+{
+    (void)ac;
+    (void)av;
+    if (spank_context() == S_CTX_REMOTE)
+        return ts_remote_user_init(sp);
+    return 0;
+}
+
+/* Prolog/epilog run as root for every job on the node, with or without the
+ * option. They always return 0: a non-zero status would hold the job or drain
+ * the node, and a user's suite must never do that. */
+int slurm_spank_job_prolog(spank_t sp, int ac, char **av)
+{
+    if (load_cfg(ac, av) < 0)
+        return 0;
+    ts_jobscript_prolog(sp);
+    return 0;
+}
+
+int slurm_spank_job_epilog(spank_t sp, int ac, char **av)
+{
+    if (load_cfg(ac, av) < 0)
+        return 0;
+    ts_jobscript_epilog(sp);
+    return 0;
+}
+
+int slurm_spank_exit(spank_t sp, int ac, char **av)
+{
+    (void)sp;
+    (void)ac;
+    (void)av;
+    free(ts_option_value);
+    ts_option_value = NULL;
+    return 0;
+}

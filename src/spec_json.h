@@ -14,8 +14,12 @@
 
 cJSON *ts_suite_to_json(const ts_suite *s, const ts_tasklist *tasks);
 
-/* The hooks + identity the compute side needs, as one JSON line. */
-char *ts_hooks_serialize(const ts_suite *s, const char *suite_id);
+/* The hooks + identity the compute side needs, as one JSON line (no raw
+ * newline). suite_id may be NULL (plain sbatch --task-suite); workdir is the
+ * already-resolved absolute directory hooks run in (NULL: the job's cwd).
+ * Returns malloc'd text or NULL on allocation failure. */
+char *ts_hooks_serialize(const ts_suite *s, const char *suite_id,
+                         const char *workdir);
 
 /* What the compute side rebuilds from that line. */
 typedef struct ts_hookspec {
@@ -28,7 +32,12 @@ typedef struct ts_hookspec {
     ts_hook cleanup;
 } ts_hookspec;
 
+/* The text comes from the job's SPANK environment: it is the user's data
+ * and is parsed defensively (types, sizes) even though it is not trusted
+ * for anything but what runs as that same user. */
 int ts_hooks_deserialize(const char *text, ts_hookspec *out, ts_err *err);
+
+#define TS_HOOKSPEC_MAX 65536   /* bytes; larger specs are refused at submit */
 void ts_hookspec_free(ts_hookspec *h);
 
 #endif

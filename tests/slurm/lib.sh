@@ -1,0 +1,104 @@
+# lib.sh: TAP helpers for the integration tests against the real local cluster.
+#
+# Every test file sources this. The runner (tests/run-all) has already built
+# and installed tasksuite under $TS_PREFIX and started the cluster; its
+# SLURM_CONF is exported. Tests submit as the unprivileged user $TS_USER so the
+# user path (not only root) is what is exercised.
+
+: "${SLURM_CONF:?SLURM_CONF must point at the test cluster (see tests/cluster/cluster.sh)}"
+: "${TS_PREFIX:?TS_PREFIX must be the install prefix of the build under test}"
+export SLURM_CONF
+TS_USER=${TS_USER:-tsuser}
+TS_BIN=$TS_PREFIX/bin/tasksuite
+TS_CLUSTER_DIR=$(dirname "$(dirname "$SLURM_CONF")")
+
+_tap_n=0
+_tap_failed=0
+
+ok() {   # ok COND-STATUS NAME
+    local status=$1; shift
+    _tap_n=$((_tap_n + 1))
+    if [ "$status" -eq 0 ]; then
+        echo "ok $_tap_n - $*"
+    else
+        echo "not ok $_tap_n - $*"
+        _tap_failed=$((_tap_failed + 1))
+    fi
+}
+
+is() {   # is GOT WANT NAME
+    local got=$1 want=$2; shift 2
+    if [ "$got" == "$want" ]; then
+        ok 0 "$*"
+    else
+        ok 1 "$*"
+        printf '#      got: %s\n# expected: %s\n' "$got" "$want"
+    fi
+}
+
+like() {   # like TEXT REGEX NAME  (grep -E)
+    local text=$1 re=$2; shift 2
+    if printf '%s\n' "$text" | grep -Eq -- "$re"; then
+        ok 0 "$*"
+    else
+        ok 1 "$*"
+        printf '# text: %s\n# does not match: %s\n' "$(printf '%s' "$text" | head -c 600)" "$re"
+    fi
+}
+
+unlike() {   # unlike TEXT REGEX NAME
+    local text=$1 re=$2; shift 2
+    if printf '%s\n' "$text" | grep -Eq -- "$re"; then
+        ok 1 "$*"
+        printf '# text: %s\n# unexpectedly matches: %s\n' "$(printf '%s' "$text" | head -c 600)" "$re"
+    else
+        ok 0 "$*"
+    fi
+}
+
+diag() { printf '# %s\n' "$*"; }
+
+done_testing() {
+    echo "1..$_tap_n"
+    [ "$_tap_failed" -eq 0 ]
+}
+
+# A fresh scratch dir owned by the test user, removed at exit.
+mk_workdir() {
+    local d
+    d=$(mktemp -d "/tmp/ts-test.XXXXXX")
+    chmod 755 "$d"
+    chown "$TS_USER:" "$d"
+    echo "$d"
+}
+
+# Run a command as the test user, in the given dir, with the cluster's config.
+as_user() {   # as_user DIR CMD...
+    local dir=$1; shift
+    (cd "$dir" && runuser -u "$TS_USER" -- env -u TASKSUITE_HOME HOME="/home/$TS_USER" \
+        SLURM_CONF="$SLURM_CONF" PATH="$TS_PREFIX/bin:/usr/bin:/bin" "$@")
+}
+
+# Number of the test user's jobs Slurm knows about (any state).
+user_job_count() {
+    squeue -h -t all -u "$TS_USER" -o %i 2>/dev/null | wc -l
+}
+
+# Wait until job ID has left the queue (any end state); timeout in seconds.
+wait_job() {   # wait_job ID [TIMEOUT]
+    local id=$1 limit=${2:-120} i state
+    for ((i = 0; i < limit * 5; i++)); do
+        state=$(squeue -h -t all -j "$id" -o %T 2>/dev/null | sort -u | tr '\n' ' ')
+        case "$state" in
+            ""|*PENDING*|*RUNNING*|*CONFIGURING*|*COMPLETING*|*SUSPENDED*) ;;
+            *) echo "$state"; return 0 ;;
+        esac
+        sleep 0.2
+    done
+    echo "TIMEOUT-WAITING"
+    return 1
+}
+
+slurmd_log() {   # slurmd_log NODE
+    cat "$TS_CLUSTER_DIR/log/slurmd-$1.log" 2>/dev/null
+}
