@@ -1,3 +1,737 @@
+/* expand.c: matrix + tasks -> concrete tasks (see expand.h for the rules).
+ *
+ * The %(name) rewriting does not depend on any task's values: every task
+ * gets the same command text, and the values travel in its environment. So
+ * the templates are compiled once, and per task we only check that each
+ * referenced name has a value.
+ */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "expand.h"
+#include "slurmopt.h"   /* ts_kvlist_free */
+
+#define ARG_ENV_PREFIX "TASK_SUITE_ARG_"
+
+/* ------------------------------------------------------------ messages */
+
+/* "path:line:col: " + message, the one-line form every error takes. */
+static int errat(ts_err *err, const ts_suite *s, ts_pos pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int errat(ts_err *err, const ts_suite *s, ts_pos pos, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *path = s->path ? s->path : "<suite>";
+    if (pos.line > 0)
+        return ts_errf(err, "%s:%d:%d: %s", path, pos.line, pos.col, msg);
+    return ts_errf(err, "%s: %s", path, msg);
+}
+
+static int oom(ts_err *err)
+{
+    return ts_errf(err, "out of memory while expanding tasks");
+}
+
+/* User text quoted in a message: control characters would break the
+ * one-line rule, and a huge value would drown the point. */
+static const char *shown(const char *text, size_t n, char *buf, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && text[i]; i++) {
+        if (o + 4 >= len) {
+            memcpy(buf + o, "...", 3);
+            o += 3;
+            break;
+        }
+        unsigned char c = (unsigned char)text[i];
+        buf[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* ------------------------------------------------------------ names */
+
+static bool is_alpha_(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* An argument name: a C identifier, so TASK_SUITE_ARG_<NAME> is a valid
+ * environment variable name for every shell. */
+static bool is_arg_name(const char *p, size_t n)
+{
+    if (n == 0 || n > TS_ARG_NAME_MAX || !is_alpha_(p[0]))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!is_alpha_(p[i]) && !is_digit(p[i]))
+            return false;
+    return true;
+}
+
+static char upper(char c)
+{
+    return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+}
+
+int ts_arg_env_name(const char *arg, char *buf, size_t len)
+{
+    if (!arg || !buf)
+        return -1;
+    size_t n = strlen(arg);
+    size_t plen = sizeof ARG_ENV_PREFIX - 1;
+    if (!is_arg_name(arg, n) || plen + n + 1 > len)
+        return -1;
+    memcpy(buf, ARG_ENV_PREFIX, plen);
+    for (size_t i = 0; i < n; i++)
+        buf[plen + i] = upper(arg[i]);
+    buf[plen + n] = '\0';
+    return 0;
+}
+
+/* Two argument names that map to one environment variable. */
+static bool same_env_name(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (upper(*a) != upper(*b))
+            return false;
+    return *a == *b;
+}
+
+/* Explicit task names become directory names and command-line words. */
+static bool is_task_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > TS_TASK_NAME_MAX || name[0] == '.' || name[0] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c <= 0x20 || c == 0x7f || c == '/')
+            return false;
+    }
+    return true;
+}
+
+/* Matrix values in names: keep what is safe in a path and a shell word. */
+static char name_char(char c)
+{
+    bool keep = is_alpha_(c) || is_digit(c) || c == '.' || c == '-';
+    return keep ? c : '_';
+}
+
+/* ------------------------------------------------------------ buffers */
+
+typedef struct strbuf {
+    char *p;
+    size_t len, cap;
+} strbuf;
+
+static int sb_add(strbuf *b, const char *text, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p)
+            return -1;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, text, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+static int sb_str(strbuf *b, const char *text)
+{
+    return sb_add(b, text, strlen(text));
+}
+
+/* ------------------------------------------------------------ name set */
+
+/* Open addressing over borrowed strings (the tasks own them); sized once
+ * for the final task count, so it never grows. */
+typedef struct nameset {
+    const char **slot;
+    size_t mask;
+} nameset;
+
+static uint64_t hash_str(const char *p)
+{
+    uint64_t h = 1469598103934665603ull;       /* FNV-1a */
+    for (; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h;
+}
+
+static int set_init(nameset *set, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n + 1)
+        cap *= 2;
+    set->slot = calloc(cap, sizeof *set->slot);
+    set->mask = cap - 1;
+    return set->slot ? 0 : -1;
+}
+
+/* The slot holding `name`, or the empty slot where it would go. */
+static const char **set_find(const nameset *set, const char *name)
+{
+    size_t i = (size_t)hash_str(name) & set->mask;
+    while (set->slot[i] && strcmp(set->slot[i], name) != 0)
+        i = (i + 1) & set->mask;
+    return &set->slot[i];
+}
+
+/* Claim `base`, or the first free "base-2", "base-3", ...; returns a
+ * malloc'd name now in the set, or NULL when out of memory. */
+static char *claim_name(nameset *set, const char *base)
+{
+    size_t len = strlen(base) + 24;
+    char *name = malloc(len);
+    if (!name)
+        return NULL;
+    snprintf(name, len, "%s", base);
+    for (unsigned long k = 2; *set_find(set, name); k++)
+        snprintf(name, len, "%s-%lu", base, k);
+    *set_find(set, name) = name;
+    return name;
+}
+
+/* ------------------------------------------------------------ templates */
+
+typedef struct tmpl {
+    const char *field;  /* "setup" / "run" for messages */
+    ts_pos pos;
+    char *text;         /* rewritten; NULL when the field is absent */
+    const char **names; /* distinct %(names), in order of first use */
+    size_t *lens;
+    size_t nnames;
+} tmpl;
+
+static void tmpl_free(tmpl *t)
+{
+    free(t->text);
+    free(t->names);
+    free(t->lens);
+}
+
+/* Characters (not bytes: UTF-8 continuations do not count) before p. */
+static size_t char_offset(const char *start, const char *p)
+{
+    size_t n = 0;
+    for (; start < p; start++)
+        if (((unsigned char)*start & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static int tmpl_add_name(tmpl *t, const char *name, size_t n)
+{
+    for (size_t i = 0; i < t->nnames; i++)
+        if (t->lens[i] == n && memcmp(t->names[i], name, n) == 0)
+            return 0;
+    const char **names = realloc(t->names, (t->nnames + 1) * sizeof *names);
+    if (!names)
+        return -1;
+    t->names = names;
+    size_t *lens = realloc(t->lens, (t->nnames + 1) * sizeof *lens);
+    if (!lens)
+        return -1;
+    t->lens = lens;
+    t->names[t->nnames] = name;
+    t->lens[t->nnames++] = n;
+    return 0;
+}
+
+/* %(name) -> "$TASK_SUITE_ARG_NAME": inside double quotes the shell expands
+ * the variable as exactly one word and never re-parses its value. */
+static int sb_arg_ref(strbuf *b, const char *name, size_t n)
+{
+    char env[sizeof ARG_ENV_PREFIX + TS_ARG_NAME_MAX];
+    memcpy(env, ARG_ENV_PREFIX, sizeof ARG_ENV_PREFIX - 1);
+    for (size_t i = 0; i < n; i++)
+        env[sizeof ARG_ENV_PREFIX - 1 + i] = upper(name[i]);
+    env[sizeof ARG_ENV_PREFIX - 1 + n] = '\0';
+    if (sb_str(b, "\"$") < 0 || sb_str(b, env) < 0 || sb_str(b, "\"") < 0)
+        return -1;
+    return 0;
+}
+
+static int tmpl_compile(const ts_suite *s, const char *field, const char *src,
+                        ts_pos pos, tmpl *t, ts_err *err)
+{
+    char show[64];
+    memset(t, 0, sizeof *t);
+    t->field = field;
+    t->pos = pos;
+    if (!src)
+        return 0;
+    strbuf b = {0};
+    if (sb_add(&b, "", 0) < 0)
+        return oom(err);
+    const char *p = src;
+    while (*p) {
+        const char *pct = strchr(p, '%');
+        if (!pct) {
+            if (sb_str(&b, p) < 0)
+                goto nomem;
+            break;
+        }
+        if (sb_add(&b, p, (size_t)(pct - p)) < 0)
+            goto nomem;
+        if (pct[1] == '%') {
+            if (sb_add(&b, "%", 1) < 0)
+                goto nomem;
+            p = pct + 2;
+            continue;
+        }
+        if (pct[1] != '(') {    /* a lone '%' is text: printf formats etc. */
+            if (sb_add(&b, "%", 1) < 0)
+                goto nomem;
+            p = pct + 1;
+            continue;
+        }
+        const char *name = pct + 2;
+        size_t n = strcspn(name, ")\n");
+        size_t at = char_offset(src, pct) + 1;
+        if (name[n] != ')') {
+            free(b.p);
+            return errat(err, s, pos, "%s: \"%%(\" at character %zu has no "
+                         "closing \")\"", field, at);
+        }
+        if (!is_arg_name(name, n)) {
+            free(b.p);
+            return errat(err, s, pos, "%s: %%(%s) at character %zu: not an "
+                         "argument name (a letter or '_', then letters, "
+                         "digits or '_', at most %d)", field,
+                         shown(name, n, show, sizeof show), at,
+                         TS_ARG_NAME_MAX);
+        }
+        if (sb_arg_ref(&b, name, n) < 0 || tmpl_add_name(t, name, n) < 0)
+            goto nomem;
+        p = name + n + 1;
+    }
+    t->text = b.p;
+    return 0;
+nomem:
+    free(b.p);
+    return oom(err);
+}
+
+/* ------------------------------------------------------------ validation */
+
+/* The arguments of one task (or the matrix axes): names, and no two that
+ * share an environment variable. `what` is "tasks[2].args" or "matrix". */
+static int check_arg_names(const ts_suite *s, const char *what,
+                           const char *const *names, const ts_pos *pos,
+                           size_t n, ts_err *err)
+{
+    char show[64], env[sizeof ARG_ENV_PREFIX + TS_ARG_NAME_MAX];
+    for (size_t i = 0; i < n; i++) {
+        if (!is_arg_name(names[i], strlen(names[i])))
+            return errat(err, s, pos[i], "%s: \"%s\" is not an argument name "
+                         "(a letter or '_', then letters, digits or '_', at "
+                         "most %d)", what,
+                         shown(names[i], SIZE_MAX, show, sizeof show),
+                         TS_ARG_NAME_MAX);
+        for (size_t j = 0; j < i; j++) {
+            if (!same_env_name(names[j], names[i]))
+                continue;
+            ts_arg_env_name(names[i], env, sizeof env);
+            return errat(err, s, pos[i], "%s: \"%s\" and \"%s\" both become "
+                         "%s", what, names[j], names[i], env);
+        }
+    }
+    return 0;
+}
+
+static int check_task_args(const ts_suite *s, size_t i, ts_err *err)
+{
+    const ts_kvlist *args = &s->tasks[i].args;
+    const char **names = calloc(args->n + 1, sizeof *names);
+    ts_pos *pos = calloc(args->n + 1, sizeof *pos);
+    char what[48];
+    int rc;
+    if (!names || !pos) {
+        rc = oom(err);
+    } else {
+        for (size_t k = 0; k < args->n; k++) {
+            names[k] = args->v[k].key;
+            pos[k] = args->v[k].pos;
+        }
+        snprintf(what, sizeof what, "tasks[%zu].args", i);
+        rc = check_arg_names(s, what, names, pos, args->n, err);
+    }
+    free(names);
+    free(pos);
+    return rc;
+}
+
+static int check_matrix(const ts_suite *s, ts_err *err)
+{
+    const char **names = calloc(s->nmatrix + 1, sizeof *names);
+    ts_pos *pos = calloc(s->nmatrix + 1, sizeof *pos);
+    int rc = 0;
+    if (!names || !pos) {
+        rc = oom(err);
+        goto out;
+    }
+    for (size_t a = 0; a < s->nmatrix; a++) {
+        names[a] = s->matrix[a].name;
+        pos[a] = s->matrix[a].pos;
+    }
+    rc = check_arg_names(s, "matrix", names, pos, s->nmatrix, err);
+    for (size_t a = 0; rc == 0 && a < s->nmatrix; a++)
+        if (s->matrix[a].values.n == 0)
+            rc = errat(err, s, s->matrix[a].pos, "matrix.%s: no values",
+                       s->matrix[a].name);
+out:
+    free(names);
+    free(pos);
+    return rc;
+}
+
+/* The number of matrix tasks, or an error when over the cap. Multiplying
+ * with the cap as the bound also rules out size_t overflow. */
+static int matrix_size(const ts_suite *s, size_t *out, ts_err *err)
+{
+    size_t prod = 1;
+    bool over = false;
+    for (size_t a = 0; a < s->nmatrix; a++) {
+        size_t n = s->matrix[a].values.n;
+        if (prod > TS_EXPAND_MAX_TASKS / n)
+            over = true;
+        else
+            prod *= n;
+    }
+    if (over) {
+        char dims[256] = "";
+        size_t o = 0;
+        for (size_t a = 0; a < s->nmatrix && o < sizeof dims - 32; a++)
+            o += (size_t)snprintf(dims + o, sizeof dims - o, "%s%zu",
+                                  a ? " x " : "", s->matrix[a].values.n);
+        return errat(err, s, s->matrix[0].pos, "matrix: the product %s "
+                     "exceeds the limit of %d tasks", dims,
+                     TS_EXPAND_MAX_TASKS);
+    }
+    *out = s->nmatrix ? prod : 0;
+    return 0;
+}
+
+/* ------------------------------------------------------------ tasks */
+
+static int kv_set(ts_kv *kv, const char *key, const char *value, ts_pos pos)
+{
+    kv->key = strdup(key);
+    kv->value = strdup(value ? value : "");
+    kv->pos = pos;
+    return kv->key && kv->value ? 0 : -1;
+}
+
+static void task_free(ts_task *t)
+{
+    free(t->name);
+    ts_kvlist_free(&t->args);
+    ts_kvlist_free(&t->env);
+    free(t->setup);
+    free(t->run);
+}
+
+void ts_tasklist_free(ts_tasklist *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        task_free(&l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+static int copy_args(ts_task *t, const ts_kvlist *args)
+{
+    if (args->n == 0)
+        return 0;
+    t->args.v = calloc(args->n, sizeof *t->args.v);
+    if (!t->args.v)
+        return -1;
+    for (size_t k = 0; k < args->n; k++, t->args.n++)
+        if (kv_set(&t->args.v[k], args->v[k].key, args->v[k].value,
+                   args->v[k].pos) < 0) {
+            t->args.n++;    /* free the half-set pair too */
+            return -1;
+        }
+    return 0;
+}
+
+/* Explicit tasks keep their names (duplicates are an error); the unnamed
+ * ones are named after every explicit name is claimed, so "task-<i>" can
+ * step aside for a user's own "task-<i>". */
+static int add_explicit(const ts_suite *s, ts_tasklist *l, nameset *set,
+                        ts_err *err)
+{
+    char show[96];
+    for (size_t i = 0; i < s->ntasks; i++) {
+        const ts_task_entry *e = &s->tasks[i];
+        ts_task *t = &l->v[l->n++];
+        t->priority = e->priority;
+        if (copy_args(t, &e->args) < 0)
+            return oom(err);
+        if (!e->name)
+            continue;
+        if (!is_task_name(e->name))
+            return errat(err, s, e->pos, "tasks[%zu].name: \"%s\" is not a "
+                         "task name (1-%d characters, no spaces, control "
+                         "characters or '/', not starting with '.' or '-')",
+                         i, shown(e->name, SIZE_MAX, show, sizeof show),
+                         TS_TASK_NAME_MAX);
+        const char **slot = set_find(set, e->name);
+        if (*slot)
+            return errat(err, s, e->pos, "tasks[%zu].name: duplicate task "
+                         "name \"%s\"", i, e->name);
+        if (!(t->name = strdup(e->name)))
+            return oom(err);
+        *slot = t->name;
+    }
+    for (size_t i = 0; i < s->ntasks; i++) {
+        char base[32];
+        if (l->v[i].name)
+            continue;
+        snprintf(base, sizeof base, "task-%zu", i);
+        if (!(l->v[i].name = claim_name(set, base)))
+            return oom(err);
+    }
+    return 0;
+}
+
+/* "lr=0.1,depth=18" for the value indices in idx, or "" when too long. */
+static int matrix_name(const ts_suite *s, const size_t *idx, strbuf *b)
+{
+    b->len = 0;
+    if (sb_add(b, "", 0) < 0)
+        return -1;
+    for (size_t a = 0; a < s->nmatrix; a++) {
+        const char *v = s->matrix[a].values.v[idx[a]];
+        if ((a && sb_add(b, ",", 1) < 0) || sb_str(b, s->matrix[a].name) < 0
+            || sb_add(b, "=", 1) < 0)
+            return -1;
+        for (; v && *v; v++) {
+            char c = name_char(*v);
+            if (sb_add(b, &c, 1) < 0)
+                return -1;
+        }
+        if (b->len > TS_TASK_NAME_MAX)
+            break;  /* the fallback name will be used anyway */
+    }
+    if (b->len > TS_TASK_NAME_MAX) {
+        b->len = 0;
+        b->p[0] = '\0';
+    }
+    return 0;
+}
+
+static int matrix_task(const ts_suite *s, ts_task *t, const size_t *idx,
+                       size_t k, nameset *set, strbuf *nb)
+{
+    t->args.v = calloc(s->nmatrix, sizeof *t->args.v);
+    if (!t->args.v)
+        return -1;
+    for (size_t a = 0; a < s->nmatrix; a++, t->args.n++)
+        if (kv_set(&t->args.v[a], s->matrix[a].name,
+                   s->matrix[a].values.v[idx[a]], s->matrix[a].pos) < 0) {
+            t->args.n++;
+            return -1;
+        }
+    if (matrix_name(s, idx, nb) < 0)
+        return -1;
+    char fallback[40];
+    const char *base = nb->p;
+    if (!base[0] || *set_find(set, base)) {
+        snprintf(fallback, sizeof fallback, "matrix-%zu", k);
+        base = fallback;
+    }
+    t->name = claim_name(set, base);
+    return t->name ? 0 : -1;
+}
+
+/* The product, row-major: an odometer whose last wheel turns fastest. */
+static int add_matrix(const ts_suite *s, ts_tasklist *l, size_t count,
+                      nameset *set, ts_err *err)
+{
+    size_t *idx = calloc(s->nmatrix, sizeof *idx);
+    strbuf nb = {0};
+    int rc = 0;
+    if (!idx)
+        return oom(err);
+    for (size_t k = 0; k < count; k++) {
+        if (matrix_task(s, &l->v[l->n++], idx, k, set, &nb) < 0) {
+            rc = oom(err);
+            break;
+        }
+        for (size_t a = s->nmatrix; a-- > 0;) {
+            if (++idx[a] < s->matrix[a].values.n)
+                break;
+            idx[a] = 0;
+        }
+    }
+    free(idx);
+    free(nb.p);
+    return rc;
+}
+
+/* The lone task of a suite with neither matrix nor tasks. */
+static int add_single(const ts_suite *s, ts_tasklist *l, nameset *set,
+                      ts_err *err)
+{
+    ts_task *t = &l->v[l->n++];
+    t->name = claim_name(set, s->name && s->name[0] ? s->name : "task-0");
+    return t->name ? 0 : oom(err);
+}
+
+static const char *arg_value(const ts_kvlist *args, const char *name, size_t n)
+{
+    for (size_t k = 0; k < args->n; k++)
+        if (strlen(args->v[k].key) == n && memcmp(args->v[k].key, name, n) == 0)
+            return args->v[k].value;
+    return NULL;
+}
+
+static int check_refs(const ts_suite *s, const tmpl *tp, const ts_task *t,
+                      ts_err *err)
+{
+    char show[96];
+    for (size_t i = 0; i < tp->nnames; i++)
+        if (!arg_value(&t->args, tp->names[i], tp->lens[i]))
+            return errat(err, s, tp->pos, "%s: %%(%.*s) has no value in task "
+                         "\"%s\"", tp->field, (int)tp->lens[i], tp->names[i],
+                         shown(t->name, SIZE_MAX, show, sizeof show));
+    return 0;
+}
+
+static int build_env(ts_task *t)
+{
+    char env[sizeof ARG_ENV_PREFIX + TS_ARG_NAME_MAX];
+    if (t->args.n == 0)
+        return 0;
+    t->env.v = calloc(t->args.n, sizeof *t->env.v);
+    if (!t->env.v)
+        return -1;
+    for (size_t k = 0; k < t->args.n; k++, t->env.n++) {
+        /* Names were checked, so this cannot fail. */
+        ts_arg_env_name(t->args.v[k].key, env, sizeof env);
+        if (kv_set(&t->env.v[k], env, t->args.v[k].value,
+                   t->args.v[k].pos) < 0) {
+            t->env.n++;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* References, environment and command text of every task. */
+static int finish_tasks(const ts_suite *s, ts_tasklist *l, const tmpl *setup,
+                        const tmpl *run, ts_err *err)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        ts_task *t = &l->v[i];
+        if (check_refs(s, setup, t, err) < 0 || check_refs(s, run, t, err) < 0)
+            return -1;
+        if (build_env(t) < 0)
+            return oom(err);
+        if (setup->text && !(t->setup = strdup(setup->text)))
+            return oom(err);
+        if (run->text && !(t->run = strdup(run->text)))
+            return oom(err);
+        t->index = i;
+    }
+    return 0;
+}
+
+/* Highest priority first; equal priorities keep their order (the index is
+ * still the pre-sort position here, which makes qsort stable). */
+static int by_priority(const void *pa, const void *pb)
+{
+    const ts_task *a = pa, *b = pb;
+    if (a->priority != b->priority)
+        return a->priority > b->priority ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+static int validate(const ts_suite *s, size_t *nmat, ts_err *err)
+{
+    if (check_matrix(s, err) < 0 || matrix_size(s, nmat, err) < 0)
+        return -1;
+    if (s->ntasks > TS_EXPAND_MAX_TASKS - *nmat)
+        return errat(err, s, s->tasks[0].pos, "tasks: %zu explicit plus %zu "
+                     "matrix tasks exceed the limit of %d tasks",
+                     s->ntasks, *nmat, TS_EXPAND_MAX_TASKS);
+    for (size_t i = 0; i < s->ntasks; i++)
+        if (check_task_args(s, i, err) < 0)
+            return -1;
+    return 0;
+}
+
+int ts_expand(const ts_suite *s, ts_tasklist *out, ts_err *err)
+{
+    ts_tasklist l = {0};
+    tmpl setup, run;
+    nameset set = {0};
+    size_t nmat = 0;
+    int rc = -1;
+
+    out->v = NULL;
+    out->n = 0;
+    if (tmpl_compile(s, "setup", s->setup, s->setup_pos, &setup, err) < 0)
+        return -1;
+    if (tmpl_compile(s, "run", s->run, s->run_pos, &run, err) < 0) {
+        tmpl_free(&setup);
+        return -1;
+    }
+    if (validate(s, &nmat, err) < 0)
+        goto done;
+
+    size_t total = s->ntasks + nmat;
+    if (total == 0)
+        total = 1;
+    if (!(l.v = calloc(total, sizeof *l.v)) || set_init(&set, total) < 0) {
+        oom(err);
+        goto done;
+    }
+    if (add_explicit(s, &l, &set, err) < 0
+        || add_matrix(s, &l, nmat, &set, err) < 0
+        || (s->ntasks == 0 && nmat == 0 && add_single(s, &l, &set, err) < 0)
+        || finish_tasks(s, &l, &setup, &run, err) < 0)
+        goto done;
+
+    qsort(l.v, l.n, sizeof *l.v, by_priority);
+    for (size_t i = 0; i < l.n; i++)
+        l.v[i].index = i;
+    *out = l;
+    l.v = NULL;
+    l.n = 0;
+    rc = 0;
+done:
+    ts_tasklist_free(&l);
+    free(set.slot);
+    tmpl_free(&setup);
+    tmpl_free(&run);
+    return rc;
+}
