@@ -89,9 +89,18 @@ int ts_allocator_post_opt(spank_t sp)
         rc = 0;
         goto out;
     }
-    if (set_job_env(sp, TS_JOBENV_SPEC, spec) == 0
-        && set_job_env(sp, TS_JOBENV_FILE, file) == 0)
-        rc = 0;
+    if (set_job_env(sp, TS_JOBENV_SPEC, spec) < 0
+        || set_job_env(sp, TS_JOBENV_FILE, file) < 0)
+        goto out;
+    /* srun's own allocation: the job-control env reaches the prolog but not
+     * the step's environment, so hand the step the same value through srun's
+     * own environment, which srun propagates to the step. */
+    if (spank_context() == S_CTX_LOCAL
+        && setenv("SLURM_SPANK_" TS_JOBENV_SPEC, spec, 1) < 0) {
+        slurm_error("tasksuite: cannot pass the suite to the step: %m");
+        goto out;
+    }
+    rc = 0;
 out:
     free(spec);
     ts_spec_free(s);

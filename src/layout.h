@@ -1,0 +1,38 @@
+/* layout.h: where a suite's files live (SPEC.md section 6).
+ *
+ *   SUITEDIR/                      $TASKSUITE_HOME/suites/ID, or OUTPUT_DIR/ID
+ *     suite.json                   runtime spec for compute nodes (read-only)
+ *     manifests/sub-N.jsonl        one line per array element of submission N
+ *     tasks/NAME/                  TASK_SUITE_TASK_DIR, kept across attempts
+ *     tasks/NAME/attempt-K/stdout  per-attempt output (node-R.stdout when
+ *                          stderr   the task spans several nodes)
+ *     events/IDX/...               append-only records (events.h)
+ *     slurm/                       Slurm's own output of the batch scripts
+ *
+ * All functions return 0, or -1 with err when the path does not fit.
+ */
+#ifndef TS_LAYOUT_H
+#define TS_LAYOUT_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+int ts_layout_suite_dir(const char *home, const char *output_dir, const char *id,
+                        char *buf, size_t len, ts_err *err);
+int ts_layout_task_dir(const char *suite_dir, const char *task, char *buf,
+                       size_t len, ts_err *err);
+int ts_layout_attempt_dir(const char *suite_dir, const char *task, int attempt,
+                          char *buf, size_t len, ts_err *err);
+/* stdout/stderr of one node of an attempt; which = "stdout" | "stderr". */
+int ts_layout_output(const char *suite_dir, const char *task, int attempt,
+                     int node_rank, int num_nodes, const char *which, char *buf,
+                     size_t len, ts_err *err);
+int ts_layout_manifest(const char *suite_dir, long sub_id, char *buf, size_t len,
+                       ts_err *err);
+int ts_layout_runspec(const char *suite_dir, char *buf, size_t len, ts_err *err);
+
+/* mkdir -p with mode for every created component. */
+int ts_mkdirs(const char *path, unsigned mode, ts_err *err);
+
+#endif

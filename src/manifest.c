@@ -1,0 +1,295 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "manifest.h"
+
+/* ------------------------------------------------------------ files */
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int ts_write_file_atomic(const char *path, const char *data, size_t len,
+                         unsigned mode, ts_err *err)
+{
+    char tmp[4200];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
+        return ts_errf(err, "path too long: %.80s", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return ts_errf(err, "cannot create %s: %s", tmp, strerror(errno));
+    if (write_all(fd, data, len) < 0 || fsync(fd) < 0 || fchmod(fd, mode) < 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        return ts_errf(err, "cannot write %s: %s", tmp, strerror(e));
+    }
+    close(fd);
+    if (rename(tmp, path) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return ts_errf(err, "cannot rename %s to %s: %s", tmp, path, strerror(e));
+    }
+    return 0;
+}
+
+static char *read_file(const char *path, size_t max, ts_err *err)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        ts_errf(err, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(max + 1);
+    size_t n = buf ? fread(buf, 1, max, f) : 0;
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        ts_errf(err, "cannot read %s", path);
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* ------------------------------------------------------------ JSON helpers */
+
+static cJSON *kv_to_json(const ts_kvlist *l)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (size_t i = 0; o && i < l->n; i++)
+        cJSON_AddStringToObject(o, l->v[i].key, l->v[i].value);
+    return o;
+}
+
+static int kv_from_json(const cJSON *o, ts_kvlist *l)
+{
+    const cJSON *e;
+    int n = cJSON_GetArraySize(o);
+    memset(l, 0, sizeof *l);
+    if (!cJSON_IsObject(o) || n == 0)
+        return 0;
+    l->v = calloc((size_t)n, sizeof *l->v);
+    if (!l->v)
+        return -1;
+    cJSON_ArrayForEach(e, o) {
+        if (!cJSON_IsString(e))
+            continue;
+        l->v[l->n].key = strdup(e->string);
+        l->v[l->n].value = strdup(e->valuestring);
+        l->n++;
+        if (!l->v[l->n - 1].key || !l->v[l->n - 1].value)
+            return -1;
+    }
+    return 0;
+}
+
+static void kv_free(ts_kvlist *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].key);
+        free(l->v[i].value);
+    }
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static char *dup_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+}
+
+static long get_num(const cJSON *o, const char *key, long dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
+}
+
+/* ------------------------------------------------------------ runspec */
+
+int ts_runspec_write(const char *path, const ts_suite *s, const char *id,
+                     const char *dir, const char *workdir, ts_err *err)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "v", 1);
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "name", s->name);
+    cJSON_AddStringToObject(o, "dir", dir);
+    if (workdir)
+        cJSON_AddStringToObject(o, "workdir", workdir);
+    cJSON_AddItemToObject(o, "envs", kv_to_json(&s->envs));
+    cJSON_AddNumberToObject(o, "num_nodes", s->num_nodes);
+    cJSON_AddNumberToObject(o, "warn_signal", s->resume.signal);
+    cJSON_AddNumberToObject(o, "warn_lead_s", s->resume.signal_lead_s);
+    cJSON_AddNumberToObject(o, "max_retries", s->resume.max_retries);
+    cJSON_AddNumberToObject(o, "retry_on", s->resume.retry_on);
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!text)
+        return ts_errf(err, "%s: out of memory", path);
+    int rc = ts_write_file_atomic(path, text, strlen(text), 0444, err);
+    free(text);
+    return rc;
+}
+
+int ts_runspec_read(const char *path, ts_runspec *r, ts_err *err)
+{
+    memset(r, 0, sizeof *r);
+    char *text = read_file(path, 1 << 20, err);
+    if (!text)
+        return -1;
+    cJSON *o = cJSON_Parse(text);
+    free(text);
+    if (!cJSON_IsObject(o) || get_num(o, "v", 0) != 1) {
+        cJSON_Delete(o);
+        return ts_errf(err, "%s: not a tasksuite runspec", path);
+    }
+    r->id = dup_str(o, "id");
+    r->name = dup_str(o, "name");
+    r->dir = dup_str(o, "dir");
+    r->workdir = dup_str(o, "workdir");
+    int bad = kv_from_json(cJSON_GetObjectItemCaseSensitive(o, "envs"), &r->envs);
+    r->num_nodes = (int)get_num(o, "num_nodes", 1);
+    r->warn_signal = (int)get_num(o, "warn_signal", 0);
+    r->warn_lead_s = (int)get_num(o, "warn_lead_s", 0);
+    r->max_retries = (int)get_num(o, "max_retries", 0);
+    r->retry_on = (unsigned)get_num(o, "retry_on", 0);
+    cJSON_Delete(o);
+    if (bad || !r->id || !r->name || !r->dir) {
+        ts_runspec_free(r);
+        return ts_errf(err, "%s: incomplete runspec", path);
+    }
+    return 0;
+}
+
+void ts_runspec_free(ts_runspec *r)
+{
+    free(r->id);
+    free(r->name);
+    free(r->dir);
+    free(r->workdir);
+    kv_free(&r->envs);
+    memset(r, 0, sizeof *r);
+}
+
+/* ------------------------------------------------------------ manifest */
+
+static char *entry_line(const ts_manifest_entry *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "idx", (double)e->task_idx);
+    cJSON_AddStringToObject(o, "name", e->name);
+    cJSON_AddNumberToObject(o, "attempt", e->attempt);
+    if (e->setup)
+        cJSON_AddStringToObject(o, "setup", e->setup);
+    cJSON_AddStringToObject(o, "run", e->run ? e->run : "");
+    cJSON_AddItemToObject(o, "env", kv_to_json(&e->env));
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+int ts_manifest_write(const char *path, const ts_manifest_entry *v, size_t n,
+                      ts_err *err)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return ts_errf(err, "%s: out of memory", path);
+    for (size_t i = 0; i < n; i++) {
+        char *line = entry_line(&v[i]);
+        size_t l = line ? strlen(line) : 0;
+        if (!line || memchr(line, '\n', l)) {
+            free(line);
+            free(buf);
+            return ts_errf(err, "%s: cannot encode task %ld", path, v[i].task_idx);
+        }
+        if (len + l + 2 > cap) {
+            while (len + l + 2 > cap)
+                cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(line);
+                free(buf);
+                return ts_errf(err, "%s: out of memory", path);
+            }
+            buf = nb;
+        }
+        memcpy(buf + len, line, l);
+        len += l;
+        buf[len++] = '\n';
+        free(line);
+    }
+    int rc = ts_write_file_atomic(path, buf, len, 0444, err);
+    free(buf);
+    return rc;
+}
+
+int ts_manifest_read(const char *path, long position, ts_manifest_entry *e,
+                     ts_err *err)
+{
+    memset(e, 0, sizeof *e);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return ts_errf(err, "cannot open manifest %s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = -1;
+    for (long i = 0; i <= position; i++)
+        if ((n = getline(&line, &cap, f)) < 0)
+            break;
+    fclose(f);
+    if (n < 0) {
+        free(line);
+        return ts_errf(err, "manifest %s has no line %ld", path, position);
+    }
+    cJSON *o = cJSON_Parse(line);
+    free(line);
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return ts_errf(err, "manifest %s: line %ld is not a task", path, position);
+    }
+    e->task_idx = get_num(o, "idx", -1);
+    e->attempt = (int)get_num(o, "attempt", 1);
+    e->name = dup_str(o, "name");
+    e->setup = dup_str(o, "setup");
+    e->run = dup_str(o, "run");
+    int bad = kv_from_json(cJSON_GetObjectItemCaseSensitive(o, "env"), &e->env);
+    cJSON_Delete(o);
+    if (bad || e->task_idx < 0 || !e->name || !e->run) {
+        ts_manifest_entry_free(e);
+        return ts_errf(err, "manifest %s: line %ld is incomplete", path, position);
+    }
+    return 0;
+}
+
+void ts_manifest_entry_free(ts_manifest_entry *e)
+{
+    free(e->name);
+    free(e->setup);
+    free(e->run);
+    kv_free(&e->env);
+    memset(e, 0, sizeof *e);
+}

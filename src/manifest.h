@@ -1,0 +1,58 @@
+/* manifest.h: what the compute side reads instead of the journal.
+ *
+ * runspec (SUITEDIR/suite.json): the suite-level facts every task needs,
+ * written once at submit, read by every `tasksuite exec`.
+ *
+ * manifest (SUITEDIR/manifests/sub-N.jsonl): one JSON line per array element
+ * of submission N; element i of a chunk submitted with index offset O reads
+ * line O + i. Both are written to a temporary name, fsync'd and renamed, so
+ * a reader never sees half a file, and made read-only.
+ */
+#ifndef TS_MANIFEST_H
+#define TS_MANIFEST_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "spec.h"
+
+typedef struct ts_runspec {
+    char *id;
+    char *name;
+    char *dir;              /* absolute suite run directory */
+    char *workdir;          /* absolute, NULL: the job's cwd */
+    ts_kvlist envs;         /* the suite's envs */
+    int num_nodes;
+    int warn_signal;        /* resume.signal */
+    int warn_lead_s;
+    int max_retries;
+    unsigned retry_on;
+} ts_runspec;
+
+int ts_runspec_write(const char *path, const ts_suite *s, const char *id,
+                     const char *dir, const char *workdir, ts_err *err);
+int ts_runspec_read(const char *path, ts_runspec *out, ts_err *err);
+void ts_runspec_free(ts_runspec *r);
+
+typedef struct ts_manifest_entry {
+    long task_idx;
+    char *name;
+    int attempt;            /* attempt this submission starts */
+    char *setup;            /* NULL: none */
+    char *run;
+    ts_kvlist env;          /* TASK_SUITE_ARG_* */
+} ts_manifest_entry;
+
+/* Write n entries atomically (tmp + fsync + rename, mode 0444). */
+int ts_manifest_write(const char *path, const ts_manifest_entry *v, size_t n,
+                      ts_err *err);
+/* Read the entry on line `position` (0-based). */
+int ts_manifest_read(const char *path, long position, ts_manifest_entry *out,
+                     ts_err *err);
+void ts_manifest_entry_free(ts_manifest_entry *e);
+
+/* Write a whole small file atomically (tmp + fsync + rename) with mode. */
+int ts_write_file_atomic(const char *path, const char *data, size_t len,
+                         unsigned mode, ts_err *err);
+
+#endif

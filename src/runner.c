@@ -1,0 +1,139 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runner.h"
+
+/* Signals the runner owns while a task runs. SIGCONT is forwarded too: Slurm
+ * sends it ahead of the warning and the TERM so stopped tasks can act. */
+static void owned_signals(sigset_t *set, int warn)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGCHLD);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGCONT);
+    sigaddset(set, SIGUSR1);
+    sigaddset(set, SIGUSR2);
+    if (warn > 0)
+        sigaddset(set, warn);
+}
+
+static int open_out(const char *path, int fallback)
+{
+    if (!path)
+        return dup(fallback);
+    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
+
+/* In the child: new process group, stdio, cwd, default signal state, exec. */
+static void child_exec(const ts_run_req *req, const char *text)
+{
+    int in = open("/dev/null", O_RDONLY);
+    int out = open_out(req->stdout_path, STDOUT_FILENO);
+    int errfd = open_out(req->stderr_path, STDERR_FILENO);
+
+    setpgid(0, 0);
+    if (in < 0 || out < 0 || errfd < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0
+        || dup2(errfd, 2) < 0) {
+        dprintf(errfd >= 0 ? errfd : 2, "tasksuite: cannot set up task output: %s\n",
+                strerror(errno));
+        _exit(127);
+    }
+    if (req->cwd && chdir(req->cwd) < 0) {
+        dprintf(2, "tasksuite: cannot enter %s: %s\n", req->cwd, strerror(errno));
+        _exit(127);
+    }
+    for (int s = 1; s < NSIG; s++)
+        signal(s, SIG_DFL);
+    /* A task starts with no blocked signals, whatever exec had blocked. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    char *argv[] = { "sh", "-c", (char *)text, NULL };
+    execve("/bin/sh", argv, req->envp);
+    dprintf(2, "tasksuite: cannot run /bin/sh: %s\n", strerror(errno));
+    _exit(127);
+}
+
+/* Run one shell text to completion, forwarding signals to its group. */
+static int run_one(const ts_run_req *req, const char *text, const sigset_t *owned,
+                   ts_run_result *res, ts_err *err)
+{
+    int status = 0;
+
+    pid_t pid = fork();
+    if (pid < 0)
+        return ts_errf(err, "cannot start the task: fork: %s", strerror(errno));
+    if (pid == 0)
+        child_exec(req, text);
+    setpgid(pid, pid);   /* both sides: no window where a signal misses it */
+
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(owned, &si);
+        if (sig < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (sig == SIGCHLD) {
+            pid_t r = waitpid(pid, &status, WNOHANG);
+            if (r == pid)
+                break;
+            continue;
+        }
+        if (sig == req->warn_signal)
+            res->warned = 1;
+        kill(-pid, sig);
+        if (req->on_signal && sig != SIGCONT)
+            req->on_signal(sig, req->arg);
+    }
+    if (WIFEXITED(status)) {
+        res->exit_code = WEXITSTATUS(status);
+        res->term_signal = 0;
+    } else if (WIFSIGNALED(status)) {
+        res->exit_code = -1;
+        res->term_signal = WTERMSIG(status);
+    }
+    return 0;
+}
+
+void ts_runner_block_signals(int warn_signal)
+{
+    sigset_t owned;
+    owned_signals(&owned, warn_signal);
+    sigprocmask(SIG_BLOCK, &owned, NULL);
+}
+
+int ts_run_task(const ts_run_req *req, ts_run_result *res, ts_err *err)
+{
+    sigset_t owned, old;
+    int rc = 0;
+
+    memset(res, 0, sizeof *res);
+    /* Blocked across setup and run, so a signal between the two is queued
+     * and forwarded to run rather than killing us with its default action. */
+    owned_signals(&owned, req->warn_signal);
+    sigprocmask(SIG_BLOCK, &owned, &old);
+    if (req->setup && *req->setup) {
+        rc = run_one(req, req->setup, &owned, res, err);
+        if (rc == 0 && res->exit_code != 0)
+            res->failed_in_setup = 1;
+    }
+    if (rc == 0 && !res->failed_in_setup) {
+        int warned = res->warned;
+        rc = run_one(req, req->run, &owned, res, err);
+        res->warned |= warned;
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}

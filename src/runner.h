@@ -1,0 +1,44 @@
+/* runner.h: run one task's setup and run text on this node.
+ *
+ * The text runs as `/bin/sh -c TEXT` (we are already the job's user: this is
+ * the batch step, never root) in a new process group, stdin /dev/null,
+ * stdout/stderr appended to the attempt's files. The runner waits with all
+ * relevant signals blocked and handled synchronously (sigwaitinfo): Slurm's
+ * warning signal, SIGTERM at the walltime and SIGINT/SIGHUP are forwarded to
+ * the whole process group, so a task's children see them too; shell traps in
+ * the batch script are never relied on.
+ */
+#ifndef TS_RUNNER_H
+#define TS_RUNNER_H
+
+#include "err.h"
+
+typedef struct ts_run_req {
+    const char *setup;          /* NULL: none */
+    const char *run;            /* shell text */
+    char *const *envp;          /* complete environment */
+    const char *cwd;            /* NULL: inherit */
+    const char *stdout_path;    /* opened O_APPEND|O_CREAT */
+    const char *stderr_path;
+    int warn_signal;            /* forwarded and reported; 0: none */
+    /* Called from the wait loop (not a signal handler) for each forwarded
+     * signal; may write events. */
+    void (*on_signal)(int signo, void *arg);
+    void *arg;
+} ts_run_req;
+
+typedef struct ts_run_result {
+    int exit_code;              /* 0..255 if exited, -1 if killed */
+    int term_signal;            /* signal that killed it, else 0 */
+    int warned;                 /* the warning signal arrived */
+    int failed_in_setup;        /* setup failed; run never started */
+} ts_run_result;
+
+int ts_run_task(const ts_run_req *req, ts_run_result *res, ts_err *err);
+
+/* Block the signals the runner forwards, as early as possible in `exec`, so
+ * a warning that arrives before the task starts is queued, not fatal. The
+ * child gets the mask the process had before (see ts_run_task). */
+void ts_runner_block_signals(int warn_signal);
+
+#endif
