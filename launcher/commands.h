@@ -3,5 +3,6 @@
 #define TS_COMMANDS_H
 
 int cmd_validate(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 #endif

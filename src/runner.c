@@ -58,6 +58,11 @@ static void child_exec(const ts_run_req *req, const char *text)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    if (!text) {
+        execvpe(req->argv[0], req->argv, req->envp);
+        dprintf(2, "tasksuite: cannot run %s: %s\n", req->argv[0], strerror(errno));
+        _exit(127);
+    }
     char *argv[] = { "sh", "-c", (char *)text, NULL };
     execve("/bin/sh", argv, req->envp);
     dprintf(2, "tasksuite: cannot run /bin/sh: %s\n", strerror(errno));
@@ -131,7 +136,7 @@ int ts_run_task(const ts_run_req *req, ts_run_result *res, ts_err *err)
     }
     if (rc == 0 && !res->failed_in_setup) {
         int warned = res->warned;
-        rc = run_one(req, req->run, &owned, res, err);
+        rc = run_one(req, req->argv ? NULL : req->run, &owned, res, err);
         res->warned |= warned;
     }
     sigprocmask(SIG_SETMASK, &old, NULL);

@@ -16,6 +16,7 @@
 typedef struct ts_run_req {
     const char *setup;          /* NULL: none */
     const char *run;            /* shell text */
+    char *const *argv;          /* instead of run: exec'd directly (PATH search) */
     char *const *envp;          /* complete environment */
     const char *cwd;            /* NULL: inherit */
     const char *stdout_path;    /* opened O_APPEND|O_CREAT */

@@ -1,0 +1,249 @@
+/* exec.c: `tasksuite exec`, the entrypoint of every array element.
+ *
+ *   tasksuite exec --dir SUITEDIR --manifest FILE [--offset K]
+ *
+ * Not for typing: the batch scripts `submit` writes call it. It finds its
+ * task on line K + SLURM_ARRAY_TASK_ID of the manifest, prepares the task
+ * directory (kept across attempts), exports the SPEC.md section 4
+ * environment, runs setup then run in their own process group and records
+ * started/exited events. A task spanning several nodes is re-launched with
+ * srun, one rank per node (--rank), each rank writing its own events and
+ * output. Exit status: the task's, or 128+N when a signal ended it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "events.h"
+#include "exitcodes.h"
+#include "layout.h"
+#include "manifest.h"
+#include "runner.h"
+#include "taskenv.h"
+#include "walltime.h"
+
+extern char **environ;
+
+typedef struct exec_args {
+    const char *dir;
+    const char *manifest;
+    long offset;
+    long position;      /* -1: from SLURM_ARRAY_TASK_ID */
+    int attempt;        /* 0: from the manifest + SLURM_RESTART_COUNT */
+    int rank_mode;
+} exec_args;
+
+static long env_long(const char *name, long dflt)
+{
+    const char *v = getenv(name);
+    char *end;
+    if (!v || !*v)
+        return dflt;
+    long n = strtol(v, &end, 10);
+    return *end ? dflt : n;
+}
+
+static int die(const char *msg)
+{
+    fprintf(stderr, "tasksuite exec: %s\n", msg);
+    return TS_EXIT_FAIL;
+}
+
+static int parse_args(int argc, char **argv, exec_args *a)
+{
+    static const struct option longopts[] = {
+        { "dir", required_argument, NULL, 'd' },
+        { "manifest", required_argument, NULL, 'm' },
+        { "offset", required_argument, NULL, 'o' },
+        { "position", required_argument, NULL, 'p' },
+        { "attempt", required_argument, NULL, 'a' },
+        { "rank", no_argument, NULL, 'r' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+    memset(a, 0, sizeof *a);
+    a->position = -1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': a->dir = optarg; break;
+        case 'm': a->manifest = optarg; break;
+        case 'o': a->offset = strtol(optarg, NULL, 10); break;
+        case 'p': a->position = strtol(optarg, NULL, 10); break;
+        case 'a': a->attempt = (int)strtol(optarg, NULL, 10); break;
+        case 'r': a->rank_mode = 1; break;
+        default: return -1;
+        }
+    }
+    return (a->dir && a->manifest && optind == argc) ? 0 : -1;
+}
+
+/* Everything SPEC.md section 4 promises, on top of the job's environment. */
+static int build_env(ts_env *env, const ts_runspec *rs, const ts_manifest_entry *t,
+                     int attempt, int rank, const char *task_dir, ts_err *err)
+{
+    char ckpt[PATH_MAX] = "";
+    long step = -1;
+
+    if (ts_env_init(env, environ) < 0)
+        return ts_errf(err, "out of memory");
+    if (ts_events_last_checkpoint(rs->dir, t->task_idx, ckpt, sizeof ckpt, &step, err) < 0)
+        return -1;
+    for (size_t i = 0; i < rs->envs.n; i++) {
+        char *v = ts_env_expand(env, rs->envs.v[i].value);
+        if (!v || ts_env_set(env, rs->envs.v[i].key, v) < 0) {
+            free(v);
+            return ts_errf(err, "out of memory");
+        }
+        free(v);
+    }
+    for (size_t i = 0; i < t->env.n; i++)
+        ts_env_set(env, t->env.v[i].key, t->env.v[i].value);
+    ts_env_set(env, "TASK_SUITE_ID", rs->id);
+    ts_env_set(env, "TASK_SUITE_NAME", rs->name);
+    ts_env_set(env, "TASK_SUITE_DIR", rs->dir);
+    ts_env_set(env, "TASK_SUITE_TASK", t->name);
+    ts_env_setf(env, "TASK_SUITE_TASK_INDEX", "%ld", t->task_idx);
+    ts_env_set(env, "TASK_SUITE_TASK_DIR", task_dir);
+    ts_env_setf(env, "TASK_SUITE_ATTEMPT", "%d", attempt);
+    ts_env_set(env, "TASK_SUITE_CHECKPOINT", ckpt);
+    if (step >= 0)
+        ts_env_setf(env, "TASK_SUITE_CHECKPOINT_STEP", "%ld", step);
+    else
+        ts_env_unset(env, "TASK_SUITE_CHECKPOINT_STEP");
+    ts_env_setf(env, "NODE_RANK", "%d", rank);
+    ts_env_setf(env, "NUM_NODES", "%d", rs->num_nodes);
+    time_t end = ts_walltime_end_time_fresh();
+    if (end > 0)
+        ts_env_setf(env, "TASK_SUITE_END_TIME", "%lld", (long long)end);
+    else
+        ts_env_unset(env, "TASK_SUITE_END_TIME");
+    return 0;
+}
+
+typedef struct signal_ctx {
+    const ts_evctx *ev;
+    int warn;
+} signal_ctx;
+
+static void on_signal(int signo, void *arg)
+{
+    signal_ctx *sc = arg;
+    ts_err err = { 0 };
+    if (signo == sc->warn && ts_events_signal_received(sc->ev, signo, &err) < 0)
+        fprintf(stderr, "tasksuite exec: %s\n", err.msg);
+}
+
+static int exit_status(const ts_run_result *r)
+{
+    return r->term_signal ? 128 + r->term_signal : r->exit_code;
+}
+
+/* Leader of a multi-node task: one rank per node through srun. */
+static int run_ranks(const exec_args *a, const ts_runspec *rs, long position,
+                     int attempt)
+{
+    char self[PATH_MAX], nodes[16], pos[32], att[16], off[32];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    ts_run_result res;
+    ts_err err = { 0 };
+
+    if (n < 0)
+        return die("cannot find my own executable");
+    self[n] = '\0';
+    snprintf(nodes, sizeof nodes, "%d", rs->num_nodes);
+    snprintf(pos, sizeof pos, "%ld", position);
+    snprintf(att, sizeof att, "%d", attempt);
+    snprintf(off, sizeof off, "%ld", a->offset);
+    char *argv[] = { "srun", "--ntasks-per-node=1", "-N", nodes, "-n", nodes,
+                     "--kill-on-bad-exit=0", "--export=ALL", self, "exec",
+                     "--dir", (char *)a->dir, "--manifest", (char *)a->manifest,
+                     "--offset", off, "--position", pos, "--attempt", att,
+                     "--rank", NULL };
+    ts_run_req req = { .argv = argv, .envp = environ, .run = "",
+                       .warn_signal = rs->warn_signal };
+    if (ts_run_task(&req, &res, &err) < 0)
+        return die(err.msg);
+    return exit_status(&res);
+}
+
+int cmd_exec(int argc, char **argv)
+{
+    exec_args a;
+    ts_runspec rs;
+    ts_manifest_entry t;
+    ts_err err = { 0 };
+    char path[PATH_MAX], task_dir[PATH_MAX], out[PATH_MAX], errp[PATH_MAX];
+    int rc;
+
+    /* First thing: a warning that arrives now must be queued, not fatal. */
+    ts_runner_block_signals(0);
+    if (parse_args(argc, argv, &a) < 0) {
+        fprintf(stderr, "usage: tasksuite exec --dir SUITEDIR --manifest FILE [--offset K]\n");
+        return TS_EXIT_USAGE;
+    }
+    if (ts_layout_runspec(a.dir, path, sizeof path, &err) < 0
+        || ts_runspec_read(path, &rs, &err) < 0)
+        return die(err.msg);
+    long position = a.position >= 0 ? a.position
+                                     : a.offset + env_long("SLURM_ARRAY_TASK_ID", 0);
+    if (ts_manifest_read(a.manifest, position, &t, &err) < 0) {
+        ts_runspec_free(&rs);
+        return die(err.msg);
+    }
+    int attempt = a.attempt > 0 ? a.attempt
+                                : t.attempt + (int)env_long("SLURM_RESTART_COUNT", 0);
+    if (rs.num_nodes > 1 && !a.rank_mode) {
+        rc = run_ranks(&a, &rs, position, attempt);
+        goto out;
+    }
+    int rank = a.rank_mode ? (int)env_long("SLURM_NODEID", 0) : 0;
+    ts_env env = { 0 };
+    if (ts_layout_task_dir(rs.dir, t.name, task_dir, sizeof task_dir, &err) < 0
+        || ts_layout_attempt_dir(rs.dir, t.name, attempt, path, sizeof path, &err) < 0
+        || ts_mkdirs(path, 0755, &err) < 0
+        || ts_layout_output(rs.dir, t.name, attempt, rank, rs.num_nodes, "stdout",
+                            out, sizeof out, &err) < 0
+        || ts_layout_output(rs.dir, t.name, attempt, rank, rs.num_nodes, "stderr",
+                            errp, sizeof errp, &err) < 0
+        || build_env(&env, &rs, &t, attempt, rank, task_dir, &err) < 0) {
+        ts_env_free(&env);
+        rc = die(err.msg);
+        goto out;
+    }
+    ts_evctx ev = {
+        .suite_dir = rs.dir, .suite_id = rs.id, .task_idx = t.task_idx,
+        .attempt = attempt, .jobid = getenv("SLURM_JOB_ID"),
+        .node = getenv("SLURMD_NODENAME"), .node_rank = rank,
+        .num_nodes = rs.num_nodes,
+    };
+    signal_ctx sc = { .ev = &ev, .warn = rs.warn_signal };
+    ts_run_req req = {
+        .setup = t.setup, .run = t.run, .envp = env.v, .cwd = rs.workdir,
+        .stdout_path = out, .stderr_path = errp, .warn_signal = rs.warn_signal,
+        .on_signal = on_signal, .arg = &sc,
+    };
+    ts_run_result res;
+    if (ts_events_started(&ev, &err) < 0 || ts_run_task(&req, &res, &err) < 0) {
+        ts_env_free(&env);
+        rc = die(err.msg);
+        goto out;
+    }
+    if (ts_events_exited(&ev, res.term_signal ? -1 : res.exit_code, res.term_signal,
+                         &err) < 0)
+        fprintf(stderr, "tasksuite exec: %s\n", err.msg);
+    ts_env_free(&env);
+    rc = exit_status(&res);
+out:
+    ts_manifest_entry_free(&t);
+    ts_runspec_free(&rs);
+    return rc;
+}
