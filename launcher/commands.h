@@ -4,5 +4,6 @@
 
 int cmd_validate(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
 
 #endif

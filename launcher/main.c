@@ -13,6 +13,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     { "validate", cmd_validate, "FILE [--json]   parse, check, print the expanded tasks" },
+    { "submit", cmd_submit, "FILE [--detach] [--local] [--dry-run]   run a suite" },
     { "exec", cmd_exec, "(internal) run one array element's task" },
 };
 

@@ -1,0 +1,347 @@
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fault.h"
+#include "layout.h"
+#include "manifest.h"
+#include "slurm.h"
+#include "slurmopt.h"
+#include "spec_json.h"
+#include "submission.h"
+
+extern char **environ;
+
+/* ------------------------------------------------------------ manifest */
+
+typedef struct manifest_build {
+    const ts_tasklist *tl;
+    ts_manifest_entry *v;
+    size_t n, cap;
+    ts_err *err;
+} manifest_build;
+
+static int add_entry(long position, long task_idx, int attempt, void *arg)
+{
+    manifest_build *b = arg;
+    (void)position;   /* rows come in position order */
+    if (task_idx < 0 || (size_t)task_idx >= b->tl->n) {
+        ts_errf(b->err, "task %ld is not in the suite's expansion", task_idx);
+        return -1;
+    }
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        ts_manifest_entry *v = realloc(b->v, cap * sizeof *v);
+        if (!v) {
+            ts_errf(b->err, "out of memory");
+            return -1;
+        }
+        b->v = v;
+        b->cap = cap;
+    }
+    const ts_task *t = &b->tl->v[task_idx];
+    b->v[b->n++] = (ts_manifest_entry){
+        .task_idx = task_idx, .name = t->name, .attempt = attempt,
+        .setup = t->setup, .run = t->run, .env = t->env,
+    };
+    return 0;
+}
+
+int ts_submission_write_manifest(const ts_submit_ctx *c, int64_t sub_id, ts_err *err)
+{
+    char path[PATH_MAX], dir[PATH_MAX];
+    manifest_build b = { .tl = c->tl, .err = err };
+    int rc = -1;
+
+    if (snprintf(dir, sizeof dir, "%s/manifests", c->suite_dir) >= (int)sizeof dir
+        || ts_mkdirs(dir, 0755, err) < 0
+        || ts_layout_manifest(c->suite_dir, (long)sub_id, path, sizeof path, err) < 0)
+        return -1;
+    if (ts_journal_intent_tasks_foreach(c->j, sub_id, add_entry, &b, err) == 0
+        && ts_manifest_write(path, b.v, b.n, err) == 0
+        && ts_journal_intent_set_manifest(c->j, sub_id, path, err) == 0)
+        rc = 0;
+    free(b.v);   /* entries borrow the expansion's strings */
+    return rc;
+}
+
+/* ------------------------------------------------------------ job env */
+
+static int keep_var(const char *kv)
+{
+    static const char *const drop[] = {
+        "TASK_SUITE_", "SLURM_SPANK_", "_SLURM_SPANK_", "SPANK_",
+    };
+    for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+        if (strncmp(kv, drop[i], strlen(drop[i])) == 0)
+            return 0;
+    return 1;
+}
+
+typedef struct strv {
+    char **v;
+    size_t n, cap;
+} strv;
+
+static int strv_add(strv *s, char *owned)
+{
+    if (!owned)
+        return -1;
+    if (s->n + 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        char **v = realloc(s->v, cap * sizeof *v);
+        if (!v) {
+            free(owned);
+            return -1;
+        }
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = owned;
+    s->v[s->n] = NULL;
+    return 0;
+}
+
+static char *kvdup(const char *name, const char *value)
+{
+    char *s = NULL;
+    return asprintf(&s, "%s=%s", name, value) < 0 ? NULL : s;
+}
+
+static void strv_free(strv *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+/* The job's environment: the user's, without stale tasksuite/SPANK values
+ * (a suite submitted from inside another task), plus what sbatch would set
+ * for --task-suite so the plugin sees the option on the compute side
+ * (SLURM-NOTES.md section 2, last item). */
+static int build_envs(const ts_submit_ctx *c, strv *env, strv *spank, ts_err *err)
+{
+    char *spec = ts_hooks_serialize(c->s, c->suite_id, c->s->workdir ? c->workdir : NULL);
+    int bad = !spec;
+
+    for (size_t i = 0; !bad && environ[i]; i++)
+        if (keep_var(environ[i]))
+            bad |= strv_add(env, strdup(environ[i])) < 0;
+    if (!bad) {
+        bad |= strv_add(env, kvdup("_SLURM_SPANK_OPTION_tasksuite_task_suite", c->spec_file));
+        bad |= strv_add(env, kvdup("SLURM_SPANK_TASK_SUITE_SPEC", spec));
+        bad |= strv_add(spank, kvdup("_SLURM_SPANK_OPTION_tasksuite_task_suite", c->spec_file));
+        bad |= strv_add(spank, kvdup("TASK_SUITE_SPEC", spec));
+        bad |= strv_add(spank, kvdup("TASK_SUITE_FILE", c->spec_file));
+    }
+    free(spec);
+    return bad ? ts_errf(err, "out of memory building the job environment") : 0;
+}
+
+/* ------------------------------------------------------------ arrays */
+
+/* 'text' with ' as '\'' : a single shell word, whatever it holds. */
+static int shell_quote(char *buf, size_t len, const char *text)
+{
+    size_t o = 0;
+    if (o + 1 >= len)
+        return -1;
+    buf[o++] = '\'';
+    for (const char *p = text; *p; p++) {
+        const char *piece = *p == '\'' ? "'\\''" : NULL;
+        size_t plen = piece ? 4 : 1;
+        if (o + plen + 2 >= len)
+            return -1;
+        if (piece)
+            memcpy(buf + o, piece, plen);
+        else
+            buf[o] = *p;
+        o += plen;
+    }
+    buf[o++] = '\'';
+    buf[o] = '\0';
+    return 0;
+}
+
+static int batch_script(const ts_submit_ctx *c, const char *manifest, long offset,
+                        char **out, ts_err *err)
+{
+    char self[PATH_MAX * 2], dir[PATH_MAX * 2], man[PATH_MAX * 2];
+    if (shell_quote(self, sizeof self, c->self) < 0
+        || shell_quote(dir, sizeof dir, c->suite_dir) < 0
+        || shell_quote(man, sizeof man, manifest) < 0)
+        return ts_errf(err, "path too long for the batch script");
+    if (asprintf(out,
+                 "#!/bin/sh\n"
+                 "# tasksuite %s: suite %s, manifest offset %ld\n"
+                 "exec %s exec --dir %s --manifest %s --offset %ld\n",
+                 PACKAGE_VERSION, c->suite_id, offset, self, dir, man, offset) < 0)
+        return ts_errf(err, "out of memory");
+    return 0;
+}
+
+static uint32_t suite_throttle(const ts_submit_ctx *c)
+{
+    const char *t = ts_kv_get(&c->s->slurm, "array-throttle");
+    if (c->throttle)
+        return c->throttle;
+    return t ? (uint32_t)strtoul(t, NULL, 10) : 0;
+}
+
+typedef struct recorded {
+    long *offsets;
+    size_t n, cap;
+} recorded;
+
+static int note_job(const ts_slurm_job *job, void *arg)
+{
+    recorded *r = arg;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        long *v = realloc(r->offsets, cap * sizeof *v);
+        if (!v)
+            return -1;
+        r->offsets = v;
+        r->cap = cap;
+    }
+    r->offsets[r->n++] = job->index_offset;
+    return 0;
+}
+
+static int is_recorded(const recorded *r, long offset)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->offsets[i] == offset)
+            return 1;
+    return 0;
+}
+
+static int count_task(long position, long task_idx, int attempt, void *arg)
+{
+    (void)position;
+    (void)task_idx;
+    (void)attempt;
+    (*(long *)arg)++;
+    return 0;
+}
+
+/* A chunk queued by an interrupted run: same recovery key in the comment. */
+static uint32_t find_queued(const ts_job_info *jobs, size_t n, const char *key)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(jobs[i].comment, key, klen) == 0
+            && (jobs[i].comment[klen] == '\0' || jobs[i].comment[klen] == ' '))
+            return jobs[i].array_job_id ? jobs[i].array_job_id : jobs[i].job_id;
+    return 0;
+}
+
+int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
+                         ts_err *err)
+{
+    char manifest[PATH_MAX], name[64], out[PATH_MAX];
+    uint32_t max = 0;
+    long ntasks = 0, submitted = 0;
+    recorded rec = { 0 };
+    ts_kvlist opts = { 0 };
+    ts_job_info *queued = NULL;
+    size_t nqueued = 0;
+    strv env = { 0 }, spank = { 0 };
+    int rc = -1;
+
+    if (ts_layout_manifest(c->suite_dir, (long)sub_id, manifest, sizeof manifest, err) < 0
+        || ts_journal_intent_tasks_foreach(c->j, sub_id, count_task, &ntasks, err) < 0
+        || ts_journal_intent_jobs_foreach(c->j, sub_id, note_job, &rec, err) < 0
+        || ts_slurm_options(c->s, &opts, err) < 0
+        || ts_slurm_max_array_size(&max, err) < 0
+        || build_envs(c, &env, &spank, err) < 0)
+        goto out;
+    snprintf(name, sizeof name, "ts-%s", c->suite_id);
+    if (c->recover && ts_slurm_find_jobs(getuid(), name, &queued, &nqueued, err) < 0)
+        goto out;
+    if (snprintf(out, sizeof out, "%s/slurm", c->suite_dir) >= (int)sizeof out
+        || ts_mkdirs(out, 0755, err) < 0)
+        goto out;
+    strcat(out, "/%A_%a.out");
+
+    for (long offset = 0; offset < ntasks; offset += (long)max) {
+        long count = ntasks - offset < (long)max ? ntasks - offset : (long)max;
+        char key[96], *script = NULL;
+        uint32_t job_id;
+
+        if (is_recorded(&rec, offset))
+            continue;
+        snprintf(key, sizeof key, "tasksuite:%s:%lld:%ld", c->suite_id,
+                 (long long)sub_id, offset);
+        job_id = find_queued(queued, nqueued, key);
+        if (!job_id) {
+            if (batch_script(c, manifest, offset, &script, err) < 0)
+                goto out;
+            ts_array_req req = {
+                .job_name = name, .comment = key, .script = script,
+                .work_dir = c->workdir, .std_out = out, .first = 0,
+                .last = (uint32_t)(count - 1), .throttle = suite_throttle(c),
+                .options = &opts, .env = env.v, .spank_env = spank.v,
+            };
+            int r = ts_slurm_submit(&req, &job_id, err);
+            free(script);
+            if (r < 0)
+                goto out;
+            submitted++;
+            ts_fault_point("after-submit-chunk");
+        }
+        ts_slurm_job job = { .array_job_id = job_id, .index_offset = offset,
+                             .first_index = 0, .last_index = count - 1 };
+        if (ts_journal_intent_add_job(c->j, sub_id, &job, err) < 0)
+            goto out;
+    }
+    ts_fault_point("before-mark-submitted");
+    if (ts_journal_intent_set_state(c->j, sub_id, TS_SUB_SUBMITTED, err) < 0)
+        goto out;
+    if (njobs)
+        *njobs = submitted;
+    rc = 0;
+out:
+    free(rec.offsets);
+    free(queued);
+    ts_kvlist_free(&opts);
+    strv_free(&env);
+    strv_free(&spank);
+    return rc;
+}
+
+int ts_submission_describe(const ts_submit_ctx *c, long ntasks, FILE *f, ts_err *err)
+{
+    ts_kvlist opts = { 0 };
+    uint32_t max = 1001;
+    ts_err probe = { 0 };
+    int have_max = ts_slurm_max_array_size(&max, &probe) == 0;
+    uint32_t throttle = suite_throttle(c);
+
+    if (ts_slurm_options(c->s, &opts, err) < 0)
+        return -1;
+    fprintf(f, "would submit suite %s: %ld task%s as %ld job array%s (MaxArraySize %u%s)\n",
+            c->s->name, ntasks, ntasks == 1 ? "" : "s",
+            ntasks ? (ntasks + (long)max - 1) / (long)max : 0,
+            (ntasks + (long)max - 1) / (long)max == 1 ? "" : "s", max,
+            have_max ? "" : ", controller not reachable: assumed");
+    for (long offset = 0; offset < ntasks; offset += (long)max) {
+        long count = ntasks - offset < (long)max ? ntasks - offset : (long)max;
+        fprintf(f, "  sbatch --array=0-%ld", count - 1);
+        if (throttle)
+            fprintf(f, "%%%u", throttle);
+        for (size_t i = 0; i < opts.n; i++)
+            if (strcmp(opts.v[i].key, "array-throttle") != 0)
+                fprintf(f, " --%s=%s", opts.v[i].key, opts.v[i].value);
+        fprintf(f, " --task-suite=%s  # tasks %ld-%ld\n", c->spec_file, offset,
+                offset + count - 1);
+    }
+    ts_kvlist_free(&opts);
+    return 0;
+}

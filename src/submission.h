@@ -1,0 +1,50 @@
+/* submission.h: turning a submission intent into files and Slurm arrays.
+ *
+ * The journal already holds the intent (which tasks, which attempt). This
+ * writes the manifest the compute side reads, then submits one job array
+ * per chunk of MaxArraySize elements through libslurm, recording each array
+ * against the intent as soon as Slurm accepts it. Every array carries a
+ * recovery key in its comment, "tasksuite:<suite>:<sub>:<offset>", so a
+ * re-run after a crash (ts_submission_submit with recover) finds chunks that
+ * were queued but not recorded instead of queueing them twice.
+ */
+#ifndef TS_SUBMISSION_H
+#define TS_SUBMISSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "expand.h"
+#include "journal.h"
+#include "spec.h"
+
+typedef struct ts_submit_ctx {
+    ts_journal *j;
+    const char *suite_id;
+    const char *suite_dir;    /* absolute run directory */
+    const ts_suite *s;        /* the parsed suite */
+    const ts_tasklist *tl;    /* its expansion (commands per task) */
+    const char *spec_file;    /* absolute path of the suite file */
+    const char *workdir;      /* absolute; where tasks run */
+    const char *self;         /* absolute path of the tasksuite binary */
+    uint32_t throttle;        /* 0: none */
+    bool recover;             /* look for queued-but-unrecorded chunks */
+} ts_submit_ctx;
+
+/* Write (or rewrite, identically) the manifest of intent sub_id and record
+ * its path. */
+int ts_submission_write_manifest(const ts_submit_ctx *c, int64_t sub_id,
+                                 ts_err *err);
+
+/* Submit the arrays of intent sub_id that are not recorded yet, then mark it
+ * submitted. *njobs (may be NULL) gets the number of arrays submitted now. */
+int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
+                         ts_err *err);
+
+/* The sbatch options + chunking that ts_submission_submit would use, printed
+ * for --dry-run. */
+int ts_submission_describe(const ts_submit_ctx *c, long ntasks, FILE *out,
+                           ts_err *err);
+
+#endif

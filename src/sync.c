@@ -1,0 +1,262 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "layout.h"
+#include "slurm.h"
+#include "sync.h"
+
+/* What a submission's positions hold: task and attempt per element. */
+typedef struct slot {
+    long task_idx;
+    int attempt;
+} slot;
+
+typedef struct slots {
+    slot *v;
+    size_t n, cap;
+} slots;
+
+static int add_slot(long position, long task_idx, int attempt, void *arg)
+{
+    slots *s = arg;
+    (void)position;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        slot *v = realloc(s->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = (slot){ task_idx, attempt };
+    return 0;
+}
+
+/* Slurm's end state of an element, as the verdict on its attempt; -1 while
+ * it has not ended (or Slurm no longer knows it). */
+static int verdict(ts_job_state st)
+{
+    switch (st) {
+    case TS_JOB_COMPLETED: return TS_ATT_COMPLETED;
+    case TS_JOB_FAILED:
+    case TS_JOB_OOM:       return TS_ATT_FAILED;
+    case TS_JOB_TIMEOUT:   return TS_ATT_TIMEOUT;
+    case TS_JOB_CANCELLED:
+    case TS_JOB_DEADLINE:  return TS_ATT_CANCELLED;
+    case TS_JOB_NODE_FAIL:
+    case TS_JOB_BOOT_FAIL: return TS_ATT_NODE_FAIL;
+    case TS_JOB_PREEMPTED: return TS_ATT_PREEMPTED;
+    default:               return -1;
+    }
+}
+
+/* One array's elements as Slurm sees them right now. */
+typedef struct snapshot {
+    ts_slurm_job job;
+    ts_job_info *el;
+    size_t nel;
+} snapshot;
+
+typedef struct intent_snap {
+    int64_t id;
+    slots pos;
+    snapshot *arrays;
+    size_t narrays;
+} intent_snap;
+
+typedef struct snap_all {
+    intent_snap *v;
+    size_t n;
+    ts_journal *j;
+    ts_err *err;
+} snap_all;
+
+static int snap_job(const ts_slurm_job *job, void *arg)
+{
+    intent_snap *is = arg;
+    snapshot *a = realloc(is->arrays, (is->narrays + 1) * sizeof *a);
+    ts_err err = { 0 };
+    if (!a)
+        return -1;
+    is->arrays = a;
+    snapshot *s = &a[is->narrays++];
+    memset(s, 0, sizeof *s);
+    s->job = *job;
+    /* An unreachable controller leaves this array without news: fine, the
+     * next sync asks again. */
+    if (ts_slurm_array_elements(job->array_job_id, &s->el, &s->nel, &err) < 0)
+        s->nel = 0;
+    return 0;
+}
+
+static int snap_intent(const ts_intent_info *in, void *arg)
+{
+    snap_all *sa = arg;
+    intent_snap *v = realloc(sa->v, (sa->n + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    sa->v = v;
+    intent_snap *is = &v[sa->n++];
+    memset(is, 0, sizeof *is);
+    is->id = in->id;
+    if (ts_journal_intent_tasks_foreach(sa->j, in->id, add_slot, &is->pos, sa->err) < 0)
+        return -1;
+    return ts_journal_intent_jobs_foreach(sa->j, in->id, snap_job, is, sa->err);
+}
+
+static void snap_free(snap_all *sa)
+{
+    for (size_t i = 0; i < sa->n; i++) {
+        for (size_t k = 0; k < sa->v[i].narrays; k++)
+            free(sa->v[i].arrays[k].el);
+        free(sa->v[i].arrays);
+        free(sa->v[i].pos.v);
+    }
+    free(sa->v);
+}
+
+/* Unsettled tasks (pending or running) and their latest attempt. */
+typedef struct open_tasks {
+    long *idx;
+    int *attempt;
+    size_t n, cap;
+} open_tasks;
+
+static int note_open(const ts_task_info *t, void *arg)
+{
+    open_tasks *o = arg;
+    if (o->n == o->cap) {
+        size_t cap = o->cap ? o->cap * 2 : 256;
+        long *i = realloc(o->idx, cap * sizeof *i);
+        if (!i)
+            return -1;
+        o->idx = i;
+        int *a = realloc(o->attempt, cap * sizeof *a);
+        if (!a)
+            return -1;
+        o->attempt = a;
+        o->cap = cap;
+    }
+    o->idx[o->n] = t->idx;
+    o->attempt[o->n++] = t->attempts;
+    return 0;
+}
+
+/* Tasks come in index order: binary search. */
+static int open_attempt(const open_tasks *o, long idx)
+{
+    size_t lo = 0, hi = o->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (o->idx[mid] == idx)
+            return o->attempt[mid];
+        if (o->idx[mid] < idx)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Classify every ended element whose attempt the events left open; mark a
+ * submission done when none of its attempts is open any more. */
+static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
+                    ts_sync_result *res, ts_err *err)
+{
+    open_tasks o = { 0 };
+    int rc = -1;
+
+    if (ts_journal_tasks_foreach(j, suite_id,
+                                 TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING),
+                                 note_open, &o, err) < 0)
+        goto out;
+    for (size_t i = 0; i < sa->n; i++) {
+        intent_snap *is = &sa->v[i];
+        long still_open = 0;
+        for (size_t k = 0; k < is->narrays; k++) {
+            snapshot *s = &is->arrays[k];
+            for (size_t e = 0; e < s->nel; e++) {
+                long pos = s->job.index_offset + (long)s->el[e].array_task_id;
+                if (pos < 0 || (size_t)pos >= is->pos.n)
+                    continue;
+                slot sl = is->pos.v[pos];
+                int v = verdict(s->el[e].state);
+                if (open_attempt(&o, sl.task_idx) != sl.attempt || v < 0)
+                    continue;
+                if (ts_journal_attempt_classify(j, suite_id, sl.task_idx, sl.attempt,
+                                                (enum ts_attempt_state)v, err) < 0)
+                    goto out;
+                res->classified++;
+            }
+        }
+        /* Re-read: classification just settled some of them. */
+        o.n = 0;
+        if (ts_journal_tasks_foreach(j, suite_id,
+                                     TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING),
+                                     note_open, &o, err) < 0)
+            goto out;
+        for (size_t p = 0; p < is->pos.n; p++)
+            if (open_attempt(&o, is->pos.v[p].task_idx) == is->pos.v[p].attempt)
+                still_open++;
+        if (!still_open && ts_journal_intent_set_state(j, is->id, TS_SUB_DONE, err) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(o.idx);
+    free(o.attempt);
+    return rc;
+}
+
+int ts_sync_suite_dir(ts_journal *j, const ts_suite_info *s, char *buf, size_t len,
+                      ts_err *err)
+{
+    return ts_layout_suite_dir(ts_journal_home(j), s->output_dir, s->id, buf, len, err);
+}
+
+int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
+            ts_sync_result *res, ts_err *err)
+{
+    ts_sync_opts none = { 0 };
+    ts_sync_result scratch;
+    ts_suite_info si = { 0 };
+    ts_ingest_stats st;
+    snap_all sa = { .j = j, .err = err };
+    char dir[4096];
+    int rc = -1;
+
+    if (!opts)
+        opts = &none;
+    if (!res)
+        res = &scratch;
+    memset(res, 0, sizeof *res);
+    if (ts_journal_lock(j, err) < 0)
+        return -1;
+    if (ts_journal_suite_get(j, suite_id, &si, err) < 0
+        || ts_sync_suite_dir(j, &si, dir, sizeof dir, err) < 0)
+        goto out;
+    /* Slurm first, then the events: whatever Slurm saw end had written its
+     * events before it ended, so they are ingested before any verdict. */
+    if (!opts->no_slurm && si.state != TS_SUITE_CANCELLED
+        && ts_journal_intents_foreach(j, si.id, TS_BIT(TS_SUB_SUBMITTED), snap_intent,
+                                      &sa, err) < 0)
+        goto out;
+    if (ts_journal_ingest(j, si.id, dir, &st, err) < 0)
+        goto out;
+    res->ingested = st.applied;
+    if (sa.n && classify(j, si.id, &sa, res, err) < 0)
+        goto out;
+    if (ts_journal_suite_tick(j, si.id, (double)time(NULL), &res->state,
+                              &res->became_complete, err) < 0)
+        goto out;
+    rc = 0;
+out:
+    snap_free(&sa);
+    ts_suite_info_clear(&si);
+    ts_journal_unlock(j);
+    return rc;
+}

@@ -1,0 +1,39 @@
+/* sync.h: bring a suite's journal up to date with what happened.
+ *
+ * Every command that reads a suite calls ts_sync first: ingest new event
+ * records (idempotent), ask Slurm about attempts whose events do not tell
+ * the end (killed at walltime, cancelled, node lost, never started),
+ * classify them, resubmit what resume.retry_on allows (issue 4), and
+ * re-evaluate the suite state (open/closed/complete). Holds the journal's
+ * writer lock throughout, so concurrent status calls serialise.
+ */
+#ifndef TS_SYNC_H
+#define TS_SYNC_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "journal.h"
+
+typedef struct ts_sync_opts {
+    bool no_slurm;        /* --local suites, or Slurm unreachable is fine */
+    bool quiet;           /* no progress lines on stderr */
+} ts_sync_opts;
+
+typedef struct ts_sync_result {
+    enum ts_suite_state state;
+    bool became_complete;
+    long ingested;        /* new event records applied */
+    long classified;      /* attempts classified from Slurm's records */
+    long resubmitted;     /* tasks given a new attempt */
+} ts_sync_result;
+
+/* opts and res may be NULL. */
+int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
+            ts_sync_result *res, ts_err *err);
+
+/* The suite's run directory (from the journal row). */
+int ts_sync_suite_dir(ts_journal *j, const ts_suite_info *s, char *buf,
+                      size_t len, ts_err *err);
+
+#endif
