@@ -32,6 +32,7 @@
 #include "localrun.h"
 #include "manifest.h"
 #include "paths.h"
+#include "slurm.h"
 #include "slurmopt.h"
 #include "spec.h"
 #include "spec_json.h"
@@ -243,7 +244,7 @@ int cmd_submit(int argc, char **argv)
     char *text = NULL, *spec = NULL;
     size_t len = 0;
     int64_t sub_id = 0;
-    int rc = TS_EXIT_FAIL, locked = 0;
+    int rc = TS_EXIT_FAIL, locked = 0, same_dir_suite = 0;
 
     if (parse(argc, argv, &o) < 0)
         return usage();
@@ -272,6 +273,19 @@ int cmd_submit(int argc, char **argv)
     if (s->output_dir) {
         free(s->output_dir);
         s->output_dir = strdup(outdir);
+        /* output_dir is the run directory itself: one suite per directory. */
+        char stamp[PATH_MAX + 16];
+        snprintf(stamp, sizeof stamp, "%s/suite.json", outdir);
+        if (!o.dry_run && access(stamp, F_OK) == 0) {
+            ts_runspec held;
+            ts_err e2 = { 0 };
+            if (ts_runspec_read(stamp, &held, &e2) == 0) {
+                ts_errf(&err, "%s: output_dir %s already holds suite %s (choose another output_dir)",
+                        o.file, outdir, held.id);
+                ts_runspec_free(&held);
+                same_dir_suite = 1;
+            }
+        }
     }
     submit_key(file, text, len, key);
 
@@ -281,6 +295,12 @@ int cmd_submit(int argc, char **argv)
         ctx.suite_id = "(new)";
         rc = ts_submission_describe(&ctx, (long)tl.n, stdout, &err) < 0 ? fail(&err)
                                                                          : TS_EXIT_OK;
+        goto out;
+    }
+    /* Slurm unreachable: say so before anything is written. */
+    uint32_t max_array;
+    if (!o.local && ts_slurm_max_array_size(&max_array, &err) < 0) {
+        rc = fail(&err);
         goto out;
     }
     if (ts_journal_open(NULL, &j, &err) < 0 || ts_journal_lock(j, &err) < 0) {
@@ -294,6 +314,10 @@ int cmd_submit(int argc, char **argv)
     ts_suite_filter f = { .state_mask = TS_BIT(TS_SUITE_OPEN) | TS_BIT(TS_SUITE_CLOSED),
                           .only_owner = true, .owner_uid = getuid() };
     if (!o.fresh && ts_journal_suites_foreach(j, &f, match_key, &same, &err) < 0) {
+        rc = fail(&err);
+        goto out;
+    }
+    if (!same.id[0] && same_dir_suite) {
         rc = fail(&err);
         goto out;
     }

@@ -1,3 +1,2672 @@
+/* journal.c: the SQLite journal (see journal.h for the design). */
 #include "config.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+
+#include "events.h"
+#include "exitcodes.h"
 #include "journal.h"
+
+#define BUSY_TIMEOUT_MS 10000
+#define CACHE_KIB "65536"
+
+/* ================================================================ schema */
+
+/* Step i brings user_version from i to i + 1. Append, never edit. */
+static const char *const migrations[] = {
+    /* 0 -> 1: the initial schema */
+    "CREATE TABLE suites ("
+    "  id            TEXT PRIMARY KEY NOT NULL"
+    "                CHECK (length(id) = 8 AND id NOT GLOB '*[^a-z0-9]*'),"
+    "  name          TEXT NOT NULL,"
+    "  owner_uid     INTEGER NOT NULL,"
+    "  spec_path     TEXT,"
+    "  spec_json     TEXT,"
+    "  output_dir    TEXT NOT NULL,"
+    "  labels        TEXT NOT NULL DEFAULT '[]',"
+    "  state         TEXT NOT NULL DEFAULT 'open'"
+    "                CHECK (state IN ('open','closed','complete','cancelled')),"
+    "  close_after_s INTEGER NOT NULL DEFAULT 180,"
+    "  max_retries   INTEGER NOT NULL DEFAULT 3,"
+    "  retry_on      INTEGER NOT NULL DEFAULT 1,"
+    "  num_nodes     INTEGER NOT NULL DEFAULT 1,"
+    "  total_tasks   INTEGER NOT NULL DEFAULT 0,"
+    "  completions   INTEGER NOT NULL DEFAULT 0,"
+    "  created_at    REAL NOT NULL,"
+    "  updated_at    REAL NOT NULL,"
+    "  last_added_at REAL NOT NULL"
+    ");"
+    "CREATE INDEX suites_owner ON suites(owner_uid, created_at);"
+    "CREATE TABLE suite_labels ("
+    "  suite_id TEXT NOT NULL REFERENCES suites(id) ON DELETE CASCADE,"
+    "  label    TEXT NOT NULL,"
+    "  PRIMARY KEY (suite_id, label)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX suite_labels_label ON suite_labels(label);"
+    "CREATE TABLE tasks ("
+    "  suite_id        TEXT NOT NULL REFERENCES suites(id) ON DELETE CASCADE,"
+    "  idx             INTEGER NOT NULL CHECK (idx >= 0),"
+    "  name            TEXT NOT NULL,"
+    "  args_json       TEXT NOT NULL DEFAULT '{}',"
+    "  priority        INTEGER NOT NULL DEFAULT 0,"
+    "  num_nodes       INTEGER NOT NULL DEFAULT 1,"
+    "  state           TEXT NOT NULL DEFAULT 'pending'"
+    "                  CHECK (state IN ('pending','running','completed','failed',"
+    "                         'timeout','cancelled','node_fail','preempted')),"
+    "  attempts        INTEGER NOT NULL DEFAULT 0,"
+    "  last_exit       INTEGER,"
+    "  last_signal     INTEGER,"
+    "  last_checkpoint TEXT,"
+    "  last_step       INTEGER,"
+    "  updated_at      REAL NOT NULL,"
+    "  PRIMARY KEY (suite_id, idx),"
+    "  UNIQUE (suite_id, name)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX tasks_state ON tasks(suite_id, state);"
+    "CREATE TABLE submissions ("
+    "  id         INTEGER PRIMARY KEY,"
+    "  suite_id   TEXT NOT NULL REFERENCES suites(id) ON DELETE CASCADE,"
+    "  state      TEXT NOT NULL DEFAULT 'intent'"
+    "             CHECK (state IN ('intent','submitted','done')),"
+    "  manifest   TEXT,"
+    "  created_at REAL NOT NULL,"
+    "  updated_at REAL NOT NULL"
+    ");"
+    "CREATE INDEX submissions_state ON submissions(suite_id, state);"
+    "CREATE TABLE submission_tasks ("
+    "  submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,"
+    "  position      INTEGER NOT NULL,"
+    "  suite_id      TEXT NOT NULL,"
+    "  task_idx      INTEGER NOT NULL,"
+    "  attempt       INTEGER NOT NULL CHECK (attempt >= 1),"
+    "  PRIMARY KEY (submission_id, position),"
+    "  FOREIGN KEY (suite_id, task_idx) REFERENCES tasks(suite_id, idx)"
+    "    ON DELETE CASCADE"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX submission_tasks_task ON submission_tasks(suite_id, task_idx);"
+    "CREATE TABLE slurm_jobs ("
+    "  submission_id    INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,"
+    "  array_job_id     INTEGER NOT NULL,"
+    "  index_offset     INTEGER NOT NULL DEFAULT 0,"
+    "  first_index      INTEGER NOT NULL,"
+    "  last_index       INTEGER NOT NULL,"
+    "  reconcile_job_id INTEGER,"
+    "  PRIMARY KEY (submission_id, array_job_id)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE attempts ("
+    "  suite_id     TEXT NOT NULL,"
+    "  task_idx     INTEGER NOT NULL,"
+    "  attempt      INTEGER NOT NULL CHECK (attempt >= 1),"
+    "  slurm_job_id TEXT,"
+    "  node         TEXT,"
+    "  num_nodes    INTEGER NOT NULL DEFAULT 1,"
+    "  state        TEXT NOT NULL DEFAULT 'running'"
+    "               CHECK (state IN ('running','completed','failed','timeout',"
+    "                      'cancelled','node_fail','preempted','ended_by_signal')),"
+    "  classified   INTEGER NOT NULL DEFAULT 0,"
+    "  started_at   REAL,"
+    "  ended_at     REAL,"
+    "  exit_code    INTEGER,"
+    "  signal       INTEGER,"
+    "  warned       INTEGER NOT NULL DEFAULT 0,"
+    "  warn_signal  INTEGER,"
+    "  PRIMARY KEY (suite_id, task_idx, attempt),"
+    "  FOREIGN KEY (suite_id, task_idx) REFERENCES tasks(suite_id, idx)"
+    "    ON DELETE CASCADE"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX attempts_state ON attempts(suite_id, state);"
+    "CREATE TABLE attempt_ranks ("
+    "  suite_id   TEXT NOT NULL,"
+    "  task_idx   INTEGER NOT NULL,"
+    "  attempt    INTEGER NOT NULL,"
+    "  node_rank  INTEGER NOT NULL CHECK (node_rank >= 0),"
+    "  node       TEXT,"
+    "  started_at REAL,"
+    "  ended_at   REAL,"
+    "  exit_code  INTEGER,"
+    "  signal     INTEGER,"
+    "  graceful   INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (suite_id, task_idx, attempt, node_rank),"
+    "  FOREIGN KEY (suite_id, task_idx, attempt)"
+    "    REFERENCES attempts(suite_id, task_idx, attempt) ON DELETE CASCADE"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE checkpoints ("
+    "  id       INTEGER PRIMARY KEY,"
+    "  suite_id TEXT NOT NULL,"
+    "  task_idx INTEGER NOT NULL,"
+    "  attempt  INTEGER NOT NULL,"
+    "  path     TEXT NOT NULL,"
+    "  step     INTEGER,"
+    "  at       REAL NOT NULL,"
+    "  node     TEXT,"
+    "  FOREIGN KEY (suite_id, task_idx) REFERENCES tasks(suite_id, idx)"
+    "    ON DELETE CASCADE"
+    ");"
+    "CREATE INDEX checkpoints_task ON checkpoints(suite_id, task_idx, attempt, at);"
+    "CREATE TABLE events ("
+    "  key      TEXT PRIMARY KEY NOT NULL,"
+    "  suite_id TEXT NOT NULL,"
+    "  task_idx INTEGER NOT NULL,"
+    "  attempt  INTEGER NOT NULL,"
+    "  type     TEXT NOT NULL,"
+    "  at       REAL NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE ingest_offsets ("
+    "  suite_id TEXT NOT NULL REFERENCES suites(id) ON DELETE CASCADE,"
+    "  file     TEXT NOT NULL,"
+    "  pos      INTEGER NOT NULL,"
+    "  PRIMARY KEY (suite_id, file)"
+    ") WITHOUT ROWID;",
+};
+
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+int ts_journal_schema_version(void)
+{
+    return SCHEMA_VERSION;
+}
+
+/* ================================================================ statements */
+
+/* Statements used in hot paths: prepared once (on first use), finalized at
+ * close. Walks (*_foreach) prepare their own so callbacks may re-enter. */
+enum stmt_id {
+    S_BEGIN, S_COMMIT, S_ROLLBACK,
+    S_SUITE_EXISTS, S_SUITE_INSERT, S_LABEL_INSERT, S_SUITE_STATE,
+    S_SUITE_ADDED, S_SUITE_SET_STATE, S_SUITE_COMPLETE, S_SUITE_TICK,
+    S_SUITE_RESOLVE, S_ACTIVE,
+    S_TASK_INSERT, S_TASK_MAXIDX, S_TASK_BUMP, S_TASK_GET, S_TASK_FIND,
+    S_TASK_SET_STATE, S_TASK_FOLLOW, S_TASK_LASTCP, S_CANCEL_TASKS, S_COUNTS,
+    S_SUB_INSERT, S_SUBTASK_INSERT, S_SUB_MANIFEST, S_SUB_STATE, S_JOB_UPSERT,
+    S_JOB_RECONCILE,
+    S_OFFSET_GET, S_OFFSET_SET, S_EVENT_INSERT, S_ATT_ENSURE, S_ATT_GET,
+    S_ATT_UPDATE, S_ATT_WARNED, S_ATT_CLASSIFY, S_RANK_STARTED, S_RANK_EXITED,
+    S_RANK_GRACEFUL, S_RANKS, S_CP_INSERT,
+    S_COUNT
+};
+
+static const struct {
+    const char *op;     /* for messages: "journal: <op>: <sqlite message>" */
+    const char *sql;
+} stmts[S_COUNT] = {
+    [S_BEGIN] = { "begin transaction", "BEGIN IMMEDIATE" },
+    [S_COMMIT] = { "commit", "COMMIT" },
+    [S_ROLLBACK] = { "rollback", "ROLLBACK" },
+    [S_SUITE_EXISTS] = { "look up suite", "SELECT 1 FROM suites WHERE id = ?1" },
+    [S_SUITE_INSERT] = { "insert suite",
+        "INSERT INTO suites(id, name, owner_uid, spec_path, spec_json,"
+        " output_dir, labels, state, close_after_s, max_retries, retry_on,"
+        " num_nodes, total_tasks, completions, created_at, updated_at,"
+        " last_added_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, ?9,"
+        " ?10, ?11, ?12, 0, ?13, ?13, ?13)" },
+    [S_LABEL_INSERT] = { "insert label",
+        "INSERT OR IGNORE INTO suite_labels(suite_id, label) VALUES (?1, ?2)" },
+    [S_SUITE_STATE] = { "read suite",
+        "SELECT state, num_nodes FROM suites WHERE id = ?1" },
+    [S_SUITE_ADDED] = { "re-open suite",
+        "UPDATE suites SET total_tasks = total_tasks + ?2, state = 'open',"
+        " last_added_at = ?3, updated_at = ?3 WHERE id = ?1" },
+    [S_SUITE_SET_STATE] = { "set suite state",
+        "UPDATE suites SET state = ?2, updated_at = ?3 WHERE id = ?1" },
+    [S_SUITE_COMPLETE] = { "complete suite",
+        "UPDATE suites SET state = 'complete', completions = completions + 1,"
+        " updated_at = ?2 WHERE id = ?1" },
+    [S_SUITE_TICK] = { "read suite",
+        "SELECT state, close_after_s, last_added_at FROM suites WHERE id = ?1" },
+    [S_SUITE_RESOLVE] = { "look up suite",
+        "SELECT id FROM suites WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 6" },
+    [S_ACTIVE] = { "count active tasks",
+        "SELECT COUNT(*) FROM tasks WHERE suite_id = ?1"
+        " AND state IN ('pending', 'running')" },
+    [S_TASK_INSERT] = { "insert task",
+        "INSERT INTO tasks(suite_id, idx, name, args_json, priority, num_nodes,"
+        " state, attempts, updated_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 1, ?7)" },
+    [S_TASK_MAXIDX] = { "read last task index",
+        "SELECT COALESCE(MAX(idx), -1) FROM tasks WHERE suite_id = ?1" },
+    [S_TASK_BUMP] = { "start a new attempt",
+        "UPDATE tasks SET attempts = attempts + 1, state = 'pending',"
+        " updated_at = ?3 WHERE suite_id = ?1 AND idx = ?2" },
+    [S_TASK_GET] = { "read task",
+        "SELECT attempts, state, last_exit, last_signal FROM tasks"
+        " WHERE suite_id = ?1 AND idx = ?2" },
+    [S_TASK_FIND] = { "find task",
+        "SELECT idx FROM tasks WHERE suite_id = ?1 AND name = ?2" },
+    [S_TASK_SET_STATE] = { "set task state",
+        "UPDATE tasks SET state = ?3, updated_at = ?4"
+        " WHERE suite_id = ?1 AND idx = ?2" },
+    [S_TASK_FOLLOW] = { "update task from attempt",
+        "UPDATE tasks SET state = ?3, attempts = MAX(attempts, ?4),"
+        " last_exit = ?5, last_signal = ?6, updated_at = ?7"
+        " WHERE suite_id = ?1 AND idx = ?2" },
+    [S_TASK_LASTCP] = { "update last checkpoint",
+        "UPDATE tasks SET (last_checkpoint, last_step) = ("
+        "  SELECT path, step FROM checkpoints"
+        "  WHERE suite_id = ?1 AND task_idx = ?2"
+        "  ORDER BY attempt DESC, at DESC, id DESC LIMIT 1),"
+        " updated_at = ?3 WHERE suite_id = ?1 AND idx = ?2" },
+    [S_CANCEL_TASKS] = { "cancel tasks",
+        "UPDATE tasks SET state = 'cancelled', updated_at = ?2"
+        " WHERE suite_id = ?1 AND state IN ('pending', 'running')" },
+    [S_COUNTS] = { "count tasks",
+        "SELECT state, COUNT(*) FROM tasks WHERE suite_id = ?1 GROUP BY state" },
+    [S_SUB_INSERT] = { "insert submission intent",
+        "INSERT INTO submissions(suite_id, state, created_at, updated_at)"
+        " VALUES (?1, 'intent', ?2, ?2)" },
+    [S_SUBTASK_INSERT] = { "insert submission task",
+        "INSERT INTO submission_tasks(submission_id, position, suite_id,"
+        " task_idx, attempt) VALUES (?1, ?2, ?3, ?4, ?5)" },
+    [S_SUB_MANIFEST] = { "set submission manifest",
+        "UPDATE submissions SET manifest = ?2, updated_at = ?3 WHERE id = ?1" },
+    [S_SUB_STATE] = { "set submission state",
+        "UPDATE submissions SET state = ?2, updated_at = ?3 WHERE id = ?1" },
+    [S_JOB_UPSERT] = { "record Slurm job",
+        "INSERT INTO slurm_jobs(submission_id, array_job_id, index_offset,"
+        " first_index, last_index, reconcile_job_id)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        " ON CONFLICT(submission_id, array_job_id) DO UPDATE SET"
+        " index_offset = excluded.index_offset,"
+        " first_index = excluded.first_index, last_index = excluded.last_index,"
+        " reconcile_job_id = COALESCE(excluded.reconcile_job_id, reconcile_job_id)" },
+    [S_JOB_RECONCILE] = { "record reconcile job",
+        "UPDATE slurm_jobs SET reconcile_job_id = ?3"
+        " WHERE submission_id = ?1 AND array_job_id = ?2" },
+    [S_OFFSET_GET] = { "read ingest offset",
+        "SELECT pos FROM ingest_offsets WHERE suite_id = ?1 AND file = ?2" },
+    [S_OFFSET_SET] = { "store ingest offset",
+        "INSERT INTO ingest_offsets(suite_id, file, pos) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT(suite_id, file) DO UPDATE SET pos = excluded.pos" },
+    [S_EVENT_INSERT] = { "insert event",
+        "INSERT OR IGNORE INTO events(key, suite_id, task_idx, attempt, type, at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)" },
+    [S_ATT_ENSURE] = { "insert attempt",
+        "INSERT OR IGNORE INTO attempts(suite_id, task_idx, attempt,"
+        " slurm_job_id, node, num_nodes, state)"
+        " VALUES (?1, ?2, ?3, NULLIF(?4, ''), ?5, ?6, 'running')" },
+    [S_ATT_GET] = { "read attempt",
+        "SELECT num_nodes, state, classified, exit_code, signal FROM attempts"
+        " WHERE suite_id = ?1 AND task_idx = ?2 AND attempt = ?3" },
+    [S_ATT_UPDATE] = { "update attempt",
+        "UPDATE attempts SET state = ?4, classified = ?5, started_at = ?6,"
+        " ended_at = ?7, exit_code = ?8, signal = ?9, num_nodes = ?10,"
+        " slurm_job_id = COALESCE(slurm_job_id, NULLIF(?11, '')),"
+        " node = CASE WHEN ?12 = 0 OR node IS NULL THEN ?13 ELSE node END"
+        " WHERE suite_id = ?1 AND task_idx = ?2 AND attempt = ?3" },
+    [S_ATT_WARNED] = { "record warning signal",
+        "UPDATE attempts SET warned = 1, warn_signal = ?4"
+        " WHERE suite_id = ?1 AND task_idx = ?2 AND attempt = ?3" },
+    [S_ATT_CLASSIFY] = { "classify attempt",
+        "INSERT INTO attempts(suite_id, task_idx, attempt, state, classified)"
+        " VALUES (?1, ?2, ?3, ?4, 1)"
+        " ON CONFLICT(suite_id, task_idx, attempt) DO UPDATE SET"
+        " state = excluded.state, classified = 1" },
+    [S_RANK_STARTED] = { "record rank start",
+        "INSERT INTO attempt_ranks(suite_id, task_idx, attempt, node_rank, node,"
+        " started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        " ON CONFLICT(suite_id, task_idx, attempt, node_rank) DO UPDATE SET"
+        " started_at = COALESCE(MIN(started_at, excluded.started_at),"
+        "                       excluded.started_at),"
+        " node = excluded.node" },
+    [S_RANK_EXITED] = { "record rank exit",
+        "INSERT INTO attempt_ranks(suite_id, task_idx, attempt, node_rank, node,"
+        " ended_at, exit_code, signal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        " ON CONFLICT(suite_id, task_idx, attempt, node_rank) DO UPDATE SET"
+        " ended_at = excluded.ended_at, exit_code = excluded.exit_code,"
+        " signal = excluded.signal, node = COALESCE(node, excluded.node)" },
+    [S_RANK_GRACEFUL] = { "record graceful timeout",
+        "INSERT INTO attempt_ranks(suite_id, task_idx, attempt, node_rank, node,"
+        " graceful) VALUES (?1, ?2, ?3, ?4, ?5, 1)"
+        " ON CONFLICT(suite_id, task_idx, attempt, node_rank) DO UPDATE SET"
+        " graceful = 1" },
+    [S_RANKS] = { "read attempt ranks",
+        "SELECT node_rank, started_at, ended_at, exit_code, signal, graceful"
+        " FROM attempt_ranks WHERE suite_id = ?1 AND task_idx = ?2"
+        " AND attempt = ?3 ORDER BY node_rank" },
+    [S_CP_INSERT] = { "insert checkpoint",
+        "INSERT INTO checkpoints(suite_id, task_idx, attempt, path, step, at, node)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+};
+
+struct ts_journal {
+    sqlite3 *db;
+    char home[PATH_MAX];
+    char path[PATH_MAX];
+    char lockpath[PATH_MAX];
+    int lockfd;
+    int lock_depth;
+    int lock_timeout_ms;
+    bool wal;
+    sqlite3_stmt *st[S_COUNT];
+};
+
+/* ================================================================ helpers */
+
+static bool fits(int n, size_t len)
+{
+    return n >= 0 && (size_t)n < len;
+}
+
+static double now_s(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + (double)(tv.tv_usec / 1000) / 1000.0;
+}
+
+/* "journal: <op>: <message>"; constraint violations are the user's input. */
+static int dberr(ts_journal *j, const char *op, ts_err *err)
+{
+    int ec = sqlite3_extended_errcode(j->db);
+    int code = (ec & 0xff) == SQLITE_CONSTRAINT ? TS_EXIT_FAIL : TS_EXIT_JOURNAL;
+    return ts_errc(err, code, "journal: %s: %s", op, sqlite3_errmsg(j->db));
+}
+
+/* The cached statement id, reset and unbound; NULL with err on failure. */
+static sqlite3_stmt *st(ts_journal *j, enum stmt_id id, ts_err *err)
+{
+    sqlite3_stmt *s = j->st[id];
+
+    if (!s) {
+        if (sqlite3_prepare_v3(j->db, stmts[id].sql, -1,
+                               SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+            dberr(j, stmts[id].op, err);
+            return NULL;
+        }
+        j->st[id] = s;
+    } else {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
+    return s;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+/* Run a statement that returns no row. -1 with err naming op. */
+static int run(ts_journal *j, sqlite3_stmt *s, enum stmt_id id, ts_err *err)
+{
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        dberr(j, stmts[id].op, err);
+        sqlite3_reset(s);
+        return -1;
+    }
+    sqlite3_reset(s);
+    return 0;
+}
+
+/* Step a one-row query: 1 = row (caller reads, then sqlite3_reset), 0 = no
+ * row (already reset), -1 = error (reset, err filled). */
+static int row(ts_journal *j, sqlite3_stmt *s, enum stmt_id id, ts_err *err)
+{
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc != SQLITE_DONE)
+        dberr(j, stmts[id].op, err);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int exec_sql(ts_journal *j, const char *op, const char *sql, ts_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(j->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        ts_errc(err, TS_EXIT_JOURNAL, "journal: %s: %s", op,
+                msg ? msg : sqlite3_errmsg(j->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+    return (const char *)sqlite3_column_text(s, i);
+}
+
+static bool col_null(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL;
+}
+
+/* ================================================================ names */
+
+static const char *const suite_state_names[TS_SUITE_NSTATES] = {
+    "open", "closed", "complete", "cancelled",
+};
+static const char *const task_state_names[TS_TASK_NSTATES] = {
+    "pending", "running", "completed", "failed", "timeout", "cancelled",
+    "node_fail", "preempted",
+};
+static const char *const attempt_state_names[TS_ATT_NSTATES] = {
+    "running", "completed", "failed", "timeout", "cancelled", "node_fail",
+    "preempted", "ended_by_signal",
+};
+static const char *const sub_state_names[TS_SUB_NSTATES] = {
+    "intent", "submitted", "done",
+};
+
+static const char *name_of(const char *const *names, int n, int v)
+{
+    return v >= 0 && v < n ? names[v] : NULL;
+}
+
+static int parse_name(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; s && i < n; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *ts_suite_state_name(enum ts_suite_state s)
+{
+    return name_of(suite_state_names, TS_SUITE_NSTATES, (int)s);
+}
+const char *ts_task_state_name(enum ts_task_state s)
+{
+    return name_of(task_state_names, TS_TASK_NSTATES, (int)s);
+}
+const char *ts_attempt_state_name(enum ts_attempt_state s)
+{
+    return name_of(attempt_state_names, TS_ATT_NSTATES, (int)s);
+}
+const char *ts_sub_state_name(enum ts_sub_state s)
+{
+    return name_of(sub_state_names, TS_SUB_NSTATES, (int)s);
+}
+int ts_suite_state_parse(const char *name)
+{
+    return parse_name(suite_state_names, TS_SUITE_NSTATES, name);
+}
+int ts_task_state_parse(const char *name)
+{
+    return parse_name(task_state_names, TS_TASK_NSTATES, name);
+}
+int ts_attempt_state_parse(const char *name)
+{
+    return parse_name(attempt_state_names, TS_ATT_NSTATES, name);
+}
+static int sub_state_parse(const char *name)
+{
+    return parse_name(sub_state_names, TS_SUB_NSTATES, name);
+}
+
+/* "state IN ('a','b')" for a mask into buf; "1" for mask 0. */
+static int state_in(const char *col, const char *const *names, int n,
+                    unsigned mask, char *buf, size_t len)
+{
+    size_t used;
+    bool first = true;
+
+    if (mask == 0)
+        return snprintf(buf, len, "1") < 0 ? -1 : 0;
+    if (!fits(snprintf(buf, len, "%s IN (", col), len))
+        return -1;
+    used = strlen(buf);
+    for (int i = 0; i < n; i++) {
+        if (!(mask & (1u << i)))
+            continue;
+        int w = snprintf(buf + used, len - used, "%s'%s'", first ? "" : ",",
+                         names[i]);
+        if (!fits(w, len - used))
+            return -1;
+        used += (size_t)w;
+        first = false;
+    }
+    if (first)      /* only unknown bits: matches nothing */
+        return snprintf(buf, len, "0") < 0 ? -1 : 0;
+    if (!fits(snprintf(buf + used, len - used, ")"), len - used))
+        return -1;
+    return 0;
+}
+
+/* ================================================================ places */
+
+int ts_fs_is_network(const char *path)
+{
+    /* f_type values from linux/magic.h and the vendors' sources. */
+    static const unsigned long shared[] = {
+        0x6969UL,       /* NFS */
+        0x0BD00BD0UL,   /* Lustre */
+        0x47504653UL,   /* GPFS ("GPFS") */
+        0xFF534D42UL,   /* CIFS */
+        0xFE534D42UL,   /* SMB2 */
+        0x517BUL,       /* SMB (old) */
+        0x19830326UL,   /* BeeGFS */
+        0x00C36400UL,   /* CephFS */
+        0x01021997UL,   /* 9p (v9fs) */
+        0x65735546UL,   /* FUSE (sshfs, gcsfuse, ... and local ones too) */
+        0x5346414FUL,   /* AFS (OpenAFS, kAFS) */
+        0x6B414653UL,   /* kAFS ("kAFS") */
+        0x01161970UL,   /* GFS2 */
+        0x7461636FUL,   /* OCFS2 */
+        0xAAD7AAEAUL,   /* PanFS */
+    };
+    struct statfs sf;
+
+    if (statfs(path, &sf) < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++)
+        if ((unsigned long)(unsigned int)sf.f_type == shared[i])
+            return 1;
+    return 0;
+}
+
+/* mkdir -p, 0700 for what it creates; then require a writable directory. */
+static int ensure_dir(const char *dir, ts_err *err)
+{
+    char tmp[PATH_MAX];
+    struct stat sb;
+
+    if (!fits(snprintf(tmp, sizeof tmp, "%s", dir), sizeof tmp))
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal directory %.64s...: %s",
+                       dir, strerror(ENAMETOOLONG));
+    for (char *p = tmp + 1; ; p++) {
+        char c = *p;
+        if (c != '/' && c != '\0')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+            return ts_errc(err, TS_EXIT_JOURNAL, "journal directory %s: %s",
+                           dir, strerror(errno));
+        *p = c;
+        if (c == '\0')
+            break;
+    }
+    if (stat(dir, &sb) < 0)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal directory %s: %s", dir,
+                       strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal directory %s: %s", dir,
+                       strerror(ENOTDIR));
+    if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal directory %s: %s", dir,
+                       strerror(errno));
+    return 0;
+}
+
+int ts_home_dir(char *buf, size_t len, ts_err *err)
+{
+    const char *home = getenv("TASKSUITE_HOME");
+    const char *xdg = getenv("XDG_STATE_HOME");
+    const char *uhome = getenv("HOME");
+    int n;
+
+    if (home && *home) {
+        if (home[0] != '/')
+            return ts_errc(err, TS_EXIT_JOURNAL,
+                           "TASKSUITE_HOME must be an absolute path, not \"%s\"",
+                           home);
+        n = snprintf(buf, len, "%s", home);
+    } else if (xdg && xdg[0] == '/') {
+        n = snprintf(buf, len, "%s/tasksuite", xdg);
+    } else if (uhome && uhome[0] == '/') {
+        n = snprintf(buf, len, "%s/.local/state/tasksuite", uhome);
+    } else {
+        return ts_errc(err, TS_EXIT_JOURNAL, "cannot find the journal directory: "
+                       "neither TASKSUITE_HOME, XDG_STATE_HOME nor HOME is set "
+                       "to an absolute path");
+    }
+    if (!fits(n, len))
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal directory path too long");
+    /* Trailing slashes make for ugly messages and paths. */
+    for (size_t l = strlen(buf); l > 1 && buf[l - 1] == '/'; l--)
+        buf[l - 1] = '\0';
+    return ensure_dir(buf, err);
+}
+
+/* ================================================================ lock */
+
+void ts_journal_set_lock_timeout(ts_journal *j, int ms)
+{
+    j->lock_timeout_ms = ms < 0 ? 0 : ms;
+}
+
+static long lock_holder(int fd)
+{
+    char buf[32];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    return strtol(buf, NULL, 10);
+}
+
+int ts_journal_lock(ts_journal *j, ts_err *err)
+{
+    struct timespec start, t;
+    long waited_ms, nap_ms = 5;
+    char pid[32];
+    int n;
+
+    if (j->lock_depth > 0) {
+        j->lock_depth++;
+        return 0;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (flock(j->lockfd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno == EINTR)
+            continue;
+        if (errno != EWOULDBLOCK)
+            return ts_errc(err, TS_EXIT_JOURNAL, "journal: lock %s: %s",
+                           j->lockpath, strerror(errno));
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        waited_ms = (t.tv_sec - start.tv_sec) * 1000
+                  + (t.tv_nsec - start.tv_nsec) / 1000000;
+        if (waited_ms >= j->lock_timeout_ms) {
+            long holder = lock_holder(j->lockfd);
+            if (holder > 0)
+                return ts_errc(err, TS_EXIT_JOURNAL, "journal is locked by "
+                               "another tasksuite process (pid %ld)", holder);
+            return ts_errc(err, TS_EXIT_JOURNAL, "journal is locked by another "
+                           "tasksuite process (pid unknown, see %s)",
+                           j->lockpath);
+        }
+        if (nap_ms > j->lock_timeout_ms - waited_ms)
+            nap_ms = j->lock_timeout_ms - waited_ms;
+        struct timespec nap = { nap_ms / 1000, (nap_ms % 1000) * 1000000L };
+        nanosleep(&nap, NULL);
+        if (nap_ms < 100)
+            nap_ms *= 2;
+    }
+    /* Who holds it, for the message of the next one waiting. */
+    n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(j->lockfd, 0) < 0 || pwrite(j->lockfd, pid, (size_t)n, 0) != n) {
+        int e = errno;
+        flock(j->lockfd, LOCK_UN);
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: write %s: %s",
+                       j->lockpath, strerror(e));
+    }
+    j->lock_depth = 1;
+    return 0;
+}
+
+void ts_journal_unlock(ts_journal *j)
+{
+    if (j->lock_depth <= 0)
+        return;
+    if (--j->lock_depth > 0)
+        return;
+    if (ftruncate(j->lockfd, 0) < 0) {
+        /* Only the pid hint is stale; the lock itself is released below. */
+    }
+    flock(j->lockfd, LOCK_UN);
+}
+
+/* Write transactions: the flock, then BEGIN IMMEDIATE. */
+static int tx_begin(ts_journal *j, ts_err *err)
+{
+    sqlite3_stmt *s;
+
+    if (ts_journal_lock(j, err) < 0)
+        return -1;
+    if (!(s = st(j, S_BEGIN, err)) || run(j, s, S_BEGIN, err) < 0) {
+        ts_journal_unlock(j);
+        return -1;
+    }
+    return 0;
+}
+
+static int tx_commit(ts_journal *j, ts_err *err)
+{
+    sqlite3_stmt *s;
+    int rc = 0;
+
+    if (!(s = st(j, S_COMMIT, err)) || run(j, s, S_COMMIT, err) < 0) {
+        if (!sqlite3_get_autocommit(j->db))
+            sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+        rc = -1;
+    }
+    ts_journal_unlock(j);
+    return rc;
+}
+
+/* Always returns -1, so `return tx_fail(j);` ends a failed write. */
+static int tx_fail(ts_journal *j)
+{
+    /* SQLite may have rolled back already (e.g. on SQLITE_FULL). */
+    if (!sqlite3_get_autocommit(j->db)) {
+        sqlite3_stmt *s = st(j, S_ROLLBACK, NULL);
+        if (!s || run(j, s, S_ROLLBACK, NULL) < 0)
+            sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    ts_journal_unlock(j);
+    return -1;
+}
+
+/* ================================================================ open */
+
+static int user_version(ts_journal *j, int *v, ts_err *err)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (sqlite3_prepare_v2(j->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+        return dberr(j, "read schema version", err);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int(s, 0);
+    else
+        dberr(j, "read schema version", err);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int quick_check(ts_journal *j, ts_err *err)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (sqlite3_prepare_v2(j->db, "PRAGMA quick_check", -1, &s, NULL) != SQLITE_OK)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: %s: quick_check: %s",
+                       j->path, sqlite3_errmsg(j->db));
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        ts_errc(err, TS_EXIT_JOURNAL, "journal: %s: quick_check: %s", j->path,
+                sqlite3_errmsg(j->db));
+        sqlite3_finalize(s);
+        return -1;
+    }
+    if (strcmp(col_text(s, 0) ? col_text(s, 0) : "", "ok") != 0) {
+        ts_errc(err, TS_EXIT_JOURNAL, "journal: %s: quick_check: %s", j->path,
+                col_text(s, 0) ? col_text(s, 0) : "failed");
+        sqlite3_finalize(s);
+        return -1;
+    }
+    sqlite3_finalize(s);
+    return 0;
+}
+
+/* quick_check reads the whole file (0.2 s at 20 MB, more on NFS), so it
+ * runs at most once per TS_QUICK_CHECK_EVERY_S per journal, recorded by the
+ * mtime of a stamp file next to it; TASKSUITE_JOURNAL_CHECK=always|never
+ * overrides. A corrupt journal is still caught within the hour, and by
+ * SQLite itself (SQLITE_CORRUPT) on the pages any command touches. */
+#define TS_QUICK_CHECK_EVERY_S 3600
+
+static void stamp_path(const ts_journal *j, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s.checked", j->path);
+}
+
+static int quick_check_due(const ts_journal *j)
+{
+    const char *mode = getenv("TASKSUITE_JOURNAL_CHECK");
+    char stamp[PATH_MAX + 16];
+    struct stat st;
+    if (mode && !strcmp(mode, "always"))
+        return 1;
+    if (mode && !strcmp(mode, "never"))
+        return 0;
+    stamp_path(j, stamp, sizeof stamp);
+    return stat(stamp, &st) < 0 || time(NULL) - st.st_mtime >= TS_QUICK_CHECK_EVERY_S;
+}
+
+static int quick_check_done(const ts_journal *j)
+{
+    char stamp[PATH_MAX + 16];
+    stamp_path(j, stamp, sizeof stamp);
+    int fd = open(stamp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
+    return 0;   /* no stamp only means the next open checks again */
+}
+
+static int journal_mode(ts_journal *j, char *buf, size_t len, ts_err *err)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (sqlite3_prepare_v2(j->db, "PRAGMA journal_mode", -1, &s, NULL) != SQLITE_OK)
+        return dberr(j, "read journal mode", err);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        snprintf(buf, len, "%s", col_text(s, 0) ? col_text(s, 0) : "");
+    else
+        dberr(j, "read journal mode", err);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Under the lock: set the journal mode, apply missing migrations. */
+static int upgrade(ts_journal *j, bool set_mode, ts_err *err)
+{
+    int v;
+
+    if (set_mode && exec_sql(j, "set journal mode", j->wal
+                             ? "PRAGMA journal_mode=WAL"
+                             : "PRAGMA journal_mode=DELETE", err) < 0)
+        return -1;
+    if (user_version(j, &v, err) < 0)
+        return -1;
+    for (; v < SCHEMA_VERSION; v++) {
+        char op[64], pragma[64];
+        snprintf(op, sizeof op, "migrate schema to version %d", v + 1);
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+        if (exec_sql(j, op, "BEGIN IMMEDIATE", err) < 0)
+            return -1;
+        if (exec_sql(j, op, migrations[v], err) < 0
+            || exec_sql(j, op, pragma, err) < 0
+            || exec_sql(j, op, "COMMIT", err) < 0) {
+            sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static bool want_wal(const char *home)
+{
+    const char *mode = getenv("TASKSUITE_JOURNAL_MODE");
+
+    if (mode && strcasecmp(mode, "wal") == 0)
+        return true;
+    if (mode && strcasecmp(mode, "delete") == 0)
+        return false;
+    /* Unknown filesystem (statfs failed): the safe choice. */
+    return ts_fs_is_network(home) == 0;
+}
+
+int ts_journal_open(const char *home, ts_journal **out, ts_err *err)
+{
+    char mode[32];
+    ts_journal *j;
+    int v;
+
+    if (!(j = calloc(1, sizeof *j)))
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: out of memory");
+    j->lockfd = -1;
+    j->lock_timeout_ms = TS_LOCK_TIMEOUT_DEFAULT_MS;
+    if (home) {
+        if (!fits(snprintf(j->home, sizeof j->home, "%s", home), sizeof j->home)) {
+            ts_errc(err, TS_EXIT_JOURNAL, "journal directory path too long");
+            goto fail;
+        }
+        if (ensure_dir(j->home, err) < 0)
+            goto fail;
+    } else if (ts_home_dir(j->home, sizeof j->home, err) < 0) {
+        goto fail;
+    }
+    if (!fits(snprintf(j->path, sizeof j->path, "%s/" TS_JOURNAL_FILE, j->home),
+              sizeof j->path)
+        || !fits(snprintf(j->lockpath, sizeof j->lockpath, "%s.lock", j->path),
+                 sizeof j->lockpath)) {
+        ts_errc(err, TS_EXIT_JOURNAL, "journal directory path too long");
+        goto fail;
+    }
+    if ((j->lockfd = open(j->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+        ts_errc(err, TS_EXIT_JOURNAL, "journal: open %s: %s", j->lockpath,
+                strerror(errno));
+        goto fail;
+    }
+    if (sqlite3_open_v2(j->path, &j->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
+        != SQLITE_OK) {
+        ts_errc(err, TS_EXIT_JOURNAL, "journal: open %s: %s", j->path,
+                j->db ? sqlite3_errmsg(j->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(j->db, 1);
+    sqlite3_busy_timeout(j->db, BUSY_TIMEOUT_MS);
+    if (quick_check_due(j) && (quick_check(j, err) < 0 || quick_check_done(j) < 0))
+        goto fail;
+    if (exec_sql(j, "enable foreign keys", "PRAGMA foreign_keys = ON", err) < 0)
+        goto fail;
+    /* Room for a big suite's working set: ingesting 100k tasks touches tens
+     * of MB, and a small cache spills to the WAL in mid-transaction. The
+     * cache grows only as pages are used. */
+    if (exec_sql(j, "set cache size", "PRAGMA cache_size = -" CACHE_KIB, err) < 0)
+        goto fail;
+    if (user_version(j, &v, err) < 0)
+        goto fail;
+    if (v > SCHEMA_VERSION) {
+        ts_errc(err, TS_EXIT_JOURNAL, "journal: %s has schema version %d, newer "
+                "than this tasksuite understands (%d); use a newer tasksuite",
+                j->path, v, SCHEMA_VERSION);
+        goto fail;
+    }
+    j->wal = want_wal(j->home);
+    if (journal_mode(j, mode, sizeof mode, err) < 0)
+        goto fail;
+    bool set_mode = strcasecmp(mode, j->wal ? "wal" : "delete") != 0;
+    if (v < SCHEMA_VERSION || set_mode) {
+        if (ts_journal_lock(j, err) < 0)
+            goto fail;
+        int rc = upgrade(j, set_mode, err);
+        ts_journal_unlock(j);
+        if (rc < 0)
+            goto fail;
+    }
+    if (exec_sql(j, "set synchronous", j->wal ? "PRAGMA synchronous = NORMAL"
+                                              : "PRAGMA synchronous = FULL",
+                 err) < 0)
+        goto fail;
+    *out = j;
+    return 0;
+fail:
+    ts_journal_close(j);
+    return -1;
+}
+
+void ts_journal_close(ts_journal *j)
+{
+    if (!j)
+        return;
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(j->st[i]);
+    if (j->db)
+        sqlite3_close(j->db);
+    if (j->lockfd >= 0) {
+        if (j->lock_depth > 0) {
+            j->lock_depth = 1;
+            ts_journal_unlock(j);
+        }
+        close(j->lockfd);
+    }
+    free(j);
+}
+
+const char *ts_journal_path(const ts_journal *j)
+{
+    return j->path;
+}
+
+const char *ts_journal_home(const ts_journal *j)
+{
+    return j->home;
+}
+
+bool ts_journal_is_wal(const ts_journal *j)
+{
+    return j->wal;
+}
+
+/* ================================================================ suite IDs */
+
+static const char id_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+int ts_suite_id_new(char id[TS_SUITE_ID_LEN + 1], ts_err *err)
+{
+    size_t got = 0;
+
+    /* Rejection sampling keeps the 36 characters equally likely. */
+    while (got < TS_SUITE_ID_LEN) {
+        unsigned char b[16];
+        ssize_t n = getrandom(b, sizeof b, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return ts_errf(err, "getrandom: %s", strerror(errno));
+        }
+        for (ssize_t i = 0; i < n && got < TS_SUITE_ID_LEN; i++)
+            if (b[i] < 252)
+                id[got++] = id_chars[b[i] % 36];
+    }
+    id[TS_SUITE_ID_LEN] = '\0';
+    return 0;
+}
+
+bool ts_suite_id_valid(const char *id)
+{
+    if (!id || strlen(id) != TS_SUITE_ID_LEN)
+        return false;
+    return strspn(id, id_chars) == TS_SUITE_ID_LEN;
+}
+
+/* ================================================================ suites */
+
+static char *labels_json(const char *const *labels, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    char *text;
+
+    if (!a)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        cJSON *sv = cJSON_CreateString(labels[i]);
+        if (!sv || !cJSON_AddItemToArray(a, sv)) {
+            cJSON_Delete(sv);
+            cJSON_Delete(a);
+            return NULL;
+        }
+    }
+    text = cJSON_PrintUnformatted(a);
+    cJSON_Delete(a);
+    return text;
+}
+
+/* Duplicate names get a message that says so. */
+static int insert_task_err(ts_journal *j, const char *suite_id,
+                           const char *name, ts_err *err)
+{
+    int ec = sqlite3_extended_errcode(j->db);
+    if (ec == SQLITE_CONSTRAINT_UNIQUE || ec == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return ts_errc(err, TS_EXIT_FAIL, "journal: insert task: duplicate "
+                       "task name \"%s\" in suite %s", name, suite_id);
+    return dberr(j, stmts[S_TASK_INSERT].op, err);
+}
+
+/* Insert tasks at first_idx.. and an intent holding them (inside a tx). */
+static int insert_tasks(ts_journal *j, const char *suite_id, int suite_nodes,
+                        const ts_task_new *tasks, size_t n, long first_idx,
+                        double now, int64_t *sub_id, ts_err *err)
+{
+    sqlite3_stmt *s;
+    int64_t sid;
+
+    if (!(s = st(j, S_SUB_INSERT, err)))
+        return -1;
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_double(s, 2, now);
+    if (run(j, s, S_SUB_INSERT, err) < 0)
+        return -1;
+    sid = sqlite3_last_insert_rowid(j->db);
+
+    for (size_t i = 0; i < n; i++) {
+        const ts_task_new *t = &tasks[i];
+        long idx = first_idx + (long)i;
+        int rc;
+
+        if (!t->name || !*t->name)
+            return ts_errc(err, TS_EXIT_FAIL, "journal: insert task: task %ld "
+                           "has no name", idx);
+        if (!(s = st(j, S_TASK_INSERT, err)))
+            return -1;
+        bind_text(s, 1, suite_id);
+        sqlite3_bind_int64(s, 2, idx);
+        bind_text(s, 3, t->name);
+        bind_text(s, 4, t->args_json ? t->args_json : "{}");
+        sqlite3_bind_int(s, 5, t->priority);
+        sqlite3_bind_int(s, 6, t->num_nodes > 0 ? t->num_nodes : suite_nodes);
+        sqlite3_bind_double(s, 7, now);
+        rc = sqlite3_step(s);
+        if (rc != SQLITE_DONE) {
+            insert_task_err(j, suite_id, t->name, err);
+            sqlite3_reset(s);
+            return -1;
+        }
+        sqlite3_reset(s);
+
+        if (!(s = st(j, S_SUBTASK_INSERT, err)))
+            return -1;
+        sqlite3_bind_int64(s, 1, sid);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+        bind_text(s, 3, suite_id);
+        sqlite3_bind_int64(s, 4, idx);
+        sqlite3_bind_int(s, 5, 1);
+        if (run(j, s, S_SUBTASK_INSERT, err) < 0)
+            return -1;
+    }
+    if (sub_id)
+        *sub_id = sid;
+    return 0;
+}
+
+int ts_journal_suite_create(ts_journal *j, const ts_suite_new *sn,
+                            const ts_task_new *tasks, size_t ntasks,
+                            char id_out[TS_SUITE_ID_LEN + 1], int64_t *sub_id,
+                            ts_err *err)
+{
+    char id[TS_SUITE_ID_LEN + 1], outdir[PATH_MAX];
+    double now = now_s();
+    int nodes = sn->num_nodes > 0 ? sn->num_nodes : 1;
+    char *labels = NULL;
+    sqlite3_stmt *s;
+    int tries, rc;
+
+    if (!sn->name || !*sn->name)
+        return ts_errc(err, TS_EXIT_FAIL, "journal: insert suite: no name");
+    if (!(labels = labels_json(sn->labels, sn->nlabels)))
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: insert suite: out of memory");
+    if (tx_begin(j, err) < 0) {
+        free(labels);
+        return -1;
+    }
+    /* A fresh ID; 36^8 makes a collision rare, not impossible. */
+    for (tries = 0; ; tries++) {
+        if (tries == 16) {
+            ts_errc(err, TS_EXIT_JOURNAL, "journal: insert suite: no free suite ID");
+            goto fail;
+        }
+        if (ts_suite_id_new(id, err) < 0 || !(s = st(j, S_SUITE_EXISTS, err)))
+            goto fail;
+        bind_text(s, 1, id);
+        if ((rc = row(j, s, S_SUITE_EXISTS, err)) < 0)
+            goto fail;
+        sqlite3_reset(s);
+        if (rc == 0)
+            break;
+    }
+    if (sn->output_dir && *sn->output_dir)
+        rc = snprintf(outdir, sizeof outdir, "%s", sn->output_dir);
+    else
+        rc = snprintf(outdir, sizeof outdir, "%s/suites/%s", j->home, id);
+    if (!fits(rc, sizeof outdir)) {
+        ts_errc(err, TS_EXIT_FAIL, "journal: insert suite: output directory "
+                "path too long");
+        goto fail;
+    }
+    if (!(s = st(j, S_SUITE_INSERT, err)))
+        goto fail;
+    bind_text(s, 1, id);
+    bind_text(s, 2, sn->name);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)sn->owner_uid);
+    bind_text(s, 4, sn->spec_path);
+    bind_text(s, 5, sn->spec_json);
+    bind_text(s, 6, outdir);
+    bind_text(s, 7, labels);
+    sqlite3_bind_int64(s, 8, sn->close_after_s < 0 ? TS_CLOSE_AFTER_DEFAULT_S
+                                                   : sn->close_after_s);
+    sqlite3_bind_int(s, 9, sn->max_retries);
+    sqlite3_bind_int64(s, 10, (sqlite3_int64)sn->retry_on);
+    sqlite3_bind_int(s, 11, nodes);
+    sqlite3_bind_int64(s, 12, (sqlite3_int64)ntasks);
+    sqlite3_bind_double(s, 13, now);
+    if (run(j, s, S_SUITE_INSERT, err) < 0)
+        goto fail;
+    for (size_t i = 0; i < sn->nlabels; i++) {
+        if (!(s = st(j, S_LABEL_INSERT, err)))
+            goto fail;
+        bind_text(s, 1, id);
+        bind_text(s, 2, sn->labels[i]);
+        if (run(j, s, S_LABEL_INSERT, err) < 0)
+            goto fail;
+    }
+    if (insert_tasks(j, id, nodes, tasks, ntasks, 0, now, sub_id, err) < 0)
+        goto fail;
+    if (tx_commit(j, err) < 0) {
+        free(labels);
+        return -1;
+    }
+    free(labels);
+    if (id_out)
+        memcpy(id_out, id, sizeof id);
+    return 0;
+fail:
+    free(labels);
+    return tx_fail(j);
+}
+
+static char *kv_json(const ts_kvlist *l)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *text;
+
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < l->n; i++)
+        if (!cJSON_AddStringToObject(o, l->v[i].key,
+                                     l->v[i].value ? l->v[i].value : "")) {
+            cJSON_Delete(o);
+            return NULL;
+        }
+    text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+int ts_journal_suite_create_from_spec(ts_journal *j, const ts_suite *s,
+                                      const ts_tasklist *tl,
+                                      const char *spec_json,
+                                      char id[TS_SUITE_ID_LEN + 1],
+                                      int64_t *sub_id, ts_err *err)
+{
+    ts_task_new *tasks = calloc(tl->n ? tl->n : 1, sizeof *tasks);
+    ts_suite_new sn = {
+        .name = s->name,
+        .owner_uid = getuid(),
+        .spec_path = s->path,
+        .spec_json = spec_json,
+        .output_dir = s->output_dir,
+        .labels = (const char *const *)s->labels.v,
+        .nlabels = s->labels.n,
+        .close_after_s = s->close_after_s,
+        .max_retries = s->resume.max_retries,
+        .retry_on = s->resume.retry_on,
+        .num_nodes = s->num_nodes,
+    };
+    size_t i;
+    int rc = -1;
+
+    if (!tasks)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: out of memory");
+    for (i = 0; i < tl->n; i++) {
+        tasks[i].name = tl->v[i].name;
+        tasks[i].priority = tl->v[i].priority;
+        if (!(tasks[i].args_json = kv_json(&tl->v[i].args))) {
+            ts_errc(err, TS_EXIT_JOURNAL, "journal: out of memory");
+            goto out;
+        }
+    }
+    rc = ts_journal_suite_create(j, &sn, tasks, tl->n, id, sub_id, err);
+out:
+    for (size_t k = 0; k < tl->n; k++)
+        free((char *)tasks[k].args_json);
+    free(tasks);
+    return rc;
+}
+
+/* The suite's state (and task node count); TS_EXIT_NOTFOUND if absent. */
+static int suite_state(ts_journal *j, const char *suite_id,
+                       enum ts_suite_state *state, int *nodes, ts_err *err)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (!(s = st(j, S_SUITE_STATE, err)))
+        return -1;
+    bind_text(s, 1, suite_id);
+    if ((rc = row(j, s, S_SUITE_STATE, err)) < 0)
+        return -1;
+    if (rc == 0)
+        return ts_errc(err, TS_EXIT_NOTFOUND, "no suite \"%s\" in %s",
+                       suite_id, j->path);
+    *state = (enum ts_suite_state)ts_suite_state_parse(col_text(s, 0));
+    if (nodes)
+        *nodes = sqlite3_column_int(s, 1);
+    sqlite3_reset(s);
+    return 0;
+}
+
+static int set_suite_state(ts_journal *j, const char *suite_id,
+                           enum ts_suite_state state, double now, ts_err *err)
+{
+    sqlite3_stmt *s = st(j, S_SUITE_SET_STATE, err);
+    if (!s)
+        return -1;
+    bind_text(s, 1, suite_id);
+    bind_text(s, 2, ts_suite_state_name(state));
+    sqlite3_bind_double(s, 3, now);
+    return run(j, s, S_SUITE_SET_STATE, err);
+}
+
+int ts_journal_tasks_add(ts_journal *j, const char *suite_id,
+                         const ts_task_new *tasks, size_t ntasks,
+                         long *first_idx, int64_t *sub_id, ts_err *err)
+{
+    enum ts_suite_state state;
+    double now = now_s();
+    sqlite3_stmt *s;
+    long first;
+    int nodes;
+
+    if (ntasks == 0)
+        return ts_errc(err, TS_EXIT_USAGE, "no task to add");
+    if (tx_begin(j, err) < 0)
+        return -1;
+    if (suite_state(j, suite_id, &state, &nodes, err) < 0)
+        goto fail;
+    if (state == TS_SUITE_CANCELLED) {
+        ts_errc(err, TS_EXIT_FAIL, "suite %s is cancelled: a cancelled suite "
+                "takes no new tasks", suite_id);
+        goto fail;
+    }
+    if (!(s = st(j, S_TASK_MAXIDX, err)))
+        goto fail;
+    bind_text(s, 1, suite_id);
+    if (row(j, s, S_TASK_MAXIDX, err) <= 0)
+        goto fail;
+    first = (long)sqlite3_column_int64(s, 0) + 1;
+    sqlite3_reset(s);
+    if (insert_tasks(j, suite_id, nodes, tasks, ntasks, first, now, sub_id, err) < 0)
+        goto fail;
+    if (!(s = st(j, S_SUITE_ADDED, err)))
+        goto fail;
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)ntasks);
+    sqlite3_bind_double(s, 3, now);
+    if (run(j, s, S_SUITE_ADDED, err) < 0)
+        goto fail;
+    if (tx_commit(j, err) < 0)
+        return -1;
+    if (first_idx)
+        *first_idx = first;
+    return 0;
+fail:
+    return tx_fail(j);
+}
+
+/* ---------------------------------------------------------------- lookup */
+
+int ts_journal_suite_resolve(ts_journal *j, const char *prefix,
+                             char id[TS_SUITE_ID_LEN + 1], ts_err *err)
+{
+    char upper[TS_SUITE_ID_LEN + 2], found[6][TS_SUITE_ID_LEN + 1];
+    sqlite3_stmt *s;
+    size_t n = 0, len = prefix ? strlen(prefix) : 0;
+    int rc;
+
+    if (len == 0)
+        return ts_errc(err, TS_EXIT_USAGE, "empty suite ID");
+    /* Nothing outside [a-z0-9]{1,8} can match. */
+    if (len > TS_SUITE_ID_LEN || strspn(prefix, id_chars) != len)
+        return ts_errc(err, TS_EXIT_NOTFOUND, "no suite \"%s\" in %s", prefix,
+                       j->path);
+    /* Every ID starting with prefix sorts in [prefix, prefix + '{'). */
+    snprintf(upper, sizeof upper, "%s{", prefix);
+    if (!(s = st(j, S_SUITE_RESOLVE, err)))
+        return -1;
+    bind_text(s, 1, prefix);
+    bind_text(s, 2, upper);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < 6) {
+        snprintf(found[n], sizeof found[n], "%s", col_text(s, 0));
+        if (strcmp(found[n], prefix) == 0) {      /* an exact match wins */
+            sqlite3_reset(s);
+            memcpy(id, found[n], sizeof found[n]);
+            return 0;
+        }
+        n++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        dberr(j, stmts[S_SUITE_RESOLVE].op, err);
+        sqlite3_reset(s);
+        return -1;
+    }
+    sqlite3_reset(s);
+    if (n == 0)
+        return ts_errc(err, TS_EXIT_NOTFOUND, "no suite \"%s\" in %s", prefix,
+                       j->path);
+    if (n > 1) {
+        char list[80] = "";
+        for (size_t i = 0; i < n && i < 5; i++) {
+            strcat(list, i ? ", " : "");
+            strcat(list, found[i]);
+        }
+        return ts_errc(err, TS_EXIT_USAGE, "suite ID \"%s\" is ambiguous: %s%s",
+                       prefix, list, n > 5 ? ", ..." : "");
+    }
+    memcpy(id, found[0], sizeof found[0]);
+    return 0;
+}
+
+#define SUITE_COLS \
+    "s.id, s.name, s.owner_uid, s.spec_path, %s, s.output_dir, s.labels," \
+    " s.state, s.close_after_s, s.max_retries, s.retry_on, s.num_nodes," \
+    " s.total_tasks, s.completions, s.created_at, s.updated_at, s.last_added_at"
+
+/* Fill si from a row of SUITE_COLS; strings borrowed from the statement. */
+static void suite_row(sqlite3_stmt *s, ts_suite_info *si)
+{
+    memset(si, 0, sizeof *si);
+    snprintf(si->id, sizeof si->id, "%s", col_text(s, 0) ? col_text(s, 0) : "");
+    si->name = (char *)col_text(s, 1);
+    si->owner_uid = (uid_t)sqlite3_column_int64(s, 2);
+    si->spec_path = (char *)col_text(s, 3);
+    si->spec_json = (char *)col_text(s, 4);
+    si->output_dir = (char *)col_text(s, 5);
+    si->labels_json = (char *)col_text(s, 6);
+    si->state = (enum ts_suite_state)ts_suite_state_parse(col_text(s, 7));
+    si->close_after_s = (long)sqlite3_column_int64(s, 8);
+    si->max_retries = sqlite3_column_int(s, 9);
+    si->retry_on = (unsigned)sqlite3_column_int64(s, 10);
+    si->num_nodes = sqlite3_column_int(s, 11);
+    si->total_tasks = (long)sqlite3_column_int64(s, 12);
+    si->completions = (long)sqlite3_column_int64(s, 13);
+    si->created_at = sqlite3_column_double(s, 14);
+    si->updated_at = sqlite3_column_double(s, 15);
+    si->last_added_at = sqlite3_column_double(s, 16);
+}
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+    char *d;
+    if (!s)
+        return NULL;
+    if (!(d = strdup(s)))
+        *oom = true;
+    return d;
+}
+
+void ts_suite_info_clear(ts_suite_info *si)
+{
+    if (!si)
+        return;
+    free(si->name);
+    free(si->spec_path);
+    free(si->spec_json);
+    free(si->output_dir);
+    free(si->labels_json);
+    memset(si, 0, sizeof *si);
+}
+
+int ts_journal_suite_get(ts_journal *j, const char *id_or_prefix,
+                         ts_suite_info *out, ts_err *err)
+{
+    char id[TS_SUITE_ID_LEN + 1], sql[1024];
+    ts_suite_info si;
+    sqlite3_stmt *s;
+    bool oom = false;
+    int rc;
+
+    if (ts_journal_suite_resolve(j, id_or_prefix, id, err) < 0)
+        return -1;
+    snprintf(sql, sizeof sql, "SELECT " SUITE_COLS " FROM suites s WHERE s.id = ?1",
+             "s.spec_json");
+    if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return dberr(j, "read suite", err);
+    bind_text(s, 1, id);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        if (rc == SQLITE_DONE)
+            ts_errc(err, TS_EXIT_NOTFOUND, "no suite \"%s\" in %s",
+                    id_or_prefix, j->path);
+        else
+            dberr(j, "read suite", err);
+        sqlite3_finalize(s);
+        return -1;
+    }
+    suite_row(s, &si);
+    si.name = dup_or_null(si.name, &oom);
+    si.spec_path = dup_or_null(si.spec_path, &oom);
+    si.spec_json = dup_or_null(si.spec_json, &oom);
+    si.output_dir = dup_or_null(si.output_dir, &oom);
+    si.labels_json = dup_or_null(si.labels_json, &oom);
+    sqlite3_finalize(s);
+    if (oom) {
+        ts_suite_info_clear(&si);
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: read suite: out of memory");
+    }
+    *out = si;
+    return 0;
+}
+
+int ts_journal_suites_foreach(ts_journal *j, const ts_suite_filter *f,
+                              ts_suite_cb cb, void *arg, ts_err *err)
+{
+    static const ts_suite_filter none;
+    char sql[2048], states[256];
+    sqlite3_stmt *s;
+    int rc, ret = 0;
+
+    if (!f)
+        f = &none;
+    if (state_in("s.state", suite_state_names, TS_SUITE_NSTATES, f->state_mask,
+                 states, sizeof states) < 0)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: list suites: bad filter");
+    snprintf(sql, sizeof sql,
+             "SELECT " SUITE_COLS " FROM suites s WHERE %s"
+             " AND (?1 IS NULL OR EXISTS (SELECT 1 FROM suite_labels l"
+             "      WHERE l.suite_id = s.id AND l.label = ?1))"
+             " AND (?2 = 0 OR s.owner_uid = ?3)"
+             " ORDER BY s.created_at, s.id", "NULL", states);
+    if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return dberr(j, "list suites", err);
+    bind_text(s, 1, f->label);
+    sqlite3_bind_int(s, 2, f->only_owner ? 1 : 0);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)f->owner_uid);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ts_suite_info si;
+        suite_row(s, &si);
+        if ((ret = cb(&si, arg)) != 0)
+            break;
+    }
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = dberr(j, "list suites", err);
+    sqlite3_finalize(s);
+    return ret;
+}
+
+/* ---------------------------------------------------------------- states */
+
+static int count_active(ts_journal *j, const char *suite_id, long *n, ts_err *err)
+{
+    sqlite3_stmt *s = st(j, S_ACTIVE, err);
+    if (!s)
+        return -1;
+    bind_text(s, 1, suite_id);
+    if (row(j, s, S_ACTIVE, err) <= 0)
+        return -1;
+    *n = (long)sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int ts_journal_suite_tick(ts_journal *j, const char *suite_id, double now,
+                          enum ts_suite_state *state_out, bool *became_complete,
+                          ts_err *err)
+{
+    enum ts_suite_state state, was;
+    double last_added;
+    long close_after, active;
+    sqlite3_stmt *s;
+    int rc;
+
+    if (became_complete)
+        *became_complete = false;
+    if (tx_begin(j, err) < 0)
+        return -1;
+    if (!(s = st(j, S_SUITE_TICK, err)))
+        goto fail;
+    bind_text(s, 1, suite_id);
+    if ((rc = row(j, s, S_SUITE_TICK, err)) < 0)
+        goto fail;
+    if (rc == 0) {
+        ts_errc(err, TS_EXIT_NOTFOUND, "no suite \"%s\" in %s", suite_id, j->path);
+        goto fail;
+    }
+    was = state = (enum ts_suite_state)ts_suite_state_parse(col_text(s, 0));
+    close_after = (long)sqlite3_column_int64(s, 1);
+    last_added = sqlite3_column_double(s, 2);
+    sqlite3_reset(s);
+
+    if (state == TS_SUITE_OPEN && now - last_added >= (double)close_after)
+        state = TS_SUITE_CLOSED;
+    if (state == TS_SUITE_CLOSED) {
+        if (count_active(j, suite_id, &active, err) < 0)
+            goto fail;
+        if (active == 0) {
+            if (!(s = st(j, S_SUITE_COMPLETE, err)))
+                goto fail;
+            bind_text(s, 1, suite_id);
+            sqlite3_bind_double(s, 2, now);
+            if (run(j, s, S_SUITE_COMPLETE, err) < 0)
+                goto fail;
+            state = TS_SUITE_COMPLETE;
+            if (became_complete)
+                *became_complete = true;
+        }
+    }
+    if (state != was && state != TS_SUITE_COMPLETE
+        && set_suite_state(j, suite_id, state, now, err) < 0)
+        goto fail;
+    if (tx_commit(j, err) < 0) {
+        if (became_complete)
+            *became_complete = false;
+        return -1;
+    }
+    if (state_out)
+        *state_out = state;
+    return 0;
+fail:
+    if (became_complete)
+        *became_complete = false;
+    return tx_fail(j);
+}
+
+int ts_journal_suite_cancel(ts_journal *j, const char *suite_id, ts_err *err)
+{
+    enum ts_suite_state state;
+    double now = now_s();
+    sqlite3_stmt *s;
+
+    if (tx_begin(j, err) < 0)
+        return -1;
+    if (suite_state(j, suite_id, &state, NULL, err) < 0)
+        goto fail;
+    if (state != TS_SUITE_CANCELLED) {
+        if (set_suite_state(j, suite_id, TS_SUITE_CANCELLED, now, err) < 0
+            || !(s = st(j, S_CANCEL_TASKS, err)))
+            goto fail;
+        bind_text(s, 1, suite_id);
+        sqlite3_bind_double(s, 2, now);
+        if (run(j, s, S_CANCEL_TASKS, err) < 0)
+            goto fail;
+    }
+    return tx_commit(j, err);
+fail:
+    return tx_fail(j);
+}
+
+/* ================================================================ tasks */
+
+int ts_journal_counts(ts_journal *j, const char *suite_id, ts_counts *out,
+                      ts_err *err)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (!(s = st(j, S_COUNTS, err)))
+        return -1;
+    bind_text(s, 1, suite_id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int state = ts_task_state_parse(col_text(s, 0));
+        long n = (long)sqlite3_column_int64(s, 1);
+        if (state >= 0)
+            out->n[state] = n;
+        out->total += n;
+    }
+    if (rc != SQLITE_DONE) {
+        dberr(j, stmts[S_COUNTS].op, err);
+        sqlite3_reset(s);
+        return -1;
+    }
+    sqlite3_reset(s);
+    out->done = out->total - out->n[TS_TASK_PENDING] - out->n[TS_TASK_RUNNING];
+    return 0;
+}
+
+int ts_journal_tasks_foreach(ts_journal *j, const char *suite_id,
+                             unsigned state_mask, ts_task_cb cb, void *arg,
+                             ts_err *err)
+{
+    char sql[1024], states[256];
+    sqlite3_stmt *s;
+    int rc, ret = 0;
+
+    if (state_in("state", task_state_names, TS_TASK_NSTATES, state_mask,
+                 states, sizeof states) < 0)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: list tasks: bad filter");
+    snprintf(sql, sizeof sql,
+             "SELECT idx, name, args_json, priority, num_nodes, state, attempts,"
+             " last_exit, last_signal, last_checkpoint, last_step, updated_at"
+             " FROM tasks WHERE suite_id = ?1 AND %s ORDER BY idx", states);
+    if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return dberr(j, "list tasks", err);
+    bind_text(s, 1, suite_id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ts_task_info t = {
+            .suite_id = suite_id,
+            .idx = (long)sqlite3_column_int64(s, 0),
+            .name = col_text(s, 1),
+            .args_json = col_text(s, 2),
+            .priority = sqlite3_column_int(s, 3),
+            .num_nodes = sqlite3_column_int(s, 4),
+            .state = (enum ts_task_state)ts_task_state_parse(col_text(s, 5)),
+            .attempts = sqlite3_column_int(s, 6),
+            .has_exit = !col_null(s, 7),
+            .last_exit = col_null(s, 7) ? -1 : sqlite3_column_int(s, 7),
+            .last_signal = sqlite3_column_int(s, 8),
+            .last_checkpoint = col_text(s, 9),
+            .last_step = col_null(s, 10) ? -1 : (long)sqlite3_column_int64(s, 10),
+            .updated_at = sqlite3_column_double(s, 11),
+        };
+        if ((ret = cb(&t, arg)) != 0)
+            break;
+    }
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = dberr(j, "list tasks", err);
+    sqlite3_finalize(s);
+    return ret;
+}
+
+int ts_journal_task_find(ts_journal *j, const char *suite_id, const char *name,
+                         long *idx, ts_err *err)
+{
+    sqlite3_stmt *s = st(j, S_TASK_FIND, err);
+    int rc;
+
+    if (!s)
+        return -1;
+    bind_text(s, 1, suite_id);
+    bind_text(s, 2, name);
+    if ((rc = row(j, s, S_TASK_FIND, err)) < 0)
+        return -1;
+    if (rc == 0)
+        return ts_errc(err, TS_EXIT_NOTFOUND, "no task \"%s\" in suite %s",
+                       name, suite_id);
+    *idx = (long)sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int ts_journal_task_set_state(ts_journal *j, const char *suite_id, long idx,
+                              enum ts_task_state state, ts_err *err)
+{
+    sqlite3_stmt *s;
+
+    if (!ts_task_state_name(state))
+        return ts_errc(err, TS_EXIT_FAIL, "journal: set task state: bad state %d",
+                       (int)state);
+    if (tx_begin(j, err) < 0)
+        return -1;
+    if (!(s = st(j, S_TASK_SET_STATE, err)))
+        goto fail;
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_int64(s, 2, idx);
+    bind_text(s, 3, ts_task_state_name(state));
+    sqlite3_bind_double(s, 4, now_s());
+    if (run(j, s, S_TASK_SET_STATE, err) < 0)
+        goto fail;
+    if (sqlite3_changes(j->db) == 0) {
+        ts_errc(err, TS_EXIT_NOTFOUND, "no task %ld in suite %s", idx, suite_id);
+        goto fail;
+    }
+    return tx_commit(j, err);
+fail:
+    return tx_fail(j);
+}
+
+/* ================================================================ submissions */
+
+int ts_journal_intent_create(ts_journal *j, const char *suite_id,
+                             const long *task_idx, size_t n, int64_t *sub_id,
+                             ts_err *err)
+{
+    enum ts_suite_state state;
+    double now = now_s();
+    sqlite3_stmt *s;
+    int64_t sid;
+
+    if (n == 0)
+        return ts_errc(err, TS_EXIT_USAGE, "no task to submit");
+    if (tx_begin(j, err) < 0)
+        return -1;
+    if (suite_state(j, suite_id, &state, NULL, err) < 0)
+        goto fail;
+    if (state == TS_SUITE_CANCELLED) {
+        ts_errc(err, TS_EXIT_FAIL, "suite %s is cancelled: nothing more is "
+                "submitted for it", suite_id);
+        goto fail;
+    }
+    if (!(s = st(j, S_SUB_INSERT, err)))
+        goto fail;
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_double(s, 2, now);
+    if (run(j, s, S_SUB_INSERT, err) < 0)
+        goto fail;
+    sid = sqlite3_last_insert_rowid(j->db);
+    for (size_t i = 0; i < n; i++) {
+        int attempt, rc;
+
+        if (!(s = st(j, S_TASK_BUMP, err)))
+            goto fail;
+        bind_text(s, 1, suite_id);
+        sqlite3_bind_int64(s, 2, task_idx[i]);
+        sqlite3_bind_double(s, 3, now);
+        if (run(j, s, S_TASK_BUMP, err) < 0)
+            goto fail;
+        if (sqlite3_changes(j->db) == 0) {
+            ts_errc(err, TS_EXIT_NOTFOUND, "no task %ld in suite %s",
+                    task_idx[i], suite_id);
+            goto fail;
+        }
+        if (!(s = st(j, S_TASK_GET, err)))
+            goto fail;
+        bind_text(s, 1, suite_id);
+        sqlite3_bind_int64(s, 2, task_idx[i]);
+        if ((rc = row(j, s, S_TASK_GET, err)) <= 0)
+            goto fail;
+        attempt = sqlite3_column_int(s, 0);
+        sqlite3_reset(s);
+
+        if (!(s = st(j, S_SUBTASK_INSERT, err)))
+            goto fail;
+        sqlite3_bind_int64(s, 1, sid);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+        bind_text(s, 3, suite_id);
+        sqlite3_bind_int64(s, 4, task_idx[i]);
+        sqlite3_bind_int(s, 5, attempt);
+        if (run(j, s, S_SUBTASK_INSERT, err) < 0)
+            goto fail;
+    }
+    if (state == TS_SUITE_COMPLETE
+        && set_suite_state(j, suite_id, TS_SUITE_CLOSED, now, err) < 0)
+        goto fail;
+    if (tx_commit(j, err) < 0)
+        return -1;
+    if (sub_id)
+        *sub_id = sid;
+    return 0;
+fail:
+    return tx_fail(j);
+}
+
+/* One UPDATE of a submission by id; TS_EXIT_NOTFOUND when it is unknown. */
+static int sub_update(ts_journal *j, enum stmt_id id, int64_t sub_id,
+                      const char *value, ts_err *err)
+{
+    sqlite3_stmt *s;
+
+    if (tx_begin(j, err) < 0)
+        return -1;
+    if (!(s = st(j, id, err)))
+        return tx_fail(j);
+    sqlite3_bind_int64(s, 1, sub_id);
+    bind_text(s, 2, value);
+    sqlite3_bind_double(s, 3, now_s());
+    if (run(j, s, id, err) < 0)
+        return tx_fail(j);
+    if (sqlite3_changes(j->db) == 0) {
+        ts_errc(err, TS_EXIT_NOTFOUND, "no submission %lld in %s",
+                (long long)sub_id, j->path);
+        return tx_fail(j);
+    }
+    return tx_commit(j, err);
+}
+
+int ts_journal_intent_set_manifest(ts_journal *j, int64_t sub_id,
+                                   const char *path, ts_err *err)
+{
+    return sub_update(j, S_SUB_MANIFEST, sub_id, path, err);
+}
+
+int ts_journal_intent_set_state(ts_journal *j, int64_t sub_id,
+                                enum ts_sub_state state, ts_err *err)
+{
+    if (!ts_sub_state_name(state))
+        return ts_errc(err, TS_EXIT_FAIL, "journal: set submission state: "
+                       "bad state %d", (int)state);
+    return sub_update(j, S_SUB_STATE, sub_id, ts_sub_state_name(state), err);
+}
+
+int ts_journal_intent_add_job(ts_journal *j, int64_t sub_id,
+                              const ts_slurm_job *job, ts_err *err)
+{
+    sqlite3_stmt *s;
+
+    if (tx_begin(j, err) < 0)
+        return -1;
+    if (!(s = st(j, S_JOB_UPSERT, err)))
+        return tx_fail(j);
+    sqlite3_bind_int64(s, 1, sub_id);
+    sqlite3_bind_int64(s, 2, job->array_job_id);
+    sqlite3_bind_int64(s, 3, job->index_offset);
+    sqlite3_bind_int64(s, 4, job->first_index);
+    sqlite3_bind_int64(s, 5, job->last_index);
+    if (job->reconcile_job_id)
+        sqlite3_bind_int64(s, 6, job->reconcile_job_id);
+    else
+        sqlite3_bind_null(s, 6);
+    if (run(j, s, S_JOB_UPSERT, err) < 0) {
+        if ((sqlite3_extended_errcode(j->db) & 0xff) == SQLITE_CONSTRAINT)
+            ts_errc(err, TS_EXIT_NOTFOUND, "no submission %lld in %s",
+                    (long long)sub_id, j->path);
+        return tx_fail(j);
+    }
+    return tx_commit(j, err);
+}
+
+int ts_journal_intent_set_reconcile_job(ts_journal *j, int64_t sub_id,
+                                        uint32_t array_job_id,
+                                        uint32_t reconcile_job_id, ts_err *err)
+{
+    sqlite3_stmt *s;
+
+    if (tx_begin(j, err) < 0)
+        return -1;
+    if (!(s = st(j, S_JOB_RECONCILE, err)))
+        return tx_fail(j);
+    sqlite3_bind_int64(s, 1, sub_id);
+    sqlite3_bind_int64(s, 2, array_job_id);
+    sqlite3_bind_int64(s, 3, reconcile_job_id);
+    if (run(j, s, S_JOB_RECONCILE, err) < 0)
+        return tx_fail(j);
+    if (sqlite3_changes(j->db) == 0) {
+        ts_errc(err, TS_EXIT_NOTFOUND, "no Slurm job %u in submission %lld",
+                array_job_id, (long long)sub_id);
+        return tx_fail(j);
+    }
+    return tx_commit(j, err);
+}
+
+int ts_journal_intents_foreach(ts_journal *j, const char *suite_id,
+                               unsigned state_mask, ts_intent_cb cb, void *arg,
+                               ts_err *err)
+{
+    char sql[1024], states[256];
+    sqlite3_stmt *s;
+    int rc, ret = 0;
+
+    if (state_in("b.state", sub_state_names, TS_SUB_NSTATES, state_mask,
+                 states, sizeof states) < 0)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: list submissions: bad filter");
+    snprintf(sql, sizeof sql,
+             "SELECT b.id, b.suite_id, b.state, b.manifest, b.created_at,"
+             " b.updated_at,"
+             " (SELECT COUNT(*) FROM submission_tasks t WHERE t.submission_id = b.id),"
+             " (SELECT COUNT(*) FROM slurm_jobs k WHERE k.submission_id = b.id)"
+             " FROM submissions b WHERE (?1 IS NULL OR b.suite_id = ?1) AND %s"
+             " ORDER BY b.id", states);
+    if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return dberr(j, "list submissions", err);
+    bind_text(s, 1, suite_id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ts_intent_info in = {
+            .id = sqlite3_column_int64(s, 0),
+            .suite_id = col_text(s, 1),
+            .state = (enum ts_sub_state)sub_state_parse(col_text(s, 2)),
+            .manifest = col_text(s, 3),
+            .created_at = sqlite3_column_double(s, 4),
+            .updated_at = sqlite3_column_double(s, 5),
+            .ntasks = (long)sqlite3_column_int64(s, 6),
+            .njobs = (long)sqlite3_column_int64(s, 7),
+        };
+        if ((ret = cb(&in, arg)) != 0)
+            break;
+    }
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = dberr(j, "list submissions", err);
+    sqlite3_finalize(s);
+    return ret;
+}
+
+int ts_journal_intent_tasks_foreach(ts_journal *j, int64_t sub_id,
+                                    ts_intent_task_cb cb, void *arg,
+                                    ts_err *err)
+{
+    sqlite3_stmt *s;
+    int rc, ret = 0;
+
+    if (sqlite3_prepare_v2(j->db, "SELECT position, task_idx, attempt FROM"
+                           " submission_tasks WHERE submission_id = ?1"
+                           " ORDER BY position", -1, &s, NULL) != SQLITE_OK)
+        return dberr(j, "list submission tasks", err);
+    sqlite3_bind_int64(s, 1, sub_id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if ((ret = cb((long)sqlite3_column_int64(s, 0),
+                      (long)sqlite3_column_int64(s, 1),
+                      sqlite3_column_int(s, 2), arg)) != 0)
+            break;
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = dberr(j, "list submission tasks", err);
+    sqlite3_finalize(s);
+    return ret;
+}
+
+int ts_journal_intent_jobs_foreach(ts_journal *j, int64_t sub_id, ts_job_cb cb,
+                                   void *arg, ts_err *err)
+{
+    sqlite3_stmt *s;
+    int rc, ret = 0;
+
+    if (sqlite3_prepare_v2(j->db, "SELECT array_job_id, index_offset,"
+                           " first_index, last_index, reconcile_job_id"
+                           " FROM slurm_jobs WHERE submission_id = ?1"
+                           " ORDER BY index_offset, array_job_id", -1, &s, NULL)
+        != SQLITE_OK)
+        return dberr(j, "list Slurm jobs", err);
+    sqlite3_bind_int64(s, 1, sub_id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ts_slurm_job job = {
+            .array_job_id = (uint32_t)sqlite3_column_int64(s, 0),
+            .index_offset = (long)sqlite3_column_int64(s, 1),
+            .first_index = (long)sqlite3_column_int64(s, 2),
+            .last_index = (long)sqlite3_column_int64(s, 3),
+            .reconcile_job_id = (uint32_t)sqlite3_column_int64(s, 4),
+        };
+        if ((ret = cb(&job, arg)) != 0)
+            break;
+    }
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = dberr(j, "list Slurm jobs", err);
+    sqlite3_finalize(s);
+    return ret;
+}
+
+/* ================================================================ attempts */
+
+static enum ts_task_state task_state_of(enum ts_attempt_state a)
+{
+    switch (a) {
+    case TS_ATT_COMPLETED: return TS_TASK_COMPLETED;
+    case TS_ATT_FAILED: return TS_TASK_FAILED;
+    case TS_ATT_TIMEOUT: return TS_TASK_TIMEOUT;
+    case TS_ATT_CANCELLED: return TS_TASK_CANCELLED;
+    case TS_ATT_NODE_FAIL: return TS_TASK_NODE_FAIL;
+    case TS_ATT_PREEMPTED: return TS_TASK_PREEMPTED;
+    default: return TS_TASK_RUNNING;     /* running, ended_by_signal */
+    }
+}
+
+/* The task follows its attempt, if that is its latest and it is not
+ * cancelled. exit_code < 0 / signo 0: none. */
+static int task_follow(ts_journal *j, const char *suite_id, long idx,
+                       int attempt, enum ts_attempt_state astate, int exit_code,
+                       int signo, double now, ts_err *err)
+{
+    sqlite3_stmt *s = st(j, S_TASK_GET, err);
+    enum ts_task_state want = task_state_of(astate);
+    int attempts, cur_exit, cur_sig, rc;
+    const char *cur;
+    bool cancelled, same;
+
+    if (!s)
+        return -1;
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_int64(s, 2, idx);
+    if ((rc = row(j, s, S_TASK_GET, err)) <= 0)
+        return rc;
+    attempts = sqlite3_column_int(s, 0);
+    cur = col_text(s, 1);
+    cancelled = strcmp(cur, "cancelled") == 0;
+    cur_exit = col_null(s, 2) ? -1 : sqlite3_column_int(s, 2);
+    cur_sig = col_null(s, 3) ? 0 : sqlite3_column_int(s, 3);
+    same = strcmp(cur, ts_task_state_name(want)) == 0 && attempt == attempts
+        && cur_exit == exit_code && cur_sig == signo;
+    sqlite3_reset(s);
+    if (cancelled || attempt < attempts || same)
+        return 0;
+    if (!(s = st(j, S_TASK_FOLLOW, err)))
+        return -1;
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_int64(s, 2, idx);
+    bind_text(s, 3, ts_task_state_name(want));
+    sqlite3_bind_int(s, 4, attempt);
+    if (exit_code >= 0)
+        sqlite3_bind_int(s, 5, exit_code);
+    if (signo > 0)
+        sqlite3_bind_int(s, 6, signo);
+    sqlite3_bind_double(s, 7, now);
+    return run(j, s, S_TASK_FOLLOW, err);
+}
+
+static bool is_final(enum ts_attempt_state a)
+{
+    return a != TS_ATT_RUNNING && a != TS_ATT_ENDED_BY_SIGNAL;
+}
+
+/* Recompute an attempt from its ranks (see journal.h), then its task; ev
+ * is the rank record that changed (its identity fields are folded in). */
+static int reaggregate(ts_journal *j, const ts_event *ev, double now,
+                       ts_err *err)
+{
+    const char *suite_id = ev->suite_id;
+    long idx = ev->task_idx;
+    int attempt = ev->attempt;
+    enum ts_attempt_state old, state;
+    int num_nodes, exited = 0, rc;
+    bool classified;
+    /* The rank that decides each outcome: the lowest-numbered one. */
+    int fail_code = -1, timeout_code = -1, sig = 0;
+    bool any_fail = false, any_timeout = false, any_sig = false;
+    double started = 0, ended = 0, fail_ended = 0;
+    sqlite3_stmt *s = st(j, S_ATT_GET, err);
+
+    if (!s)
+        return -1;
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_int64(s, 2, idx);
+    sqlite3_bind_int(s, 3, attempt);
+    if ((rc = row(j, s, S_ATT_GET, err)) <= 0)
+        return rc;
+    num_nodes = sqlite3_column_int(s, 0);
+    if (ev->num_nodes > num_nodes)
+        num_nodes = ev->num_nodes;
+    old = (enum ts_attempt_state)ts_attempt_state_parse(col_text(s, 1));
+    classified = sqlite3_column_int(s, 2) != 0;
+    sqlite3_reset(s);
+
+    if (!(s = st(j, S_RANKS, err)))
+        return -1;
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_int64(s, 2, idx);
+    sqlite3_bind_int(s, 3, attempt);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        bool has_end = !col_null(s, 2);
+        int code = col_null(s, 3) ? -1 : sqlite3_column_int(s, 3);
+        int rsig = col_null(s, 4) ? 0 : sqlite3_column_int(s, 4);
+        bool graceful = sqlite3_column_int(s, 5) != 0;
+        double st_at = sqlite3_column_double(s, 1), en_at = sqlite3_column_double(s, 2);
+
+        if (!col_null(s, 1) && (started == 0 || st_at < started))
+            started = st_at;
+        if (!has_end)
+            continue;
+        exited++;
+        if (en_at > ended)
+            ended = en_at;
+        if (rsig == 0 && code == 0)
+            continue;                       /* ok */
+        if (code == 75 || graceful) {
+            if (!any_timeout)
+                timeout_code = code;
+            any_timeout = true;
+        } else if (rsig > 0) {
+            if (!any_sig)
+                sig = rsig;
+            any_sig = true;
+        } else {
+            if (!any_fail) {
+                fail_code = code;
+                fail_ended = en_at;
+            }
+            any_fail = true;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        dberr(j, stmts[S_RANKS].op, err);
+        sqlite3_reset(s);
+        return -1;
+    }
+    sqlite3_reset(s);
+
+    int exit_code = -1, signo = 0;
+    if (any_fail) {
+        state = TS_ATT_FAILED;
+        exit_code = fail_code;
+        ended = fail_ended;
+    } else if (exited >= num_nodes) {
+        if (any_timeout) {
+            state = TS_ATT_TIMEOUT;
+            exit_code = timeout_code;
+            signo = timeout_code < 0 ? sig : 0;
+        } else if (any_sig) {
+            state = TS_ATT_ENDED_BY_SIGNAL;
+            signo = sig;
+        } else {
+            state = TS_ATT_COMPLETED;
+            exit_code = 0;
+        }
+    } else {
+        state = TS_ATT_RUNNING;
+        ended = 0;
+    }
+    /* Reconcile's verdict stands unless the task itself says otherwise. */
+    if (classified && !is_final(state))
+        state = old;
+    else
+        classified = false;
+
+    if (!(s = st(j, S_ATT_UPDATE, err)))
+        return -1;
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_int64(s, 2, idx);
+    sqlite3_bind_int(s, 3, attempt);
+    bind_text(s, 4, ts_attempt_state_name(state));
+    sqlite3_bind_int(s, 5, classified ? 1 : 0);
+    if (started > 0)
+        sqlite3_bind_double(s, 6, started);
+    if (ended > 0)
+        sqlite3_bind_double(s, 7, ended);
+    if (exit_code >= 0)
+        sqlite3_bind_int(s, 8, exit_code);
+    if (signo > 0)
+        sqlite3_bind_int(s, 9, signo);
+    sqlite3_bind_int(s, 10, num_nodes);
+    bind_text(s, 11, ev->jobid);
+    sqlite3_bind_int(s, 12, ev->node_rank);
+    bind_text(s, 13, ev->node);
+    if (run(j, s, S_ATT_UPDATE, err) < 0)
+        return -1;
+    return task_follow(j, suite_id, idx, attempt, state, exit_code, signo, now,
+                       err);
+}
+
+struct ingest {
+    ts_journal *j;
+    const char *suite_id;
+    char file[PATH_MAX];        /* the one being read, relative to events/ */
+    ts_ingest_stats *stats;
+    ts_err *err;
+    double now;
+};
+
+static void note_bad(struct ingest *in, const char *why)
+{
+    in->stats->bad++;
+    /* A long reason is cut; the file name comes first. */
+    if (in->stats->first_bad[0] == '\0'
+        && !fits(snprintf(in->stats->first_bad, sizeof in->stats->first_bad,
+                          "%s: %s", in->file, why), sizeof in->stats->first_bad))
+        memcpy(in->stats->first_bad + sizeof in->stats->first_bad - 4, "...", 4);
+}
+
+/* Apply one record (inside the ingest transaction). */
+static int apply_event(struct ingest *in, const ts_event *ev)
+{
+    ts_journal *j = in->j;
+    ts_err *err = in->err;
+    sqlite3_stmt *s;
+    int rc;
+
+    /* The task must exist: a record of another suite is not ours. */
+    if (strcmp(ev->suite_id, in->suite_id) != 0) {
+        note_bad(in, "record of another suite");
+        return 0;
+    }
+    if (!(s = st(j, S_TASK_GET, err)))
+        return -1;
+    bind_text(s, 1, in->suite_id);
+    sqlite3_bind_int64(s, 2, ev->task_idx);
+    if ((rc = row(j, s, S_TASK_GET, err)) < 0)
+        return -1;
+    sqlite3_reset(s);
+    if (rc == 0) {
+        note_bad(in, "record of a task not in the suite");
+        return 0;
+    }
+
+    /* Once per key, ever. */
+    if (!(s = st(j, S_EVENT_INSERT, err)))
+        return -1;
+    bind_text(s, 1, ev->key);
+    bind_text(s, 2, ev->suite_id);
+    sqlite3_bind_int64(s, 3, ev->task_idx);
+    sqlite3_bind_int(s, 4, ev->attempt);
+    bind_text(s, 5, ts_event_type_name(ev->type));
+    sqlite3_bind_double(s, 6, ev->time);
+    if (run(j, s, S_EVENT_INSERT, err) < 0)
+        return -1;
+    if (sqlite3_changes(j->db) == 0)
+        return 0;
+    in->stats->applied++;
+
+    if (!(s = st(j, S_ATT_ENSURE, err)))
+        return -1;
+    bind_text(s, 1, ev->suite_id);
+    sqlite3_bind_int64(s, 2, ev->task_idx);
+    sqlite3_bind_int(s, 3, ev->attempt);
+    bind_text(s, 4, ev->jobid);
+    bind_text(s, 5, ev->node);
+    sqlite3_bind_int(s, 6, ev->num_nodes);
+    if (run(j, s, S_ATT_ENSURE, err) < 0)
+        return -1;
+
+    switch (ev->type) {
+    case TS_EV_STARTED:
+        if (!(s = st(j, S_RANK_STARTED, err)))
+            return -1;
+        sqlite3_bind_double(s, 6, ev->time);
+        rc = S_RANK_STARTED;
+        break;
+    case TS_EV_EXITED:
+        if (!(s = st(j, S_RANK_EXITED, err)))
+            return -1;
+        sqlite3_bind_double(s, 6, ev->time);
+        if (ev->signal > 0)
+            sqlite3_bind_int(s, 8, ev->signal);
+        else
+            sqlite3_bind_int(s, 7, ev->exit_code);
+        rc = S_RANK_EXITED;
+        break;
+    case TS_EV_GRACEFUL_TIMEOUT:
+        if (!(s = st(j, S_RANK_GRACEFUL, err)))
+            return -1;
+        rc = S_RANK_GRACEFUL;
+        break;
+    case TS_EV_SIGNAL_RECEIVED:
+        if (!(s = st(j, S_ATT_WARNED, err)))
+            return -1;
+        bind_text(s, 1, ev->suite_id);
+        sqlite3_bind_int64(s, 2, ev->task_idx);
+        sqlite3_bind_int(s, 3, ev->attempt);
+        sqlite3_bind_int(s, 4, ev->signal);
+        return run(j, s, S_ATT_WARNED, err);
+    case TS_EV_CHECKPOINT:
+        if (!(s = st(j, S_CP_INSERT, err)))
+            return -1;
+        bind_text(s, 1, ev->suite_id);
+        sqlite3_bind_int64(s, 2, ev->task_idx);
+        sqlite3_bind_int(s, 3, ev->attempt);
+        bind_text(s, 4, ev->path);
+        if (ev->step >= 0)
+            sqlite3_bind_int64(s, 5, ev->step);
+        sqlite3_bind_double(s, 6, ev->time);
+        bind_text(s, 7, ev->node);
+        if (run(j, s, S_CP_INSERT, err) < 0 || !(s = st(j, S_TASK_LASTCP, err)))
+            return -1;
+        bind_text(s, 1, ev->suite_id);
+        sqlite3_bind_int64(s, 2, ev->task_idx);
+        sqlite3_bind_double(s, 3, in->now);
+        return run(j, s, S_TASK_LASTCP, err);
+    default:
+        return 0;
+    }
+    /* A rank row changed: bind its identity, then re-aggregate. */
+    bind_text(s, 1, ev->suite_id);
+    sqlite3_bind_int64(s, 2, ev->task_idx);
+    sqlite3_bind_int(s, 3, ev->attempt);
+    sqlite3_bind_int(s, 4, ev->node_rank);
+    bind_text(s, 5, ev->node);
+    if (run(j, s, (enum stmt_id)rc, err) < 0)
+        return -1;
+    return reaggregate(j, ev, in->now, err);
+}
+
+static int ingest_cb(const ts_event *ev, const char *bad, void *arg)
+{
+    struct ingest *in = arg;
+
+    in->stats->records++;
+    if (!ev) {
+        note_bad(in, bad);
+        return 0;
+    }
+    return apply_event(in, ev) < 0 ? -1 : 0;
+}
+
+static int ingest_file(struct ingest *in, const char *path, long long size)
+{
+    ts_journal *j = in->j;
+    sqlite3_stmt *s;
+    long long pos = 0, end = 0;
+    int rc;
+
+    if (!(s = st(j, S_OFFSET_GET, in->err)))
+        return -1;
+    bind_text(s, 1, in->suite_id);
+    bind_text(s, 2, in->file);
+    if ((rc = row(j, s, S_OFFSET_GET, in->err)) < 0)
+        return -1;
+    if (rc == 1) {
+        pos = sqlite3_column_int64(s, 0);
+        sqlite3_reset(s);
+    }
+    if (pos == size)
+        return 0;                       /* nothing new */
+    in->stats->files++;
+    ts_err ioerr = { .msg = "" };
+    rc = ts_events_read(path, pos, ingest_cb, in, &end, &ioerr);
+    if (rc < 0 && ioerr.msg[0] != '\0') {
+        /* The file, not the journal: skip it, try again next time. */
+        note_bad(in, ioerr.msg);
+        return 0;
+    }
+    if (rc != 0) {
+        if (in->err && ioerr.msg[0] != '\0')
+            *in->err = ioerr;
+        return -1;
+    }
+    if (end == pos)
+        return 0;
+    if (!(s = st(j, S_OFFSET_SET, in->err)))
+        return -1;
+    bind_text(s, 1, in->suite_id);
+    bind_text(s, 2, in->file);
+    sqlite3_bind_int64(s, 3, end);
+    return run(j, s, S_OFFSET_SET, in->err);
+}
+
+static bool all_digits(const char *s)
+{
+    return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 16;
+}
+
+static bool ev_name(const char *name)
+{
+    size_t n = strlen(name);
+    return name[0] != '.' && n > 3 && strcmp(name + n - 3, ".ev") == 0;
+}
+
+/* Every *.ev file of one task directory, events/<name>/. */
+static int scan_task_dir(struct ingest *in, int evfd, const char *evdir,
+                         const char *name)
+{
+    char path[PATH_MAX];
+    struct dirent *fe;
+    DIR *td;
+    int fd, rc = 0;
+
+    if ((fd = openat(evfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0
+        || !(td = fdopendir(fd))) {
+        if (errno != ENOENT && errno != ENOTDIR) {
+            snprintf(in->file, sizeof in->file, "%s", name);
+            note_bad(in, strerror(errno));
+        }
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    while (rc == 0 && (fe = readdir(td))) {
+        struct stat sb;
+
+        if (!ev_name(fe->d_name))
+            continue;
+        if (!fits(snprintf(path, sizeof path, "%s/%s/%s", evdir, name,
+                           fe->d_name), sizeof path)
+            || !fits(snprintf(in->file, sizeof in->file, "%s/%s", name,
+                              fe->d_name), sizeof in->file))
+            continue;
+        if (fstatat(dirfd(td), fe->d_name, &sb, 0) < 0 || !S_ISREG(sb.st_mode))
+            continue;
+        rc = ingest_file(in, path, (long long)sb.st_size);
+    }
+    closedir(td);
+    return rc;
+}
+
+/* The tasks whose event files can still change the journal: those whose
+ * latest attempt has no verdict from its own records yet (not started,
+ * running, ended_by_signal, or classified by reconcile, which the task's
+ * records may overrule), and those with any such attempt. */
+static int live_tasks(ts_journal *j, const char *suite_id, long **out,
+                      size_t *n, ts_err *err)
+{
+    static const char sql[] =
+        "SELECT t.idx FROM tasks t WHERE t.suite_id = ?1 AND NOT EXISTS ("
+        "  SELECT 1 FROM attempts a WHERE a.suite_id = ?1"
+        "  AND a.task_idx = t.idx AND a.attempt = t.attempts AND a.classified = 0"
+        "  AND a.state NOT IN ('running', 'ended_by_signal'))"
+        " UNION SELECT task_idx FROM attempts WHERE suite_id = ?1"
+        " AND (state IN ('running', 'ended_by_signal') OR classified = 1)";
+    sqlite3_stmt *s;
+    size_t cap = 0;
+    long *v = NULL;
+    int rc;
+
+    *n = 0;
+    if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return dberr(j, "list live tasks", err);
+    bind_text(s, 1, suite_id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            long *nv = realloc(v, (cap = cap ? 2 * cap : 256) * sizeof *v);
+            if (!nv) {
+                free(v);
+                sqlite3_finalize(s);
+                return ts_errc(err, TS_EXIT_JOURNAL, "journal: list live "
+                               "tasks: out of memory");
+            }
+            v = nv;
+        }
+        v[(*n)++] = (long)sqlite3_column_int64(s, 0);
+    }
+    if (rc != SQLITE_DONE) {
+        dberr(j, "list live tasks", err);
+        free(v);
+        sqlite3_finalize(s);
+        return -1;
+    }
+    sqlite3_finalize(s);
+    *out = v;
+    return 0;
+}
+
+static int ingest(ts_journal *j, const char *suite_id, const char *suite_dir,
+                  bool all, ts_ingest_stats *stats, ts_err *err)
+{
+    ts_ingest_stats local;
+    struct ingest *in;
+    char evdir[PATH_MAX];
+    enum ts_suite_state state;
+    int evfd, rc = 0;
+
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    if (!fits(snprintf(evdir, sizeof evdir, "%s/events", suite_dir), sizeof evdir))
+        return ts_errc(err, TS_EXIT_FAIL, "journal: ingest: path too long: %s",
+                       suite_dir);
+    if (!(in = calloc(1, sizeof *in)))
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: ingest: out of memory");
+    *in = (struct ingest){ .j = j, .suite_id = suite_id, .stats = stats,
+                           .err = err, .now = now_s() };
+    if (tx_begin(j, err) < 0) {
+        free(in);
+        return -1;
+    }
+    if (suite_state(j, suite_id, &state, NULL, err) < 0)
+        goto fail;
+    if ((evfd = open(evdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        if (errno == ENOENT) {          /* nothing ran yet */
+            free(in);
+            return tx_commit(j, err);
+        }
+        ts_errc(err, TS_EXIT_FAIL, "journal: ingest: open %s: %s", evdir,
+                strerror(errno));
+        goto fail;
+    }
+    if (all) {
+        int dfd = dup(evfd);
+        DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+        struct dirent *de;
+
+        if (!d) {
+            ts_errc(err, TS_EXIT_FAIL, "journal: ingest: open %s: %s", evdir,
+                    strerror(errno));
+            if (dfd >= 0)
+                close(dfd);
+            close(evfd);
+            goto fail;
+        }
+        while (rc == 0 && (de = readdir(d)))
+            if (all_digits(de->d_name))
+                rc = scan_task_dir(in, evfd, evdir, de->d_name);
+        closedir(d);
+    } else {
+        long *live = NULL;
+        size_t n = 0;
+
+        if (live_tasks(j, suite_id, &live, &n, err) < 0) {
+            close(evfd);
+            goto fail;
+        }
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "%ld", live[i]);
+            rc = scan_task_dir(in, evfd, evdir, name);
+        }
+        free(live);
+    }
+    close(evfd);
+    if (rc < 0)
+        goto fail;
+    free(in);
+    return tx_commit(j, err);
+fail:
+    free(in);
+    return tx_fail(j);
+}
+
+int ts_journal_ingest(ts_journal *j, const char *suite_id,
+                      const char *suite_dir, ts_ingest_stats *stats,
+                      ts_err *err)
+{
+    return ingest(j, suite_id, suite_dir, false, stats, err);
+}
+
+int ts_journal_ingest_all(ts_journal *j, const char *suite_id,
+                          const char *suite_dir, ts_ingest_stats *stats,
+                          ts_err *err)
+{
+    return ingest(j, suite_id, suite_dir, true, stats, err);
+}
+
+int ts_journal_attempts_foreach(ts_journal *j, const char *suite_id,
+                                long task_idx, unsigned state_mask,
+                                ts_attempt_cb cb, void *arg, ts_err *err)
+{
+    char sql[2048], states[256];
+    sqlite3_stmt *s;
+    int rc, ret = 0;
+
+    if (state_in("a.state", attempt_state_names, TS_ATT_NSTATES, state_mask,
+                 states, sizeof states) < 0)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: list attempts: bad filter");
+    snprintf(sql, sizeof sql,
+             "SELECT a.task_idx, a.attempt, a.slurm_job_id, a.node, a.num_nodes,"
+             " a.state, a.classified, a.started_at, a.ended_at, a.exit_code,"
+             " a.signal, a.warned, a.warn_signal,"
+             " (SELECT COUNT(started_at) FROM attempt_ranks r WHERE"
+             "  r.suite_id = a.suite_id AND r.task_idx = a.task_idx AND"
+             "  r.attempt = a.attempt),"
+             " (SELECT COUNT(ended_at) FROM attempt_ranks r WHERE"
+             "  r.suite_id = a.suite_id AND r.task_idx = a.task_idx AND"
+             "  r.attempt = a.attempt)"
+             " FROM attempts a WHERE a.suite_id = ?1"
+             " AND (?2 < 0 OR a.task_idx = ?2) AND %s"
+             " ORDER BY a.task_idx, a.attempt", states);
+    if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return dberr(j, "list attempts", err);
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_int64(s, 2, task_idx);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ts_attempt_info a = {
+            .suite_id = suite_id,
+            .task_idx = (long)sqlite3_column_int64(s, 0),
+            .attempt = sqlite3_column_int(s, 1),
+            .slurm_job_id = col_text(s, 2) ? col_text(s, 2) : "",
+            .node = col_text(s, 3) ? col_text(s, 3) : "",
+            .num_nodes = sqlite3_column_int(s, 4),
+            .state = (enum ts_attempt_state)ts_attempt_state_parse(col_text(s, 5)),
+            .classified = sqlite3_column_int(s, 6) != 0,
+            .started_at = sqlite3_column_double(s, 7),
+            .ended_at = sqlite3_column_double(s, 8),
+            .exit_code = col_null(s, 9) ? -1 : sqlite3_column_int(s, 9),
+            .signal = sqlite3_column_int(s, 10),
+            .warned = sqlite3_column_int(s, 11) != 0,
+            .warn_signal = sqlite3_column_int(s, 12),
+            .ranks_started = sqlite3_column_int(s, 13),
+            .ranks_exited = sqlite3_column_int(s, 14),
+        };
+        if ((ret = cb(&a, arg)) != 0)
+            break;
+    }
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = dberr(j, "list attempts", err);
+    sqlite3_finalize(s);
+    return ret;
+}
+
+int ts_journal_attempt_classify(ts_journal *j, const char *suite_id,
+                                long task_idx, int attempt,
+                                enum ts_attempt_state state, ts_err *err)
+{
+    sqlite3_stmt *s;
+    int exit_code, signo, rc;
+
+    if (!ts_attempt_state_name(state) || !is_final(state))
+        return ts_errc(err, TS_EXIT_FAIL, "journal: classify attempt: \"%s\" "
+                       "is not a final state",
+                       ts_attempt_state_name(state) ? ts_attempt_state_name(state)
+                                                    : "?");
+    if (attempt < 1)
+        return ts_errc(err, TS_EXIT_FAIL, "journal: classify attempt: bad "
+                       "attempt number %d", attempt);
+    if (tx_begin(j, err) < 0)
+        return -1;
+    if (!(s = st(j, S_ATT_CLASSIFY, err)))
+        goto fail;
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_int64(s, 2, task_idx);
+    sqlite3_bind_int(s, 3, attempt);
+    bind_text(s, 4, ts_attempt_state_name(state));
+    if (run(j, s, S_ATT_CLASSIFY, err) < 0) {
+        if ((sqlite3_extended_errcode(j->db) & 0xff) == SQLITE_CONSTRAINT)
+            ts_errc(err, TS_EXIT_NOTFOUND, "no task %ld in suite %s", task_idx,
+                    suite_id);
+        goto fail;
+    }
+    if (!(s = st(j, S_ATT_GET, err)))
+        goto fail;
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_int64(s, 2, task_idx);
+    sqlite3_bind_int(s, 3, attempt);
+    if ((rc = row(j, s, S_ATT_GET, err)) <= 0)
+        goto fail;
+    exit_code = col_null(s, 3) ? -1 : sqlite3_column_int(s, 3);
+    signo = col_null(s, 4) ? 0 : sqlite3_column_int(s, 4);
+    sqlite3_reset(s);
+    if (task_follow(j, suite_id, task_idx, attempt, state, exit_code, signo,
+                    now_s(), err) < 0)
+        goto fail;
+    return tx_commit(j, err);
+fail:
+    return tx_fail(j);
+}

@@ -1,3 +1,469 @@
+/* journal.h: the SQLite journal of suites, tasks, submissions, attempts and
+ * checkpoints, and the ingestion of compute-node events into it.
+ *
+ * Location. `$TASKSUITE_HOME/journal.db`; TASKSUITE_HOME defaults to
+ * `${XDG_STATE_HOME:-$HOME/.local/state}/tasksuite` (an XDG_STATE_HOME that is
+ * not absolute is ignored, as the XDG spec says). ts_home_dir() creates the
+ * directory 0700 when missing. Suite run directories default to
+ * `HOME/suites/<id>` (HOME being that directory).
+ *
+ * One writer. Only login-node commands (submit, add, status, reconcile, ...)
+ * open the journal; compute nodes append event files (events.h) that the
+ * writer ingests. Every write transaction, or sequence of them, holds an
+ * exclusive flock() on `journal.db.lock` (its content: the holder's pid).
+ * Write functions take it themselves; a caller that wants several writes to
+ * be one step (reconcile: ingest, classify, resubmit) wraps them in
+ * ts_journal_lock()/ts_journal_unlock(), which nest. The journal therefore
+ * never relies on SQLite's own locking over NFS or Lustre; SQLite still has
+ * a busy timeout for readers that meet a writer.
+ *
+ * Journal mode. WAL with synchronous=NORMAL when the directory is on a local
+ * filesystem; a rollback journal (DELETE, synchronous=FULL) when statfs()
+ * says it is shared (ts_fs_is_network: NFS, Lustre, GPFS, CIFS/SMB, BeeGFS,
+ * Ceph, 9p, FUSE, AFS, GFS2, OCFS2, PanFS): WAL's shared-memory index cannot
+ * work between hosts. TASKSUITE_JOURNAL_MODE=wal|delete overrides (tests).
+ *
+ * Opening runs `PRAGMA quick_check` (a failure names the file, code
+ * TS_EXIT_JOURNAL), turns foreign keys on, and brings the schema to the
+ * current version: PRAGMA user_version is the number of migration steps
+ * applied, steps are an ordered array of SQL scripts, each applied in its
+ * own transaction under the lock. A journal with a user_version newer than
+ * this build knows is refused (TS_EXIT_JOURNAL), never touched.
+ *
+ * Schema (version 1), all times REAL epoch seconds:
+ *   suites(id PK [a-z0-9]{8}, name, owner_uid, spec_path, spec_json, output_dir,
+ *          labels JSON, state open|closed|complete|cancelled, close_after_s,
+ *          max_retries, retry_on TS_RETRY_* bits, num_nodes, total_tasks,
+ *          completions, created_at, updated_at, last_added_at)
+ *   suite_labels(suite_id, label)            index for `list --label`
+ *   tasks(suite_id, idx, name UNIQUE per suite, args_json, priority,
+ *         num_nodes, state pending|running|completed|failed|timeout|cancelled|
+ *         node_fail|preempted, attempts, last_exit, last_signal,
+ *         last_checkpoint, last_step, updated_at)        PK (suite_id, idx)
+ *   submissions(id, suite_id, state intent|submitted|done, manifest, times)
+ *   submission_tasks(submission_id, position, suite_id, task_idx, attempt)
+ *   slurm_jobs(submission_id, array_job_id, index_offset, first_index,
+ *              last_index, reconcile_job_id)
+ *   attempts(suite_id, task_idx, attempt, slurm_job_id, node, num_nodes,
+ *            state, classified, started_at, ended_at, exit_code, signal,
+ *            warned, warn_signal)
+ *   attempt_ranks(suite_id, task_idx, attempt, node_rank, node, started_at,
+ *                 ended_at, exit_code, signal, graceful)
+ *   checkpoints(id, suite_id, task_idx, attempt, path, step, at, node)
+ *   events(key PK, suite_id, task_idx, attempt, type, at)   ingested keys
+ *   ingest_offsets(suite_id, file, pos)      bytes of each event file read
+ *
+ * Attempts. Creating a submission intent gives each of its tasks the next
+ * attempt number (tasks.attempts = highest attempt handed out) and makes the
+ * task pending; the manifest carries the number to the compute node
+ * (TASK_SUITE_ATTEMPT). Events then drive the attempt and the task:
+ *   a rank's outcome: exit 0 -> ok; exit 75 or a graceful_timeout record ->
+ *   timeout; killed by a signal -> signal; other exit -> failed.
+ *   the attempt: any rank failed -> failed (at once); else, once all
+ *   num_nodes ranks exited: any timeout -> timeout, else any signal ->
+ *   ended_by_signal, else completed; before that, running.
+ * `ended_by_signal` is left for reconcile to classify with Slurm's record
+ * (ts_journal_attempt_classify: timeout, node_fail, preempted, cancelled,
+ * failed); the task stays `running` until then. A classification by
+ * reconcile is not undone by later events unless they give a definite
+ * outcome (completed, failed, timeout) from the task itself.
+ * The task follows its latest attempt only (events of an older attempt never
+ * move it), and a cancelled task stays cancelled.
+ *
+ * Suite states (SPEC.md section 5): open -> closed when no task was added for
+ * close_after_s; closed -> complete when no task is pending or running
+ * (completions counts how often, on_complete runs each time); adding tasks
+ * re-opens (also from complete); retrying tasks of a complete suite makes it
+ * closed; cancelled is terminal.
+ *
+ * Errors: one line, "journal: <operation>: <SQLite's message>", err->code =
+ * TS_EXIT_JOURNAL (TS_EXIT_FAIL for constraint violations such as a duplicate
+ * task name, TS_EXIT_NOTFOUND for unknown IDs, see exitcodes.h).
+ *
+ * Callbacks (*_foreach): return 0 to go on, anything else stops the walk and
+ * is returned. Strings in the info structs are borrowed for the duration of
+ * the call. A callback may call other journal functions (each walk has its
+ * own statement), writes included.
+ *
+ * A ts_journal belongs to one thread, and is not carried across fork(): a
+ * child opens its own. Statements used on hot paths are prepared once and
+ * finalized by ts_journal_close; the page cache may grow to 64 MiB.
+ */
 #ifndef TS_JOURNAL_H
 #define TS_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "expand.h"
+#include "spec.h"
+
+#define TS_JOURNAL_FILE "journal.db"
+#define TS_SUITE_ID_LEN 8
+#define TS_CLOSE_AFTER_DEFAULT_S 180
+#define TS_LOCK_TIMEOUT_DEFAULT_MS 30000
+
+/* ------------------------------------------------------------ places */
+
+/* The tasksuite home directory (see above) into buf, created 0700 (with its
+ * missing parents) if needed. -1 with err (TS_EXIT_JOURNAL) naming the
+ * directory and the errno text when it cannot be created or written. */
+int ts_home_dir(char *buf, size_t len, ts_err *err);
+
+/* 1 when path is on a shared/network filesystem, 0 when local, -1 (errno
+ * set) when statfs() fails. */
+int ts_fs_is_network(const char *path);
+
+/* ------------------------------------------------------------ open/close */
+
+typedef struct ts_journal ts_journal;
+
+/* Open (creating and migrating as needed) HOME/journal.db; home NULL ->
+ * ts_home_dir(). */
+int ts_journal_open(const char *home, ts_journal **out, ts_err *err);
+void ts_journal_close(ts_journal *j);
+
+const char *ts_journal_path(const ts_journal *j);  /* .../journal.db */
+const char *ts_journal_home(const ts_journal *j);
+bool ts_journal_is_wal(const ts_journal *j);
+/* The schema version this build writes. */
+int ts_journal_schema_version(void);
+
+/* ------------------------------------------------------------ the lock */
+
+/* How long ts_journal_lock waits (default TS_LOCK_TIMEOUT_DEFAULT_MS). */
+void ts_journal_set_lock_timeout(ts_journal *j, int ms);
+/* Take (or re-enter) the writer lock. On timeout: -1, TS_EXIT_JOURNAL,
+ * "journal is locked by another tasksuite process (pid N)". */
+int ts_journal_lock(ts_journal *j, ts_err *err);
+void ts_journal_unlock(ts_journal *j);
+
+/* ------------------------------------------------------------ states */
+
+enum ts_suite_state {
+    TS_SUITE_OPEN = 0,
+    TS_SUITE_CLOSED,
+    TS_SUITE_COMPLETE,
+    TS_SUITE_CANCELLED,
+    TS_SUITE_NSTATES
+};
+
+enum ts_task_state {
+    TS_TASK_PENDING = 0,
+    TS_TASK_RUNNING,
+    TS_TASK_COMPLETED,
+    TS_TASK_FAILED,
+    TS_TASK_TIMEOUT,
+    TS_TASK_CANCELLED,
+    TS_TASK_NODE_FAIL,
+    TS_TASK_PREEMPTED,
+    TS_TASK_NSTATES
+};
+
+enum ts_attempt_state {
+    TS_ATT_RUNNING = 0,
+    TS_ATT_COMPLETED,
+    TS_ATT_FAILED,
+    TS_ATT_TIMEOUT,
+    TS_ATT_CANCELLED,
+    TS_ATT_NODE_FAIL,
+    TS_ATT_PREEMPTED,
+    TS_ATT_ENDED_BY_SIGNAL,   /* waiting for reconcile */
+    TS_ATT_NSTATES
+};
+
+enum ts_sub_state {
+    TS_SUB_INTENT = 0,        /* written, not (known to be) submitted */
+    TS_SUB_SUBMITTED,         /* Slurm accepted every array of it */
+    TS_SUB_DONE,              /* reconciled: all its attempts classified */
+    TS_SUB_NSTATES
+};
+
+/* Names as stored ("open", "node_fail", "ended_by_signal", "intent"...);
+ * NULL out of range. *_parse: -1 for an unknown name. */
+const char *ts_suite_state_name(enum ts_suite_state s);
+const char *ts_task_state_name(enum ts_task_state s);
+const char *ts_attempt_state_name(enum ts_attempt_state s);
+const char *ts_sub_state_name(enum ts_sub_state s);
+int ts_suite_state_parse(const char *name);
+int ts_task_state_parse(const char *name);
+int ts_attempt_state_parse(const char *name);
+
+/* Masks for the *_foreach filters: TS_BIT(TS_TASK_FAILED) | ...; 0 = all. */
+#define TS_BIT(state) (1u << (state))
+
+/* ------------------------------------------------------------ suites */
+
+/* 8 random characters [a-z0-9] (getrandom) + NUL. */
+int ts_suite_id_new(char id[TS_SUITE_ID_LEN + 1], ts_err *err);
+bool ts_suite_id_valid(const char *id);
+
+typedef struct ts_suite_new {
+    const char *name;             /* required */
+    uid_t owner_uid;
+    const char *spec_path;        /* absolute path of the suite file; may be NULL */
+    const char *spec_json;        /* the validated suite, opaque; may be NULL */
+    const char *output_dir;       /* NULL -> HOME/suites/<id> */
+    const char *const *labels;
+    size_t nlabels;
+    long close_after_s;           /* < 0 -> TS_CLOSE_AFTER_DEFAULT_S */
+    int max_retries;              /* as given */
+    unsigned retry_on;            /* TS_RETRY_* bits, as given */
+    int num_nodes;                /* default of the tasks; <= 0 -> 1 */
+} ts_suite_new;
+
+typedef struct ts_task_new {
+    const char *name;             /* required, unique within the suite */
+    const char *args_json;        /* a JSON object as text; NULL -> "{}" */
+    int priority;
+    int num_nodes;                /* <= 0 -> the suite's */
+} ts_task_new;
+
+/* In ONE transaction: the suite (fresh random ID, retried on collision), its
+ * tasks with indexes 0..n-1, and a submission intent holding all of them as
+ * attempt 1. Either everything is written or nothing. id (may be NULL)
+ * receives the ID, sub_id (may be NULL) the intent's. */
+int ts_journal_suite_create(ts_journal *j, const ts_suite_new *s,
+                            const ts_task_new *tasks, size_t ntasks,
+                            char id[TS_SUITE_ID_LEN + 1], int64_t *sub_id,
+                            ts_err *err);
+
+/* The same from a validated suite and its expansion (owner = getuid(),
+ * spec_path = s->path as given, args as a JSON object of strings). */
+int ts_journal_suite_create_from_spec(ts_journal *j, const ts_suite *s,
+                                      const ts_tasklist *tl,
+                                      const char *spec_json,
+                                      char id[TS_SUITE_ID_LEN + 1],
+                                      int64_t *sub_id, ts_err *err);
+
+/* Append tasks (indexes continue after the last one) and an intent for them,
+ * in one transaction; re-opens the suite (total_tasks grows, never shrinks).
+ * A cancelled suite refuses (TS_EXIT_FAIL); a name already in the suite is
+ * an error naming it (TS_EXIT_FAIL). first_idx / sub_id may be NULL. */
+int ts_journal_tasks_add(ts_journal *j, const char *suite_id,
+                         const ts_task_new *tasks, size_t ntasks,
+                         long *first_idx, int64_t *sub_id, ts_err *err);
+
+typedef struct ts_suite_info {
+    char id[TS_SUITE_ID_LEN + 1];
+    char *name;
+    uid_t owner_uid;
+    char *spec_path;              /* may be NULL */
+    char *spec_json;              /* only from ts_journal_suite_get; else NULL */
+    char *output_dir;
+    char *labels_json;            /* JSON array of strings */
+    enum ts_suite_state state;
+    long close_after_s;
+    int max_retries;
+    unsigned retry_on;
+    int num_nodes;
+    long total_tasks;
+    long completions;             /* times it became complete */
+    double created_at, updated_at, last_added_at;
+} ts_suite_info;
+
+/* A suite by full ID or unique prefix. Owned copy: free with
+ * ts_suite_info_clear. Not found: TS_EXIT_NOTFOUND,
+ * `no suite "abc" in /path/journal.db`; a prefix matching several:
+ * TS_EXIT_USAGE, `suite ID "a" is ambiguous: a1b2c3d4, a9...`. */
+int ts_journal_suite_get(ts_journal *j, const char *id_or_prefix,
+                         ts_suite_info *out, ts_err *err);
+void ts_suite_info_clear(ts_suite_info *s);
+/* Just the resolution of a prefix to the full ID (same errors). */
+int ts_journal_suite_resolve(ts_journal *j, const char *id_or_prefix,
+                             char id[TS_SUITE_ID_LEN + 1], ts_err *err);
+
+typedef struct ts_suite_filter {
+    const char *label;            /* NULL: any; else suites carrying it */
+    unsigned state_mask;          /* TS_BIT(TS_SUITE_*)s; 0: any */
+    bool only_owner;              /* false: all users */
+    uid_t owner_uid;
+} ts_suite_filter;
+
+typedef int (*ts_suite_cb)(const ts_suite_info *s, void *arg);
+/* Oldest first. f may be NULL (everything). */
+int ts_journal_suites_foreach(ts_journal *j, const ts_suite_filter *f,
+                              ts_suite_cb cb, void *arg, ts_err *err);
+
+/* Re-evaluate the suite's state at time `now` (epoch s): open -> closed
+ * when idle for close_after_s; closed -> complete when nothing is pending or
+ * running. *state (may be NULL) gets the result; *became_complete (may be
+ * NULL) is true when this call made it complete: run on_complete then. */
+int ts_journal_suite_tick(ts_journal *j, const char *suite_id, double now,
+                          enum ts_suite_state *state, bool *became_complete,
+                          ts_err *err);
+
+/* Terminal: the suite and every pending or running task become cancelled
+ * (one transaction). Cancelling a cancelled suite is a no-op. */
+int ts_journal_suite_cancel(ts_journal *j, const char *suite_id, ts_err *err);
+
+/* ------------------------------------------------------------ tasks */
+
+typedef struct ts_counts {
+    long n[TS_TASK_NSTATES];      /* per state */
+    long total;
+    long done;                    /* total - pending - running */
+} ts_counts;
+
+/* Per-state counters of a suite: one GROUP BY over an index. */
+int ts_journal_counts(ts_journal *j, const char *suite_id, ts_counts *out,
+                      ts_err *err);
+
+typedef struct ts_task_info {
+    const char *suite_id;
+    long idx;
+    const char *name;
+    const char *args_json;
+    int priority;
+    int num_nodes;
+    enum ts_task_state state;
+    int attempts;                 /* highest attempt number handed out */
+    bool has_exit;                /* last_exit is meaningful */
+    int last_exit;
+    int last_signal;              /* 0 = none */
+    const char *last_checkpoint;  /* NULL = none */
+    long last_step;               /* -1 = none */
+    double updated_at;
+} ts_task_info;
+
+typedef int (*ts_task_cb)(const ts_task_info *t, void *arg);
+/* Tasks of a suite in index order, filtered by TS_BIT(TS_TASK_*) (0 = all).
+ * One row at a time: no allocation proportional to the suite. */
+int ts_journal_tasks_foreach(ts_journal *j, const char *suite_id,
+                             unsigned state_mask, ts_task_cb cb, void *arg,
+                             ts_err *err);
+
+/* A task's index from its name; TS_EXIT_NOTFOUND
+ * `no task "x" in suite ab12cd34`. */
+int ts_journal_task_find(ts_journal *j, const char *suite_id, const char *name,
+                         long *idx, ts_err *err);
+
+/* Set one task's state (cancel --task, manual fixes). Unknown task:
+ * TS_EXIT_NOTFOUND. */
+int ts_journal_task_set_state(ts_journal *j, const char *suite_id, long idx,
+                              enum ts_task_state state, ts_err *err);
+
+/* ------------------------------------------------------------ submissions */
+
+/* A new intent for existing tasks (retries): each gets attempt =
+ * attempts + 1 and becomes pending; a complete suite becomes closed. A
+ * cancelled suite refuses (TS_EXIT_FAIL). */
+int ts_journal_intent_create(ts_journal *j, const char *suite_id,
+                             const long *task_idx, size_t n, int64_t *sub_id,
+                             ts_err *err);
+int ts_journal_intent_set_manifest(ts_journal *j, int64_t sub_id,
+                                   const char *path, ts_err *err);
+int ts_journal_intent_set_state(ts_journal *j, int64_t sub_id,
+                                enum ts_sub_state state, ts_err *err);
+
+/* One Slurm array of a submission: element i runs the task at manifest
+ * position index_offset + i, for i in [first_index, last_index].
+ * Recording the same array_job_id twice updates it (crash re-runs). */
+typedef struct ts_slurm_job {
+    uint32_t array_job_id;
+    long index_offset;
+    long first_index, last_index;
+    uint32_t reconcile_job_id;    /* 0 = none (yet) */
+} ts_slurm_job;
+
+int ts_journal_intent_add_job(ts_journal *j, int64_t sub_id,
+                              const ts_slurm_job *job, ts_err *err);
+int ts_journal_intent_set_reconcile_job(ts_journal *j, int64_t sub_id,
+                                        uint32_t array_job_id,
+                                        uint32_t reconcile_job_id, ts_err *err);
+
+typedef struct ts_intent_info {
+    int64_t id;
+    const char *suite_id;
+    enum ts_sub_state state;
+    const char *manifest;         /* NULL until set */
+    long ntasks;
+    long njobs;                   /* Slurm arrays recorded so far */
+    double created_at, updated_at;
+} ts_intent_info;
+
+typedef int (*ts_intent_cb)(const ts_intent_info *s, void *arg);
+/* Submissions, oldest first, of one suite (NULL: all) whose state is in
+ * state_mask (TS_BIT(TS_SUB_*); 0 = all). Crash recovery walks
+ * TS_BIT(TS_SUB_INTENT). */
+int ts_journal_intents_foreach(ts_journal *j, const char *suite_id,
+                               unsigned state_mask, ts_intent_cb cb, void *arg,
+                               ts_err *err);
+
+typedef int (*ts_intent_task_cb)(long position, long task_idx, int attempt,
+                                 void *arg);
+/* The tasks of a submission in manifest order. */
+int ts_journal_intent_tasks_foreach(ts_journal *j, int64_t sub_id,
+                                    ts_intent_task_cb cb, void *arg,
+                                    ts_err *err);
+
+typedef int (*ts_job_cb)(const ts_slurm_job *job, void *arg);
+int ts_journal_intent_jobs_foreach(ts_journal *j, int64_t sub_id,
+                                   ts_job_cb cb, void *arg, ts_err *err);
+
+/* ------------------------------------------------------------ attempts */
+
+typedef struct ts_ingest_stats {
+    long files;                   /* event files with new bytes */
+    long records;                 /* complete records read */
+    long applied;                 /* new keys (the rest were known) */
+    long bad;                     /* unparsable or foreign lines, skipped */
+    char first_bad[512];          /* "<file>: <reason>" of the first one */
+} ts_ingest_stats;
+
+/* Read what is new in SUITEDIR/events/ (from each file's stored offset),
+ * insert each record once (by key) and apply it, all in ONE transaction
+ * under the writer lock. A torn last line is left for next time; bad lines
+ * are skipped and counted. Ingesting the same bytes again changes nothing.
+ * stats may be NULL.
+ * ts_journal_ingest looks only in the directories of tasks whose files can
+ * still matter: those whose latest attempt has no outcome from its own
+ * records yet (not started, running, ended_by_signal, or only classified by
+ * reconcile), and those with any attempt in such a state; a finished suite
+ * then costs next to nothing to re-ingest. ts_journal_ingest_all reads every task
+ * directory (reconcile: once before declaring a suite complete, or after a
+ * restore). */
+int ts_journal_ingest(ts_journal *j, const char *suite_id,
+                      const char *suite_dir, ts_ingest_stats *stats,
+                      ts_err *err);
+int ts_journal_ingest_all(ts_journal *j, const char *suite_id,
+                          const char *suite_dir, ts_ingest_stats *stats,
+                          ts_err *err);
+
+typedef struct ts_attempt_info {
+    const char *suite_id;
+    long task_idx;
+    int attempt;
+    const char *slurm_job_id;     /* "" when unknown */
+    const char *node;             /* rank 0's node, "" when unknown */
+    int num_nodes;
+    int ranks_started, ranks_exited;
+    enum ts_attempt_state state;
+    bool classified;              /* state set by reconcile */
+    double started_at, ended_at;  /* 0 = unknown */
+    int exit_code;                /* -1 = none */
+    int signal;                   /* 0 = none */
+    bool warned;                  /* a signal_received record was seen */
+    int warn_signal;
+} ts_attempt_info;
+
+typedef int (*ts_attempt_cb)(const ts_attempt_info *a, void *arg);
+/* Attempts of a suite (task_idx < 0: every task) whose state is in
+ * state_mask (TS_BIT(TS_ATT_*); 0 = all), by task then attempt. Reconcile
+ * walks TS_BIT(TS_ATT_RUNNING) | TS_BIT(TS_ATT_ENDED_BY_SIGNAL). */
+int ts_journal_attempts_foreach(ts_journal *j, const char *suite_id,
+                                long task_idx, unsigned state_mask,
+                                ts_attempt_cb cb, void *arg, ts_err *err);
+
+/* Reconcile's verdict on an attempt, from Slurm's record (the attempt row is
+ * created when no event of it was seen, e.g. a node lost before start).
+ * state must be final (not running / ended_by_signal). The task follows if
+ * this is its latest attempt and it is not cancelled. */
+int ts_journal_attempt_classify(ts_journal *j, const char *suite_id,
+                                long task_idx, int attempt,
+                                enum ts_attempt_state state, ts_err *err);
+
 #endif

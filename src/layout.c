@@ -24,8 +24,8 @@ static int fmt(char *buf, size_t len, ts_err *err, const char *f, ...)
 int ts_layout_suite_dir(const char *home, const char *output_dir, const char *id,
                         char *buf, size_t len, ts_err *err)
 {
-    if (output_dir)
-        return fmt(buf, len, err, "%s/%s", output_dir, id);
+    if (output_dir && *output_dir)
+        return fmt(buf, len, err, "%s", output_dir);
     return fmt(buf, len, err, "%s/suites/%s", home, id);
 }
 

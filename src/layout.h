@@ -1,6 +1,7 @@
 /* layout.h: where a suite's files live (SPEC.md section 6).
  *
- *   SUITEDIR/                      $TASKSUITE_HOME/suites/ID, or OUTPUT_DIR/ID
+ *   SUITEDIR/                      $TASKSUITE_HOME/suites/ID, or the suite's
+ *                                  output_dir: (then one suite per directory)
  *     suite.json                   runtime spec for compute nodes (read-only)
  *     manifests/sub-N.jsonl        one line per array element of submission N
  *     tasks/NAME/                  TASK_SUITE_TASK_DIR, kept across attempts

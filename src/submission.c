@@ -262,6 +262,12 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
         || ts_slurm_max_array_size(&max, err) < 0
         || build_envs(c, &env, &spank, err) < 0)
         goto out;
+#ifdef TS_FAULT_INJECTION
+    /* Tests exercise multi-chunk recovery without thousands of tasks. */
+    const char *test_max = getenv("TASKSUITE_FAULT_MAX_ARRAY");
+    if (test_max && strtoul(test_max, NULL, 10) > 0 && strtoul(test_max, NULL, 10) < max)
+        max = (uint32_t)strtoul(test_max, NULL, 10);
+#endif
     snprintf(name, sizeof name, "ts-%s", c->suite_id);
     if (c->recover && ts_slurm_find_jobs(getuid(), name, &queued, &nqueued, err) < 0)
         goto out;

@@ -250,6 +250,16 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
     res->ingested = st.applied;
     if (sa.n && classify(j, si.id, &sa, res, err) < 0)
         goto out;
+    /* Before a suite may complete, read every event file once more: the
+     * fast ingest skips tasks whose attempt already has an outcome, and a
+     * late record (a rank's exit after another rank failed) must not be
+     * lost. */
+    ts_counts c;
+    if (ts_journal_counts(j, si.id, &c, err) < 0)
+        goto out;
+    if (c.n[TS_TASK_PENDING] + c.n[TS_TASK_RUNNING] == 0 && si.state != TS_SUITE_COMPLETE
+        && ts_journal_ingest_all(j, si.id, dir, &st, err) < 0)
+        goto out;
     if (ts_journal_suite_tick(j, si.id, (double)time(NULL), &res->state,
                               &res->became_complete, err) < 0)
         goto out;

@@ -18,6 +18,6 @@ void ts_format_duration(long secs, char *buf, unsigned len);
 
 /* "USR2", "SIGUSR2", "TERM", "10": signal number, or -1. */
 int ts_parse_signal(const char *s);
-const char *ts_signal_name(int sig);   /* "USR2" */
+const char *ts_signal_name(int sig);   /* "USR2"; NULL if it has no name */
 
 #endif

@@ -102,3 +102,30 @@ wait_job() {   # wait_job ID [TIMEOUT]
 slurmd_log() {   # slurmd_log NODE
     cat "$TS_CLUSTER_DIR/log/slurmd-$1.log" 2>/dev/null
 }
+
+# tasksuite as the test user, with a journal private to the test's dir.
+ts() {   # ts DIR ARGS...
+    local dir=$1; shift
+    as_user "$dir" env TASKSUITE_HOME="$dir/.tshome" "$TS_BIN" "$@"
+}
+
+# Write a file owned by the test user (stdin -> DIR/NAME).
+put() {   # put DIR NAME < content
+    cat > "$1/$2"
+    chown "$TS_USER:" "$1/$2"
+}
+
+# SQL against a test's journal (read-only use).
+jsql() {   # jsql DIR SQL
+    sqlite3 -readonly "$1/.tshome/journal.db" "$2"
+}
+
+# Poll until CMD succeeds (every 0.5 s) or TIMEOUT seconds pass.
+wait_for() {   # wait_for TIMEOUT CMD...
+    local limit=$1 i; shift
+    for ((i = 0; i < limit * 2; i++)); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.5
+    done
+    return 1
+}

@@ -1,9 +1,762 @@
+/* journal.c: the SQLite journal on real files in a temporary directory. */
 #include "config.h"
 
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "exitcodes.h"
+#include "journal.h"
 #include "tap.h"
+
+static char root[256];
+
+static int rm_one(const char *path, const struct stat *sb, int flag,
+                  struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    chmod(path, 0700);
+    return remove(path);
+}
+
+static void rm_rf(const char *path)
+{
+    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A fresh directory under root. */
+static const char *subdir(const char *name)
+{
+    static char buf[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s/%s", root, name);
+    mkdir(buf, 0755);
+    return buf;
+}
+
+/* Run one SQL statement on a journal file with plain SQLite; returns the
+ * first column of the first row as an integer (or -1). */
+static long long sql_int(const char *dbpath, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    long long v = -1;
+
+    if (sqlite3_open(dbpath, &db) != SQLITE_OK)
+        return -1;
+    sqlite3_busy_timeout(db, 5000);
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            v = sqlite3_column_int64(s, 0);
+        else if (rc == SQLITE_DONE)
+            v = 0;
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return v;
+}
+
+static char *sql_text(const char *dbpath, const char *sql, char *buf, size_t len)
+{
+    sqlite3 *db;
+    sqlite3_stmt *s;
+
+    buf[0] = '\0';
+    if (sqlite3_open(dbpath, &db) != SQLITE_OK)
+        return buf;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+            snprintf(buf, len, "%s", (const char *)sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return buf;
+}
+
+static ts_journal *open_ok(const char *home)
+{
+    ts_err err = { .msg = "" };
+    ts_journal *j = NULL;
+    if (ts_journal_open(home, &j, &err) < 0) {
+        diag("open %s: %s", home, err.msg);
+        return NULL;
+    }
+    return j;
+}
+
+static const ts_task_new three[] = {
+    { .name = "a", .args_json = "{\"lr\":\"0.1\"}", .priority = 1 },
+    { .name = "b", .args_json = "{\"lr\":\"0.01\"}" },
+    { .name = "c" },
+};
+
+static int create3(ts_journal *j, const char *name, char id[9], int64_t *sub)
+{
+    static const char *const labels[] = { "project:x", "phase:test" };
+    ts_suite_new sn = {
+        .name = name, .owner_uid = 1234, .spec_path = "/x/sweep.yaml",
+        .spec_json = "{\"name\":\"x\"}", .labels = labels, .nlabels = 2,
+        .close_after_s = 180, .max_retries = 3, .retry_on = 1, .num_nodes = 1,
+    };
+    ts_err err = { .msg = "" };
+    int rc = ts_journal_suite_create(j, &sn, three, 3, id, sub, &err);
+    if (rc < 0)
+        diag("create: %s", err.msg);
+    return rc;
+}
+
+/* ------------------------------------------------------------ schema */
+
+static void test_schema(void)
+{
+    const char *home = subdir("schema");
+    char db[PATH_MAX], buf[64];
+    ts_journal *j;
+
+    j = open_ok(home);
+    ok(j != NULL, "open creates a fresh journal");
+    if (!j)
+        return;
+    snprintf(db, sizeof db, "%s/journal.db", home);
+    is_str(ts_journal_path(j), db, "journal path is HOME/journal.db");
+    ok(ts_journal_is_wal(j), "WAL on a local filesystem");
+    ts_journal_close(j);
+    is_int(sql_int(db, "PRAGMA user_version"), ts_journal_schema_version(),
+           "user_version is the schema version");
+    is_str(sql_text(db, "PRAGMA journal_mode", buf, sizeof buf), "wal",
+           "journal_mode is wal on disk");
+    ok(sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND"
+               " name IN ('suites','tasks','submissions','submission_tasks',"
+               "'slurm_jobs','attempts','attempt_ranks','checkpoints','events',"
+               "'ingest_offsets','suite_labels')") == 11, "all tables exist");
+    ok(sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index'"
+               " AND name = 'tasks_state'") == 1, "status index exists");
+    j = open_ok(home);
+    ok(j != NULL, "reopen works");
+    ts_journal_close(j);
+
+    struct stat sb;
+    snprintf(db, sizeof db, "%s/journal.db.lock", home);
+    ok(stat(db, &sb) == 0 && (sb.st_mode & 0777) == 0600, "lock file is 0600");
+}
+
+static void test_migrate_from_0(void)
+{
+    const char *home = subdir("v0");
+    char db[PATH_MAX], buf[64];
+    sqlite3 *raw;
+    ts_journal *j;
+
+    /* A version-0 file: a valid SQLite database with nothing in it. */
+    snprintf(db, sizeof db, "%s/journal.db", home);
+    ok(sqlite3_open(db, &raw) == SQLITE_OK
+       && sqlite3_exec(raw, "PRAGMA user_version = 0; VACUUM", NULL, NULL,
+                       NULL) == SQLITE_OK, "version 0 file made");
+    sqlite3_close(raw);
+    setenv("TASKSUITE_JOURNAL_MODE", "delete", 1);
+    j = open_ok(home);
+    unsetenv("TASKSUITE_JOURNAL_MODE");
+    ok(j != NULL && !ts_journal_is_wal(j), "opened in rollback-journal mode");
+    ts_journal_close(j);
+    is_int(sql_int(db, "PRAGMA user_version"), ts_journal_schema_version(),
+           "migrated from version 0");
+    is_str(sql_text(db, "PRAGMA journal_mode", buf, sizeof buf), "delete",
+           "journal_mode=delete when asked (network filesystems)");
+    j = open_ok(home);
+    ok(j != NULL && ts_journal_is_wal(j), "reopen on local disk switches to WAL");
+    ts_journal_close(j);
+    is_str(sql_text(db, "PRAGMA journal_mode", buf, sizeof buf), "wal",
+           "journal_mode is wal again");
+}
+
+static void test_newer_refused(void)
+{
+    const char *home = subdir("newer");
+    char db[PATH_MAX], want[PATH_MAX + 200], sql[64];
+    ts_err err = { .msg = "" };
+    ts_journal *j = open_ok(home);
+    int newer = ts_journal_schema_version() + 5;
+
+    ts_journal_close(j);
+    snprintf(db, sizeof db, "%s/journal.db", home);
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", newer);
+    sql_int(db, sql);
+    j = NULL;
+    ok(ts_journal_open(home, &j, &err) < 0 && j == NULL,
+       "a journal from a newer tasksuite is refused");
+    snprintf(want, sizeof want, "journal: %s has schema version %d, newer than "
+             "this tasksuite understands (%d); use a newer tasksuite", db, newer,
+             ts_journal_schema_version());
+    is_str(err.msg, want, "with the exact message");
+    is_int(err.code, TS_EXIT_JOURNAL, "and the journal exit code");
+    is_int(sql_int(db, "PRAGMA user_version"), newer, "the file is untouched");
+}
+
+static void test_corrupt(void)
+{
+    const char *home = subdir("corrupt");
+    char db[PATH_MAX], want[PATH_MAX + 64];
+    ts_err err = { .msg = "" };
+    ts_journal *j = NULL;
+    FILE *f;
+
+    snprintf(db, sizeof db, "%s/journal.db", home);
+    f = fopen(db, "w");
+    for (int i = 0; f && i < 200; i++)
+        fputs("this is not an SQLite database, just text\n", f);
+    if (f)
+        fclose(f);
+    ok(ts_journal_open(home, &j, &err) < 0, "a corrupt journal is refused");
+    snprintf(want, sizeof want, "journal: %s: quick_check: file is not a database",
+             db);
+    is_str(err.msg, want, "naming the file and what quick_check said");
+    is_int(err.code, TS_EXIT_JOURNAL, "journal exit code");
+}
+
+/* ------------------------------------------------------------ home dir */
+
+static void test_home_dir(void)
+{
+    char buf[PATH_MAX], want[PATH_MAX + 64], file[PATH_MAX];
+    ts_err err = { .msg = "" };
+    struct stat sb;
+    const char *base = subdir("homes");
+
+    snprintf(want, sizeof want, "%s/explicit", base);
+    setenv("TASKSUITE_HOME", want, 1);
+    ok(ts_home_dir(buf, sizeof buf, &err) == 0, "TASKSUITE_HOME used");
+    is_str(buf, want, "as given");
+    ok(stat(want, &sb) == 0 && S_ISDIR(sb.st_mode) && (sb.st_mode & 0777) == 0700,
+       "created 0700");
+
+    setenv("TASKSUITE_HOME", "relative/dir", 1);
+    ok(ts_home_dir(buf, sizeof buf, &err) < 0 && err.code == TS_EXIT_JOURNAL,
+       "a relative TASKSUITE_HOME is refused: %s", err.msg);
+
+    unsetenv("TASKSUITE_HOME");
+    snprintf(want, sizeof want, "%s/xdg", base);
+    setenv("XDG_STATE_HOME", want, 1);
+    ok(ts_home_dir(buf, sizeof buf, &err) == 0, "XDG_STATE_HOME used");
+    strcat(want, "/tasksuite");
+    is_str(buf, want, "XDG_STATE_HOME/tasksuite");
+
+    setenv("XDG_STATE_HOME", "not/absolute", 1);
+    snprintf(want, sizeof want, "%s/h", base);
+    setenv("HOME", want, 1);
+    ok(ts_home_dir(buf, sizeof buf, &err) == 0, "HOME fallback");
+    strcat(want, "/.local/state/tasksuite");
+    is_str(buf, want, "HOME/.local/state/tasksuite (relative XDG ignored)");
+    ok(stat(want, &sb) == 0 && S_ISDIR(sb.st_mode), "parents created");
+    unsetenv("XDG_STATE_HOME");
+
+    /* Under a regular file: ENOTDIR whoever we are. */
+    snprintf(file, sizeof file, "%s/plainfile", base);
+    FILE *pf = fopen(file, "w");
+    if (pf)
+        fclose(pf);
+    snprintf(buf, sizeof buf, "%s/plainfile/sub", base);
+    setenv("TASKSUITE_HOME", buf, 1);
+    ok(ts_home_dir(buf, sizeof buf, &err) < 0, "a path under a file fails");
+    snprintf(want, sizeof want, "journal directory %s/plainfile/sub: Not a directory",
+             base);
+    is_str(err.msg, want, "one line naming the directory and errno text");
+    is_int(err.code, TS_EXIT_JOURNAL, "journal exit code");
+    unsetenv("TASKSUITE_HOME");
+
+    /* Unwritable: root ignores modes, so check as nobody in a child. */
+    char ro[PATH_MAX];
+    snprintf(ro, sizeof ro, "%s/readonly", base);
+    mkdir(ro, 0555);
+    chmod(ro, 0555);
+    chmod(base, 0755);
+    chmod(root, 0755);
+    int fds[2];
+    if (pipe(fds) < 0)
+        return;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        ts_err cerr = { .msg = "" };
+        ts_journal *cj = NULL;
+        char cbuf[PATH_MAX];
+        close(fds[0]);
+        if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+            _exit(2);
+        setenv("TASKSUITE_HOME", ro, 1);
+        int rc = ts_home_dir(cbuf, sizeof cbuf, &cerr);
+        int rc2 = ts_journal_open(ro, &cj, &cerr);
+        if (write(fds[1], cerr.msg, strlen(cerr.msg)) < 0)
+            _exit(3);
+        _exit(rc < 0 && rc2 < 0 && cerr.code == TS_EXIT_JOURNAL ? 0 : 1);
+    }
+    close(fds[1]);
+    char got[1100] = "";
+    ssize_t n = read(fds[0], got, sizeof got - 1);
+    got[n > 0 ? n : 0] = '\0';
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+       "an unwritable directory fails (home and open)");
+    snprintf(want, sizeof want, "journal directory %s: Permission denied", ro);
+    is_str(got, want, "naming the directory and the errno text");
+}
+
+/* ------------------------------------------------------------ suites */
+
+static int count_suite_cb(const ts_suite_info *s, void *arg)
+{
+    (void)s;
+    (*(int *)arg)++;
+    return 0;
+}
+
+static int count_intent_cb(const ts_intent_info *in, void *arg)
+{
+    (void)in;
+    (*(int *)arg)++;
+    return 0;
+}
+
+struct ptask { long pos[8], idx[8]; int att[8]; int n; };
+
+static int intent_task_cb(long position, long task_idx, int attempt, void *arg)
+{
+    struct ptask *p = arg;
+    if (p->n < 8) {
+        p->pos[p->n] = position;
+        p->idx[p->n] = task_idx;
+        p->att[p->n] = attempt;
+        p->n++;
+    }
+    return 0;
+}
+
+static int last_intent_cb(const ts_intent_info *in, void *arg)
+{
+    *(int64_t *)arg = in->id;
+    return 0;
+}
+
+static void test_suite_create(ts_journal *j)
+{
+    char id[9], db[PATH_MAX], want[PATH_MAX];
+    ts_suite_info si;
+    ts_err err = { .msg = "" };
+    ts_counts c;
+    int64_t sub = 0;
+    int n = 0;
+    struct ptask pt = { .n = 0 };
+
+    ok(create3(j, "sweep", id, &sub) == 0, "create suite + 3 tasks + intent");
+    ok(ts_suite_id_valid(id), "suite ID %s is [a-z0-9]{8}", id);
+    ok(sub > 0, "intent id returned");
+    ok(ts_journal_suite_get(j, id, &si, &err) == 0, "suite readable");
+    is_str(si.name, "sweep", "name");
+    is_str(si.spec_path, "/x/sweep.yaml", "spec path");
+    is_str(si.spec_json, "{\"name\":\"x\"}", "spec json");
+    is_str(si.labels_json, "[\"project:x\",\"phase:test\"]", "labels as JSON");
+    snprintf(want, sizeof want, "%s/suites/%s", ts_journal_home(j), id);
+    is_str(si.output_dir, want, "default output dir HOME/suites/ID");
+    is_int(si.state, TS_SUITE_OPEN, "state open");
+    is_int(si.total_tasks, 3, "total_tasks 3");
+    is_int(si.owner_uid, 1234, "owner");
+    ts_suite_info_clear(&si);
+
+    ok(ts_journal_counts(j, id, &c, &err) == 0, "counters");
+    is_int(c.total, 3, "3 tasks");
+    is_int(c.n[TS_TASK_PENDING], 3, "3 pending");
+    is_int(c.done, 0, "0 done");
+
+    ok(ts_journal_intents_foreach(j, id, TS_BIT(TS_SUB_INTENT), count_intent_cb,
+                                  &n, &err) == 0 && n == 1, "one open intent");
+    ts_journal_intent_tasks_foreach(j, sub, intent_task_cb, &pt, &err);
+    ok(pt.n == 3 && pt.pos[2] == 2 && pt.idx[2] == 2 && pt.att[0] == 1,
+       "intent lists the tasks in order as attempt 1");
+
+    /* A failure half-way (duplicate name) leaves nothing behind. */
+    snprintf(db, sizeof db, "%s", ts_journal_path(j));
+    long long suites = sql_int(db, "SELECT COUNT(*) FROM suites");
+    long long tasks = sql_int(db, "SELECT COUNT(*) FROM tasks");
+    long long subs = sql_int(db, "SELECT COUNT(*) FROM submissions");
+    ts_task_new dup[] = { { .name = "x" }, { .name = "y" }, { .name = "x" } };
+    ts_suite_new sn = { .name = "dup", .close_after_s = -1 };
+    char id2[9] = "";
+    ok(ts_journal_suite_create(j, &sn, dup, 3, id2, NULL, &err) < 0,
+       "a duplicate task name fails the create");
+    ok(strncmp(err.msg, "journal: insert task: ", 22) == 0
+       && strstr(err.msg, "duplicate task name \"x\" in suite ") != NULL,
+       "message names the task: %s", err.msg);
+    is_int(err.code, TS_EXIT_FAIL, "generic failure code");
+    is_int(sql_int(db, "SELECT COUNT(*) FROM suites"), suites, "no suite written");
+    is_int(sql_int(db, "SELECT COUNT(*) FROM tasks"), tasks, "no task written");
+    is_int(sql_int(db, "SELECT COUNT(*) FROM submissions"), subs,
+           "no intent written");
+    is_str(id2, "", "no ID handed out");
+    ok(sql_int(db, "SELECT COUNT(*) FROM suites WHERE name = 'dup'") == 0,
+       "not even the suite row");
+}
+
+static void test_ids(void)
+{
+    char id[9];
+    bool all = true;
+    for (int i = 0; i < 2000 && all; i++)
+        all = ts_suite_id_new(id, NULL) == 0 && ts_suite_id_valid(id);
+    ok(all, "2000 fresh IDs are all valid");
+    ok(!ts_suite_id_valid("ABCDEFGH") && !ts_suite_id_valid("abc")
+       && !ts_suite_id_valid("abcdefghi") && !ts_suite_id_valid("abcd-fgh")
+       && !ts_suite_id_valid(NULL) && ts_suite_id_valid("a1b2c3d4"),
+       "ts_suite_id_valid");
+}
+
+static void test_lookup(ts_journal *j)
+{
+    const char *db = ts_journal_path(j);
+    char id[9], want[PATH_MAX + 64];
+    ts_err err = { .msg = "" };
+    ts_suite_info si;
+
+    /* Two rows with a shared prefix, written as plain SQL. */
+    sql_int(db, "INSERT INTO suites(id, name, owner_uid, output_dir, created_at,"
+            " updated_at, last_added_at) VALUES"
+            " ('abc00001', 'p1', 7, '/o1', 1, 1, 1),"
+            " ('abc00002', 'p2', 7, '/o2', 2, 2, 2),"
+            " ('abd00001', 'p3', 7, '/o3', 3, 3, 3)");
+    ok(ts_journal_suite_resolve(j, "abc00001", id, &err) == 0
+       && strcmp(id, "abc00001") == 0, "full ID resolves");
+    ok(ts_journal_suite_resolve(j, "abd", id, &err) == 0
+       && strcmp(id, "abd00001") == 0, "unique prefix resolves");
+    ok(ts_journal_suite_get(j, "abc00002", &si, &err) == 0
+       && strcmp(si.name, "p2") == 0, "get by full ID");
+    ts_suite_info_clear(&si);
+    ok(ts_journal_suite_resolve(j, "abc", id, &err) < 0, "ambiguous prefix fails");
+    is_str(err.msg, "suite ID \"abc\" is ambiguous: abc00001, abc00002",
+           "listing the candidates");
+    is_int(err.code, TS_EXIT_USAGE, "as a usage error");
+    ok(ts_journal_suite_get(j, "zzz", &si, &err) < 0, "unknown ID fails");
+    snprintf(want, sizeof want, "no suite \"zzz\" in %s", db);
+    is_str(err.msg, want, "not-found message names the journal");
+    is_int(err.code, TS_EXIT_NOTFOUND, "not-found code");
+    ok(ts_journal_suite_resolve(j, "ABC", id, &err) < 0
+       && err.code == TS_EXIT_NOTFOUND, "upper case is not found");
+    ok(ts_journal_suite_resolve(j, "abc000011", id, &err) < 0
+       && err.code == TS_EXIT_NOTFOUND, "too long is not found");
+    ok(ts_journal_suite_resolve(j, "", id, &err) < 0
+       && err.code == TS_EXIT_USAGE, "empty is a usage error");
+}
+
+static int names_cb(const ts_suite_info *s, void *arg)
+{
+    strcat(arg, s->name);
+    strcat(arg, ",");
+    return 0;
+}
+
+static void test_list(ts_journal *j)
+{
+    char names[512] = "";
+    ts_err err = { .msg = "" };
+    ts_suite_filter f = { .label = "project:x" };
+    int n = 0;
+
+    int rc = ts_journal_suites_foreach(j, NULL, count_suite_cb, &n, &err);
+    ok(rc == 0 && n == 4, "list all (%d)", n);
+    ts_journal_suites_foreach(j, &f, names_cb, names, &err);
+    is_str(names, "sweep,", "filter by label");
+    names[0] = '\0';
+    f = (ts_suite_filter){ .only_owner = true, .owner_uid = 7 };
+    ts_journal_suites_foreach(j, &f, names_cb, names, &err);
+    is_str(names, "p1,p2,p3,", "filter by owner, oldest first");
+    names[0] = '\0';
+    f = (ts_suite_filter){ .state_mask = TS_BIT(TS_SUITE_CANCELLED) };
+    ts_journal_suites_foreach(j, &f, names_cb, names, &err);
+    is_str(names, "", "filter by state");
+    names[0] = '\0';
+    f = (ts_suite_filter){ .label = "nope" };
+    ts_journal_suites_foreach(j, &f, names_cb, names, &err);
+    is_str(names, "", "unknown label lists nothing");
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static int set_all(ts_journal *j, const char *id, enum ts_task_state st, long n)
+{
+    ts_err err = { .msg = "" };
+    for (long i = 0; i < n; i++)
+        if (ts_journal_task_set_state(j, id, i, st, &err) < 0) {
+            diag("%s", err.msg);
+            return -1;
+        }
+    return 0;
+}
+
+static void test_lifecycle(ts_journal *j)
+{
+    char id[9], want[256];
+    ts_err err = { .msg = "" };
+    ts_suite_info si;
+    ts_counts c;
+    enum ts_suite_state st;
+    bool became;
+    long first = -1, idx = -1;
+    double t0;
+
+    create3(j, "life", id, NULL);
+    ts_journal_suite_get(j, id, &si, &err);
+    t0 = si.last_added_at;
+    ts_suite_info_clear(&si);
+
+    ok(ts_journal_task_set_state(j, id, 0, TS_TASK_COMPLETED, &err) == 0
+       && ts_journal_task_set_state(j, id, 1, TS_TASK_RUNNING, &err) == 0
+       && ts_journal_task_set_state(j, id, 2, TS_TASK_FAILED, &err) == 0,
+       "set task states");
+    ok(ts_journal_counts(j, id, &c, &err) == 0 && c.n[TS_TASK_COMPLETED] == 1
+       && c.n[TS_TASK_RUNNING] == 1 && c.n[TS_TASK_FAILED] == 1 && c.done == 2
+       && c.total == 3, "counters follow (1 completed, 1 running, 1 failed)");
+    ok(ts_journal_task_set_state(j, id, 99, TS_TASK_FAILED, &err) < 0
+       && err.code == TS_EXIT_NOTFOUND, "unknown task index: %s", err.msg);
+    ok(ts_journal_task_find(j, id, "b", &idx, &err) == 0 && idx == 1,
+       "find task by name");
+    ok(ts_journal_task_find(j, id, "zz", &idx, &err) < 0
+       && err.code == TS_EXIT_NOTFOUND, "unknown name: %s", err.msg);
+
+    ts_journal_suite_tick(j, id, t0 + 10, &st, &became, &err);
+    is_int(st, TS_SUITE_OPEN, "open while tasks were added recently");
+    ts_journal_suite_tick(j, id, t0 + 200, &st, &became, &err);
+    ok(st == TS_SUITE_CLOSED && !became, "closed after close_after_s idle");
+    set_all(j, id, TS_TASK_COMPLETED, 3);
+    ok(ts_journal_suite_tick(j, id, t0 + 201, &st, &became, &err) == 0
+       && st == TS_SUITE_COMPLETE && became, "complete when nothing is active");
+    ts_journal_suite_tick(j, id, t0 + 202, &st, &became, &err);
+    ok(st == TS_SUITE_COMPLETE && !became, "becomes complete only once");
+
+    ts_task_new more[] = { { .name = "d" }, { .name = "e" } };
+    ok(ts_journal_tasks_add(j, id, more, 2, &first, NULL, &err) == 0,
+       "add 2 tasks");
+    is_int(first, 3, "indexes continue");
+    ts_journal_suite_get(j, id, &si, &err);
+    ok(si.state == TS_SUITE_OPEN && si.total_tasks == 5, "re-opened, total 5");
+    t0 = si.last_added_at;
+    ts_suite_info_clear(&si);
+    ts_task_new again[] = { { .name = "f" }, { .name = "a" } };
+    ok(ts_journal_tasks_add(j, id, again, 2, &first, NULL, &err) < 0,
+       "adding an existing name fails");
+    snprintf(want, sizeof want, "journal: insert task: duplicate task name "
+             "\"a\" in suite %s", id);
+    is_str(err.msg, want, "naming it");
+    ts_journal_counts(j, id, &c, &err);
+    is_int(c.total, 5, "and adds nothing (not even \"f\")");
+
+    ts_journal_suite_tick(j, id, t0 + 500, &st, &became, &err);
+    ok(st == TS_SUITE_CLOSED, "closed again, tasks pending");
+    set_all(j, id, TS_TASK_COMPLETED, 5);
+    ts_journal_suite_tick(j, id, t0 + 501, &st, &became, &err);
+    ts_journal_suite_get(j, id, &si, &err);
+    ok(st == TS_SUITE_COMPLETE && became && si.completions == 2,
+       "complete a second time (on_complete runs again)");
+    ts_suite_info_clear(&si);
+
+    /* A retry: attempt 2, pending, complete -> closed. */
+    long retry[] = { 1 };
+    int64_t sub = 0;
+    struct ptask pt = { .n = 0 };
+    ok(ts_journal_intent_create(j, id, retry, 1, &sub, &err) == 0, "retry intent");
+    ts_journal_intent_tasks_foreach(j, sub, intent_task_cb, &pt, &err);
+    ok(pt.n == 1 && pt.idx[0] == 1 && pt.att[0] == 2, "as attempt 2");
+    ts_journal_suite_get(j, id, &si, &err);
+    ok(si.state == TS_SUITE_CLOSED, "a complete suite with a retry is closed");
+    ts_suite_info_clear(&si);
+    long bad[] = { 42 };
+    ok(ts_journal_intent_create(j, id, bad, 1, &sub, &err) < 0
+       && err.code == TS_EXIT_NOTFOUND, "retry of an unknown task fails");
+
+    ok(ts_journal_suite_cancel(j, id, &err) == 0, "cancel");
+    ts_journal_counts(j, id, &c, &err);
+    ok(c.n[TS_TASK_CANCELLED] == 1 && c.n[TS_TASK_COMPLETED] == 4,
+       "pending/running tasks cancelled, finished ones kept");
+    ts_journal_suite_tick(j, id, t0 + 10000, &st, &became, &err);
+    ok(st == TS_SUITE_CANCELLED && !became, "cancelled is terminal");
+    ok(ts_journal_tasks_add(j, id, more, 1, NULL, NULL, &err) < 0
+       && err.code == TS_EXIT_FAIL, "a cancelled suite takes no task: %s",
+       err.msg);
+    ok(ts_journal_intent_create(j, id, retry, 1, NULL, &err) < 0,
+       "nor retries");
+    ok(ts_journal_suite_cancel(j, id, &err) == 0, "cancel again is a no-op");
+}
+
+static int job_cb(const ts_slurm_job *job, void *arg)
+{
+    char *out = arg;
+    char one[96];
+    snprintf(one, sizeof one, "%u:%ld:%ld-%ld:%u;", job->array_job_id,
+             job->index_offset, job->first_index, job->last_index,
+             job->reconcile_job_id);
+    strcat(out, one);
+    return 0;
+}
+
+static void test_submissions(ts_journal *j)
+{
+    char id[9], jobs[256] = "";
+    ts_err err = { .msg = "" };
+    int64_t sub = 0, last = 0;
+    int n = 0;
+
+    create3(j, "subs", id, &sub);
+    ok(ts_journal_intent_set_manifest(j, sub, "/o/manifest.1", &err) == 0,
+       "set manifest");
+    ts_slurm_job a = { .array_job_id = 100, .index_offset = 0, .first_index = 0,
+                       .last_index = 1 };
+    ts_slurm_job b = { .array_job_id = 101, .index_offset = 2, .first_index = 0,
+                       .last_index = 0 };
+    ok(ts_journal_intent_add_job(j, sub, &a, &err) == 0
+       && ts_journal_intent_add_job(j, sub, &b, &err) == 0
+       && ts_journal_intent_add_job(j, sub, &a, &err) == 0,
+       "record arrays (one twice)");
+    ok(ts_journal_intent_set_reconcile_job(j, sub, 100, 200, &err) == 0,
+       "record the reconcile job");
+    ts_journal_intent_jobs_foreach(j, sub, job_cb, jobs, &err);
+    is_str(jobs, "100:0:0-1:200;101:2:0-0:0;", "arrays listed once each");
+    ok(ts_journal_intent_set_reconcile_job(j, sub, 999, 1, &err) < 0
+       && err.code == TS_EXIT_NOTFOUND, "unknown array: %s", err.msg);
+    ok(ts_journal_intent_add_job(j, 987654, &a, &err) < 0
+       && err.code == TS_EXIT_NOTFOUND, "unknown submission: %s", err.msg);
+
+    ts_journal_intents_foreach(j, id, TS_BIT(TS_SUB_INTENT), count_intent_cb, &n,
+                               &err);
+    is_int(n, 1, "open intent before submit");
+    ok(ts_journal_intent_set_state(j, sub, TS_SUB_SUBMITTED, &err) == 0,
+       "mark submitted");
+    n = 0;
+    ts_journal_intents_foreach(j, id, TS_BIT(TS_SUB_INTENT), count_intent_cb, &n,
+                               &err);
+    is_int(n, 0, "no open intent after");
+    ts_journal_intents_foreach(j, NULL, TS_BIT(TS_SUB_SUBMITTED), last_intent_cb,
+                               &last, &err);
+    is_int(last, sub, "found among submitted (all suites)");
+    ok(ts_journal_intent_set_state(j, 987654, TS_SUB_DONE, &err) < 0
+       && err.code == TS_EXIT_NOTFOUND, "unknown submission id");
+}
+
+/* ------------------------------------------------------------ lock */
+
+static void test_lock(const char *home)
+{
+    ts_err err = { .msg = "" };
+    ts_journal *j;
+    int up[2], down[2];
+    char want[128], c;
+    pid_t pid;
+
+    /* The child first: a forked child must not inherit an open journal. */
+    if (pipe(up) < 0 || pipe(down) < 0)
+        return;
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        ts_journal *cj = NULL;
+        ts_err cerr = { .msg = "" };
+        close(up[0]);
+        close(down[1]);
+        if (ts_journal_open(home, &cj, &cerr) < 0 || ts_journal_lock(cj, &cerr) < 0)
+            _exit(1);
+        if (write(up[1], "L", 1) != 1)
+            _exit(1);
+        if (read(down[0], &c, 1) < 0)
+            _exit(1);
+        ts_journal_unlock(cj);
+        ts_journal_close(cj);
+        _exit(0);
+    }
+    close(up[1]);
+    close(down[0]);
+    ok(read(up[0], &c, 1) == 1, "child holds the lock");
+    if (!(j = open_ok(home))) {
+        close(down[1]);
+        waitpid(pid, NULL, 0);
+        return;
+    }
+    ts_journal_set_lock_timeout(j, 300);
+    ok(ts_journal_lock(j, &err) < 0, "second locker times out");
+    snprintf(want, sizeof want,
+             "journal is locked by another tasksuite process (pid %ld)",
+             (long)pid);
+    is_str(err.msg, want, "naming the holder's pid");
+    is_int(err.code, TS_EXIT_JOURNAL, "journal exit code");
+    ok(ts_journal_task_set_state(j, "nosuite0", 0, TS_TASK_FAILED, &err) < 0
+       && strcmp(err.msg, want) == 0, "a write waits for the lock too");
+    close(down[1]);         /* let the child go */
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exited cleanly");
+    ts_journal_set_lock_timeout(j, 5000);
+    ok(ts_journal_lock(j, &err) == 0 && ts_journal_lock(j, &err) == 0,
+       "lock free again, and it nests");
+    ts_journal_unlock(j);
+    ts_journal_unlock(j);
+    close(up[0]);
+    ts_journal_close(j);
+}
+
+static void test_fs(void)
+{
+    int r = ts_fs_is_network(root);
+    ok(r == 0 || r == 1, "ts_fs_is_network runs (%d for %s)", r, root);
+    ok(ts_fs_is_network("/nonexistent/really") == -1 && errno == ENOENT,
+       "and fails on a missing path");
+}
+
+static void test_names(void)
+{
+    ok(ts_task_state_parse("node_fail") == TS_TASK_NODE_FAIL
+       && ts_task_state_parse("nope") == -1
+       && strcmp(ts_task_state_name(TS_TASK_PREEMPTED), "preempted") == 0
+       && ts_task_state_name(TS_TASK_NSTATES) == NULL
+       && ts_attempt_state_parse("ended_by_signal") == TS_ATT_ENDED_BY_SIGNAL
+       && strcmp(ts_suite_state_name(TS_SUITE_COMPLETE), "complete") == 0
+       && ts_suite_state_parse("closed") == TS_SUITE_CLOSED
+       && strcmp(ts_sub_state_name(TS_SUB_SUBMITTED), "submitted") == 0,
+       "state names round-trip");
+}
 
 int main(void)
 {
-    ok(1, "placeholder");
+    ts_journal *j;
+
+    snprintf(root, sizeof root, "/tmp/ts-journal-XXXXXX");
+    if (!mkdtemp(root)) {
+        printf("Bail out! mkdtemp: %s\n", strerror(errno));
+        return 1;
+    }
+    unsetenv("TASKSUITE_JOURNAL_MODE");
+    test_schema();
+    test_migrate_from_0();
+    test_newer_refused();
+    test_corrupt();
+    test_home_dir();
+    test_ids();
+    test_names();
+    j = open_ok(subdir("main"));
+    if (j) {
+        test_suite_create(j);
+        test_lookup(j);
+        test_list(j);
+        test_lifecycle(j);
+        test_submissions(j);
+        ts_journal_close(j);
+    }
+    test_lock(subdir("lock"));
+    test_fs();
+    rm_rf(root);
     return done_testing();
 }

@@ -1,0 +1,159 @@
+/* slurm.h: the only part of libtasksuite that talks to libslurm.
+ *
+ * Everything version-dependent sits in slurm.c behind SLURM_VERSION_NUMBER
+ * checks. Functions return 0 / -1 with err filled; err->code is
+ * TS_EXIT_SLURM when the controller could not be reached or refused an RPC
+ * (the message then says "cannot reach the Slurm controller: ..." or names
+ * the RPC and Slurm's reason). An option that cannot be applied is reported
+ * as "slurm.<key>: <value>: <reason>" with err->code left unset.
+ */
+#ifndef TS_SLURM_H
+#define TS_SLURM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "err.h"
+#include "spec.h"
+
+/* slurm_init() once per process (idempotent; every function below calls
+ * it). libslurm exits the process when it finds no configuration at all, so
+ * a SLURM_CONF naming an unreadable file is reported here first, as an
+ * error (TS_EXIT_SLURM), instead. */
+int ts_slurm_init(ts_err *err);
+
+/* The controller's MaxArraySize (indices 0..max-1 are accepted).
+ * Also serves as the "is Slurm reachable" probe. Note that libslurm retries
+ * an unreachable controller for MessageTimeout seconds before giving up. */
+int ts_slurm_max_array_size(uint32_t *max, ts_err *err);
+
+/* One job array to submit. */
+typedef struct ts_array_req {
+    const char *job_name;         /* e.g. "ts-ab12cd34"; wins over a
+                                     "job-name" option */
+    const char *comment;          /* e.g. "tasksuite:ab12cd34:s3" (recovery
+                                     key); a "comment" option is appended
+                                     after one space, so the key is the
+                                     comment's first word */
+    const char *script;           /* full batch script text ("#!/bin/sh\n...") */
+    const char *work_dir;         /* absolute */
+    const char *std_out;          /* Slurm-side output path (may hold %A %a) */
+    const char *std_err;
+    uint32_t first, last;         /* array indices, inclusive (last < max) */
+    uint32_t throttle;            /* 0 = none, else "%N" */
+    const ts_kvlist *options;     /* sbatch long options (slurmopt.h) */
+    char *const *env;             /* job environment, NULL-terminated */
+    char *const *spank_env;       /* SPANK job env for prolog/epilog, NULL-terminated */
+    const char *dependency;       /* NULL or e.g. "afterany:123" */
+    int hold;                     /* submit held (priority 0; wins over a
+                                     "priority" option) */
+} ts_array_req;
+
+/* Submit through slurm_submit_batch_job(); *job_id is the array job id.
+ *
+ * What sbatch would add is added too: the job environment is `env` plus,
+ * overriding, the SLURM_* variables sbatch exports for the options
+ * (SLURM_CPUS_PER_TASK, SLURM_NTASKS, SLURM_NPROCS, SLURM_NTASKS_PER_NODE,
+ * SLURM_NTASKS_PER_CORE, SLURM_THREADS_PER_CORE, SLURM_HINT, SLURM_GPUS,
+ * SLURM_GPUS_PER_NODE, SLURM_GPUS_PER_TASK, SLURM_MEM_PER_GPU) and
+ * SLURM_JOB_NAME (slurmstepd expands %x in std_out from it), plus, only
+ * when `env` lacks them, SLURM_SUBMIT_DIR (cwd), SLURM_SUBMIT_HOST and
+ * SLURM_UMASK (slurmstepd applies it to the job). stdin is /dev/null.
+ * `env` and `spank_env` are otherwise passed unchanged (the
+ * _SLURM_SPANK_OPTION_* entries the caller puts there reach the job).
+ * A refusal Slurm calls temporary (EAGAIN, job table full, nodes busy) is
+ * retried 3 times (1 + 2 + 3 s), as sbatch does; anything else is not. */
+int ts_slurm_submit(const ts_array_req *req, uint32_t *job_id, ts_err *err);
+
+/* Apply sbatch long options (as produced by ts_slurm_options()) to a
+ * job_desc_msg_t (passed as void * to keep slurm.h out of callers; the
+ * caller has run slurm_init_job_desc_msg() on it). Every option
+ * ts_slurm_option_known() accepts, plus the derived job-name, nodes and
+ * signal, is handled the way sbatch 22.05 fills its job_desc (including
+ * sbatch's post-processing: min_cpus, pn_min_cpus, implicit task counts,
+ * nodelist node count); array-throttle is skipped (ts_array_req.throttle).
+ * Strings it sets are malloc'd: release them with ts_slurm_job_desc_free().
+ * Pure (no RPC), so it is unit-tested. */
+int ts_slurm_apply_options(void *job_desc, const ts_kvlist *opts, ts_err *err);
+
+/* Free (free(3)) the strings and arrays ts_slurm_apply_options() or
+ * ts_slurm_submit() put into job_desc and reset them to NULL. */
+void ts_slurm_job_desc_free(void *job_desc);
+
+/* What Slurm says about one array element (or a plain job). */
+typedef enum ts_job_state {
+    TS_JOB_UNKNOWN = 0,   /* record gone (purged) or never seen */
+    TS_JOB_PENDING,       /* includes held, and requeued (will run again) */
+    TS_JOB_RUNNING,       /* includes suspended and configuring */
+    TS_JOB_COMPLETED,
+    TS_JOB_FAILED,
+    TS_JOB_TIMEOUT,
+    TS_JOB_CANCELLED,
+    TS_JOB_NODE_FAIL,
+    TS_JOB_PREEMPTED,
+    TS_JOB_OOM,
+    TS_JOB_BOOT_FAIL,
+    TS_JOB_DEADLINE,
+} ts_job_state;
+
+typedef struct ts_job_info {
+    uint32_t job_id;          /* the element's own job id; 0 for an element
+                                 still pending in the array's range record
+                                 (Slurm gives it an id when it starts) */
+    uint32_t array_job_id;    /* 0 if not an array */
+    uint32_t array_task_id;   /* valid when array_job_id != 0 */
+    ts_job_state state;       /* an ended job keeps its end state while it
+                                 is still completing */
+    int completing;           /* COMPLETING flag: end state known, but the
+                                 nodes are still cleaning up (exit_code may
+                                 not be final yet) */
+    int held;                 /* pending and held (by the user, an admin,
+                                 or Slurm after a failed launch: "launch
+                                 failed requeued held"); runs only once
+                                 released */
+    int exit_code;            /* WEXITSTATUS of the batch script; -1 while
+                                 pending/running, if killed by a signal, or
+                                 unknown */
+    int term_signal;          /* WTERMSIG if killed by a signal, else 0 */
+    uint32_t restart_cnt;
+    char name[128];           /* truncated if longer */
+    char comment[256];
+    char nodes[256];
+    time_t start_time, end_time;  /* actual or expected; 0 = unknown */
+} ts_job_info;
+
+/* Every element Slurm still knows of array `array_job_id` (pending ranges
+ * expanded to one entry per index, entries sorted by task id). *out is
+ * malloc'd; *n entries. A purged or unknown id is 0 entries, not an error. */
+int ts_slurm_array_elements(uint32_t array_job_id, ts_job_info **out, size_t *n,
+                            ts_err *err);
+
+/* All jobs of `uid` whose name starts with `name_prefix` (crash recovery:
+ * find what an interrupted submit already queued), pending ranges
+ * expanded, sorted by array job id then task id. */
+int ts_slurm_find_jobs(uid_t uid, const char *name_prefix, ts_job_info **out,
+                       size_t *n, ts_err *err);
+
+/* The conversion both use, from a job_info_msg_t (as slurm_load_job*()
+ * return it, passed as const void *): keep records whose array job id (or,
+ * for a plain job, job id) is `array_job_id` (0 = any) and whose name
+ * starts with `name_prefix` (NULL = any). Pure; exposed for unit tests. */
+int ts_slurm_job_infos(const void *job_info_msg, uint32_t array_job_id,
+                       const char *name_prefix, ts_job_info **out, size_t *n,
+                       ts_err *err);
+
+/* Cancel a whole job/array ("123") or one element ("123_4") with SIGKILL.
+ * A job that has already ended or is gone is not an error. */
+int ts_slurm_cancel(const char *job_spec, ts_err *err);
+
+/* Seconds left for job_id (slurm_get_rem_time), -1 on error. */
+long ts_slurm_remaining(uint32_t job_id);
+
+/* "PENDING", "RUNNING", "COMPLETED", "FAILED", "TIMEOUT", "CANCELLED",
+ * "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE",
+ * "UNKNOWN" (Slurm's spelling). */
+const char *ts_job_state_name(ts_job_state s);
+
+#endif
