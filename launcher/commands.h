@@ -5,5 +5,9 @@
 int cmd_validate(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
 
 #endif

@@ -15,6 +15,10 @@ static const struct command {
     { "validate", cmd_validate, "FILE [--json]   parse, check, print the expanded tasks" },
     { "submit", cmd_submit, "FILE [--detach] [--local] [--dry-run]   run a suite" },
     { "exec", cmd_exec, "(internal) run one array element's task" },
+    { "status", cmd_status, "[ID] [--json] [--watch] [--all]   state, counters, tasks" },
+    { "list", cmd_list, "[--label L] [--state S] [--all-users] [--json]   your suites" },
+    { "logs", cmd_logs, "ID [TASK] [--attempt N] [--follow] [--stderr]   a task's output" },
+    { "cancel", cmd_cancel, "ID [--task NAME] [--keep-running]   stop a suite or a task" },
 };
 
 static void usage(FILE *f)

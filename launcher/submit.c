@@ -72,7 +72,7 @@ static int parse(int argc, char **argv, submit_opts *o)
     char *end;
     memset(o, 0, sizeof *o);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': o->detach = 1; break;
         case 'l': o->local = 1; break;

@@ -75,7 +75,7 @@ int ts_submission_write_manifest(const ts_submit_ctx *c, int64_t sub_id, ts_err 
 static int keep_var(const char *kv)
 {
     static const char *const drop[] = {
-        "TASK_SUITE_", "SLURM_SPANK_", "_SLURM_SPANK_", "SPANK_",
+        "TASK_SUITE_", "SLURM_SPANK_", "_SLURM_SPANK_", "SPANK_", "TASKSUITE_FAULT",
     };
     for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
         if (strncmp(kv, drop[i], strlen(drop[i])) == 0)

@@ -1,0 +1,118 @@
+/* cancel.c: `tasksuite cancel ID [--task NAME] [--keep-running]`.
+ *
+ * Cancelling a suite is terminal: its Slurm arrays (and reconcile jobs) are
+ * cancelled, then the suite and its pending and running tasks become
+ * cancelled in the journal; nothing is submitted or retried for it again.
+ * --task NAME cancels only that task's array element(s) and marks the task
+ * cancelled. --keep-running leaves running elements alone and cancels only
+ * pending ones (the journal is marked all the same). Prints one line per
+ * thing cancelled, then a summary; a suite already cancelled is said so,
+ * exit 0. See src/cancel.h.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cancel.h"
+#include "commands.h"
+#include "exitcodes.h"
+#include "journal.h"
+#include "report.h"
+
+#define CANCEL_USAGE "usage: tasksuite cancel ID [--task NAME] [--keep-running]"
+
+static const char *plural(long n)
+{
+    return n == 1 ? "" : "s";
+}
+
+int cmd_cancel(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "task", required_argument, NULL, 't' },
+        { "keep-running", no_argument, NULL, 'k' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *task = NULL;
+    ts_cancel_opts o = { .out = stdout, .warn = NULL };
+    ts_cancel_result r;
+    ts_suite_info si = { .name = NULL };
+    ts_journal *j = NULL;
+    ts_err err = { .code = 0 };
+    int c, rc;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":t:kh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            if (task) {
+                fprintf(stderr, "tasksuite cancel: --task given twice\n");
+                return TS_EXIT_USAGE;
+            }
+            task = optarg;
+            break;
+        case 'k': o.keep_running = true; break;
+        case 'h':
+            printf("%s\n", CANCEL_USAGE);
+            return TS_EXIT_OK;
+        default:
+            return ts_report_usage_error("cancel", c, argv, CANCEL_USAGE);
+        }
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "tasksuite cancel: %s (%s)\n",
+                argc - optind < 1 ? "no suite ID given" : "too many arguments",
+                CANCEL_USAGE);
+        return TS_EXIT_USAGE;
+    }
+    o.warn = stderr;
+    o.warn_prefix = "tasksuite cancel: warning: ";
+    if (ts_journal_open(NULL, &j, &err) < 0)
+        return ts_report_fail("cancel", &err);
+    /* resolve the prefix once, for the messages */
+    if (ts_journal_suite_get(j, argv[optind], &si, &err) < 0)
+        goto fail;
+    if (task) {
+        if (ts_cancel_task(j, si.id, task, &o, &r, &err) < 0)
+            goto fail;
+        if (r.not_cancellable)
+            printf("task \"%s\" of suite %s has already completed: nothing to cancel\n",
+                   task, si.id);
+        else if (r.already)
+            printf("task \"%s\" of suite %s was already cancelled\n", task, si.id);
+        else
+            printf("task \"%s\" of suite %s cancelled%s\n", task, si.id,
+                   r.pending + r.running + r.left_running
+                       ? "" : " (it had no pending or running Slurm job)");
+        if (r.left_running)
+            printf("its running Slurm job was left running (--keep-running)\n");
+    } else {
+        if (ts_cancel_suite(j, si.id, &o, &r, &err) < 0)
+            goto fail;
+        if (r.already) {
+            printf("suite %s (%s) was already cancelled\n", si.id, si.name);
+        } else {
+            printf("suite %s (%s) cancelled: %ld task%s cancelled", si.id, si.name,
+                   r.tasks, plural(r.tasks));
+            if (r.pending + r.running)
+                printf(", %ld pending and %ld running Slurm element%s stopped",
+                       r.pending, r.running, plural(r.pending + r.running));
+            printf("\n");
+        }
+        if (r.left_running)
+            printf("%ld running Slurm element%s left running (--keep-running); "
+                   "nothing will be submitted or retried\n", r.left_running,
+                   plural(r.left_running));
+    }
+    rc = TS_EXIT_OK;
+    goto out;
+fail:
+    rc = ts_report_fail("cancel", &err);
+out:
+    ts_suite_info_clear(&si);
+    ts_journal_close(j);
+    return rc;
+}

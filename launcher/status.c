@@ -1,0 +1,386 @@
+/* status.c: `tasksuite status [ID] [--json] [--watch] [--all]`.
+ *
+ * Without ID: the caller's most recently created suite (the text output
+ * says so; with --json a note goes to stderr). First brings the journal up
+ * to date (ts_sync: events, Slurm, retries, suite state); when that fails the
+ * journal is shown as it is, a warning names the reason (JSON: "sync_error")
+ * and the exit status is that error's. Then: ID, name, state, progress
+ * ("873/1000 done (87.3%)", with a bar on a terminal), the per-state
+ * counters and a table of tasks. A suite of more than 50 tasks lists only
+ * its tasks that are not completed, unless --all.
+ *
+ * --watch: on a terminal, redraw every 2 s (the table cut to the screen)
+ * until the suite is complete or cancelled; otherwise print one progress
+ * line each time the state or a counter changes. Ctrl-C ends it, exit 0.
+ * --json: one document (report_json.h), every task with its attempts.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "commands.h"
+#include "exitcodes.h"
+#include "journal.h"
+#include "progress.h"
+#include "report.h"
+#include "report_json.h"
+#include "sync.h"
+
+#define STATUS_USAGE "usage: tasksuite status [ID] [--json] [--watch] [--all]"
+#define BIG_SUITE 50
+#define WATCH_INTERVAL_MS 2000
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* Sleep ms, in steps, until done or Ctrl-C. */
+static void nap(long ms)
+{
+    while (ms > 0 && !interrupted) {
+        long step = ms > 100 ? 100 : ms;
+        struct timespec ts = { .tv_sec = 0, .tv_nsec = step * 1000000L };
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
+}
+
+typedef struct view {
+    bool all;
+    bool tty;
+    bool latest;            /* no ID given */
+    int max_rows;           /* 0: no limit */
+    int cols;
+} view;
+
+/* ---------------------------------------------------------------- table */
+
+typedef struct table {
+    FILE *f;
+    int namew;
+    long rows, limit, cut;
+} table;
+
+static int width_cb(const ts_task_info *t, void *arg)
+{
+    table *tb = arg;
+    int n = (int)strlen(t->name);
+    if (tb->limit && tb->rows++ >= tb->limit)
+        return 1;
+    if (n > tb->namew)
+        tb->namew = n > 40 ? 40 : n;
+    return 0;
+}
+
+static int row_cb(const ts_task_info *t, void *arg)
+{
+    table *tb = arg;
+    char ex[32], ck[4096 + 48];
+
+    if (tb->limit && tb->rows >= tb->limit)
+        return 1;       /* the rest is counted, not walked */
+    tb->rows++;
+    ts_report_exit(ex, sizeof ex, t->has_exit, t->last_exit, t->last_signal);
+    if (t->last_checkpoint && t->last_step >= 0)
+        snprintf(ck, sizeof ck, "%s (step %ld)", t->last_checkpoint, t->last_step);
+    else
+        snprintf(ck, sizeof ck, "%s", t->last_checkpoint ? t->last_checkpoint : "-");
+    fprintf(tb->f, "%-*s  %-9s  %8d  %-9s  %s\n", tb->namew, t->name,
+            ts_task_state_name(t->state), t->attempts, ex, ck);
+    return 0;
+}
+
+static int print_tasks(FILE *f, ts_journal *j, const ts_suite_info *s,
+                       const ts_counts *c, const view *v, ts_err *err)
+{
+    unsigned mask = 0;
+    long hidden = 0;
+    table tb = { .f = f, .namew = 4 };
+
+    if (!v->all && c->total > BIG_SUITE) {
+        mask = ((1u << TS_TASK_NSTATES) - 1) & ~TS_BIT(TS_TASK_COMPLETED);
+        hidden = c->n[TS_TASK_COMPLETED];
+    }
+    if (v->max_rows > 0)
+        tb.limit = v->max_rows < 2 ? 1 : v->max_rows - 1;
+    if (ts_journal_tasks_foreach(j, s->id, mask, width_cb, &tb, err) < 0)
+        return -1;
+    tb.rows = 0;
+    if (c->total - hidden > 0) {
+        fprintf(f, "%-*s  %-9s  %8s  %-9s  %s\n", tb.namew, "TASK", "STATE",
+                "ATTEMPTS", "LAST EXIT", "CHECKPOINT");
+        if (ts_journal_tasks_foreach(j, s->id, mask, row_cb, &tb, err) < 0)
+            return -1;
+        if (tb.limit && c->total - hidden > tb.rows)
+            tb.cut = c->total - hidden - tb.rows;
+    }
+    if (tb.cut)
+        fprintf(f, "\xe2\x80\xa6 %ld more task%s not shown\n", tb.cut,
+                tb.cut == 1 ? "" : "s");
+    if (hidden)
+        fprintf(f, "\xe2\x80\xa6 %ld completed task%s not shown (use --all)\n",
+                hidden, hidden == 1 ? "" : "s");
+    return 0;
+}
+
+/* ---------------------------------------------------------------- text */
+
+static int print_text(FILE *f, ts_journal *j, const ts_suite_info *s,
+                      const ts_counts *c, const char *dir, const char *sync_error,
+                      const view *v, ts_err *err)
+{
+    char buf[1024], bar[TS_PROGRESS_BAR_MAX + 3];
+
+    fprintf(f, "suite:    %s (%s)%s\n", s->id, s->name,
+            v->latest ? "  [your most recent suite]" : "");
+    fprintf(f, "state:    %s\n", ts_suite_state_name(s->state));
+    fprintf(f, "created:  %s\n", ts_report_time(buf, sizeof buf, s->created_at));
+    ts_report_labels(buf, sizeof buf, s->labels_json);
+    if (buf[0])
+        fprintf(f, "labels:   %s\n", buf);
+    if (dir)
+        fprintf(f, "dir:      %s\n", dir);
+    ts_progress_text(buf, sizeof buf, c->done, c->total);
+    if (v->tty) {
+        int w = v->cols > 0 ? v->cols - 10 - (int)strlen(buf) - 1 : 40;
+        if (w > 50)
+            w = 50;
+        if (w >= 10) {
+            ts_progress_bar(bar, sizeof bar, c->done, c->total, w);
+            fprintf(f, "progress: %s %s\n", buf, bar);
+        } else {
+            fprintf(f, "progress: %s\n", buf);
+        }
+    } else {
+        fprintf(f, "progress: %s\n", buf);
+    }
+    ts_progress_counts(buf, sizeof buf, c, false);
+    fprintf(f, "counts:   %s\n", buf);
+    if (sync_error)
+        fprintf(f, "warning:  not refreshed: %s\n", sync_error);
+    fprintf(f, "\n");
+    return print_tasks(f, j, s, c, v, err);
+}
+
+/* ---------------------------------------------------------------- one pass */
+
+typedef struct snap {
+    ts_suite_info s;
+    ts_counts c;
+    char dir[4096];
+    bool have_dir;
+    char sync_error[1024];
+    int sync_code;
+} snap;
+
+/* Sync, then read the suite and its counters. -1 only when reading fails. */
+static int take(ts_journal *j, const char *id, bool quiet, snap *sn, ts_err *err)
+{
+    ts_sync_opts so = { .quiet = quiet };
+    ts_sync_result res;
+    ts_err se = { .code = 0 };
+
+    memset(sn, 0, sizeof *sn);
+    if (ts_sync(j, id, &so, &res, &se) < 0) {
+        snprintf(sn->sync_error, sizeof sn->sync_error, "%s", se.msg[0] ? se.msg : "failed");
+        sn->sync_code = se.code ? se.code : TS_EXIT_FAIL;
+    }
+    if (ts_journal_suite_get(j, id, &sn->s, err) < 0)
+        return -1;
+    if (ts_journal_counts(j, id, &sn->c, err) < 0) {
+        ts_suite_info_clear(&sn->s);
+        return -1;
+    }
+    ts_err de = { .code = 0 };
+    sn->have_dir = ts_sync_suite_dir(j, &sn->s, sn->dir, sizeof sn->dir, &de) == 0;
+    return 0;
+}
+
+static bool finished(enum ts_suite_state st)
+{
+    return st == TS_SUITE_COMPLETE || st == TS_SUITE_CANCELLED;
+}
+
+static int term_size(int *rows, int *cols)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0)
+        return -1;
+    *rows = ws.ws_row;
+    *cols = ws.ws_col;
+    return 0;
+}
+
+static int watch(ts_journal *j, const char *id, view *v)
+{
+    struct sigaction sa = { .sa_handler = on_sigint };
+    ts_counts prev = { .total = -1 };
+    enum ts_suite_state prev_state = TS_SUITE_NSTATES;
+    ts_err err = { .code = 0 };
+    snap sn;
+
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    for (;;) {
+        if (take(j, id, true, &sn, &err) < 0)
+            return ts_report_fail("status", &err);
+        if (v->tty) {
+            int rows = 24, cols = 80;
+            term_size(&rows, &cols);
+            v->cols = cols;
+            /* header: suite, state, created, labels?, dir, progress, counts,
+             * warning?, blank, table header, footer lines, our own line */
+            v->max_rows = rows - 14;
+            if (v->max_rows < 1)
+                v->max_rows = 1;
+            fputs("\033[H\033[2J", stdout);
+            if (print_text(stdout, j, &sn.s, &sn.c, sn.have_dir ? sn.dir : NULL,
+                           sn.sync_error[0] ? sn.sync_error : NULL, v, &err) < 0) {
+                ts_suite_info_clear(&sn.s);
+                return ts_report_fail("status", &err);
+            }
+            if (!finished(sn.s.state))
+                printf("\n(refreshing every %d s; Ctrl-C to stop)\n",
+                       WATCH_INTERVAL_MS / 1000);
+        } else if (sn.s.state != prev_state || memcmp(&sn.c, &prev, sizeof prev) != 0) {
+            char line[1024], when[32];
+            ts_progress_line(line, sizeof line, sn.s.id, ts_suite_state_name(sn.s.state),
+                             &sn.c);
+            printf("%s %s", ts_report_time(when, sizeof when, (double)time(NULL)), line);
+            if (sn.sync_error[0])
+                printf(" (not refreshed: %s)", sn.sync_error);
+            printf("\n");
+            prev = sn.c;
+            prev_state = sn.s.state;
+        }
+        fflush(stdout);
+        bool done = finished(sn.s.state);
+        ts_suite_info_clear(&sn.s);
+        if (done || interrupted)
+            break;
+        nap(WATCH_INTERVAL_MS);
+        if (interrupted)
+            break;
+    }
+    if (interrupted && v->tty)
+        printf("\n");
+    return TS_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- command */
+
+int cmd_status(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "watch", no_argument, NULL, 'w' },
+        { "all", no_argument, NULL, 'a' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int json = 0, watching = 0, c, rc;
+    view v = { .all = false };
+    char id[TS_SUITE_ID_LEN + 1];
+    ts_journal *j = NULL;
+    ts_err err = { .code = 0 };
+    snap sn;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":jwah", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 'w': watching = 1; break;
+        case 'a': v.all = true; break;
+        case 'h':
+            printf("%s\n", STATUS_USAGE);
+            return TS_EXIT_OK;
+        default:
+            return ts_report_usage_error("status", c, argv, STATUS_USAGE);
+        }
+    }
+    if (argc - optind > 1) {
+        fprintf(stderr, "tasksuite status: too many arguments (%s)\n", STATUS_USAGE);
+        return TS_EXIT_USAGE;
+    }
+    if (json && watching) {
+        fprintf(stderr, "tasksuite status: --json and --watch do not go together\n");
+        return TS_EXIT_USAGE;
+    }
+    if (ts_journal_open(NULL, &j, &err) < 0)
+        return ts_report_fail("status", &err);
+    if (optind < argc)
+        rc = ts_journal_suite_resolve(j, argv[optind], id, &err);
+    else
+        rc = ts_report_latest_suite(j, getuid(), id, &err);
+    if (rc < 0) {
+        rc = ts_report_fail("status", &err);
+        ts_journal_close(j);
+        return rc;
+    }
+    v.latest = optind == argc;
+    v.tty = isatty(STDOUT_FILENO);
+    if (v.tty) {
+        int rows;
+        if (term_size(&rows, &v.cols) < 0)
+            v.cols = 80;
+    }
+    if (watching) {
+        rc = watch(j, id, &v);
+        ts_journal_close(j);
+        return rc;
+    }
+
+    if (take(j, id, false, &sn, &err) < 0) {
+        rc = ts_report_fail("status", &err);
+        ts_journal_close(j);
+        return rc;
+    }
+    if (sn.sync_error[0])
+        fprintf(stderr, "tasksuite status: warning: suite %s not refreshed, showing "
+                "the journal as it is: %s\n", id, sn.sync_error);
+    rc = sn.sync_error[0] ? sn.sync_code : TS_EXIT_OK;
+    if (json) {
+        cJSON *doc = NULL;
+        char *text = NULL;
+        if (v.latest)
+            fprintf(stderr, "tasksuite status: no ID given, showing your most "
+                    "recent suite %s (%s)\n", id, sn.s.name);
+        if (ts_json_suite_status(j, &sn.s, &sn.c, sn.have_dir ? sn.dir : NULL,
+                                 sn.sync_error[0] ? sn.sync_error : NULL, &doc, &err) < 0
+            || !(text = cJSON_Print(doc))) {
+            if (doc)
+                ts_errc(&err, TS_EXIT_FAIL, "out of memory");
+            rc = ts_report_fail("status", &err);
+        } else {
+            printf("%s\n", text);
+        }
+        free(text);
+        cJSON_Delete(doc);
+    } else if (print_text(stdout, j, &sn.s, &sn.c, sn.have_dir ? sn.dir : NULL,
+                          sn.sync_error[0] ? sn.sync_error : NULL, &v, &err) < 0) {
+        rc = ts_report_fail("status", &err);
+    }
+    if (fflush(stdout) == EOF && rc == TS_EXIT_OK) {
+        fprintf(stderr, "tasksuite status: write error: %s\n", strerror(errno));
+        rc = TS_EXIT_FAIL;
+    }
+    ts_suite_info_clear(&sn.s);
+    ts_journal_close(j);
+    return rc;
+}
