@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# What bad input and faults get (SPEC.md section 7): a one-line error that
+# says what and where, a distinct exit code (tasksuite(1)), and nothing
+# half-written: no journal row, no run directory, no Slurm job.
+. "$(dirname "$0")/lib.sh"
+
+W=$(mk_workdir)
+trap 'rm -rf "$W"' EXIT
+put "$W" ok.yaml <<'YAML'
+name: fine
+run: "true"
+YAML
+put "$W" bad.yaml <<'YAML'
+name: broken
+resume: {max_retries: lots}
+run: "true"
+YAML
+
+lines() { printf '%s\n' "$1" | grep -c .; }
+
+# Invalid suite file: exit 1, one line with file:line:col, nothing written.
+before=$(user_job_count)
+err=$(ts "$W" submit bad.yaml 2>&1 >/dev/null); rc=$?
+is "$rc" 1 "invalid suite file: exit 1"
+like "$err" '^bad\.yaml:2:23: resume\.max_retries: ' "the message says file:line:col and the field"
+is "$(lines "$err")" 1 "one line"
+ok "$([ ! -e "$W/.tshome/journal.db" ]; echo $?)" "no journal was written"
+is "$(user_job_count)" "$before" "no job was queued"
+
+# Usage errors: exit 2.
+ts "$W" submit >/dev/null 2>&1; is $? 2 "submit without FILE: exit 2"
+ts "$W" submit --throttle 0 ok.yaml >/dev/null 2>&1; is $? 2 "--throttle 0: exit 2"
+ts "$W" frobnicate >/dev/null 2>&1; is $? 2 "unknown command: exit 2"
+
+# Unknown suite ID: exit 3, distinct from failure.
+id=$(ts "$W" submit --local ok.yaml 2>/dev/null | tail -1)
+err=$(ts "$W" status zzzzzzzz 2>&1); rc=$?
+is "$rc" 3 "unknown suite ID: exit 3"
+like "$err" 'no suite "zzzzzzzz"' "the message names the ID"
+is "$(lines "$err")" 1 "one line"
+ts "$W" logs "$id" nosuchtask >/dev/null 2>&1; is $? 3 "unknown task: exit 3"
+
+# A journal from a newer tasksuite: refused, untouched, exit 4.
+cp "$W/.tshome/journal.db" "$W/newer.db"
+sqlite3 "$W/.tshome/journal.db" 'PRAGMA user_version = 999'
+sum=$(md5sum < "$W/.tshome/journal.db")
+err=$(ts "$W" list 2>&1); rc=$?
+is "$rc" 4 "journal with a newer schema: exit 4"
+like "$err" 'schema version 999, newer than this tasksuite understands' "the message says why"
+is "$(md5sum < "$W/.tshome/journal.db")" "$sum" "the newer journal was not modified"
+cp "$W/newer.db" "$W/.tshome/journal.db"
+
+# An unwritable journal directory: exit 4, nothing queued.
+mkdir -p "$W/locked"; chmod 755 "$W/locked"   # owned by root, the test user cannot write
+before=$(user_job_count)
+err=$(as_user "$W" env TASKSUITE_HOME="$W/locked/home" "$TS_BIN" submit --detach ok.yaml 2>&1); rc=$?
+is "$rc" 4 "unwritable journal directory: exit 4"
+like "$err" "$W/locked/home.*Permission denied" "the message names the directory and the reason"
+is "$(user_job_count)" "$before" "no job was queued"
+
+# Slurm unreachable: exit 5, fast with a short MessageTimeout, nothing written.
+sed -e 's/^SlurmctldPort=.*/SlurmctldPort=1/' -e 's/^MessageTimeout=.*/MessageTimeout=1/' \
+    "$SLURM_CONF" > "$W/down.conf"
+grep -q '^SlurmctldPort=1' "$W/down.conf" || sed -i 's/^SlurmctldHost=\(.*\)$/SlurmctldHost=\1\nSlurmctldPort=1/' "$W/down.conf"
+chmod 644 "$W/down.conf"
+rows=$(jsql "$W" "select count(*) from suites")
+err=$(cd "$W" && runuser -u "$TS_USER" -- env SLURM_CONF="$W/down.conf" TASKSUITE_HOME="$W/.tshome" \
+      "$TS_BIN" submit --detach ok.yaml 2>&1); rc=$?
+is "$rc" 5 "Slurm unreachable: exit 5"
+like "$err" 'cannot reach the Slurm controller' "the message says so"
+is "$(lines "$err")" 1 "one line"
+is "$(jsql "$W" "select count(*) from suites")" "$rows" "no suite was written to the journal"
+
+done_testing
