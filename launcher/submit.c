@@ -358,6 +358,16 @@ int cmd_submit(int argc, char **argv)
         if (o.local ? ts_localrun_mark(j, sub_id, &err) < 0
                     : ts_submission_submit(&ctx, sub_id, NULL, &err) < 0) {
             rc = fail(&err);
+            /* Slurm refused before any array was queued: leave nothing
+             * behind. Once one array is queued, keep everything: running
+             * the same command again finishes the submission. */
+            ts_err e2 = { 0 };
+            char gone[TS_SUITE_ID_LEN + 1];
+            if (!ctx.recover && ts_journal_suite_discard(j, id, &e2) == 0
+                && ts_journal_suite_resolve(j, id, gone, &e2) < 0)
+                ts_layout_remove_unused(dir);
+            else
+                fprintf(stderr, "tasksuite submit: suite %s is partly submitted; run the same command again to finish it\n", id);
             goto out;
         }
     }

@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "layout.h"
 
@@ -80,4 +82,28 @@ int ts_mkdirs(const char *path, unsigned mode, ts_err *err)
         }
     }
     return 0;
+}
+
+void ts_layout_remove_unused(const char *suite_dir)
+{
+    char path[4096];
+    DIR *d;
+    struct dirent *e;
+
+    if (snprintf(path, sizeof path, "%s/manifests", suite_dir) < (int)sizeof path
+        && (d = opendir(path))) {
+        while ((e = readdir(d)))
+            if (!strncmp(e->d_name, "sub-", 4) && strstr(e->d_name, ".jsonl")) {
+                char f[4096 + 300];
+                snprintf(f, sizeof f, "%s/%s", path, e->d_name);
+                unlink(f);
+            }
+        closedir(d);
+        rmdir(path);
+    }
+    if (snprintf(path, sizeof path, "%s/suite.json", suite_dir) < (int)sizeof path)
+        unlink(path);
+    if (snprintf(path, sizeof path, "%s/slurm", suite_dir) < (int)sizeof path)
+        rmdir(path);
+    rmdir(suite_dir);
 }

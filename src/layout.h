@@ -33,6 +33,11 @@ int ts_layout_manifest(const char *suite_dir, long sub_id, char *buf, size_t len
                        ts_err *err);
 int ts_layout_runspec(const char *suite_dir, char *buf, size_t len, ts_err *err);
 
+/* Undo a run directory that submit just created and no task ever used:
+ * removes suite.json, manifests/sub-N.jsonl and the empty directories,
+ * nothing else (a directory holding anything more stays). */
+void ts_layout_remove_unused(const char *suite_dir);
+
 /* mkdir -p with mode for every created component. */
 int ts_mkdirs(const char *path, unsigned mode, ts_err *err);
 

@@ -71,4 +71,19 @@ like "$err" 'cannot reach the Slurm controller' "the message says so"
 is "$(lines "$err")" 1 "one line"
 is "$(jsql "$W" "select count(*) from suites")" "$rows" "no suite was written to the journal"
 
+# Slurm refuses the submission (a partition that does not exist): the
+# controller's reason, and the suite is undone (journal and run directory).
+put "$W" nopart.yaml <<'YAML'
+name: nopart
+slurm: {partition: nosuch}
+run: "true"
+YAML
+rows=$(jsql "$W" "select count(*) from suites")
+err=$(ts "$W" submit --detach nopart.yaml 2>&1); rc=$?
+is "$rc" 5 "Slurm refuses the array: exit 5"
+like "$err" 'submit array 0-0 of ts-[a-z0-9]{8}: Invalid partition name specified' "the controller's reason, and what was refused"
+is "$(jsql "$W" "select count(*) from suites")" "$rows" "the refused suite is not left in the journal"
+is "$(ls "$W/.tshome/suites" | wc -l)" "$(jsql "$W" "select count(*) from suites where output_dir like '%/.tshome/suites/%'")" \
+    "no run directory is left behind"
+
 done_testing
