@@ -2670,3 +2670,37 @@ int ts_journal_attempt_classify(ts_journal *j, const char *suite_id,
 fail:
     return tx_fail(j);
 }
+
+/* ================================================================ discard */
+
+int ts_journal_suite_discard(ts_journal *j, const char *suite_id, ts_err *err)
+{
+    static const char *const sql[] = {
+        "DELETE FROM events WHERE suite_id = ?1 AND NOT EXISTS ("
+        " SELECT 1 FROM slurm_jobs sj JOIN submissions s ON s.id = sj.submission_id"
+        " WHERE s.suite_id = ?1)",
+        "DELETE FROM suites WHERE id = ?1 AND NOT EXISTS ("
+        " SELECT 1 FROM slurm_jobs sj JOIN submissions s ON s.id = sj.submission_id"
+        " WHERE s.suite_id = ?1)",
+    };
+    if (tx_begin(j, err) < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *s = NULL;
+        if (sqlite3_prepare_v2(j->db, sql[i], -1, &s, NULL) != SQLITE_OK) {
+            ts_errc(err, TS_EXIT_JOURNAL, "journal: discard suite %s: %s", suite_id,
+                    sqlite3_errmsg(j->db));
+            sqlite3_finalize(s);
+            return tx_fail(j);
+        }
+        sqlite3_bind_text(s, 1, suite_id, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE) {
+            ts_errc(err, TS_EXIT_JOURNAL, "journal: discard suite %s: %s", suite_id,
+                    sqlite3_errmsg(j->db));
+            return tx_fail(j);
+        }
+    }
+    return tx_commit(j, err);
+}

@@ -300,6 +300,11 @@ int ts_journal_suite_tick(ts_journal *j, const char *suite_id, double now,
  * (one transaction). Cancelling a cancelled suite is a no-op. */
 int ts_journal_suite_cancel(ts_journal *j, const char *suite_id, ts_err *err);
 
+/* Forget a suite that never reached Slurm (no array recorded for any of its
+ * submissions): submit's undo when Slurm refused the very first array, so a
+ * refused submission leaves nothing behind. A suite with arrays is kept. */
+int ts_journal_suite_discard(ts_journal *j, const char *suite_id, ts_err *err);
+
 /* ------------------------------------------------------------ tasks */
 
 typedef struct ts_counts {
