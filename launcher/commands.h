@@ -5,6 +5,10 @@
 int cmd_validate(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
+int cmd_remaining(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_logs(int argc, char **argv);

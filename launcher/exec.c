@@ -27,10 +27,14 @@
 #include "layout.h"
 #include "manifest.h"
 #include "runner.h"
+#include "slurm.h"
 #include "taskenv.h"
 #include "walltime.h"
 
 extern char **environ;
+
+/* EX_TEMPFAIL: "give me another attempt", the graceful timeout. */
+#define TS_TASK_EXIT_TEMPFAIL 75
 
 typedef struct exec_args {
     const char *dir;
@@ -147,6 +151,28 @@ static int exit_status(const ts_run_result *r)
     return r->term_signal ? 128 + r->term_signal : r->exit_code;
 }
 
+/* The in-job path of a resume: a task that gave up gracefully (exit 75,
+ * EX_TEMPFAIL, typically after the warning signal and a checkpoint) gets
+ * its next attempt by requeueing this very element, with no daemon and no
+ * journal write here: the same job id and array index run again with
+ * SLURM_RESTART_COUNT + 1, which is the next attempt number. A task that
+ * ignores the warning and is killed at the walltime is caught by the
+ * safety-net reconcile job instead. */
+static void maybe_requeue(const ts_runspec *rs, int attempt, int status)
+{
+    const char *job = getenv("SLURM_JOB_ID");
+    ts_err err = { 0 };
+    if (status != TS_TASK_EXIT_TEMPFAIL || !job || !(rs->retry_on & TS_RETRY_TIMEOUT)
+        || attempt >= 1 + rs->max_retries)
+        return;
+    if (ts_slurm_requeue((uint32_t)strtoul(job, NULL, 10), &err) < 0)
+        fprintf(stderr, "tasksuite exec: %s (the reconcile job will resubmit the task)\n",
+                err.msg);
+    else
+        fprintf(stderr, "tasksuite exec: attempt %d timed out gracefully; requeued for attempt %d\n",
+                attempt, attempt + 1);
+}
+
 /* Leader of a multi-node task: one rank per node through srun. */
 static int run_ranks(const exec_args *a, const ts_runspec *rs, long position,
                      int attempt)
@@ -172,6 +198,7 @@ static int run_ranks(const exec_args *a, const ts_runspec *rs, long position,
                        .warn_signal = rs->warn_signal };
     if (ts_run_task(&req, &res, &err) < 0)
         return die(err.msg);
+    maybe_requeue(rs, attempt, exit_status(&res));
     return exit_status(&res);
 }
 
@@ -242,6 +269,8 @@ int cmd_exec(int argc, char **argv)
         fprintf(stderr, "tasksuite exec: %s\n", err.msg);
     ts_env_free(&env);
     rc = exit_status(&res);
+    if (!a.rank_mode)
+        maybe_requeue(&rs, attempt, rc);
 out:
     ts_manifest_entry_free(&t);
     ts_runspec_free(&rs);

@@ -14,6 +14,10 @@ static const struct command {
 } commands[] = {
     { "validate", cmd_validate, "FILE [--json]   parse, check, print the expanded tasks" },
     { "submit", cmd_submit, "FILE [--detach] [--local] [--dry-run]   run a suite" },
+    { "remaining", cmd_remaining, "[--format s|hms]   walltime left in this job" },
+    { "checkpoint", cmd_checkpoint, "PATH [--step N]   record a checkpoint (inside a task)" },
+    { "sync", cmd_sync, "[ID]   ingest events, classify from Slurm, resubmit retries" },
+    { "reconcile", cmd_reconcile, "(internal) ID   what the safety-net job runs" },
     { "exec", cmd_exec, "(internal) run one array element's task" },
     { "status", cmd_status, "[ID] [--json] [--watch] [--all]   state, counters, tasks" },
     { "list", cmd_list, "[--label L] [--state S] [--all-users] [--json]   your suites" },

@@ -159,14 +159,10 @@ static int get_int(const cJSON *o, const char *name, long min, long max,
 static int parse_obj(const cJSON *o, ts_event *ev, ts_err *err)
 {
     char tname[32];
-    long l;
+    long l = 0;
     int t;
     const cJSON *v;
 
-    memset(ev, 0, sizeof *ev);
-    ev->exit_code = -1;
-    ev->step = -1;
-    ev->num_nodes = 1;
     if (!cJSON_IsObject(o))
         return ts_errf(err, "not a JSON object");
     if (get_str(o, "key", ev->key, sizeof ev->key, true, err) < 0)
@@ -242,6 +238,11 @@ int ts_event_parse(const char *line, size_t len, ts_event *ev, ts_err *err)
     cJSON *o;
     int rc;
 
+    /* *ev is defined on every return, a failed parse included. */
+    memset(ev, 0, sizeof *ev);
+    ev->exit_code = -1;
+    ev->step = -1;
+    ev->num_nodes = 1;
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
         len--;
     if (len == 0)
@@ -408,7 +409,8 @@ int ts_events_append(const ts_evctx *ctx, ts_event *ev, ts_err *err)
     if (ev->time <= 0) {
         struct timeval tv;
         gettimeofday(&tv, NULL);
-        ev->time = (double)tv.tv_sec + (double)(tv.tv_usec / 1000) / 1000.0;
+        long ms = (long)tv.tv_usec / 1000;     /* millisecond resolution */
+        ev->time = (double)tv.tv_sec + (double)ms / 1000.0;
     }
 
     /* line[0] is reserved for a '\n' that ends a torn fragment. */

@@ -231,6 +231,10 @@ static void tmpl_free(tmpl *t)
     free(t->text);
     free(t->names);
     free(t->lens);
+    t->text = NULL;
+    t->names = NULL;
+    t->lens = NULL;
+    t->nnames = 0;
 }
 
 /* Characters (not bytes: UTF-8 continuations do not count) before p. */
@@ -275,6 +279,7 @@ static int sb_arg_ref(strbuf *b, const char *name, size_t n)
     return 0;
 }
 
+/* On failure t holds nothing to free. */
 static int tmpl_compile(const ts_suite *s, const char *field, const char *src,
                         ts_pos pos, tmpl *t, ts_err *err)
 {
@@ -313,17 +318,17 @@ static int tmpl_compile(const ts_suite *s, const char *field, const char *src,
         size_t n = strcspn(name, ")\n");
         size_t at = char_offset(src, pct) + 1;
         if (name[n] != ')') {
-            free(b.p);
-            return errat(err, s, pos, "%s: \"%%(\" at character %zu has no "
-                         "closing \")\"", field, at);
+            errat(err, s, pos, "%s: \"%%(\" at character %zu has no "
+                  "closing \")\"", field, at);
+            goto fail;
         }
         if (!is_arg_name(name, n)) {
-            free(b.p);
-            return errat(err, s, pos, "%s: %%(%s) at character %zu: not an "
-                         "argument name (a letter or '_', then letters, "
-                         "digits or '_', at most %d)", field,
-                         shown(name, n, show, sizeof show), at,
-                         TS_ARG_NAME_MAX);
+            errat(err, s, pos, "%s: %%(%s) at character %zu: not an "
+                  "argument name (a letter or '_', then letters, "
+                  "digits or '_', at most %d)", field,
+                  shown(name, n, show, sizeof show), at,
+                  TS_ARG_NAME_MAX);
+            goto fail;
         }
         if (sb_arg_ref(&b, name, n) < 0 || tmpl_add_name(t, name, n) < 0)
             goto nomem;
@@ -332,8 +337,11 @@ static int tmpl_compile(const ts_suite *s, const char *field, const char *src,
     t->text = b.p;
     return 0;
 nomem:
+    oom(err);
+fail:
     free(b.p);
-    return oom(err);
+    tmpl_free(t);       /* the names collected so far */
+    return -1;
 }
 
 /* ------------------------------------------------------------ validation */

@@ -366,7 +366,8 @@ static double now_s(void)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + (double)(tv.tv_usec / 1000) / 1000.0;
+    long ms = (long)tv.tv_usec / 1000;         /* millisecond resolution */
+    return (double)tv.tv_sec + (double)ms / 1000.0;
 }
 
 /* "journal: <op>: <message>"; constraint violations are the user's input. */
@@ -766,6 +767,7 @@ static int user_version(ts_journal *j, int *v, ts_err *err)
     sqlite3_stmt *s;
     int rc;
 
+    *v = 0;
     if (sqlite3_prepare_v2(j->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
         return dberr(j, "read schema version", err);
     rc = sqlite3_step(s);
@@ -1278,6 +1280,10 @@ static int suite_state(ts_journal *j, const char *suite_id,
     sqlite3_stmt *s;
     int rc;
 
+    /* Defined even on failure. */
+    *state = TS_SUITE_OPEN;
+    if (nodes)
+        *nodes = 0;
     if (!(s = st(j, S_SUITE_STATE, err)))
         return -1;
     bind_text(s, 1, suite_id);
@@ -1782,7 +1788,7 @@ int ts_journal_intent_create(ts_journal *j, const char *suite_id,
         goto fail;
     sid = sqlite3_last_insert_rowid(j->db);
     for (size_t i = 0; i < n; i++) {
-        int attempt, rc;
+        int attempt;
 
         if (!(s = st(j, S_TASK_BUMP, err)))
             goto fail;
@@ -1800,7 +1806,7 @@ int ts_journal_intent_create(ts_journal *j, const char *suite_id,
             goto fail;
         bind_text(s, 1, suite_id);
         sqlite3_bind_int64(s, 2, task_idx[i]);
-        if ((rc = row(j, s, S_TASK_GET, err)) <= 0)
+        if (row(j, s, S_TASK_GET, err) <= 0)    /* bumped above: it exists */
             goto fail;
         attempt = sqlite3_column_int(s, 0);
         sqlite3_reset(s);
@@ -2629,7 +2635,7 @@ int ts_journal_attempt_classify(ts_journal *j, const char *suite_id,
                                 enum ts_attempt_state state, ts_err *err)
 {
     sqlite3_stmt *s;
-    int exit_code, signo, rc;
+    int exit_code, signo;
 
     if (!ts_attempt_state_name(state) || !is_final(state))
         return ts_errc(err, TS_EXIT_FAIL, "journal: classify attempt: \"%s\" "
@@ -2658,7 +2664,7 @@ int ts_journal_attempt_classify(ts_journal *j, const char *suite_id,
     bind_text(s, 1, suite_id);
     sqlite3_bind_int64(s, 2, task_idx);
     sqlite3_bind_int(s, 3, attempt);
-    if ((rc = row(j, s, S_ATT_GET, err)) <= 0)
+    if (row(j, s, S_ATT_GET, err) <= 0)         /* upserted above: it exists */
         goto fail;
     exit_code = col_null(s, 3) ? -1 : sqlite3_column_int(s, 3);
     signo = col_null(s, 4) ? 0 : sqlite3_column_int(s, 4);
@@ -2701,6 +2707,38 @@ int ts_journal_suite_discard(ts_journal *j, const char *suite_id, ts_err *err)
                     sqlite3_errmsg(j->db));
             return tx_fail(j);
         }
+    }
+    return tx_commit(j, err);
+}
+
+/* ================================================================ requeue */
+
+int ts_journal_task_requeued(ts_journal *j, const char *suite_id, long idx,
+                             int next_attempt, ts_err *err)
+{
+    static const char sql[] =
+        "UPDATE tasks SET state = 'pending', attempts = MAX(attempts, ?3),"
+        " updated_at = ?4 WHERE suite_id = ?1 AND idx = ?2"
+        " AND state != 'cancelled' AND attempts < ?3";
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    if (tx_begin(j, err) < 0)
+        return -1;
+    if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK) {
+        ts_errc(err, TS_EXIT_JOURNAL, "journal: requeue task: %s", sqlite3_errmsg(j->db));
+        sqlite3_finalize(s);
+        return tx_fail(j);
+    }
+    sqlite3_bind_text(s, 1, suite_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, idx);
+    sqlite3_bind_int(s, 3, next_attempt);
+    sqlite3_bind_double(s, 4, now_s());
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        ts_errc(err, TS_EXIT_JOURNAL, "journal: requeue task: %s", sqlite3_errmsg(j->db));
+        return tx_fail(j);
     }
     return tx_commit(j, err);
 }

@@ -351,6 +351,14 @@ int ts_journal_task_find(ts_journal *j, const char *suite_id, const char *name,
 int ts_journal_task_set_state(ts_journal *j, const char *suite_id, long idx,
                               enum ts_task_state state, ts_err *err);
 
+/* Slurm runs the task's array element again (requeued by the job itself, a
+ * node failure or an admin) as attempt next_attempt: the task becomes
+ * pending with that attempt, so the suite cannot complete and the new
+ * attempt's events count. No-op for a cancelled task or when the task is
+ * already at that attempt. */
+int ts_journal_task_requeued(ts_journal *j, const char *suite_id, long idx,
+                             int next_attempt, ts_err *err);
+
 /* ------------------------------------------------------------ submissions */
 
 /* A new intent for existing tasks (retries): each gets attempt =

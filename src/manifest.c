@@ -237,7 +237,9 @@ int ts_manifest_write(const char *path, const ts_manifest_entry *v, size_t n,
             }
             buf = nb;
         }
-        memcpy(buf + len, line, l);
+        /* With its NUL (there is room: len + l + 2 <= cap), which the
+         * '\n' then replaces: the buffer is a length, not a string. */
+        memcpy(buf + len, line, l + 1);
         len += l;
         buf[len++] = '\n';
         free(line);

@@ -1427,7 +1427,9 @@ int ts_slurm_submit(const ts_array_req *req, uint32_t *job_id, ts_err *err)
         || (req->dependency
             && set_string(&d.dependency, req->dependency, err) < 0))
         goto out;
-    if (req->throttle
+    if (req->single)
+        ;   /* a plain job, not an array */
+    else if (req->throttle
         ? set_stringf(&d.array_inx, err, "%" PRIu32 "-%" PRIu32 "%%%" PRIu32,
                       req->first, req->last, req->throttle) < 0
         : set_stringf(&d.array_inx, err, "%" PRIu32 "-%" PRIu32, req->first,
@@ -1738,4 +1740,25 @@ long ts_slurm_remaining(uint32_t job_id)
     if (ts_slurm_init(NULL) < 0)
         return -1;
     return slurm_get_rem_time(job_id);
+}
+
+time_t ts_slurm_end_time(uint32_t job_id)
+{
+    time_t end = 0;
+    ts_err err = { 0 };
+    if (ts_slurm_init(&err) < 0
+        || slurm_get_end_time(job_id, &end) != SLURM_SUCCESS)
+        return 0;
+    /* An unlimited job reports an end at or past INFINITE. */
+    return end > 0 && (uint64_t)end < (uint64_t)INFINITE ? end : 0;
+}
+
+int ts_slurm_requeue(uint32_t job_id, ts_err *err)
+{
+    if (ts_slurm_init(err) < 0)
+        return -1;
+    if (slurm_requeue(job_id, 0) != SLURM_SUCCESS)
+        return ts_errc(err, TS_EXIT_SLURM, "requeue job %u: %s", job_id,
+                       slurm_strerror(slurm_get_errno()));
+    return 0;
 }

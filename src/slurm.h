@@ -47,6 +47,7 @@ typedef struct ts_array_req {
     char *const *env;             /* job environment, NULL-terminated */
     char *const *spank_env;       /* SPANK job env for prolog/epilog, NULL-terminated */
     const char *dependency;       /* NULL or e.g. "afterany:123" */
+    int single;                   /* a plain job: first/last/throttle ignored */
     int hold;                     /* submit held (priority 0; wins over a
                                      "priority" option) */
 } ts_array_req;
@@ -150,6 +151,14 @@ int ts_slurm_cancel(const char *job_spec, ts_err *err);
 
 /* Seconds left for job_id (slurm_get_rem_time), -1 on error. */
 long ts_slurm_remaining(uint32_t job_id);
+
+/* When job_id's walltime ends (slurm_get_end_time), 0 when unlimited or
+ * unknown. One RPC. */
+time_t ts_slurm_end_time(uint32_t job_id);
+
+/* Ask Slurm to run job_id again (as its owner, from inside it): the job
+ * keeps its id and its array index, SLURM_RESTART_COUNT grows by one. */
+int ts_slurm_requeue(uint32_t job_id, ts_err *err);
 
 /* "PENDING", "RUNNING", "COMPLETED", "FAILED", "TIMEOUT", "CANCELLED",
  * "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE",

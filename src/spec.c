@@ -313,11 +313,16 @@ static int want_seq(pctx *c, yaml_node_t *n, const char *path)
 }
 
 /* A scalar as a string; null is refused ("expected a string, found
- * nothing") since it is never a useful value. */
+ * nothing") since it is never a useful value.
+ *
+ * The getters with an out-parameter (this one and get_int) return a literal
+ * -1 where *out is left unset: callers read *out only when they return 0. */
 static int get_str(pctx *c, yaml_node_t *n, const char *path, const char **out)
 {
-    if (n->type != YAML_SCALAR_NODE || is_null(n))
-        return fail(c, n, path, "expected a string, found %s", describe(c, n));
+    if (n->type != YAML_SCALAR_NODE || is_null(n)) {
+        fail(c, n, path, "expected a string, found %s", describe(c, n));
+        return -1;
+    }
     *out = sval(n);
     return 0;
 }
@@ -342,19 +347,23 @@ static int get_int(pctx *c, yaml_node_t *n, const char *path, long lo,
     char *end;
     long v;
 
-    if (n->type != YAML_SCALAR_NODE || is_null(n))
-        return fail(c, n, path, "expected an integer, found %s",
-                    describe(c, n));
+    if (n->type != YAML_SCALAR_NODE || is_null(n)) {
+        fail(c, n, path, "expected an integer, found %s", describe(c, n));
+        return -1;
+    }
     s = sval(n);
     errno = 0;
     v = strtol(s, &end, 10);
     if (!(isdigit((unsigned char)s[0])
           || ((s[0] == '-' || s[0] == '+') && isdigit((unsigned char)s[1])))
-        || *end || errno == ERANGE)
-        return fail(c, n, path, "expected an integer, found %s", qv(c, s));
-    if (v < lo || v > hi)
-        return fail(c, n, path, "must be from %ld to %ld, found %ld", lo, hi,
-                    v);
+        || *end || errno == ERANGE) {
+        fail(c, n, path, "expected an integer, found %s", qv(c, s));
+        return -1;
+    }
+    if (v < lo || v > hi) {
+        fail(c, n, path, "must be from %ld to %ld, found %ld", lo, hi, v);
+        return -1;
+    }
     *out = v;
     return 0;
 }
@@ -2022,6 +2031,7 @@ int ts_spec_parse(const char *name, const char *buf, size_t len,
 {
     pctx c = { 0 };
     yaml_document_t doc;
+    ts_suite *s;
     int rc;
 
     c.name = name ? name : "-";
@@ -2036,21 +2046,22 @@ int ts_spec_parse(const char *name, const char *buf, size_t len,
     if (prescan(&c, buf, len) < 0 || load(&c, buf, len, &doc) < 0)
         return -1;
     c.doc = &doc;
-    c.s = calloc(1, sizeof *c.s);
-    if (!c.s) {
+    /* Owned here: c.s is the parser's (borrowed) view of it. */
+    if (!(s = calloc(1, sizeof *s))) {
         yaml_document_delete(&doc);
         return oom(&c);
     }
-    set_defaults(c.s);
-    rc = set_str(&c, &c.s->path, c.name);
+    c.s = s;
+    set_defaults(s);
+    rc = set_str(&c, &s->path, c.name);
     if (rc == 0)
         rc = fill_suite(&c, yaml_document_get_root_node(&doc));
     yaml_document_delete(&doc);
     if (rc < 0) {
-        ts_spec_free(c.s);
+        ts_spec_free(s);
         return -1;
     }
-    *out = c.s;
+    *out = s;
     return 0;
 }
 

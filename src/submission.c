@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "fault.h"
 #include "layout.h"
 #include "manifest.h"
@@ -242,6 +244,124 @@ static uint32_t find_queued(const ts_job_info *jobs, size_t n, const char *key)
     return 0;
 }
 
+/* Options the reconcile job keeps from the suite: where it may run and who
+ * pays; never the tasks' resources. */
+static int reconcile_options(const ts_kvlist *all, ts_kvlist *out)
+{
+    static const char *const keep[] = { "partition", "account", "qos", "reservation",
+                                        "wckey", "clusters" };
+    memset(out, 0, sizeof *out);
+    out->v = calloc(sizeof keep / sizeof keep[0] + 4, sizeof *out->v);
+    if (!out->v)
+        return -1;
+    for (size_t i = 0; i < all->n; i++)
+        for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
+            if (!strcmp(all->v[i].key, keep[k])) {
+                out->v[out->n].key = strdup(all->v[i].key);
+                out->v[out->n++].value = strdup(all->v[i].value);
+            }
+    out->v[out->n].key = strdup("nodes");
+    out->v[out->n++].value = strdup("1");
+    out->v[out->n].key = strdup("cpus-per-task");
+    out->v[out->n++].value = strdup("1");
+    out->v[out->n].key = strdup("time");
+    out->v[out->n++].value = strdup("10");
+    for (size_t i = 0; i < out->n; i++)
+        if (!out->v[i].key || !out->v[i].value)
+            return -1;
+    return 0;
+}
+
+typedef struct arrays {
+    uint32_t ids[64];
+    size_t n;
+    uint32_t reconcile;
+} arrays;
+
+static int note_array(const ts_slurm_job *job, void *arg)
+{
+    arrays *a = arg;
+    if (job->reconcile_job_id)
+        a->reconcile = job->reconcile_job_id;
+    if (a->n < sizeof a->ids / sizeof a->ids[0])
+        a->ids[a->n++] = job->array_job_id;
+    return 0;
+}
+
+/* The safety net: a small job that runs `tasksuite reconcile ID` once every
+ * array of this submission has ended (afterany), classifies what the task
+ * events cannot tell (hard kill at the walltime, node failure, preemption)
+ * and resubmits what may be retried, chaining its own reconcile job. */
+static int submit_reconcile(const ts_submit_ctx *c, int64_t sub_id, const ts_kvlist *opts,
+                            char *const *env, const ts_job_info *queued, size_t nqueued,
+                            ts_err *err)
+{
+    char key[96], name[64], dep[64 * 12 + 16], self[PATH_MAX * 2], home[PATH_MAX * 2];
+    char out[PATH_MAX], *script = NULL;
+    arrays a = { 0 };
+    ts_kvlist ropts = { 0 };
+    uint32_t job_id;
+    int rc = -1;
+
+    if (ts_journal_intent_jobs_foreach(c->j, sub_id, note_array, &a, err) < 0)
+        return -1;
+    if (a.reconcile || a.n == 0)
+        return 0;
+    snprintf(key, sizeof key, "tasksuite:%s:%lld:reconcile", c->suite_id, (long long)sub_id);
+    snprintf(name, sizeof name, "ts-%s-reconcile", c->suite_id);
+    job_id = find_queued(queued, nqueued, key);
+    if (!job_id) {
+        size_t o = (size_t)snprintf(dep, sizeof dep, "afterany");
+        for (size_t i = 0; i < a.n && o < sizeof dep; i++)
+            o += (size_t)snprintf(dep + o, sizeof dep - o, ":%u", a.ids[i]);
+        if (shell_quote(self, sizeof self, c->self) < 0
+            || shell_quote(home, sizeof home, ts_journal_home(c->j)) < 0
+            || asprintf(&script, "#!/bin/sh\n# tasksuite %s: safety net for suite %s\n"
+                                 "TASKSUITE_HOME=%s exec %s reconcile %s\n",
+                        PACKAGE_VERSION, c->suite_id, home, self, c->suite_id) < 0) {
+            ts_errf(err, "cannot write the reconcile job's script");
+            goto out;
+        }
+        snprintf(out, sizeof out, "%s/slurm/reconcile-%%j.out", c->suite_dir);
+        if (reconcile_options(opts, &ropts) < 0) {
+            ts_errf(err, "out of memory");
+            goto out;
+        }
+        ts_array_req req = {
+            .job_name = name, .comment = key, .script = script,
+            .work_dir = c->workdir, .std_out = out, .first = 0, .last = 0,
+            .options = &ropts, .env = env, .dependency = dep, .single = 1,
+        };
+        if (ts_slurm_submit(&req, &job_id, err) < 0)
+            goto out;
+        ts_fault_point("after-submit-reconcile");
+    }
+    rc = ts_journal_intent_set_reconcile_job(c->j, sub_id, a.ids[0], job_id, err);
+out:
+    free(script);
+    ts_kvlist_free(&ropts);
+    return rc;
+}
+
+/* Elements must be requeueable: an attempt that ends in a graceful timeout
+ * requeues itself (exec), and Slurm requeues elements lost with a node.
+ * Sites may default to JobRequeue=0, so ask explicitly unless the suite
+ * said no-requeue. */
+static int ensure_requeue(ts_kvlist *opts)
+{
+    if (ts_kv_get(opts, "requeue") || ts_kv_get(opts, "no-requeue"))
+        return 0;
+    ts_kv *v = realloc(opts->v, (opts->n + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    opts->v = v;
+    v[opts->n].key = strdup("requeue");
+    v[opts->n].value = strdup("");
+    v[opts->n].pos = (ts_pos){ 0, 0 };
+    opts->n++;
+    return v[opts->n - 1].key && v[opts->n - 1].value ? 0 : -1;
+}
+
 int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
                          ts_err *err)
 {
@@ -268,6 +388,10 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
     if (test_max && strtoul(test_max, NULL, 10) > 0 && strtoul(test_max, NULL, 10) < max)
         max = (uint32_t)strtoul(test_max, NULL, 10);
 #endif
+    if (ensure_requeue(&opts) < 0) {
+        ts_errf(err, "out of memory");
+        goto out;
+    }
     snprintf(name, sizeof name, "ts-%s", c->suite_id);
     if (c->recover && ts_slurm_find_jobs(getuid(), name, &queued, &nqueued, err) < 0)
         goto out;
@@ -307,6 +431,9 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
         if (ts_journal_intent_add_job(c->j, sub_id, &job, err) < 0)
             goto out;
     }
+    if (getenv("TASKSUITE_NO_RECONCILE_JOB") == NULL
+        && submit_reconcile(c, sub_id, &opts, env.v, queued, nqueued, err) < 0)
+        goto out;
     ts_fault_point("before-mark-submitted");
     if (ts_journal_intent_set_state(c->j, sub_id, TS_SUB_SUBMITTED, err) < 0)
         goto out;
@@ -350,4 +477,59 @@ int ts_submission_describe(const ts_submit_ctx *c, long ntasks, FILE *f, ts_err 
     }
     ts_kvlist_free(&opts);
     return 0;
+}
+
+/* ------------------------------------------------------------ reload */
+
+static char *json_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+}
+
+int ts_submission_load(ts_journal *j, const ts_suite_info *si, ts_submit_store *st,
+                       ts_submit_ctx *ctx, ts_err *err)
+{
+    char dir[PATH_MAX];
+    memset(st, 0, sizeof *st);
+    memset(ctx, 0, sizeof *ctx);
+    cJSON *o = si->spec_json ? cJSON_Parse(si->spec_json) : NULL;
+    const cJSON *yaml = cJSON_GetObjectItemCaseSensitive(o, "yaml");
+    if (!cJSON_IsString(yaml)) {
+        cJSON_Delete(o);
+        return ts_errf(err, "suite %s: the journal holds no suite file to resubmit from", si->id);
+    }
+    st->file = json_str(o, "file");
+    st->workdir = json_str(o, "workdir");
+    st->self = json_str(o, "tasksuite");
+    const cJSON *local = cJSON_GetObjectItemCaseSensitive(o, "local");
+    st->local = cJSON_IsTrue(local);
+    int rc = ts_spec_parse(st->file ? st->file : si->name, yaml->valuestring,
+                           strlen(yaml->valuestring), &st->s, err);
+    cJSON_Delete(o);
+    if (rc < 0 || !st->file || !st->workdir || !st->self
+        || ts_expand(st->s, &st->tl, err) < 0
+        || ts_layout_suite_dir(ts_journal_home(j), si->output_dir, si->id, dir, sizeof dir,
+                               err) < 0
+        || !(st->dir = strdup(dir))) {
+        if (!err->msg[0])
+            ts_errf(err, "suite %s: incomplete record in the journal", si->id);
+        ts_submission_store_free(st);
+        return -1;
+    }
+    *ctx = (ts_submit_ctx){ .j = j, .suite_id = si->id, .suite_dir = st->dir, .s = st->s,
+                            .tl = &st->tl, .spec_file = st->file, .workdir = st->workdir,
+                            .self = st->self };
+    return 0;
+}
+
+void ts_submission_store_free(ts_submit_store *st)
+{
+    ts_tasklist_free(&st->tl);
+    ts_spec_free(st->s);
+    free(st->file);
+    free(st->workdir);
+    free(st->self);
+    free(st->dir);
+    memset(st, 0, sizeof *st);
 }

@@ -42,6 +42,21 @@ int ts_submission_write_manifest(const ts_submit_ctx *c, int64_t sub_id,
 int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
                          ts_err *err);
 
+/* Rebuild a submit context for a suite already in the journal (retries,
+ * crash recovery): the suite file as it was submitted (kept in the journal,
+ * not re-read from disk), its expansion, paths. Free with
+ * ts_submission_store_free. */
+typedef struct ts_submit_store {
+    ts_suite *s;
+    ts_tasklist tl;
+    char *file, *workdir, *self, *dir;
+    bool local;
+} ts_submit_store;
+
+int ts_submission_load(ts_journal *j, const ts_suite_info *si, ts_submit_store *st,
+                       ts_submit_ctx *ctx, ts_err *err);
+void ts_submission_store_free(ts_submit_store *st);
+
 /* The sbatch options + chunking that ts_submission_submit would use, printed
  * for --dry-run. */
 int ts_submission_describe(const ts_submit_ctx *c, long ntasks, FILE *out,

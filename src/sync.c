@@ -7,6 +7,7 @@
 
 #include "layout.h"
 #include "slurm.h"
+#include "submission.h"
 #include "sync.h"
 
 /* What a submission's positions hold: task and attempt per element. */
@@ -162,6 +163,29 @@ static int open_attempt(const open_tasks *o, long idx)
     return 0;
 }
 
+/* Elements Slurm runs again (requeued): their task is pending with the
+ * next attempt, whatever the previous attempt's events said. */
+static int follow_requeues(ts_journal *j, const char *suite_id, const snap_all *sa,
+                           ts_err *err)
+{
+    for (size_t i = 0; i < sa->n; i++) {
+        const intent_snap *is = &sa->v[i];
+        for (size_t k = 0; k < is->narrays; k++)
+            for (size_t e = 0; e < is->arrays[k].nel; e++) {
+                const ts_job_info *el = &is->arrays[k].el[e];
+                long pos = is->arrays[k].job.index_offset + (long)el->array_task_id;
+                if (el->restart_cnt == 0 || pos < 0 || (size_t)pos >= is->pos.n
+                    || (el->state != TS_JOB_PENDING && el->state != TS_JOB_RUNNING))
+                    continue;
+                if (ts_journal_task_requeued(j, suite_id, is->pos.v[pos].task_idx,
+                                             is->pos.v[pos].attempt + (int)el->restart_cnt,
+                                             err) < 0)
+                    return -1;
+            }
+    }
+    return 0;
+}
+
 /* Classify every ended element whose attempt the events left open; mark a
  * submission done when none of its attempts is open any more. */
 static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
@@ -184,10 +208,13 @@ static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
                 if (pos < 0 || (size_t)pos >= is->pos.n)
                     continue;
                 slot sl = is->pos.v[pos];
+                /* A requeued element runs the next attempt (exec counts the
+                 * same way: manifest attempt + SLURM_RESTART_COUNT). */
+                int attempt = sl.attempt + (int)s->el[e].restart_cnt;
                 int v = verdict(s->el[e].state);
-                if (open_attempt(&o, sl.task_idx) != sl.attempt || v < 0)
+                if (open_attempt(&o, sl.task_idx) != attempt || v < 0)
                     continue;
-                if (ts_journal_attempt_classify(j, suite_id, sl.task_idx, sl.attempt,
+                if (ts_journal_attempt_classify(j, suite_id, sl.task_idx, attempt,
                                                 (enum ts_attempt_state)v, err) < 0)
                     goto out;
                 res->classified++;
@@ -202,6 +229,14 @@ static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
         for (size_t p = 0; p < is->pos.n; p++)
             if (open_attempt(&o, is->pos.v[p].task_idx) == is->pos.v[p].attempt)
                 still_open++;
+        /* An element requeued by its job runs again under the same array:
+         * the submission stays open until Slurm is done with it. */
+        for (size_t k = 0; k < is->narrays; k++)
+            for (size_t e = 0; e < is->arrays[k].nel; e++)
+                if ((is->arrays[k].el[e].state == TS_JOB_PENDING
+                     || is->arrays[k].el[e].state == TS_JOB_RUNNING)
+                    && !is->arrays[k].el[e].completing)
+                    still_open++;
         if (!still_open && ts_journal_intent_set_state(j, is->id, TS_SUB_DONE, err) < 0)
             goto out;
     }
@@ -209,6 +244,115 @@ static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
 out:
     free(o.idx);
     free(o.attempt);
+    return rc;
+}
+
+/* ------------------------------------------------------------ retries */
+
+static unsigned retry_task_mask(unsigned retry_on)
+{
+    unsigned m = 0;
+    if (retry_on & TS_RETRY_TIMEOUT)
+        m |= TS_BIT(TS_TASK_TIMEOUT);
+    if (retry_on & TS_RETRY_NODE_FAIL)
+        m |= TS_BIT(TS_TASK_NODE_FAIL);
+    if (retry_on & TS_RETRY_PREEMPTED)
+        m |= TS_BIT(TS_TASK_PREEMPTED);
+    if (retry_on & TS_RETRY_FAILED)
+        m |= TS_BIT(TS_TASK_FAILED);
+    return m;
+}
+
+/* A task whose Slurm element is alive again (requeued in the job, see
+ * exec) must not also be resubmitted. */
+static int element_alive(const snap_all *sa, long task_idx)
+{
+    for (size_t i = 0; i < sa->n; i++) {
+        const intent_snap *is = &sa->v[i];
+        for (size_t k = 0; k < is->narrays; k++)
+            for (size_t e = 0; e < is->arrays[k].nel; e++) {
+                const ts_job_info *el = &is->arrays[k].el[e];
+                long pos = is->arrays[k].job.index_offset + (long)el->array_task_id;
+                if (pos >= 0 && (size_t)pos < is->pos.n && is->pos.v[pos].task_idx == task_idx
+                    && (el->state == TS_JOB_PENDING || el->state == TS_JOB_RUNNING)
+                    && !el->completing)
+                    return 1;
+            }
+    }
+    return 0;
+}
+
+typedef struct retry_list {
+    long *idx;
+    size_t n, cap;
+    int max_attempts;
+    const snap_all *sa;
+    long requeued;
+} retry_list;
+
+static int note_retry(const ts_task_info *t, void *arg)
+{
+    retry_list *r = arg;
+    if (t->attempts >= r->max_attempts)
+        return 0;   /* retries exhausted: the task keeps its end state */
+    if (element_alive(r->sa, t->idx)) {
+        r->requeued++;
+        return 0;
+    }
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+        long *v = realloc(r->idx, cap * sizeof *v);
+        if (!v)
+            return -1;
+        r->idx = v;
+        r->cap = cap;
+    }
+    r->idx[r->n++] = t->idx;
+    return 0;
+}
+
+static int first_intent(const ts_intent_info *in, void *arg)
+{
+    *(int64_t *)arg = in->id;
+    return 1;
+}
+
+/* Give every retryable task its next attempt: one new submission for all
+ * of them, then finish any submission a crash left as a bare intent. */
+static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
+                    ts_sync_result *res, ts_err *err)
+{
+    retry_list r = { .max_attempts = 1 + si->max_retries, .sa = sa };
+    ts_submit_store store;
+    ts_submit_ctx ctx;
+    int64_t sub = 0;
+    int rc = -1;
+
+    if (ts_journal_tasks_foreach(j, si->id, retry_task_mask(si->retry_on), note_retry, &r,
+                                 err) < 0)
+        goto out;
+    if (r.n && ts_journal_intent_create(j, si->id, r.idx, r.n, &sub, err) < 0)
+        goto out;
+    res->resubmitted += (long)r.n;
+    sub = 0;
+    if (ts_journal_intents_foreach(j, si->id, TS_BIT(TS_SUB_INTENT), first_intent, &sub,
+                                   err) < 0)
+        goto out;
+    rc = 0;
+    if (!sub)
+        goto out;
+    rc = -1;
+    if (ts_submission_load(j, si, &store, &ctx, err) < 0)
+        goto out;
+    ctx.recover = true;
+    if (store.local)
+        rc = 0;   /* a --local suite reruns through the local runner */
+    else if (ts_submission_write_manifest(&ctx, sub, err) == 0
+             && ts_submission_submit(&ctx, sub, NULL, err) == 0)
+        rc = 0;
+    ts_submission_store_free(&store);
+out:
+    free(r.idx);
     return rc;
 }
 
@@ -245,10 +389,14 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
         && ts_journal_intents_foreach(j, si.id, TS_BIT(TS_SUB_SUBMITTED), snap_intent,
                                       &sa, err) < 0)
         goto out;
+    if (sa.n && follow_requeues(j, si.id, &sa, err) < 0)
+        goto out;
     if (ts_journal_ingest(j, si.id, dir, &st, err) < 0)
         goto out;
     res->ingested = st.applied;
     if (sa.n && classify(j, si.id, &sa, res, err) < 0)
+        goto out;
+    if (!opts->no_slurm && si.state != TS_SUITE_CANCELLED && resubmit(j, &si, &sa, res, err) < 0)
         goto out;
     /* Before a suite may complete, read every event file once more: the
      * fast ingest skips tasks whose attempt already has an outcome, and a

@@ -42,8 +42,8 @@ static size_t read_digits(const char *s, uint64_t *v)
 static int size_unit_kib(const char *u, uint64_t *kib)
 {
     static const struct { char c; uint64_t kib; } units[] = {
-        { 'K', 1 }, { 'M', 1024 }, { 'G', 1024 * 1024 },
-        { 'T', 1024ULL * 1024 * 1024 },
+        { 'K', 1 }, { 'M', 1024 }, { 'G', (uint64_t)1024 * 1024 },
+        { 'T', (uint64_t)1024 * 1024 * 1024 },
     };
 
     if (*u == '\0') {

@@ -2,9 +2,9 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
-#include <slurm/slurm.h>
-
+#include "slurm.h"
 #include "walltime.h"
 
 static time_t env_time(const char *name)
@@ -31,10 +31,33 @@ time_t ts_walltime_end_time_fresh(void)
     const char *id = getenv("SLURM_JOB_ID");
     if (!id)
         return 0;
-    time_t end = 0;
-    slurm_init(NULL);
-    if (slurm_get_end_time((uint32_t)strtoul(id, NULL, 10), &end) != SLURM_SUCCESS)
-        return 0;
-    /* An unlimited job reports an end far in the future (INFINITE). */
-    return end > 0 && (uint64_t)end < (uint64_t)INFINITE ? end : 0;
+    return ts_slurm_end_time((uint32_t)strtoul(id, NULL, 10));
+}
+
+time_t ts_walltime_end_time_cached(void)
+{
+    static time_t end, fetched;
+    time_t now = time(NULL);
+    const char *r = getenv("TASKSUITE_REMAINING_REFRESH");
+    long refresh = r ? strtol(r, NULL, 10) : 60;
+
+    if (!fetched) {
+        end = ts_walltime_end_time();
+        fetched = now;
+    } else if (getenv("SLURM_JOB_ID") && now - fetched >= (refresh > 0 ? refresh : 60)) {
+        time_t fresh = ts_walltime_end_time_fresh();
+        if (fresh > 0)
+            end = fresh;
+        fetched = now;
+    }
+    return end;
+}
+
+long ts_walltime_remaining(void)
+{
+    time_t end = ts_walltime_end_time_cached();
+    if (end <= 0)
+        return -1;
+    time_t now = time(NULL);
+    return end > now ? (long)(end - now) : 0;
 }

@@ -16,4 +16,13 @@ time_t ts_walltime_end_time(void);
  * submitted from inside another task) is never trusted. */
 time_t ts_walltime_end_time_fresh(void);
 
+/* ts_walltime_end_time() for long-running callers: the first value comes
+ * from the environment (free), later ones are re-read from Slurm at most
+ * every TASKSUITE_REMAINING_REFRESH seconds (default 60) while in a job, so
+ * a changed time limit is seen. Process-local cache. */
+time_t ts_walltime_end_time_cached(void);
+
+/* Seconds left (0 when past), or -1 when unlimited / unknown. */
+long ts_walltime_remaining(void);
+
 #endif

@@ -1,0 +1,55 @@
+/* remaining.c: `tasksuite remaining [--format s|hms]`
+ *
+ * Seconds of walltime left for the job this runs in, or "unlimited". Meant
+ * for task scripts: `[ "$(tasksuite remaining)" -lt 600 ] && save_and_exit`.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "exitcodes.h"
+#include "units.h"
+#include "walltime.h"
+
+int cmd_remaining(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "format", required_argument, NULL, 'f' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *format = "s";
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            format = optarg;
+            break;
+        case 'h':
+            printf("usage: tasksuite remaining [--format s|hms]\n");
+            return TS_EXIT_OK;
+        default:
+            fprintf(stderr, "usage: tasksuite remaining [--format s|hms]\n");
+            return TS_EXIT_USAGE;
+        }
+    }
+    if (optind != argc || (strcmp(format, "s") && strcmp(format, "hms"))) {
+        fprintf(stderr, "tasksuite remaining: --format must be s or hms\n");
+        return TS_EXIT_USAGE;
+    }
+    long left = ts_walltime_remaining();
+    if (left < 0) {
+        printf("unlimited\n");
+    } else if (!strcmp(format, "hms")) {
+        char buf[32];
+        ts_format_duration(left, buf, sizeof buf);
+        printf("%s\n", buf);
+    } else {
+        printf("%ld\n", left);
+    }
+    return TS_EXIT_OK;
+}

@@ -1,0 +1,76 @@
+/* sync.c: `tasksuite sync [ID]` (and `reconcile ID`, what the safety-net
+ * job runs): bring the journal up to date with the task events and Slurm's
+ * records, classify attempts that ended without telling (hard kill at the
+ * walltime, node failure, preemption, cancellation), resubmit what
+ * resume.retry_on allows, and move the suite open -> closed -> complete.
+ * Every `status` does the same; this is for scripts and for the job.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "exitcodes.h"
+#include "journal.h"
+#include "report.h"
+#include "sync.h"
+
+static int run(const char *cmd, int argc, char **argv, int need_id)
+{
+    static const struct option longopts[] = {
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c, quiet = 0;
+    ts_journal *j = NULL;
+    ts_err err = { 0 };
+    ts_sync_result res;
+    char id[TS_SUITE_ID_LEN + 1];
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (c == 'q') {
+            quiet = 1;
+        } else {
+            fprintf(c == 'h' ? stdout : stderr, "usage: tasksuite %s %s[--quiet]\n", cmd,
+                    need_id ? "ID " : "[ID] ");
+            return c == 'h' ? TS_EXIT_OK : TS_EXIT_USAGE;
+        }
+    }
+    if (optind < argc - 1 || (need_id && optind != argc - 1)) {
+        fprintf(stderr, "usage: tasksuite %s %s[--quiet]\n", cmd, need_id ? "ID " : "[ID] ");
+        return TS_EXIT_USAGE;
+    }
+    if (ts_journal_open(NULL, &j, &err) < 0)
+        return ts_report_fail(cmd, &err);
+    int rc = optind < argc ? ts_journal_suite_resolve(j, argv[optind], id, &err)
+                           : ts_report_latest_suite(j, getuid(), id, &err);
+    if (rc == 0)
+        rc = ts_sync(j, id, NULL, &res, &err);
+    if (rc < 0) {
+        rc = ts_report_fail(cmd, &err);
+    } else {
+        if (!quiet)
+            printf("suite %s: %s; %ld new event%s, %ld attempt%s classified from Slurm, %ld task%s resubmitted\n",
+                   id, ts_suite_state_name(res.state), res.ingested, res.ingested == 1 ? "" : "s",
+                   res.classified, res.classified == 1 ? "" : "s", res.resubmitted,
+                   res.resubmitted == 1 ? "" : "s");
+        rc = TS_EXIT_OK;
+    }
+    ts_journal_close(j);
+    return rc;
+}
+
+int cmd_sync(int argc, char **argv)
+{
+    return run("sync", argc, argv, 0);
+}
+
+int cmd_reconcile(int argc, char **argv)
+{
+    return run("reconcile", argc, argv, 1);
+}
