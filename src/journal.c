@@ -2742,3 +2742,42 @@ int ts_journal_task_requeued(ts_journal *j, const char *suite_id, long idx,
     }
     return tx_commit(j, err);
 }
+
+/* ================================================================ checkpoints */
+
+int ts_journal_checkpoints_foreach(ts_journal *j, const char *suite_id, long task_idx,
+                                   ts_checkpoint_cb cb, void *arg, ts_err *err)
+{
+    static const char sql[] =
+        "SELECT task_idx, attempt, path, step, at, node FROM checkpoints"
+        " WHERE suite_id = ?1 AND (?2 < 0 OR task_idx = ?2)"
+        " ORDER BY task_idx, attempt, at, id";
+    sqlite3_stmt *s = NULL;
+    int rc, ret = 0;
+
+    if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK) {
+        sqlite3_finalize(s);
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: list checkpoints: %s",
+                       sqlite3_errmsg(j->db));
+    }
+    sqlite3_bind_text(s, 1, suite_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, task_idx);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ts_checkpoint_info c = {
+            .task_idx = (long)sqlite3_column_int64(s, 0),
+            .attempt = sqlite3_column_int(s, 1),
+            .path = (const char *)sqlite3_column_text(s, 2),
+            .step = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1
+                                                              : (long)sqlite3_column_int64(s, 3),
+            .at = sqlite3_column_double(s, 4),
+            .node = (const char *)sqlite3_column_text(s, 5),
+        };
+        if ((ret = cb(&c, arg)) != 0)
+            break;
+    }
+    if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        ret = ts_errc(err, TS_EXIT_JOURNAL, "journal: list checkpoints: %s",
+                      sqlite3_errmsg(j->db));
+    sqlite3_finalize(s);
+    return ret;
+}

@@ -471,6 +471,20 @@ int ts_journal_attempts_foreach(ts_journal *j, const char *suite_id,
                                 long task_idx, unsigned state_mask,
                                 ts_attempt_cb cb, void *arg, ts_err *err);
 
+/* Checkpoints of a suite (task_idx < 0: every task), by task, attempt, time. */
+typedef struct ts_checkpoint_info {
+    long task_idx;
+    int attempt;
+    const char *path;
+    long step;                    /* -1 = not given */
+    double at;
+    const char *node;             /* may be NULL */
+} ts_checkpoint_info;
+
+typedef int (*ts_checkpoint_cb)(const ts_checkpoint_info *c, void *arg);
+int ts_journal_checkpoints_foreach(ts_journal *j, const char *suite_id, long task_idx,
+                                   ts_checkpoint_cb cb, void *arg, ts_err *err);
+
 /* Reconcile's verdict on an attempt, from Slurm's record (the attempt row is
  * created when no event of it was seen, e.g. a node lost before start).
  * state must be final (not running / ended_by_signal). The task follows if

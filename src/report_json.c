@@ -139,6 +139,7 @@ cJSON *ts_json_suite_summary(const ts_suite_info *s, const ts_counts *c)
 typedef struct slot {
     long idx;
     cJSON *history;          /* owned by the task object */
+    cJSON *checkpoints;      /* owned by the task object */
 } slot;
 
 typedef struct walk {
@@ -151,11 +152,18 @@ typedef struct walk {
 static int task_cb(const ts_task_info *t, void *arg)
 {
     walk *w = arg;
-    cJSON *o = ts_json_task(t), *h = cJSON_CreateArray();
+    cJSON *o = ts_json_task(t), *h = cJSON_CreateArray(), *cp = cJSON_CreateArray();
 
     if (!o || !h || !cJSON_AddItemToObject(o, "attempt_history", h)) {
         cJSON_Delete(o);    /* h was not attached to it */
         cJSON_Delete(h);
+        cJSON_Delete(cp);
+        w->oom = true;
+        return 1;
+    }
+    if (!cp || !cJSON_AddItemToObject(o, "checkpoints", cp)) {
+        cJSON_Delete(cp);
+        cJSON_Delete(o);
         w->oom = true;
         return 1;
     }
@@ -176,6 +184,7 @@ static int task_cb(const ts_task_info *t, void *arg)
     }
     w->slots[w->n].idx = t->idx;
     w->slots[w->n].history = h;
+    w->slots[w->n].checkpoints = cp;
     w->n++;
     return 0;
 }
@@ -216,6 +225,31 @@ static int attempt_cb(const ts_attempt_info *a, void *arg)
     return 0;
 }
 
+static int checkpoint_cb(const ts_checkpoint_info *c, void *arg)
+{
+    walk *w = arg;
+    slot *sl = find_slot(w, c->task_idx);
+    cJSON *o = cJSON_CreateObject();
+    bool ok = o != NULL;
+
+    if (!sl) {
+        cJSON_Delete(o);
+        return 0;
+    }
+    if (ok) {
+        add_num(o, "attempt", c->attempt, &ok);
+        add_str(o, "path", c->path, &ok);
+        add_opt(o, "step", c->step >= 0, (double)c->step, &ok);
+        add_num(o, "at", c->at, &ok);
+    }
+    if (!ok || !cJSON_AddItemToArray(sl->checkpoints, o)) {
+        cJSON_Delete(o);
+        w->oom = true;
+        return 1;
+    }
+    return 0;
+}
+
 int ts_json_suite_status(ts_journal *j, const ts_suite_info *s,
                          const ts_counts *c, const char *dir,
                          const char *sync_error, cJSON **out, ts_err *err)
@@ -241,7 +275,10 @@ int ts_json_suite_status(ts_journal *j, const ts_suite_info *s,
     }
     if (ts_journal_tasks_foreach(j, s->id, 0, task_cb, &w, err) < 0
         || (!w.oom && ts_journal_attempts_foreach(j, s->id, -1, 0, attempt_cb, &w,
-                                                  err) < 0)) {
+                                                  err) < 0)
+        || (!w.oom && (w.cursor = 0, ts_journal_checkpoints_foreach(j, s->id, -1,
+                                                                     checkpoint_cb, &w,
+                                                                     err) < 0))) {
         free(w.slots);
         cJSON_Delete(doc);
         return -1;

@@ -100,6 +100,10 @@ is "$(sort -n "$tdir/steps" | uniq | wc -l) $(wc -l < "$tdir/steps")" "30 30" \
 is "$(jsql "$W" "select last_checkpoint from tasks where suite_id='$aid'")" "$tdir/ckpt.30" \
     "A: the journal has the last checkpoint"
 is "$(jsql "$W" "select count(*) from checkpoints where suite_id='$aid'")" 30 "A: all 30 checkpoints are in the journal"
+is "$(ts "$W" status "$aid" --json | python3 -c 'import json, sys
+t = json.load(sys.stdin)["tasks"][0]
+print(len(t["attempt_history"]), [a["state"] for a in t["attempt_history"]], len(t["checkpoints"]), t["checkpoints"][-1]["step"])')" \
+    "3 ['timeout', 'timeout', 'completed'] 30 30" "A: status --json shows the attempts and the checkpoint history"
 like "$(cat "$tdir/attempt-2/stdout" "$tdir/attempt-2/stderr" 2>/dev/null; ls "$tdir")" 'attempt-3' "A: per-attempt directories, task directory kept"
 
 wait $stubborn_pid
