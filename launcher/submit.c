@@ -288,6 +288,17 @@ int cmd_submit(int argc, char **argv)
         }
     }
     submit_key(file, text, len, key);
+    /* The plugin carries the hooks in the job's SPANK environment: refuse
+     * here what it would refuse under sbatch. */
+    char *hooks = ts_hooks_serialize(s, "xxxxxxxx", workdir);
+    size_t hlen = hooks ? strlen(hooks) : 0;
+    free(hooks);
+    if (hlen > TS_HOOKSPEC_MAX) {
+        ts_errf(&err, "%s: the hooks are larger than %d bytes; move long scripts into a file and call it with args:",
+                o.file, TS_HOOKSPEC_MAX);
+        rc = fail(&err);
+        goto out;
+    }
 
     ts_submit_ctx ctx = { .s = s, .tl = &tl, .spec_file = file, .workdir = workdir,
                           .self = self, .throttle = o.throttle };

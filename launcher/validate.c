@@ -82,7 +82,7 @@ int cmd_validate(int argc, char **argv)
     ts_err err = { 0 };
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+jh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json = 1;
@@ -99,7 +99,12 @@ int cmd_validate(int argc, char **argv)
         fprintf(stderr, "usage: tasksuite validate FILE [--json]\n");
         return TS_EXIT_USAGE;
     }
-    if (ts_spec_load(argv[optind], &s, &err) < 0 || ts_expand(s, &tasks, &err) < 0) {
+    ts_kvlist opts = { 0 };
+    int bad = ts_spec_load(argv[optind], &s, &err) < 0 || ts_expand(s, &tasks, &err) < 0
+              || ts_slurm_options(s, &opts, &err) < 0;
+    ts_kvlist_free(&opts);
+    if (bad) {
+        ts_tasklist_free(&tasks);
         fprintf(stderr, "%s\n", err.msg);
         ts_spec_free(s);
         return TS_EXIT_FAIL;

@@ -328,6 +328,10 @@ static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
     int64_t sub = 0;
     int rc = -1;
 
+    /* A --local suite has no Slurm to resubmit to: its retries are manual
+     * (tasksuite retry reruns them here). */
+    if (si->spec_json && strstr(si->spec_json, "\"local\":true"))
+        return 0;
     if (ts_journal_tasks_foreach(j, si->id, retry_task_mask(si->retry_on), note_retry, &r,
                                  err) < 0)
         goto out;
