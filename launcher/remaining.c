@@ -37,14 +37,14 @@ int cmd_remaining(int argc, char **argv)
             return TS_EXIT_USAGE;
         }
     }
-    if (optind != argc || (strcmp(format, "s") && strcmp(format, "hms"))) {
+    if (optind != argc || (strcmp(format, "s") != 0 && strcmp(format, "hms") != 0)) {
         fprintf(stderr, "tasksuite remaining: --format must be s or hms\n");
         return TS_EXIT_USAGE;
     }
     long left = ts_walltime_remaining();
     if (left < 0) {
         printf("unlimited\n");
-    } else if (!strcmp(format, "hms")) {
+    } else if (strcmp(format, "hms") == 0) {
         char buf[32];
         ts_format_duration(left, buf, sizeof buf);
         printf("%s\n", buf);

@@ -349,10 +349,10 @@ static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
     if (ts_submission_load(j, si, &store, &ctx, err) < 0)
         goto out;
     ctx.recover = true;
-    if (store.local)
-        rc = 0;   /* a --local suite reruns through the local runner */
-    else if (ts_submission_write_manifest(&ctx, sub, err) == 0
-             && ts_submission_submit(&ctx, sub, NULL, err) == 0)
+    /* a --local suite reruns through the local runner, not Slurm */
+    if (store.local
+        || (ts_submission_write_manifest(&ctx, sub, err) == 0
+            && ts_submission_submit(&ctx, sub, NULL, err) == 0))
         rc = 0;
     ts_submission_store_free(&store);
 out:
