@@ -28,7 +28,7 @@ static int run(const char *cmd, int argc, char **argv, int need_id)
     int c, quiet = 0;
     ts_journal *j = NULL;
     ts_err err = { 0 };
-    ts_sync_result res;
+    ts_sync_result res = { 0 };
     char id[TS_SUITE_ID_LEN + 1];
 
     optind = 1;
