@@ -32,6 +32,7 @@
 #include "localrun.h"
 #include "manifest.h"
 #include "paths.h"
+#include "progress.h"
 #include "slurm.h"
 #include "slurmopt.h"
 #include "spec.h"
@@ -212,10 +213,15 @@ static int follow(ts_journal *j, const char *id, int local)
         if (ts_sync(j, id, &so, NULL, &err) < 0 || ts_journal_counts(j, id, &c, &err) < 0)
             return fail(&err);
         if (c.done != last_done || tty) {
-            fprintf(stderr, tty ? "\r%ld/%ld done (%.1f%%), %ld running, %ld failed"
-                                : "%ld/%ld done (%.1f%%), %ld running, %ld failed\n",
-                    c.done, c.total, c.total ? 100.0 * (double)c.done / (double)c.total : 100.0,
-                    c.n[TS_TASK_RUNNING], c.n[TS_TASK_FAILED]);
+            char text[96], bar[64], counts[256];
+            ts_progress_text(text, sizeof text, c.done, c.total);
+            ts_progress_counts(counts, sizeof counts, &c, true);
+            if (tty) {
+                ts_progress_bar(bar, sizeof bar, c.done, c.total, 30);
+                fprintf(stderr, "\r\033[K%s %s  %s", bar, text, counts);
+            } else {
+                fprintf(stderr, "%s: %s\n", text, counts);
+            }
             last_done = c.done;
         }
         if (c.n[TS_TASK_PENDING] + c.n[TS_TASK_RUNNING] == 0)
