@@ -7,6 +7,18 @@
 # cluster in the default /tmp/tasksuite-cluster on 16817 is left alone.
 set -euo pipefail
 
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+    cat <<EOF
+Usage: bench/cluster-start.sh [RUNS]        (root; default 5 runs)
+
+Times tests/cluster/cluster.sh start (until every node is idle), a second
+start of the running cluster (must be a no-op) and stop, for 1 and 3 nodes;
+prints the median and min-max of RUNS runs in ms.
+Environment: TS_BENCH_DIR (cluster directory, default
+/tmp/tasksuite-cluster-bench), TS_BENCH_PORT_BASE (default 16917).
+EOF
+    exit 0
+fi
 RUNS=${1:-5}
 CLUSTER=$(cd "$(dirname "$0")/.." && pwd)/tests/cluster/cluster.sh
 DIR=${TS_BENCH_DIR:-/tmp/tasksuite-cluster-bench}
@@ -35,6 +47,8 @@ trap cleanup EXIT
 
 "$CLUSTER" stop --dir "$DIR" >/dev/null 2>&1   # start from a stopped cluster
 
+declare -A start_med noop_med
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-34s %8s %12s\n' "operation ($RUNS runs)" "median" "min-max"
 for nodes in 1 3; do
     starts=() noops=() stops=()
@@ -47,4 +61,8 @@ for nodes in 1 3; do
     printf '%-34s %6s ms %12s\n' "start, $nodes node(s), until idle" "$(median "${starts[@]}")" "$(minmax "${starts[@]}")"
     printf '%-34s %6s ms %12s\n' "start again (already running)" "$(median "${noops[@]}")" "$(minmax "${noops[@]}")"
     printf '%-34s %6s ms %12s\n' "stop, $nodes node(s)" "$(median "${stops[@]}")" "$(minmax "${stops[@]}")"
+    start_med[$nodes]=$(median "${starts[@]}") noop_med[$nodes]=$(median "${noops[@]}")
 done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+printf '%-34s %9s\n' "ratio start 3 nodes / 1 node" "$(ratio "${start_med[3]}" "${start_med[1]}")"
+printf '%-34s %9s\n' "ratio no-op start / cold, 1 node" "$(ratio "${noop_med[1]}" "${start_med[1]}")"

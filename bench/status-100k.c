@@ -142,8 +142,8 @@ int main(int argc, char **argv)
         die("open", &err);
     double open_ms = ms_since(&t0);
 
-    printf("tasksuite bench: one suite of %ld tasks, journal %s (%s, %.1f MB)\n",
-           n, home, ts_journal_is_wal(j) ? "WAL" : "rollback journal",
+    printf("tasksuite bench: one suite (%s) of %ld tasks, journal %s (%s, %.1f MB)\n",
+           id, n, home, ts_journal_is_wal(j) ? "WAL" : "rollback journal",
            (double)sb.st_size / 1e6);
     printf("  create suite + tasks + intent (1 transaction) %9.1f ms\n", create_ms);
     printf("  open journal (incl. quick_check)              %9.1f ms\n", open_ms);

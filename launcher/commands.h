@@ -8,6 +8,8 @@ int cmd_submit(int argc, char **argv);
 int cmd_remaining(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
+int cmd_retry(int argc, char **argv);
+int cmd_add(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_list(int argc, char **argv);

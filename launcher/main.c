@@ -16,6 +16,8 @@ static const struct command {
     { "submit", cmd_submit, "FILE [--detach] [--local] [--dry-run]   run a suite" },
     { "remaining", cmd_remaining, "[--format s|hms]   walltime left in this job" },
     { "checkpoint", cmd_checkpoint, "PATH [--step N]   record a checkpoint (inside a task)" },
+    { "add", cmd_add, "ID [--name N] [--priority P] [--args k=v ...]   one more task" },
+    { "retry", cmd_retry, "ID [--failed | --task NAME ...]   give tasks another attempt" },
     { "sync", cmd_sync, "[ID]   ingest events, classify from Slurm, resubmit retries" },
     { "reconcile", cmd_reconcile, "(internal) ID   what the safety-net job runs" },
     { "exec", cmd_exec, "(internal) run one array element's task" },

@@ -39,6 +39,7 @@
 
 #define STATUS_USAGE "usage: tasksuite status [ID] [--json] [--watch] [--all]"
 #define BIG_SUITE 50
+#define BIG_ROWS 100    /* rows of a big suite's table without --all */
 #define WATCH_INTERVAL_MS 2000
 
 static volatile sig_atomic_t interrupted;
@@ -118,6 +119,10 @@ static int print_tasks(FILE *f, ts_journal *j, const ts_suite_info *s,
     }
     if (v->max_rows > 0)
         tb.limit = v->max_rows < 2 ? 1 : v->max_rows - 1;
+    /* A big suite with thousands of failures is still one screen: the first
+     * rows, the counters above say the rest (--all lists everything). */
+    if (!v->all && c->total > BIG_SUITE && (!tb.limit || tb.limit > BIG_ROWS))
+        tb.limit = BIG_ROWS;
     if (ts_journal_tasks_foreach(j, s->id, mask, width_cb, &tb, err) < 0)
         return -1;
     tb.rows = 0;
@@ -130,8 +135,8 @@ static int print_tasks(FILE *f, ts_journal *j, const ts_suite_info *s,
             tb.cut = c->total - hidden - tb.rows;
     }
     if (tb.cut)
-        fprintf(f, "\xe2\x80\xa6 %ld more task%s not shown\n", tb.cut,
-                tb.cut == 1 ? "" : "s");
+        fprintf(f, "\xe2\x80\xa6 %ld more task%s not shown%s\n", tb.cut,
+                tb.cut == 1 ? "" : "s", v->all ? "" : " (use --all)");
     if (hidden)
         fprintf(f, "\xe2\x80\xa6 %ld completed task%s not shown (use --all)\n",
                 hidden, hidden == 1 ? "" : "s");

@@ -7,10 +7,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <slurm/spank.h>
 
@@ -53,6 +55,27 @@ static int load_suite(const char *path, ts_suite **out)
     return 0;
 }
 
+/* What the cluster's settings (the same plugstack.conf line) will do to the
+ * hooks: say it now, on the user's terminal, rather than only in slurmd's log. */
+static void warn_admin_limits(const ts_suite *s)
+{
+    const ts_hook *hooks[] = { &s->env_preparation, &s->env_cleanup };
+    const char *names[] = { "env_preparation", "env_cleanup" };
+    for (size_t i = 0; i < 2; i++) {
+        const ts_hook *h = hooks[i];
+        long t = h->timeout_s > 0 ? h->timeout_s : TS_HOOK_DEFAULT_TIMEOUT_S;
+        if (!h->present)
+            continue;
+        if (!ts_cfg.user_hooks)
+            fprintf(stderr, "tasksuite: warning: user hooks are disabled on this cluster "
+                            "(user_hooks=no): %s will not run\n", names[i]);
+        else if (t > ts_cfg.max_hook_timeout_s)
+            fprintf(stderr, "tasksuite: warning: %s: timeout %lds is capped at %lds "
+                            "(max_hook_timeout on this cluster)\n",
+                    names[i], t, ts_cfg.max_hook_timeout_s);
+    }
+}
+
 int ts_allocator_post_opt(spank_t sp)
 {
     char file[PATH_MAX], workdir[PATH_MAX];
@@ -63,17 +86,53 @@ int ts_allocator_post_opt(spank_t sp)
 
     if (!ts_option_value)
         return 0;
+    /* srun inside an allocation made with --task-suite (the option is
+     * inherited from the job's environment): the hooks are the allocation's.
+     * Hand its spec on to this step: a prolog that runs on a node this step
+     * reaches first (no PrologFlags=Alloc) gets the step's SPANK env, not
+     * the job's. The suite file is not read again (the batch script may
+     * have changed directory; the file may have changed). */
+    if (spank_context() == S_CTX_LOCAL && getenv("SLURM_JOB_ID")) {
+        const char *job_spec = getenv("SLURM_SPANK_" TS_JOBENV_SPEC);
+        const char *job_file = getenv("SLURM_SPANK_" TS_JOBENV_FILE);
+        if (job_spec)
+            return set_job_env(sp, TS_JOBENV_SPEC, job_spec) < 0
+                           || (job_file && set_job_env(sp, TS_JOBENV_FILE, job_file) < 0)
+                       ? -1
+                       : 0;
+    }
     if (ts_path_absolute(ts_option_value, file, sizeof file, &err) < 0) {
         slurm_error("tasksuite: --%s: %s", TS_OPTION_NAME, err.msg);
         return -1;
     }
     if (load_suite(file, &s) < 0)
         return -1;
-    if (s->workdir && ts_path_absolute(s->workdir, workdir, sizeof workdir, &err) < 0) {
-        slurm_error("%s: workdir: %s", file, err.msg);
+    /* Where the hooks run (and, without output_dir, log), the same on every
+     * node: the suite's workdir, else the directory of this submission. Not
+     * the prolog's SLURM_JOB_WORK_DIR: a prolog started by a step on a node
+     * the job had not used yet sees that step's directory instead. */
+    if (s->workdir ? ts_path_absolute(s->workdir, workdir, sizeof workdir, &err) < 0
+                   : !getcwd(workdir, sizeof workdir)) {
+        slurm_error("%s: workdir: %s", file, s->workdir ? err.msg : strerror(errno));
         goto out;
     }
-    spec = ts_hooks_serialize(s, NULL, s->workdir ? workdir : NULL);
+    /* The hooks' logs go under output_dir: resolve it here, as the user,
+     * where "~" and relative paths mean what the user meant. */
+    if (s->output_dir) {
+        char outdir[PATH_MAX];
+        if (ts_path_absolute(s->output_dir, outdir, sizeof outdir, &err) < 0) {
+            slurm_error("%s: output_dir: %s", file, err.msg);
+            goto out;
+        }
+        char *dup = strdup(outdir);
+        if (!dup) {
+            slurm_error("tasksuite: out of memory");
+            goto out;
+        }
+        free(s->output_dir);
+        s->output_dir = dup;
+    }
+    spec = ts_hooks_serialize(s, NULL, workdir);
     if (!spec) {
         slurm_error("tasksuite: out of memory");
         goto out;
@@ -83,12 +142,17 @@ int ts_allocator_post_opt(spank_t sp)
                     file, TS_HOOKSPEC_MAX);
         goto out;
     }
-    /* An srun step inside an existing allocation cannot change the job's
-     * environment; the allocation's own spec (if any) already applies. */
+    /* A step inside an allocation made without the option cannot add
+     * per-allocation hooks: validated, and nothing else. */
     if (spank_context() == S_CTX_LOCAL && getenv("SLURM_JOB_ID")) {
+        if (s->env_preparation.present || s->env_cleanup.present)
+            fprintf(stderr, "tasksuite: warning: --%s on a step of job %s, which was not "
+                            "submitted with it: the suite's hooks do not run (give the option "
+                            "to sbatch/salloc)\n", TS_OPTION_NAME, getenv("SLURM_JOB_ID"));
         rc = 0;
         goto out;
     }
+    warn_admin_limits(s);
     if (set_job_env(sp, TS_JOBENV_SPEC, spec) < 0
         || set_job_env(sp, TS_JOBENV_FILE, file) < 0)
         goto out;

@@ -102,6 +102,28 @@ int slurm_spank_user_init(spank_t sp, int ac, char **av)
     return 0;
 }
 
+/* Root, in each task's process before it execs: read this node's
+ * preparation record (waits while the prolog still prepares). */
+int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
+{
+    (void)ac;
+    (void)av;
+    if (spank_context() == S_CTX_REMOTE)
+        return ts_remote_task_init_privileged(sp);
+    return 0;
+}
+
+/* As the user, stdio connected: the one place a step failure reaches srun
+ * and the batch output. */
+int slurm_spank_task_init(spank_t sp, int ac, char **av)
+{
+    (void)ac;
+    (void)av;
+    if (spank_context() == S_CTX_REMOTE)
+        return ts_remote_task_init(sp);
+    return 0;
+}
+
 /* Prolog/epilog run as root for every job on the node, with or without the
  * option. They always return 0: a non-zero status would hold the job or drain
  * the node, and a user's suite must never do that. */

@@ -168,6 +168,12 @@ cJSON *ts_suite_to_json(const ts_suite *s, const ts_tasklist *tasks)
 char *ts_hooks_serialize(const ts_suite *s, const char *suite_id,
                          const char *workdir)
 {
+    return ts_hooks_serialize_dir(s, suite_id, workdir, NULL);
+}
+
+char *ts_hooks_serialize_dir(const ts_suite *s, const char *suite_id,
+                             const char *workdir, const char *suite_dir)
+{
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
@@ -179,6 +185,8 @@ char *ts_hooks_serialize(const ts_suite *s, const char *suite_id,
         cJSON_AddStringToObject(o, "workdir", workdir);
     if (s->output_dir)
         cJSON_AddStringToObject(o, "output_dir", s->output_dir);
+    if (suite_dir)
+        cJSON_AddStringToObject(o, "dir", suite_dir);
     cJSON_AddNumberToObject(o, "workers", s->worker_schedule.present
                                               ? s->worker_schedule.worker_count
                                               : 1);
@@ -275,6 +283,7 @@ int ts_hooks_deserialize(const char *text, ts_hookspec *out, ts_err *err)
              && dup_string(o, "name", &out->suite_name, true, err) == 0
              && dup_string(o, "workdir", &out->workdir, false, err) == 0
              && dup_string(o, "output_dir", &out->output_dir, false, err) == 0
+             && dup_string(o, "dir", &out->suite_dir, false, err) == 0
              && hook_from_json(cJSON_GetObjectItemCaseSensitive(o, "prep"),
                                &out->prep, "prep", err) == 0
              && hook_from_json(cJSON_GetObjectItemCaseSensitive(o, "cleanup"),
@@ -307,6 +316,7 @@ void ts_hookspec_free(ts_hookspec *h)
     free(h->suite_name);
     free(h->workdir);
     free(h->output_dir);
+    free(h->suite_dir);
     hook_free(&h->prep);
     hook_free(&h->cleanup);
     memset(h, 0, sizeof *h);

@@ -21,12 +21,19 @@ cJSON *ts_suite_to_json(const ts_suite *s, const ts_tasklist *tasks);
 char *ts_hooks_serialize(const ts_suite *s, const char *suite_id,
                          const char *workdir);
 
+/* Same, when the suite's run directory is known (tasksuite submit): the
+ * hooks then log under SUITE_DIR/hooks/ and see TASK_SUITE_DIR. suite_dir
+ * may be NULL (then this is ts_hooks_serialize). */
+char *ts_hooks_serialize_dir(const ts_suite *s, const char *suite_id,
+                             const char *workdir, const char *suite_dir);
+
 /* What the compute side rebuilds from that line. */
 typedef struct ts_hookspec {
     char *suite_id;
     char *suite_name;
     char *workdir;
     char *output_dir;
+    char *suite_dir;      /* the launcher's run directory, or NULL */
     int worker_count;
     ts_hook prep;
     ts_hook cleanup;

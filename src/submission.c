@@ -23,6 +23,7 @@ extern char **environ;
 
 typedef struct manifest_build {
     const ts_tasklist *tl;
+    const ts_tasklist *extra;
     ts_manifest_entry *v;
     size_t n, cap;
     ts_err *err;
@@ -32,7 +33,13 @@ static int add_entry(long position, long task_idx, int attempt, void *arg)
 {
     manifest_build *b = arg;
     (void)position;   /* rows come in position order */
-    if (task_idx < 0 || (size_t)task_idx >= b->tl->n) {
+    const ts_task *t = NULL;
+    if (task_idx >= 0 && (size_t)task_idx < b->tl->n)
+        t = &b->tl->v[task_idx];
+    for (size_t i = 0; !t && b->extra && i < b->extra->n; i++)
+        if ((long)b->extra->v[i].index == task_idx)
+            t = &b->extra->v[i];
+    if (!t) {
         ts_errf(b->err, "task %ld is not in the suite's expansion", task_idx);
         return -1;
     }
@@ -46,7 +53,6 @@ static int add_entry(long position, long task_idx, int attempt, void *arg)
         b->v = v;
         b->cap = cap;
     }
-    const ts_task *t = &b->tl->v[task_idx];
     b->v[b->n++] = (ts_manifest_entry){
         .task_idx = task_idx, .name = t->name, .attempt = attempt,
         .setup = t->setup, .run = t->run, .env = t->env,
@@ -57,7 +63,7 @@ static int add_entry(long position, long task_idx, int attempt, void *arg)
 int ts_submission_write_manifest(const ts_submit_ctx *c, int64_t sub_id, ts_err *err)
 {
     char path[PATH_MAX], dir[PATH_MAX];
-    manifest_build b = { .tl = c->tl, .err = err };
+    manifest_build b = { .tl = c->tl, .extra = c->extra, .err = err };
     int rc = -1;
 
     if (snprintf(dir, sizeof dir, "%s/manifests", c->suite_dir) >= (int)sizeof dir
@@ -479,6 +485,65 @@ int ts_submission_describe(const ts_submit_ctx *c, long ntasks, FILE *f, ts_err 
     return 0;
 }
 
+/* ------------------------------------------------------------ added tasks */
+
+int ts_submission_expand_one(const ts_suite *s, const char *name, const ts_kvlist *args,
+                             ts_tasklist *out, ts_err *err)
+{
+    ts_task_entry e = { .name = (char *)name, .args = *args };
+    ts_suite one = *s;   /* shallow: the same templates, only this task */
+    one.matrix = NULL;
+    one.nmatrix = 0;
+    one.tasks = &e;
+    one.ntasks = 1;
+    return ts_expand(&one, out, err);
+}
+
+typedef struct extra_load {
+    const ts_suite *s;
+    size_t base;              /* tasks of the file: 0..base-1 */
+    ts_tasklist *out;
+    ts_err *err;
+} extra_load;
+
+static int load_extra(const ts_task_info *t, void *arg)
+{
+    extra_load *x = arg;
+    ts_kvlist args = { 0 };
+    ts_tasklist one = { 0 };
+    int rc = -1;
+
+    if ((size_t)t->idx < x->base)
+        return 0;
+    cJSON *o = cJSON_Parse(t->args_json ? t->args_json : "{}");
+    const cJSON *a;
+    size_t n = (size_t)cJSON_GetArraySize(o);
+    args.v = calloc(n + 1, sizeof *args.v);
+    cJSON_ArrayForEach(a, o) {
+        if (cJSON_IsString(a) && args.v) {
+            args.v[args.n].key = a->string;
+            args.v[args.n++].value = a->valuestring;
+        }
+    }
+    if (args.v && ts_submission_expand_one(x->s, t->name, &args, &one, x->err) == 0) {
+        ts_task *v = realloc(x->out->v, (x->out->n + 1) * sizeof *v);
+        if (v) {
+            x->out->v = v;
+            v[x->out->n] = one.v[0];
+            v[x->out->n].index = (size_t)t->idx;
+            x->out->n++;
+            free(one.v);   /* its only task now lives in out */
+            one.v = NULL;
+            one.n = 0;
+            rc = 0;
+        }
+    }
+    ts_tasklist_free(&one);
+    free(args.v);
+    cJSON_Delete(o);
+    return rc;
+}
+
 /* ------------------------------------------------------------ reload */
 
 static char *json_str(const cJSON *o, const char *key)
@@ -517,15 +582,24 @@ int ts_submission_load(ts_journal *j, const ts_suite_info *si, ts_submit_store *
         ts_submission_store_free(st);
         return -1;
     }
+    extra_load x = { .s = st->s, .base = st->tl.n, .out = &st->extra, .err = err };
+    if ((long)st->tl.n < si->total_tasks
+        && ts_journal_tasks_foreach(j, si->id, 0, load_extra, &x, err) != 0) {
+        if (!err->msg[0])
+            ts_errf(err, "suite %s: cannot rebuild an added task", si->id);
+        ts_submission_store_free(st);
+        return -1;
+    }
     *ctx = (ts_submit_ctx){ .j = j, .suite_id = si->id, .suite_dir = st->dir, .s = st->s,
                             .tl = &st->tl, .spec_file = st->file, .workdir = st->workdir,
-                            .self = st->self };
+                            .self = st->self, .extra = &st->extra };
     return 0;
 }
 
 void ts_submission_store_free(ts_submit_store *st)
 {
     ts_tasklist_free(&st->tl);
+    ts_tasklist_free(&st->extra);
     ts_spec_free(st->s);
     free(st->file);
     free(st->workdir);

@@ -19,7 +19,8 @@
 #include "journal.h"
 #include "spec.h"
 
-typedef struct ts_submit_ctx {
+typedef struct ts_submit_ctx ts_submit_ctx;
+struct ts_submit_ctx {
     ts_journal *j;
     const char *suite_id;
     const char *suite_dir;    /* absolute run directory */
@@ -30,7 +31,8 @@ typedef struct ts_submit_ctx {
     const char *self;         /* absolute path of the tasksuite binary */
     uint32_t throttle;        /* 0: none */
     bool recover;             /* look for queued-but-unrecorded chunks */
-} ts_submit_ctx;
+    const ts_tasklist *extra; /* tasks added after submit (`add`), by name */
+};
 
 /* Write (or rewrite, identically) the manifest of intent sub_id and record
  * its path. */
@@ -49,6 +51,7 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
 typedef struct ts_submit_store {
     ts_suite *s;
     ts_tasklist tl;
+    ts_tasklist extra;        /* tasks the journal has beyond the file's */
     char *file, *workdir, *self, *dir;
     bool local;
 } ts_submit_store;
@@ -56,6 +59,11 @@ typedef struct ts_submit_store {
 int ts_submission_load(ts_journal *j, const ts_suite_info *si, ts_submit_store *st,
                        ts_submit_ctx *ctx, ts_err *err);
 void ts_submission_store_free(ts_submit_store *st);
+
+/* One task with explicit arguments, expanded against the suite's setup/run
+ * exactly as a `tasks:` entry of the file would be (what `add` submits). */
+int ts_submission_expand_one(const ts_suite *s, const char *name, const ts_kvlist *args,
+                             ts_tasklist *out, ts_err *err);
 
 /* The sbatch options + chunking that ts_submission_submit would use, printed
  * for --dry-run. */

@@ -7,6 +7,7 @@
 
 #include "layout.h"
 #include "slurm.h"
+#include "oncomplete.h"
 #include "submission.h"
 #include "sync.h"
 
@@ -409,7 +410,12 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
     ts_counts c;
     if (ts_journal_counts(j, si.id, &c, err) < 0)
         goto out;
+    /* Only when the suite is about to complete (idle past close_after):
+     * a full re-read of every event file is the expensive part of a sync. */
+    double now = (double)time(NULL);
     if (c.n[TS_TASK_PENDING] + c.n[TS_TASK_RUNNING] == 0 && si.state != TS_SUITE_COMPLETE
+        && si.state != TS_SUITE_CANCELLED
+        && (si.state == TS_SUITE_CLOSED || now - si.last_added_at >= (double)si.close_after_s)
         && ts_journal_ingest_all(j, si.id, dir, &st, err) < 0)
         goto out;
     if (ts_journal_suite_tick(j, si.id, (double)time(NULL), &res->state,
@@ -420,5 +426,11 @@ out:
     snap_free(&sa);
     ts_suite_info_clear(&si);
     ts_journal_unlock(j);
+    /* After the lock is released: the hook may well call tasksuite itself. */
+    if (rc == 0 && res->became_complete) {
+        ts_err hook_err = { 0 };
+        if (ts_on_complete_run(j, suite_id, &hook_err) < 0)
+            fprintf(stderr, "tasksuite: %s\n", hook_err.msg);
+    }
     return rc;
 }

@@ -25,6 +25,7 @@ PLUGIN=none
 PLUGIN_ARGS=
 PROLOG_ALLOC=no
 MAX_ARRAY_SIZE=1001
+MAX_JOB_COUNT=          # empty: Slurm's default (10000), not written
 CPUS=16
 
 usage() {
@@ -34,7 +35,7 @@ Usage: $PROG COMMAND [OPTIONS]
 Commands:
   start [--dir DIR] [--nodes N] [--port-base P] [--plugin PATH|none]
         [--plugin-args "k=v ..."] [--prolog-alloc yes|no]
-        [--max-array-size N] [--cpus N]
+        [--max-array-size N] [--max-job-count N] [--cpus N]
                   Start (or keep, if already running with the same config, or
                   restart, if the config changed) a private cluster. Nodes n1..nN,
                   slurmctld on port P, slurmd of nI on P+I. Waits until all nodes
@@ -50,7 +51,9 @@ Commands:
 
 Defaults: --dir \$TS_CLUSTER_DIR or /tmp/tasksuite-cluster, --nodes 1,
 --port-base 16817, --plugin none (empty plugstack.conf), --prolog-alloc no,
---max-array-size 1001, --cpus 16 (advertised CPUs per node).
+--max-array-size 1001, --max-job-count Slurm's (10000; it counts every
+array element, so a 10,000-element array needs more), --cpus 16 (advertised
+CPUs per node).
 
 Example:
   export "\$($PROG start --nodes 3 --plugin /path/tasksuite.so)"
@@ -293,6 +296,7 @@ MaxArraySize=$MAX_ARRAY_SIZE
 SlurmdParameters=config_overrides
 EOF
     [[ $PROLOG_ALLOC == yes ]] && echo "PrologFlags=Alloc"
+    [[ -z $MAX_JOB_COUNT ]] || echo "MaxJobCount=$MAX_JOB_COUNT"
     for (( i = 1; i <= NODES; i++ )); do
         echo "NodeName=n$i NodeHostname=localhost NodeAddr=127.0.0.1 Port=$(( PORT_BASE + i )) CPUs=$CPUS State=UNKNOWN"
     done
@@ -645,8 +649,9 @@ parse_options() {
             --plugin-args)    PLUGIN_ARGS=${2-}; shift ;;
             --prolog-alloc)   PROLOG_ALLOC=${2:-}; shift ;;
             --max-array-size) MAX_ARRAY_SIZE=${2:-}; shift ;;
+            --max-job-count)  MAX_JOB_COUNT=${2:-}; shift ;;
             --cpus)           CPUS=${2:-}; shift ;;
-            --dir=*|--nodes=*|--port-base=*|--plugin=*|--plugin-args=*|--prolog-alloc=*|--max-array-size=*|--cpus=*)
+            --dir=*|--nodes=*|--port-base=*|--plugin=*|--plugin-args=*|--prolog-alloc=*|--max-array-size=*|--max-job-count=*|--cpus=*)
                               parse_options "${1%%=*}" "${1#*=}" ;;
             -h|--help)        usage; exit 0 ;;
             *)                die "unknown option '$1' (see --help)" ;;
@@ -659,6 +664,7 @@ validate_options() {
     need_int --nodes "$NODES" 1 64
     need_int --port-base "$PORT_BASE" 1024 $(( 65535 - NODES ))
     need_int --max-array-size "$MAX_ARRAY_SIZE" 1 4000000
+    [[ -z $MAX_JOB_COUNT ]] || need_int --max-job-count "$MAX_JOB_COUNT" 1 10000000
     need_int --cpus "$CPUS" 1 1024
     [[ $PROLOG_ALLOC == yes || $PROLOG_ALLOC == no ]] || die "--prolog-alloc: expected yes or no"
     [[ $PLUGIN_ARGS != *$'\n'* ]] || die "--plugin-args must be one line"

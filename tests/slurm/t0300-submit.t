@@ -29,11 +29,23 @@ is "$bad" 0 "each task saw its own arguments, name and attempt"
 is "$(jsql "$W" "select count(*) from slurm_jobs sj join submissions s on s.id = sj.submission_id where s.suite_id='$id'")" 1 \
     "one job array for 12 tasks"
 
+# ---------------------------------------------------------------- add
+out=$(ts "$W" add "$id" --args a=9 --args b=q 2>&1)
+like "$out" "suite $id: added task a=9,b=q \\(index 12\\)" "add: one more task, named like the matrix's"
+ok "$(wait_for 60 bash -c "runuser -u $TS_USER -- env SLURM_CONF=$SLURM_CONF TASKSUITE_HOME=$W/.tshome $TS_BIN sync $id >/dev/null 2>&1; [ -s '$W/.tshome/suites/$id/tasks/a=9,b=q/out' ]"; echo $?)" \
+    "add: the added task ran on the cluster"
+is "$(cat "$W/.tshome/suites/$id/tasks/a=9,b=q/out" 2>/dev/null)" "a=9 b=q task=a=9,b=q attempt=1" "add: with its own arguments"
+err=$(ts "$W" add "$id" --args a=1 2>&1); rc=$?
+is "$rc" 1 "add: a missing %(b) is refused"
+like "$err" 'run: %\(b\) has no value' "add: the message names the missing argument"
+is "$(jsql "$W" "select total_tasks from suites where id='$id'")" 13 "add: nothing written for the refused task"
+
 # ---------------------------------------------------------------- failure
 put "$W" fail.yaml <<'YAML'
 name: failing
 close_after: 1s
 run: '[ %(n) != 2 ] || exit 3'
+on_complete: {run: 'echo "on_complete: $TASK_SUITE_COMPLETED of $TASK_SUITE_TOTAL completed"'}
 matrix: {n: [1, 2, 3]}
 YAML
 ts "$W" submit fail.yaml >"$W/fail.out" 2>&1
@@ -46,6 +58,9 @@ is "$(jsql "$W" "select count(*) from tasks where suite_id='$fid' and state='com
 sleep 1.5   # close_after: 1s, then any status moves it open -> closed -> complete
 ts "$W" status "$fid" >/dev/null 2>&1
 is "$(jsql "$W" "select state from suites where id='$fid'")" complete "the suite still becomes complete"
+ts "$W" status "$fid" >/dev/null 2>&1
+is "$(cat "$W"/.tshome/suites/"$fid"/hooks/on_complete.*.log 2>/dev/null)" "on_complete: 2 of 3 completed" \
+    "on_complete ran once when the suite completed"
 
 # ---------------------------------------------------------------- 2 nodes
 put "$W" two.yaml <<'YAML'

@@ -76,6 +76,12 @@ did2=$(ts "$W" submit fail2.yaml 2>/dev/null | tail -1)
 is "$(jsql "$W" "select state || ':' || attempts from tasks where suite_id='$did2'")" "completed:2" \
     "with retry_on: [failed] it gets a second attempt"
 
+# Manual retry of the failed task of the default-policy suite.
+out=$(ts "$W" retry "$did" 2>&1)
+like "$out" "suite $did: 1 task resubmitted" "tasksuite retry resubmits the failed task"
+ok "$(wait_for 60 bash -c "runuser -u $TS_USER -- env SLURM_CONF=$SLURM_CONF TASKSUITE_HOME=$W/.tshome $TS_BIN sync $did >/dev/null 2>&1; [ \"\$(sqlite3 -readonly $W/.tshome/journal.db \"select state || ':' || attempts from tasks where suite_id='$did'\")\" = completed:2 ]"; echo $?)" \
+    "and its second attempt completes"
+
 # ---------------------------------------------------------------- E
 sed 's/^name: fails-once-retried$/name: no-safety-net/' "$W/fail2.yaml" | put "$W" fail3.yaml
 eid=$(ts "$W" submit --detach fail3.yaml 2>/dev/null | tail -1)

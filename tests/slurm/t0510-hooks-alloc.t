@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The cases of t0500-hooks.t on a cluster with PrologFlags=Alloc (sites have
+# either setting), then user_hooks=no. Uses a cluster of its own (own
+# directory, ports and state_dir), so the runner's cluster is untouched.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/hooks-cases.sh"
+
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+CL=$SRC/tests/cluster/cluster.sh
+D=/tmp/tasksuite-test/cluster-hooks-alloc
+STATE=/run/tasksuite-test-alloc
+PLUGIN=$TS_PREFIX/lib/slurm/tasksuite.so
+trap '"$CL" stop --dir "$D" >/dev/null 2>&1; rm -rf "$D" "$STATE"' EXIT
+
+start() {   # start PLUGIN-ARGS: (re)start the private cluster; exports its SLURM_CONF
+    local conf
+    conf=$("$CL" start --dir "$D" --port-base 19117 --nodes 2 --prolog-alloc yes \
+           --plugin "$PLUGIN" --plugin-args "$1" 2>"$D.start.log" | tail -1)
+    [ -n "$conf" ] || { tail -5 "$D.start.log" >&2; return 1; }
+    export "$conf"
+    TS_CLUSTER_DIR=$D
+}
+
+mkdir -p "$(dirname "$D")"
+start "state_dir=$STATE log_level=debug"
+ok $? "a 2-node cluster with PrologFlags=Alloc starts"
+is "$(cluster_prolog_alloc "$SLURM_CONF")" yes "it has PrologFlags=Alloc"
+
+hook_cases yes "$STATE"
+
+# ---------------------------------------------------------------- user_hooks=no
+start "state_dir=$STATE user_hooks=no"
+W=$(mk_workdir)
+suite "$W" off 'true' 'true'
+err=$(as_user "$W" sbatch --wait -N1 -n1 -o "$W/off.out" --task-suite=off.yaml --wrap 'echo ran' 2>&1)
+ok $? "user_hooks=no: the job still runs"
+like "$err" 'tasksuite: warning: user hooks are disabled on this cluster \(user_hooks=no\): env_preparation will not run' \
+    "sbatch warns the user at submission"
+is "$(cat "$W/off.out" 2>/dev/null)" ran "its task ran"
+sleep 1
+is "$(marks "$W" prep)/$(marks "$W" cleanup)" "0/0" "no hook ran"
+like "$(slurmd_log n1; slurmd_log n2)" 'tasksuite: job [0-9]+: user hooks are disabled \(user_hooks=no\): env_preparation not run on n[12]' \
+    "slurmd's log says they were skipped"
+rm -rf "$W"
+
+done_testing
