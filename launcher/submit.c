@@ -315,8 +315,18 @@ int cmd_submit(int argc, char **argv)
         goto out;
     }
     /* Slurm unreachable: say so before anything is written. */
-    uint32_t max_array;
-    if (!o.local && ts_slurm_max_array_size(&max_array, &err) < 0) {
+    uint32_t max_array, max_jobs = 0;
+    if (!o.local && ts_slurm_limits(&max_array, &max_jobs, &err) < 0) {
+        rc = fail(&err);
+        goto out;
+    }
+    /* Every element counts against MaxJobCount: a suite that can never fit
+     * would be queued in part and then refused. */
+    if (!o.local && max_jobs && tl.n >= max_jobs) {
+        ts_errc(&err, TS_EXIT_FAIL,
+                "%s: %zu tasks, but the cluster's MaxJobCount is %u (every array element counts); "
+                "split the suite, or use worker_schedule",
+                o.file, tl.n, max_jobs);
         rc = fail(&err);
         goto out;
     }

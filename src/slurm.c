@@ -107,7 +107,7 @@ static int rpc_error(ts_err *err, int e, const char *what)
                    what ? ": " : "", slurm_strerror(e));
 }
 
-int ts_slurm_max_array_size(uint32_t *max, ts_err *err)
+int ts_slurm_limits(uint32_t *max_array, uint32_t *max_jobs, ts_err *err)
 {
     slurm_conf_t *conf = NULL;
     if (ts_slurm_init(err) < 0)
@@ -117,9 +117,17 @@ int ts_slurm_max_array_size(uint32_t *max, ts_err *err)
         return rpc_error(err, e, unreachable(e) ? NULL
                          : "read the Slurm configuration");
     }
-    *max = conf->max_array_sz;
+    if (max_array)
+        *max_array = conf->max_array_sz;
+    if (max_jobs)
+        *max_jobs = conf->max_job_cnt;
     slurm_free_ctl_conf(conf);
     return 0;
+}
+
+int ts_slurm_max_array_size(uint32_t *max, ts_err *err)
+{
+    return ts_slurm_limits(max, NULL, err);
 }
 
 /* ================================================================ helpers */

@@ -29,6 +29,10 @@ int ts_slurm_init(ts_err *err);
  * an unreachable controller for MessageTimeout seconds before giving up. */
 int ts_slurm_max_array_size(uint32_t *max, ts_err *err);
 
+/* MaxArraySize and MaxJobCount (every array element counts) in one RPC;
+ * either pointer may be NULL. */
+int ts_slurm_limits(uint32_t *max_array, uint32_t *max_jobs, ts_err *err);
+
 /* One job array to submit. */
 typedef struct ts_array_req {
     const char *job_name;         /* e.g. "ts-ab12cd34"; wins over a

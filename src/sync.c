@@ -194,7 +194,15 @@ static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
 {
     open_tasks o = { 0 };
     int rc = -1;
+    long ended = 0;
 
+    /* Nothing ended since the last look: nothing to classify or close. */
+    for (size_t i = 0; i < sa->n; i++)
+        for (size_t k = 0; k < sa->v[i].narrays; k++)
+            for (size_t e = 0; e < sa->v[i].arrays[k].nel; e++)
+                ended += verdict(sa->v[i].arrays[k].el[e].state) >= 0;
+    if (!ended)
+        return 0;
     if (ts_journal_tasks_foreach(j, suite_id,
                                  TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING),
                                  note_open, &o, err) < 0)
@@ -388,6 +396,13 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
     if (ts_journal_suite_get(j, suite_id, &si, err) < 0
         || ts_sync_suite_dir(j, &si, dir, sizeof dir, err) < 0)
         goto out;
+    /* A complete or cancelled suite is settled: its events were read in
+     * full before it completed. Only `add`/`retry` re-open it. */
+    if (si.state == TS_SUITE_COMPLETE || si.state == TS_SUITE_CANCELLED) {
+        res->state = si.state;
+        rc = 0;
+        goto out;
+    }
     /* Slurm first, then the events: whatever Slurm saw end had written its
      * events before it ended, so they are ingested before any verdict. */
     if (!opts->no_slurm && si.state != TS_SUITE_CANCELLED
