@@ -61,7 +61,7 @@ int cmd_add(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    ts_kv kv[MAX_ARGS];
+    ts_kv kv[MAX_ARGS] = { 0 };
     ts_kvlist args = { .v = kv, .n = 0 };
     const char *name = NULL;
     int priority = 0, c, rc = TS_EXIT_FAIL;

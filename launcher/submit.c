@@ -101,10 +101,13 @@ static int parse(int argc, char **argv, submit_opts *o)
     return 0;
 }
 
-/* FNV-1a over path and content: the identity of "the same submit". */
-static void submit_key(const char *path, const char *text, size_t len, char out[17])
+/* FNV-1a over path, content and where it runs: the identity of "the same
+ * submit" (a --local run of a file never attaches to its cluster run). */
+static void submit_key(const char *path, const char *text, size_t len, int local,
+                       char out[17])
 {
     uint64_t h = 1469598103934665603ULL;
+    h = (h ^ (unsigned char)(local ? 'l' : 's')) * 1099511628211ULL;
     for (const char *p = path; *p; p++)
         h = (h ^ (unsigned char)*p) * 1099511628211ULL;
     h = (h ^ 0xff) * 1099511628211ULL;
@@ -293,7 +296,7 @@ int cmd_submit(int argc, char **argv)
             }
         }
     }
-    submit_key(file, text, len, key);
+    submit_key(file, text, len, o.local, key);
     /* The plugin carries the hooks in the job's SPANK environment: refuse
      * here what it would refuse under sbatch. */
     char *hooks = ts_hooks_serialize(s, "xxxxxxxx", workdir);
