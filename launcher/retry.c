@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "exitcodes.h"
+#include "grow.h"
 #include "journal.h"
 #include "localrun.h"
 #include "report.h"
@@ -29,14 +30,8 @@ typedef struct picked {
 
 static int pick(picked *p, long idx)
 {
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 64;
-        long *v = realloc(p->idx, cap * sizeof *v);
-        if (!v)
-            return -1;
-        p->idx = v;
-        p->cap = cap;
-    }
+    if (ts_grow((void **)&p->idx, &p->cap, p->n, sizeof *p->idx) < 0)
+        return -1;
     p->idx[p->n++] = idx;
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "localrun.h"
 
 int ts_localrun_mark(ts_journal *j, int64_t sub_id, ts_err *err)
@@ -28,14 +29,8 @@ typedef struct run_list {
 static int add_job(long position, long task_idx, int attempt, void *arg)
 {
     run_list *l = arg;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        job *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        l->v = v;
-        l->cap = cap;
-    }
+    if (ts_grow((void **)&l->v, &l->cap, l->n, sizeof *l->v) < 0)
+        return -1;
     l->v[l->n++] = (job){ position, task_idx, attempt };
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "fault.h"
+#include "grow.h"
 #include "layout.h"
 #include "manifest.h"
 #include "slurm.h"
@@ -43,15 +44,9 @@ static int add_entry(long position, long task_idx, int attempt, void *arg)
         ts_errf(b->err, "task %ld is not in the suite's expansion", task_idx);
         return -1;
     }
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        ts_manifest_entry *v = realloc(b->v, cap * sizeof *v);
-        if (!v) {
-            ts_errf(b->err, "out of memory");
-            return -1;
-        }
-        b->v = v;
-        b->cap = cap;
+    if (ts_grow((void **)&b->v, &b->cap, b->n, sizeof *b->v) < 0) {
+        ts_errf(b->err, "out of memory");
+        return -1;
     }
     b->v[b->n++] = (ts_manifest_entry){
         .task_idx = task_idx, .name = t->name, .attempt = attempt,
@@ -210,14 +205,8 @@ typedef struct recorded {
 static int note_job(const ts_slurm_job *job, void *arg)
 {
     recorded *r = arg;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 16;
-        long *v = realloc(r->offsets, cap * sizeof *v);
-        if (!v)
-            return -1;
-        r->offsets = v;
-        r->cap = cap;
-    }
+    if (ts_grow((void **)&r->offsets, &r->cap, r->n, sizeof *r->offsets) < 0)
+        return -1;
     r->offsets[r->n++] = job->index_offset;
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "grow.h"
 #include "layout.h"
 #include "slurm.h"
 #include "oncomplete.h"
@@ -26,14 +27,8 @@ static int add_slot(long position, long task_idx, int attempt, void *arg)
 {
     slots *s = arg;
     (void)position;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 256;
-        slot *v = realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        s->v = v;
-        s->cap = cap;
-    }
+    if (ts_grow((void **)&s->v, &s->cap, s->n, sizeof *s->v) < 0)
+        return -1;
     s->v[s->n++] = (slot){ task_idx, attempt };
     return 0;
 }
@@ -131,18 +126,10 @@ typedef struct open_tasks {
 static int note_open(const ts_task_info *t, void *arg)
 {
     open_tasks *o = arg;
-    if (o->n == o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 256;
-        long *i = realloc(o->idx, cap * sizeof *i);
-        if (!i)
-            return -1;
-        o->idx = i;
-        int *a = realloc(o->attempt, cap * sizeof *a);
-        if (!a)
-            return -1;
-        o->attempt = a;
-        o->cap = cap;
-    }
+    size_t cap = o->cap;
+    if (ts_grow((void **)&o->idx, &cap, o->n, sizeof *o->idx) < 0
+        || ts_grow((void **)&o->attempt, &o->cap, o->n, sizeof *o->attempt) < 0)
+        return -1;
     o->idx[o->n] = t->idx;
     o->attempt[o->n++] = t->attempts;
     return 0;
@@ -308,14 +295,8 @@ static int note_retry(const ts_task_info *t, void *arg)
         r->requeued++;
         return 0;
     }
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 64;
-        long *v = realloc(r->idx, cap * sizeof *v);
-        if (!v)
-            return -1;
-        r->idx = v;
-        r->cap = cap;
-    }
+    if (ts_grow((void **)&r->idx, &r->cap, r->n, sizeof *r->idx) < 0)
+        return -1;
     r->idx[r->n++] = t->idx;
     return 0;
 }
