@@ -218,8 +218,9 @@ static void child_reset_oom(void)
 }
 
 /* Every descriptor above 2 is closed at exec; the error pipe (already
- * close-on-exec) stays usable until then. */
-static void child_cloexec_all(void)
+ * close-on-exec) stays usable until then. Without close_range(2) (old
+ * kernels, valgrind), every other descriptor is closed now. */
+static void child_close_stray(int keep)
 {
 #ifdef SYS_close_range
     if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
@@ -228,11 +229,9 @@ static void child_cloexec_all(void)
     long max = sysconf(_SC_OPEN_MAX);
     if (max < 0 || max > 65536)
         max = 65536;
-    for (int fd = 3; fd < max; fd++) {
-        int fl = fcntl(fd, F_GETFD);
-        if (fl >= 0 && !(fl & FD_CLOEXEC))
-            (void)fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
-    }
+    for (int fd = 3; fd < max; fd++)
+        if (fd != keep)
+            (void)close(fd);
 }
 
 static int has_gid(const gid_t *v, int n, gid_t g)
@@ -313,7 +312,7 @@ static void child_main(const ts_hook_req *req, int errfd)
         child_fail(&c, "cannot open", "/dev/null", errno);
     if (null != STDIN_FILENO)
         close(null);
-    child_cloexec_all();
+    child_close_stray(errfd);
 
     child_become(&c, req->user);
     umask(022);

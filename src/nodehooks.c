@@ -424,7 +424,7 @@ int ts_node_cleanup(const ts_node_ctx *c, const ts_hookspec *spec, ts_node_repor
     if (!spec->prep.present && !spec->cleanup.present) {
         rep->debug = true;
         say(rep->text, sizeof rep->text, "the suite has no hooks: nothing to do on %s",
-                 c->node ? c->node : "?");
+            c->node ? c->node : "?");
         return 0;
     }
     int fd = ts_prepstate_open_locked(c->state_dir, c->job_id, c->node, false, true, 0, &e);
@@ -445,14 +445,14 @@ int ts_node_cleanup(const ts_node_ctx *c, const ts_hookspec *spec, ts_node_repor
         }
         rep->debug = true;
         say(rep->text, sizeof rep->text,
-                 "%s did not run on %s in this allocation: %s not run",
-                 TS_HOOK_PREP, c->node ? c->node : "?", TS_HOOK_CLEANUP);
+            "%s did not run on %s in this allocation: %s not run",
+            TS_HOOK_PREP, c->node ? c->node : "?", TS_HOOK_CLEANUP);
         return 0;
     }
     if (!c->user_hooks) {
         say(rep->text, sizeof rep->text,
-                 "user hooks are disabled (user_hooks=no): %s not run on %s", TS_HOOK_CLEANUP,
-                 c->node ? c->node : "?");
+            "user hooks are disabled (user_hooks=no): %s not run on %s", TS_HOOK_CLEANUP,
+            c->node ? c->node : "?");
     } else if (!spec->cleanup.present) {
         rep->debug = true;
         say(rep->text, sizeof rep->text, "no %s in the suite", TS_HOOK_CLEANUP);
@@ -486,7 +486,18 @@ int ts_node_check(const ts_node_ctx *c, const ts_hookspec *spec, ts_prepstamp *s
         errno = saved;
     }
     if (fd < 0) {
-        if (errno == ENOENT) {
+        int open_errno = errno;
+        if (open_errno == ENOENT && ts_prepstate_dir_check(c->state_dir, &e) < 0
+            && errno != ENOENT) {
+            /* The prolog cannot have recorded anything: the admin's
+             * state_dir is refused. Do not start without the preparation. */
+            say(msg, len, "tasksuite: %s cannot run on node %s for job %lu: %s (see tasksuite.so(8))",
+                TS_HOOK_PREP, node, (unsigned long)c->job_id, e.msg);
+            if (err)
+                *err = e;
+            return 1;
+        }
+        if (open_errno == ENOENT) {
             /* The job's prolog did not see --task-suite here: a job that only
              * inherited a suite's environment (submitted from inside one), or
              * a slurmd not restarted since the plugin was added. Not the
@@ -508,16 +519,16 @@ int ts_node_check(const ts_node_ctx *c, const ts_hookspec *spec, ts_prepstamp *s
     ts_prepstate_close(fd);
     if (rc < 0) {
         say(msg, len, "tasksuite: cannot tell whether %s succeeded on node %s for job %lu: %s",
-                 TS_HOOK_PREP, node, (unsigned long)c->job_id, e.msg);
+            TS_HOOK_PREP, node, (unsigned long)c->job_id, e.msg);
         if (err)
             *err = e;
         return 1;
     }
     if (st->uid != (long)c->uid) {
         say(msg, len,
-                 "tasksuite: the %s record for job %lu on node %s belongs to uid %ld, not %ld "
-                 "(a stale record: state_dir must be node-local and private to this cluster)",
-                 TS_HOOK_PREP, (unsigned long)c->job_id, node, st->uid, (long)c->uid);
+            "tasksuite: the %s record for job %lu on node %s belongs to uid %ld, not %ld "
+            "(a stale record: state_dir must be node-local and private to this cluster)",
+            TS_HOOK_PREP, (unsigned long)c->job_id, node, st->uid, (long)c->uid);
         return 1;
     }
     switch (st->state) {
@@ -530,10 +541,10 @@ int ts_node_check(const ts_node_ctx *c, const ts_hookspec *spec, ts_prepstamp *s
     case TS_PREP_RUNNING:
     default:
         say(msg, len,
-                 "tasksuite: %s did not complete on node %s for job %lu (the job prolog was "
-                 "interrupted; see slurmd's log)%s%s",
-                 TS_HOOK_PREP, node, (unsigned long)c->job_id, st->log[0] ? "; its output is in " : "",
-                 st->log);
+            "tasksuite: %s did not complete on node %s for job %lu (the process "
+            "waiting for it, " TS_PREP_KEEPER_NAME ", was killed; see slurmd's log)%s%s",
+            TS_HOOK_PREP, node, (unsigned long)c->job_id, st->log[0] ? "; its output is in " : "",
+            st->log);
         return 1;
     }
 }

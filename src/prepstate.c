@@ -34,13 +34,26 @@ const char *ts_prep_state_name(ts_prep_state s)
 
 int ts_prepstate_dir(const char *dir, ts_err *err)
 {
-    struct stat st;
     if (!dir || dir[0] != '/')
         return ts_errf(err, "state_dir %s: not an absolute path", dir ? dir : "(null)");
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return ts_errf(err, "state_dir %s: cannot create it: %s", dir, strerror(errno));
-    if (lstat(dir, &st) < 0)
-        return ts_errf(err, "state_dir %s: %s", dir, strerror(errno));
+    return ts_prepstate_dir_check(dir, err);
+}
+
+int ts_prepstate_dir_check(const char *dir, ts_err *err)
+{
+    struct stat st;
+    errno = EPERM;
+    if (!dir || dir[0] != '/')
+        return ts_errf(err, "state_dir %s: not an absolute path", dir ? dir : "(null)");
+    if (lstat(dir, &st) < 0) {
+        int e = errno;
+        ts_errf(err, "state_dir %s: %s", dir, strerror(e));
+        errno = e;
+        return -1;
+    }
+    errno = EPERM;
     if (!S_ISDIR(st.st_mode))
         return ts_errf(err, "state_dir %s: not a directory (a symlink or file is refused)", dir);
     if (st.st_uid != geteuid())

@@ -51,6 +51,10 @@ const char *ts_prep_state_name(ts_prep_state s);
  * writable by group or others. -1 with err naming what is wrong. */
 int ts_prepstate_dir(const char *dir, ts_err *err);
 
+/* The same checks without creating anything: 0 good, -1 with errno ENOENT
+ * when DIR does not exist, -1 with errno EPERM when it is not acceptable. */
+int ts_prepstate_dir_check(const char *dir, ts_err *err);
+
 /* DIR/<jobid>.<node>.prep (node: SLURMD_NODENAME; '/' and a leading '.'
  * become '_'). */
 int ts_prepstate_path(const char *dir, uint32_t job_id, const char *node, char *buf,

@@ -130,7 +130,7 @@ static void strv_free(strv *s)
  * (SLURM-NOTES.md section 2, last item). */
 static int build_envs(const ts_submit_ctx *c, strv *env, strv *spank, ts_err *err)
 {
-    char *spec = ts_hooks_serialize(c->s, c->suite_id, c->s->workdir ? c->workdir : NULL);
+    char *spec = ts_hooks_serialize_dir(c->s, c->suite_id, c->workdir, c->suite_dir);
     int bad = !spec;
 
     for (size_t i = 0; !bad && environ[i]; i++)
@@ -322,12 +322,22 @@ static int submit_reconcile(const ts_submit_ctx *c, int64_t sub_id, const ts_kvl
             ts_errf(err, "out of memory");
             goto out;
         }
+        /* Not a suite allocation: none of the plugin's variables. */
+        strv renv = { 0 };
+        for (size_t i = 0; env[i]; i++)
+            if (keep_var(env[i]) && strv_add(&renv, strdup(env[i])) < 0) {
+                strv_free(&renv);
+                ts_errf(err, "out of memory");
+                goto out;
+            }
         ts_array_req req = {
             .job_name = name, .comment = key, .script = script,
             .work_dir = c->workdir, .std_out = out, .first = 0, .last = 0,
-            .options = &ropts, .env = env, .dependency = dep, .single = 1,
+            .options = &ropts, .env = renv.v, .dependency = dep, .single = 1,
         };
-        if (ts_slurm_submit(&req, &job_id, err) < 0)
+        int r = ts_slurm_submit(&req, &job_id, err);
+        strv_free(&renv);
+        if (r < 0)
             goto out;
         ts_fault_point("after-submit-reconcile");
     }

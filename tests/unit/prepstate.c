@@ -291,6 +291,23 @@ static void test_flows(void)
     ts_node_cleanup(&c, &h, &rep, &err);
     ts_hookspec_free(&h);
 
+    /* A state dir the admin got wrong: the prolog cannot record, so the
+     * tasks do not start without the preparation. */
+    c = ctx(49);
+    spec_from("{\"v\":1,\"name\":\"demo\",\"prep\":{\"args\":[\"true\"]}}", &h);
+    char bad[400];
+    snprintf(bad, sizeof bad, "%s/loose", dir);   /* mode 0777, from test_dir */
+    c.state_dir = bad;
+    ok(ts_node_prepare(&c, &h, &rep, &err) < 0 && strstr(err.msg, "writable by others"),
+       "prolog: a refused state_dir is an error for slurmd's log: %s", err.msg);
+    ok(ts_node_check(&c, &h, &st, msg, sizeof msg, &err) == 1
+           && strstr(msg, "env_preparation cannot run on node n1 for job 49: state_dir"),
+       "tasks: refused with the reason: %s", msg);
+    snprintf(bad, sizeof bad, "%s/never-created", dir);
+    ok(ts_node_check(&c, &h, &st, msg, sizeof msg, &err) == 0,
+       "a state_dir not created yet (no suite job ever ran here): tasks start");
+    ts_hookspec_free(&h);
+
     /* A record of another user (stale, shared state dir): refused. */
     c = ctx(48);
     spec_from("{\"v\":1,\"name\":\"demo\",\"prep\":{\"args\":[\"true\"]}}", &h);
