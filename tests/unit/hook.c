@@ -3,6 +3,9 @@
  * target user is the current one); the privilege-drop cases run only as root. */
 #include "config.h"
 
+#include <grp.h>
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -380,7 +383,24 @@ static void test_drop_privileges(void)
 static void test_not_root_cannot_switch(void)
 {
     if (geteuid() == 0) {
-        ok(1, "# SKIP runs as a non-root user only");
+        /* As root, prove it from a child that is no longer root. */
+        pid_t pid = fork();
+        if (pid == 0) {
+            ts_hook_user nobody = me;
+            ts_hook_result nr;
+            if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+                _exit(2);
+            nobody.uid = 65535;
+            nobody.gid = 65534;
+            nobody.groups = NULL;
+            nobody.ngroups = 0;
+            run_hook("other", "true", NULL, NULL, 5, 100, &nobody, &nr);
+            _exit(nr.started ? 1 : 0);
+        }
+        int status = -1;
+        waitpid(pid, &status, 0);
+        ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "as non-root (uid 65534), running as another uid is refused");
         return;
     }
     ts_hook_user other = me;
