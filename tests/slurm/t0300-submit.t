@@ -83,8 +83,8 @@ lid=$(ts "$W" submit --local matrix.yaml 2>/dev/null | tail -1)
 ok $? "submit --local runs the same suite without Slurm"
 is "$(jsql "$W" "select count(*) from tasks where suite_id='$lid' and state='completed'")" 12 \
     "--local: all 12 tasks completed"
-diffs=$(cd "$W/.tshome/suites" && for t in "$id"/tasks/*/attempt-1/../out; do
-    rel=${t#"$id"/}; cmp -s "$t" "$lid/$rel" || echo "$rel"; done)
+diffs=$(cd "$W/.tshome/suites" && for a in 1 2 3; do for b in x y z w; do
+    rel="tasks/a=$a,b=$b/out"; cmp -s "$id/$rel" "$lid/$rel" || echo "$rel"; done; done)
 is "$diffs" "" "--local wrote the same task outputs as the cluster run"
 
 # ---------------------------------------------------------------- dry run
