@@ -28,6 +28,7 @@
 static void default_name(const ts_kvlist *args, long n, char *buf, size_t len)
 {
     size_t o = 0;
+    buf[0] = '\0';
     for (size_t i = 0; i < args->n && o + 2 < len; i++) {
         int w = snprintf(buf + o, len - o, "%s%s=%s", i ? "," : "", args->v[i].key,
                          args->v[i].value);
