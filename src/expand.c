@@ -22,20 +22,6 @@
 /* ------------------------------------------------------------ messages */
 
 /* "path:line:col: " + message, the one-line form every error takes. */
-static int errat(ts_err *err, const ts_suite *s, ts_pos pos, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int errat(ts_err *err, const ts_suite *s, ts_pos pos, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    const char *path = s->path ? s->path : "<suite>";
-    if (pos.line > 0)
-        return ts_errf(err, "%s:%d:%d: %s", path, pos.line, pos.col, msg);
-    return ts_errf(err, "%s: %s", path, msg);
-}
 
 static int oom(ts_err *err)
 {
@@ -318,12 +304,12 @@ static int tmpl_compile(const ts_suite *s, const char *field, const char *src,
         size_t n = strcspn(name, ")\n");
         size_t at = char_offset(src, pct) + 1;
         if (name[n] != ')') {
-            errat(err, s, pos, "%s: \"%%(\" at character %zu has no "
+            ts_spec_errat(err, s, pos, "%s: \"%%(\" at character %zu has no "
                   "closing \")\"", field, at);
             goto fail;
         }
         if (!is_arg_name(name, n)) {
-            errat(err, s, pos, "%s: %%(%s) at character %zu: not an "
+            ts_spec_errat(err, s, pos, "%s: %%(%s) at character %zu: not an "
                   "argument name (a letter or '_', then letters, "
                   "digits or '_', at most %d)", field,
                   shown(name, n, show, sizeof show), at,
@@ -355,7 +341,7 @@ static int check_arg_names(const ts_suite *s, const char *what,
     char show[64], env[sizeof ARG_ENV_PREFIX + TS_ARG_NAME_MAX];
     for (size_t i = 0; i < n; i++) {
         if (!is_arg_name(names[i], strlen(names[i])))
-            return errat(err, s, pos[i], "%s: \"%s\" is not an argument name "
+            return ts_spec_errat(err, s, pos[i], "%s: \"%s\" is not an argument name "
                          "(a letter or '_', then letters, digits or '_', at "
                          "most %d)", what,
                          shown(names[i], SIZE_MAX, show, sizeof show),
@@ -364,7 +350,7 @@ static int check_arg_names(const ts_suite *s, const char *what,
             if (!same_env_name(names[j], names[i]))
                 continue;
             ts_arg_env_name(names[i], env, sizeof env);
-            return errat(err, s, pos[i], "%s: \"%s\" and \"%s\" both become "
+            return ts_spec_errat(err, s, pos[i], "%s: \"%s\" and \"%s\" both become "
                          "%s", what, names[j], names[i], env);
         }
     }
@@ -409,7 +395,7 @@ static int check_matrix(const ts_suite *s, ts_err *err)
     rc = check_arg_names(s, "matrix", names, pos, s->nmatrix, err);
     for (size_t a = 0; rc == 0 && a < s->nmatrix; a++)
         if (s->matrix[a].values.n == 0)
-            rc = errat(err, s, s->matrix[a].pos, "matrix.%s: no values",
+            rc = ts_spec_errat(err, s, s->matrix[a].pos, "matrix.%s: no values",
                        s->matrix[a].name);
 out:
     free(names);
@@ -436,7 +422,7 @@ static int matrix_size(const ts_suite *s, size_t *out, ts_err *err)
         for (size_t a = 0; a < s->nmatrix && o < sizeof dims - 32; a++)
             o += (size_t)snprintf(dims + o, sizeof dims - o, "%s%zu",
                                   a ? " x " : "", s->matrix[a].values.n);
-        return errat(err, s, s->matrix[0].pos, "matrix: the product %s "
+        return ts_spec_errat(err, s, s->matrix[0].pos, "matrix: the product %s "
                      "exceeds the limit of %d tasks", dims,
                      TS_EXPAND_MAX_TASKS);
     }
@@ -506,14 +492,14 @@ static int add_explicit(const ts_suite *s, ts_tasklist *l, nameset *set,
         if (!e->name)
             continue;
         if (!is_task_name(e->name))
-            return errat(err, s, e->pos, "tasks[%zu].name: \"%s\" is not a "
+            return ts_spec_errat(err, s, e->pos, "tasks[%zu].name: \"%s\" is not a "
                          "task name (1-%d characters, no spaces, control "
                          "characters or '/', not starting with '.' or '-')",
                          i, shown(e->name, SIZE_MAX, show, sizeof show),
                          TS_TASK_NAME_MAX);
         const char **slot = set_find(set, e->name);
         if (*slot)
-            return errat(err, s, e->pos, "tasks[%zu].name: duplicate task "
+            return ts_spec_errat(err, s, e->pos, "tasks[%zu].name: duplicate task "
                          "name \"%s\"", i, e->name);
         if (!(t->name = strdup(e->name)))
             return oom(err);
@@ -628,7 +614,7 @@ static int check_refs(const ts_suite *s, const tmpl *tp, const ts_task *t,
     char show[96];
     for (size_t i = 0; i < tp->nnames; i++)
         if (!arg_value(&t->args, tp->names[i], tp->lens[i]))
-            return errat(err, s, tp->pos, "%s: %%(%.*s) has no value in task "
+            return ts_spec_errat(err, s, tp->pos, "%s: %%(%.*s) has no value in task "
                          "\"%s\"", tp->field, (int)tp->lens[i], tp->names[i],
                          shown(t->name, SIZE_MAX, show, sizeof show));
     return 0;
@@ -688,7 +674,7 @@ static int validate(const ts_suite *s, size_t *nmat, ts_err *err)
     if (check_matrix(s, err) < 0 || matrix_size(s, nmat, err) < 0)
         return -1;
     if (s->ntasks > TS_EXPAND_MAX_TASKS - *nmat)
-        return errat(err, s, s->tasks[0].pos, "tasks: %zu explicit plus %zu "
+        return ts_spec_errat(err, s, s->tasks[0].pos, "tasks: %zu explicit plus %zu "
                      "matrix tasks exceed the limit of %d tasks",
                      s->ntasks, *nmat, TS_EXPAND_MAX_TASKS);
     for (size_t i = 0; i < s->ntasks; i++)

@@ -116,20 +116,6 @@ static bool field_set(const ts_suite *s, const char *field)
 
 /* ------------------------------------------------------------ messages */
 
-static int errat(ts_err *err, const ts_suite *s, ts_pos pos, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int errat(ts_err *err, const ts_suite *s, ts_pos pos, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    const char *path = s->path ? s->path : "<suite>";
-    if (pos.line > 0)
-        return ts_errf(err, "%s:%d:%d: %s", path, pos.line, pos.col, msg);
-    return ts_errf(err, "%s: %s", path, msg);
-}
 
 /* User text in a message, on one line and of bounded length. */
 static const char *shown(const char *text, char *buf, size_t len)
@@ -209,7 +195,7 @@ static int add_constraint(const ts_suite *s, ts_kvlist *l, ts_err *err)
     size_t len = 1;
     for (size_t i = 0; i < s->tags.n; i++) {
         if (!is_feature(s->tags.v[i]))
-            return errat(err, s, (ts_pos){0, 0}, "tags[%zu]: \"%s\" is not a "
+            return ts_spec_errat(err, s, (ts_pos){0, 0}, "tags[%zu]: \"%s\" is not a "
                          "node feature name (no spaces or any of &|[]*(),!)",
                          i, shown(s->tags.v[i], show, sizeof show));
         len += strlen(s->tags.v[i]) + 1;
@@ -232,7 +218,7 @@ static int add_signal(const ts_suite *s, ts_kvlist *l, ts_err *err)
 {
     const char *name = ts_signal_name(s->resume.signal);
     if (!name)
-        return errat(err, s, (ts_pos){0, 0}, "resume.signal: signal %d has "
+        return ts_spec_errat(err, s, (ts_pos){0, 0}, "resume.signal: signal %d has "
                      "no name Slurm accepts", s->resume.signal);
     /* B: signals the batch shell only; the task runner forwards it, so a
      * task sees it once, not once per step. */
@@ -305,17 +291,17 @@ static int check_value(const ts_suite *s, const ts_kv *kv, ts_err *err)
     char show[64];
     const char *v = kv->value ? kv->value : "";
     if (has_control(v))
-        return errat(err, s, kv->pos, "slurm.%s: the value holds a control "
+        return ts_spec_errat(err, s, kv->pos, "slurm.%s: the value holds a control "
                      "character (newline, tab, ...)", kv->key);
     if (!v[0] && !in_list(flags, COUNT(flags), kv->key))
-        return errat(err, s, kv->pos, "slurm.%s: needs a value", kv->key);
+        return ts_spec_errat(err, s, kv->pos, "slurm.%s: needs a value", kv->key);
     if ((strcmp(kv->key, "time") == 0 || strcmp(kv->key, "time-min") == 0)
         && !is_duration(v))
-        return errat(err, s, kv->pos, "slurm.%s: \"%s\" is not a duration "
+        return ts_spec_errat(err, s, kv->pos, "slurm.%s: \"%s\" is not a duration "
                      "(e.g. 90s, 5m, 2h, 1-12:00:00, HH:MM:SS, UNLIMITED)",
                      kv->key, shown(v, show, sizeof show));
     if (strcmp(kv->key, "array-throttle") == 0 && !is_count(v))
-        return errat(err, s, kv->pos, "slurm.array-throttle: \"%s\" is not a "
+        return ts_spec_errat(err, s, kv->pos, "slurm.array-throttle: \"%s\" is not a "
                      "positive count (e.g. 8: at most 8 tasks at once)",
                      shown(v, show, sizeof show));
     return 0;
@@ -346,23 +332,23 @@ static int check_key(const ts_suite *s, size_t i, ts_err *err)
     char show[64];
     const char *reason = ts_slurm_option_reserved_reason(kv->key);
     if (reason)
-        return errat(err, s, kv->pos, "slurm.%s: not allowed: %s", kv->key,
+        return ts_spec_errat(err, s, kv->pos, "slurm.%s: not allowed: %s", kv->key,
                      reason);
     if (!ts_slurm_option_known(kv->key))
-        return errat(err, s, kv->pos, "slurm.%s: not an sbatch option a suite "
+        return ts_spec_errat(err, s, kv->pos, "slurm.%s: not an sbatch option a suite "
                      "may set (e.g. partition, time, qos, account)",
                      shown(kv->key, show, sizeof show));
     for (size_t j = 0; j < i; j++)
         if (strcmp(s->slurm.v[j].key, kv->key) == 0)
-            return errat(err, s, kv->pos, "slurm.%s: given twice", kv->key);
+            return ts_spec_errat(err, s, kv->pos, "slurm.%s: given twice", kv->key);
     const char *other = exclusive_with(&s->slurm, i);
     if (other)
-        return errat(err, s, kv->pos, "slurm.%s: conflicts with slurm.%s "
+        return ts_spec_errat(err, s, kv->pos, "slurm.%s: conflicts with slurm.%s "
                      "(Slurm takes only one of them)", kv->key, other);
     for (size_t k = 0; k < COUNT(overlaps); k++)
         if (strcmp(overlaps[k].key, kv->key) == 0
             && field_set(s, overlaps[k].field))
-            return errat(err, s, kv->pos, "slurm.%s: conflicts with %s (set "
+            return ts_spec_errat(err, s, kv->pos, "slurm.%s: conflicts with %s (set "
                          "one of them)", kv->key, overlaps[k].field);
     return check_value(s, kv, err);
 }

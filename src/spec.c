@@ -2186,3 +2186,16 @@ const char *ts_kv_get(const ts_kvlist *l, const char *key)
             return l->v[i].value;
     return NULL;
 }
+
+int ts_spec_errat(ts_err *err, const ts_suite *s, ts_pos pos, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *path = s->path ? s->path : "<suite>";
+    if (pos.line > 0)
+        return ts_errf(err, "%s:%d:%d: %s", path, pos.line, pos.col, msg);
+    return ts_errf(err, "%s: %s", path, msg);
+}

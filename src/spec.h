@@ -145,6 +145,11 @@ int ts_spec_parse(const char *name, const char *buf, size_t len,
                   ts_suite **out, ts_err *err);
 void ts_spec_free(ts_suite *s);
 
+/* An error about a place in the suite file: "path:line:col: message", or
+ * "path: message" when pos is unknown. Returns -1. */
+int ts_spec_errat(ts_err *err, const ts_suite *s, ts_pos pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Lookups used by expansion and the CLI. */
 const char *ts_kv_get(const ts_kvlist *l, const char *key);
 
