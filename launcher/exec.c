@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -136,7 +137,25 @@ static int build_env(ts_env *env, const ts_runspec *rs, const ts_manifest_entry 
 typedef struct signal_ctx {
     const ts_evctx *ev;
     int warn;
+    int lead;
 } signal_ctx;
+
+/* Slurm re-sends the warning at once to a requeued job (its time limit is
+ * checked against the previous run's end): a warning that comes while far
+ * more than the lead time is left is not meant for this attempt. */
+static int warning_is_due(int signo, void *arg)
+{
+    signal_ctx *sc = arg;
+    if (signo != sc->warn || sc->lead <= 0)
+        return 1;
+    time_t end = ts_walltime_end_time_fresh();
+    long left = end > 0 ? (long)(end - time(NULL)) : -1;
+    if (left < 0 || left <= sc->lead + 15)
+        return 1;
+    fprintf(stderr, "tasksuite exec: ignoring an early warning signal (%ld s of walltime left, lead %d s)\n",
+            left, sc->lead);
+    return 0;
+}
 
 static void on_signal(int signo, void *arg)
 {
@@ -252,11 +271,11 @@ int cmd_exec(int argc, char **argv)
         .node = getenv("SLURMD_NODENAME"), .node_rank = rank,
         .num_nodes = rs.num_nodes,
     };
-    signal_ctx sc = { .ev = &ev, .warn = rs.warn_signal };
+    signal_ctx sc = { .ev = &ev, .warn = rs.warn_signal, .lead = rs.warn_lead_s };
     ts_run_req req = {
         .setup = t.setup, .run = t.run, .envp = env.v, .cwd = rs.workdir,
         .stdout_path = out, .stderr_path = errp, .warn_signal = rs.warn_signal,
-        .on_signal = on_signal, .arg = &sc,
+        .on_signal = on_signal, .filter = warning_is_due, .arg = &sc,
     };
     ts_run_result res;
     if (ts_events_started(&ev, &err) < 0 || ts_run_task(&req, &res, &err) < 0) {

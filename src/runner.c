@@ -96,6 +96,8 @@ static int run_one(const ts_run_req *req, const char *text, const sigset_t *owne
                 break;
             continue;
         }
+        if (req->filter && !req->filter(sig, req->arg))
+            continue;
         if (sig == req->warn_signal)
             res->warned = 1;
         kill(-pid, sig);

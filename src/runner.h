@@ -25,6 +25,9 @@ typedef struct ts_run_req {
     /* Called from the wait loop (not a signal handler) for each forwarded
      * signal; may write events. */
     void (*on_signal)(int signo, void *arg);
+    /* Called first for each signal: 0 drops it (not forwarded, no
+     * on_signal). NULL forwards everything. */
+    int (*filter)(int signo, void *arg);
     void *arg;
 } ts_run_req;
 
