@@ -28,6 +28,7 @@
 #include "journal.h"
 #include "layout.h"
 #include "logtail.h"
+#include "ctrlc.h"
 #include "report.h"
 #include "sync.h"
 
@@ -36,24 +37,6 @@
 #define SYNC_EVERY 4            /* polls: the journal is refreshed every 2 s */
 #define FULL_SYNC_EVERY 5       /* syncs: Slurm is asked every 10 s */
 #define LIST_MAX 20
-
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-static void nap(long ms)
-{
-    while (ms > 0 && !interrupted) {
-        long step = ms > 100 ? 100 : ms;
-        struct timespec ts = { .tv_sec = 0, .tv_nsec = step * 1000000L };
-        nanosleep(&ts, NULL);
-        ms -= step;
-    }
-}
 
 /* ---------------------------------------------------------------- no TASK */
 
@@ -126,14 +109,12 @@ static int attempt_over(const target *t, bool *started, ts_err *err)
 
 static int follow(const target *t, ts_logtail *tail)
 {
-    struct sigaction sa = { .sa_handler = on_sigint };
     ts_err err = { .code = 0 };
     bool started = false, said_waiting = false, warned = false;
     unsigned long polls = 0, syncs = 0;
 
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    while (!interrupted) {
+    ts_ctrlc_catch();
+    while (!ts_ctrlc()) {
         int over;
         if (polls % SYNC_EVERY == 0) {
             ts_sync_opts so = { .quiet = true, .no_slurm = syncs % FULL_SYNC_EVERY != 0 };
@@ -168,7 +149,7 @@ static int follow(const target *t, ts_logtail *tail)
             said_waiting = true;
         }
         polls++;
-        nap(POLL_MS);
+        ts_nap_ms(POLL_MS);
     }
     if (ts_logtail_poll(tail, stdout, &err) < 0)
         goto fail;

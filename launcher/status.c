@@ -33,6 +33,7 @@
 #include "exitcodes.h"
 #include "journal.h"
 #include "progress.h"
+#include "ctrlc.h"
 #include "report.h"
 #include "report_json.h"
 #include "sync.h"
@@ -41,25 +42,6 @@
 #define BIG_SUITE 50
 #define BIG_ROWS 100    /* rows of a big suite's table without --all */
 #define WATCH_INTERVAL_MS 2000
-
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-/* Sleep ms, in steps, until done or Ctrl-C. */
-static void nap(long ms)
-{
-    while (ms > 0 && !interrupted) {
-        long step = ms > 100 ? 100 : ms;
-        struct timespec ts = { .tv_sec = 0, .tv_nsec = step * 1000000L };
-        nanosleep(&ts, NULL);
-        ms -= step;
-    }
-}
 
 typedef struct view {
     bool all;
@@ -233,14 +215,12 @@ static int term_size(int *rows, int *cols)
 
 static int watch(ts_journal *j, const char *id, view *v)
 {
-    struct sigaction sa = { .sa_handler = on_sigint };
     ts_counts prev = { .total = -1 };
     enum ts_suite_state prev_state = TS_SUITE_NSTATES;
     ts_err err = { .code = 0 };
     snap sn;
 
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
+    ts_ctrlc_catch();
     for (;;) {
         if (take(j, id, true, &sn, &err) < 0)
             return ts_report_fail("status", &err);
@@ -276,13 +256,13 @@ static int watch(ts_journal *j, const char *id, view *v)
         fflush(stdout);
         bool done = finished(sn.s.state);
         ts_suite_info_clear(&sn.s);
-        if (done || interrupted)
+        if (done || ts_ctrlc())
             break;
-        nap(WATCH_INTERVAL_MS);
-        if (interrupted)
+        ts_nap_ms(WATCH_INTERVAL_MS);
+        if (ts_ctrlc())
             break;
     }
-    if (interrupted && v->tty)
+    if (ts_ctrlc() && v->tty)
         printf("\n");
     return TS_EXIT_OK;
 }

@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "commands.h"
+#include "ctrlc.h"
 #include "exitcodes.h"
 #include "expand.h"
 #include "fault.h"
@@ -195,13 +196,6 @@ static int has_intent(const ts_intent_info *in, void *arg)
 }
 
 /* Follow until nothing is pending or running; Ctrl-C detaches. */
-static volatile sig_atomic_t detached;
-static void on_sigint(int sig)
-{
-    (void)sig;
-    detached = 1;
-}
-
 static int follow(ts_journal *j, const char *id, int local)
 {
     ts_sync_opts so = { .no_slurm = local };
@@ -209,10 +203,9 @@ static int follow(ts_journal *j, const char *id, int local)
     ts_err err = { 0 };
     long last_done = -1;
     int tty = isatty(STDERR_FILENO);
-    struct sigaction sa = { .sa_handler = on_sigint };
-    sigaction(SIGINT, &sa, NULL);
+    ts_ctrlc_catch();
 
-    while (!detached) {
+    while (!ts_ctrlc()) {
         if (ts_sync(j, id, &so, NULL, &err) < 0 || ts_journal_counts(j, id, &c, &err) < 0)
             return fail(&err);
         if (c.done != last_done || tty) {
@@ -229,11 +222,11 @@ static int follow(ts_journal *j, const char *id, int local)
         }
         if (c.n[TS_TASK_PENDING] + c.n[TS_TASK_RUNNING] == 0)
             break;
-        sleep(2);
+        ts_nap_ms(2000);
     }
     if (tty)
         fputc('\n', stderr);
-    if (detached) {
+    if (ts_ctrlc()) {
         fprintf(stderr, "detached; suite %s keeps running (tasksuite status %s)\n", id, id);
         return TS_EXIT_OK;
     }

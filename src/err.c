@@ -44,3 +44,19 @@ void ts_err_clear(ts_err *err)
         err->code = 0;
     }
 }
+
+const char *ts_err_shown(const char *text, char *buf, size_t len)
+{
+    size_t o = 0;
+    for (; *text; text++) {
+        if (o + 4 >= len) {
+            memcpy(buf + o, "...", 3);
+            o += 3;
+            break;
+        }
+        unsigned char c = (unsigned char)*text;
+        buf[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    buf[o] = '\0';
+    return buf;
+}

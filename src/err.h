@@ -24,4 +24,8 @@ int ts_errc(ts_err *err, int code, const char *fmt, ...)
 
 void ts_err_clear(ts_err *err);
 
+/* User text fit for a one-line message: control characters as '?', cut
+ * with "..." to fit len (>= 4). Returns buf. */
+const char *ts_err_shown(const char *text, char *buf, size_t len);
+
 #endif

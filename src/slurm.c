@@ -135,20 +135,7 @@ int ts_slurm_max_array_size(uint32_t *max, ts_err *err)
 /* User text in a message: one line, bounded. */
 static const char *shown(const char *text, char *buf, size_t len)
 {
-    size_t o = 0;
-    if (!text[0])
-        return "(empty)";
-    for (; *text; text++) {
-        if (o + 4 >= len) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-        unsigned char c = (unsigned char)*text;
-        buf[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    buf[o] = '\0';
-    return buf;
+    return text[0] ? ts_err_shown(text, buf, len) : "(empty)";
 }
 
 /* "slurm.<key>: <value>: <reason>" */

@@ -120,18 +120,7 @@ static bool field_set(const ts_suite *s, const char *field)
 /* User text in a message, on one line and of bounded length. */
 static const char *shown(const char *text, char *buf, size_t len)
 {
-    size_t o = 0;
-    for (; *text; text++) {
-        if (o + 4 >= len) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-        unsigned char c = (unsigned char)*text;
-        buf[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    buf[o] = '\0';
-    return buf;
+    return ts_err_shown(text, buf, len);
 }
 
 /* ------------------------------------------------------------ the list */
