@@ -199,7 +199,7 @@ static int has_intent(const ts_intent_info *in, void *arg)
 static int follow(ts_journal *j, const char *id, int local)
 {
     ts_sync_opts so = { .no_slurm = local };
-    ts_counts c;
+    ts_counts c = { 0 };
     ts_err err = { 0 };
     long last_done = -1;
     int tty = isatty(STDERR_FILENO);
