@@ -7,6 +7,7 @@ TS_PREFIX=${TS_PREFIX:-/tmp/tasksuite-test/prefix}
 PORT_BASE=${TS_BENCH_PORT_BASE:-20017}
 WORK=${TS_BENCH_WORK:-/tmp/ts-bench-srun}
 DIAGNOSE=no
+CONTAIN=no
 
 usage() {
     cat <<EOF
@@ -28,6 +29,8 @@ Options:
   --port-base P      bare cluster on P, plugin cluster on P+100
                      (default \$TS_BENCH_PORT_BASE or 20017)
   --work DIR         cluster directories DIR/bare, DIR/plugin (default $WORK)
+  --contain          both clusters with PrologFlags=Contain + proctrack/cgroup
+                     (what tasksuite.so needs for env_cleanup)
   --diagnose         also time two stub SPANK plugins built on the spot, to
                      tell what costs: one defining only slurm_spank_init
                      (cluster on P+10), one that also defines empty
@@ -45,6 +48,7 @@ while (( $# )); do
         --port-base) PORT_BASE=${2:?}; shift ;;
         --work) WORK=${2:?}; shift ;;
         --diagnose) DIAGNOSE=yes ;;
+        --contain) CONTAIN=yes ;;
         -h|--help) usage; exit 0 ;;
         [0-9]*) RUNS=$1 ;;
         *) echo "srun-overhead.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -68,7 +72,7 @@ trap cleanup EXIT
 
 mkdir -p "$WORK"
 start() {  # start DIR PORT PLUGIN -> SLURM_CONF=...
-    "$CL" start --dir "$1" --port-base "$2" --plugin "$3" 2>"$1.err" | tail -1 \
+    "$CL" start --dir "$1" --port-base "$2" --plugin "$3" --contain "$CONTAIN" 2>"$1.err" | tail -1 \
         || { echo "srun-overhead.sh: cluster.sh start --dir $1 failed:" >&2; cat "$1.err" >&2; exit 1; }
 }
 bare_conf=$(start "$BASE_DIR" "$PORT_BASE" none)

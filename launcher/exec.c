@@ -99,17 +99,13 @@ static int build_env(ts_env *env, const ts_runspec *rs, const ts_manifest_entry 
     long step = -1;
 
     if (ts_env_init(env, environ) < 0)
-        return ts_errf(err, "out of memory");
+        return errno == E2BIG ? ts_errf(err, "the job's environment is larger than %u bytes",
+                                        TS_ENV_MAX_BYTES)
+                              : ts_errf(err, "out of memory");
     if (ts_events_last_checkpoint(rs->dir, t->task_idx, ckpt, sizeof ckpt, &step, err) < 0)
         return -1;
-    for (size_t i = 0; i < rs->envs.n; i++) {
-        char *v = ts_env_expand(env, rs->envs.v[i].value);
-        if (!v || ts_env_set(env, rs->envs.v[i].key, v) < 0) {
-            free(v);
-            return ts_errf(err, "out of memory");
-        }
-        free(v);
-    }
+    if (ts_env_apply(env, &rs->envs, NULL, err) < 0)
+        return -1;
     for (size_t i = 0; i < t->env.n; i++)
         ts_env_set(env, t->env.v[i].key, t->env.v[i].value);
     ts_env_set(env, "TASK_SUITE_ID", rs->id);

@@ -278,6 +278,12 @@ int cmd_submit(int argc, char **argv)
         /* output_dir is the run directory itself: one suite per directory. */
         char stamp[PATH_MAX + 16];
         snprintf(stamp, sizeof stamp, "%s/suite.json", outdir);
+        /* Compute nodes run what this directory holds: refuse one that
+         * others could change, before anything is written (layout.h). */
+        if (!o.dry_run && ts_secure_dir_check(outdir, "output_dir", &err) < 0) {
+            rc = fail(&err);
+            goto out;
+        }
         if (!o.dry_run && access(stamp, F_OK) == 0) {
             ts_runspec held;
             ts_err e2 = { 0 };
@@ -364,7 +370,8 @@ int cmd_submit(int argc, char **argv)
     }
     ctx.suite_id = id;
     if (ts_layout_suite_dir(ts_journal_home(j), s->output_dir, id, dir, sizeof dir, &err) < 0
-        || ts_mkdirs(dir, 0755, &err) < 0
+        || ts_secure_dir(dir, TS_RUN_DIR_MODE, s->output_dir ? "output_dir" : "run directory",
+                         &err) < 0
         || ts_layout_runspec(dir, path, sizeof path, &err) < 0) {
         rc = fail(&err);
         goto out;

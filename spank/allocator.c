@@ -142,13 +142,17 @@ int ts_allocator_post_opt(spank_t sp)
                     file, TS_HOOKSPEC_MAX);
         goto out;
     }
-    /* A step inside an allocation made without the option cannot add
-     * per-allocation hooks: validated, and nothing else. */
+    /* A step inside an allocation made without the option: its suite
+     * prepares the nodes this step reaches first (each node keeps the first
+     * spec it was prepared with, and cleans up from that at the end). The
+     * job-control env of an existing job cannot change: hand the spec to the
+     * step through srun's own environment, which srun propagates. */
     if (spank_context() == S_CTX_LOCAL && getenv("SLURM_JOB_ID")) {
-        if (s->env_preparation.present || s->env_cleanup.present)
-            fprintf(stderr, "tasksuite: warning: --%s on a step of job %s, which was not "
-                            "submitted with it: the suite's hooks do not run (give the option "
-                            "to sbatch/salloc)\n", TS_OPTION_NAME, getenv("SLURM_JOB_ID"));
+        warn_admin_limits(s);
+        if (setenv("SLURM_SPANK_" TS_JOBENV_SPEC, spec, 1) < 0) {
+            slurm_error("tasksuite: cannot pass the suite to the step: %m");
+            goto out;
+        }
         rc = 0;
         goto out;
     }

@@ -3,10 +3,12 @@
  * tasksuite.c is the only file that switches on spank_context(); each
  * context's work lives in its own file:
  *   allocator.c  sbatch/salloc/srun, as the user: validate, hand the spec on
- *   remote.c     slurmstepd: export TASK_SUITE_* to the job's tasks; fail the
- *                tasks of a node whose env_preparation failed
- *   jobscript.c  prolog/epilog, as root: env_preparation / env_cleanup as the
- *                job's user, once per node (never holds a job, never drains)
+ *   remote.c     slurmstepd: export TASK_SUITE_* to the job's tasks; run
+ *                env_preparation from the first task on a node; fail the
+ *                tasks of a node whose preparation failed; env_cleanup from
+ *                the extern step's exit (PrologFlags=Contain)
+ *   jobscript.c  tasksuite-epilog.so only: env_cleanup from the job epilog,
+ *                for clusters without PrologFlags=Contain (never drains)
  * The rules themselves live in src/ (nodehooks.c, hook.c, prepstate.c).
  */
 #ifndef TS_PLUGIN_H
@@ -31,7 +33,7 @@ int ts_allocator_post_opt(spank_t sp);
 int ts_remote_user_init(spank_t sp);
 int ts_remote_task_init_privileged(spank_t sp);
 int ts_remote_task_init(spank_t sp);
-int ts_jobscript_prolog(spank_t sp);
+int ts_remote_extern_exit(spank_t sp);
 int ts_jobscript_epilog(spank_t sp);
 
 #endif

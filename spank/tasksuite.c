@@ -1,12 +1,16 @@
 /* tasksuite.c: the SPANK entry points; a thin dispatcher over src/. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <slurm/spank.h>
 
 #include "plugin.h"
+
+/* SLURM_EXTERN_CONT: the same value in every release 22.05-26.05. */
+#define TS_EXTERN_STEP_ID 0xfffffffcU
 
 SPANK_PLUGIN(tasksuite, 1);
 
@@ -124,17 +128,12 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
     return 0;
 }
 
-/* Prolog/epilog run as root for every job on the node, with or without the
- * option. They always return 0: a non-zero status would hold the job or drain
- * the node, and a user's suite must never do that. */
-int slurm_spank_job_prolog(spank_t sp, int ac, char **av)
-{
-    if (load_cfg(ac, av) < 0)
-        return 0;
-    ts_jobscript_prolog(sp);
-    return 0;
-}
-
+#ifdef TS_JOB_EPILOG
+/* tasksuite-epilog.so only. Defining a job epilog makes slurmd start a
+ * "slurmstepd spank epilog" process for EVERY job on the node, with or
+ * without the option (measured: doc/PERFORMANCE.md); tasksuite.so has none
+ * and does its cleanup in the extern step instead (PrologFlags=Contain).
+ * Always 0: a non-zero status would drain the node. */
 int slurm_spank_job_epilog(spank_t sp, int ac, char **av)
 {
     if (load_cfg(ac, av) < 0)
@@ -142,12 +141,19 @@ int slurm_spank_job_epilog(spank_t sp, int ac, char **av)
     ts_jobscript_epilog(sp);
     return 0;
 }
+#endif
 
+/* In the extern step (PrologFlags=Contain) this is the end of the
+ * allocation on the node, after every other step there ended. */
 int slurm_spank_exit(spank_t sp, int ac, char **av)
 {
-    (void)sp;
+    uint32_t step = 0;
     (void)ac;
     (void)av;
+    if (spank_context() == S_CTX_REMOTE
+        && spank_get_item(sp, S_JOB_STEPID, &step) == ESPANK_SUCCESS
+        && step == TS_EXTERN_STEP_ID && load_cfg(ac, av) == 0)
+        ts_remote_extern_exit(sp);
     free(ts_option_value);
     ts_option_value = NULL;
     return 0;

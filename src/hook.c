@@ -1,8 +1,12 @@
-/* hook.c: run one command as a user, in its own process group, with a
- * timeout that stops the whole group. See hook.h for the sequence. */
+/* hook.c: run one command as a user under a supervisor that stops and reaps
+ * everything the command started. See hook.h for the sequence.
+ *
+ * Three processes: the caller (ts_hook_run), the supervisor it forks, and
+ * the hook's child the supervisor forks. After each fork only system calls
+ * are made (no malloc, no stdio but snprintf into stack buffers): the caller
+ * may be multi-threaded (slurmstepd). */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -14,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -25,9 +31,13 @@
 
 extern char **environ;
 
-#define POLL_MS 20              /* while waiting for a group to go away */
+#define POLL_MS 50              /* longest sleep while waiting for children
+                                 * (SIGCHLD usually ends it sooner) */
 #define KILL_WAIT_MS 10000      /* after SIGKILL, before giving up on a D-state process */
-#define CANCEL_POLL_MS 200      /* how often *cancel is looked at */
+#define CANCEL_POLL_MS 200      /* how often the caller looks at *cancel */
+#define REPORT_MARGIN_MS 5000   /* the caller's own bound, past the supervisor's */
+#define REPORT_MAGIC 0x54534b48u
+#define ERR_FD 3                /* the child's error pipe, once moved */
 
 /* ------------------------------------------------------------ the user */
 
@@ -89,7 +99,7 @@ int ts_hook_user_lookup(uid_t uid, gid_t gid, ts_hook_user *u, ts_err *err)
         }
         if (want <= n || want > 65536) {
             ts_hook_user_free(u);
-            return ts_errf(err, "cannot list the groups of %s", pw.pw_name);
+            return ts_errf(err, "cannot list the groups of %s", u->name);
         }
         n = want;
     }
@@ -114,15 +124,9 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(long ms)
+static void write_all(int fd, const void *buf, size_t n)
 {
-    struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-static void write_all(int fd, const char *s, size_t n)
-{
+    const char *s = buf;
     while (n > 0) {
         ssize_t w = write(fd, s, n);
         if (w < 0 && errno == EINTR)
@@ -134,43 +138,310 @@ static void write_all(int fd, const char *s, size_t n)
     }
 }
 
-int ts_hook_mkdirs_for(const char *path)
+static int pidfd_for(pid_t pid)
 {
-    char buf[PATH_MAX];
-    size_t len = strlen(path);
-    if (len >= sizeof buf) {
-        errno = ENAMETOOLONG;
+#ifdef SYS_pidfd_open
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd >= 0)
+        (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+/* Signal one of our own unreaped children: through its pidfd when there is
+ * one, else by pid (safe: an unreaped child's pid cannot be reused). */
+static void signal_child(pid_t pid, int pidfd, int sig)
+{
+#ifdef SYS_pidfd_send_signal
+    if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0)
+        return;
+    if (pidfd >= 0 && errno == ESRCH)
+        return;   /* it has exited */
+#else
+    (void)pidfd;
+#endif
+    (void)kill(pid, sig);
+}
+
+static const struct {
+    int resource;
+    const char *name;
+} rlimit_names[] = {
+    { RLIMIT_CPU, "RLIMIT_CPU" },         { RLIMIT_FSIZE, "RLIMIT_FSIZE" },
+    { RLIMIT_DATA, "RLIMIT_DATA" },       { RLIMIT_STACK, "RLIMIT_STACK" },
+    { RLIMIT_CORE, "RLIMIT_CORE" },       { RLIMIT_RSS, "RLIMIT_RSS" },
+    { RLIMIT_NPROC, "RLIMIT_NPROC" },     { RLIMIT_NOFILE, "RLIMIT_NOFILE" },
+    { RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK" }, { RLIMIT_AS, "RLIMIT_AS" },
+    { RLIMIT_LOCKS, "RLIMIT_LOCKS" },     { RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING" },
+    { RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE" }, { RLIMIT_NICE, "RLIMIT_NICE" },
+    { RLIMIT_RTPRIO, "RLIMIT_RTPRIO" },   { RLIMIT_RTTIME, "RLIMIT_RTTIME" },
+};
+
+const char *ts_hook_rlimit_name(int resource)
+{
+    for (size_t i = 0; i < sizeof rlimit_names / sizeof rlimit_names[0]; i++)
+        if (rlimit_names[i].resource == resource)
+            return rlimit_names[i].name;
+    return NULL;
+}
+
+/* getdents64(2) without opendir() (which mallocs): fn(name, arg) for each
+ * entry of the open directory dir, from its start. 0 at the end, -1 on an
+ * error. */
+typedef struct kdirent {
+    uint64_t ino;
+    int64_t off;
+    unsigned short reclen;
+    unsigned char type;
+    char name[];
+} kdirent;
+
+static int each_entry(int dir, void (*fn)(const char *, void *), void *arg)
+{
+    _Alignas(kdirent) char buf[4096];
+    long n;
+    if (lseek(dir, 0, SEEK_SET) < 0)
+        return -1;
+    while ((n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0)
+        for (long off = 0; off < n;) {
+            const kdirent *d = (const void *)(buf + off);
+            off += d->reclen;
+            fn(d->name, arg);
+        }
+    return n == 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------------ the log */
+
+/* An existing directory on the way: not writable by others unless sticky;
+ * one just created (or the last) must be the user's. */
+static int check_dir(int fd, const char *shown, const ts_hook_user *u, bool mine, char *why,
+                     size_t len)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        snprintf(why, len, "cannot inspect the directory %s: %s", shown, strerror(errno));
         return -1;
     }
-    memcpy(buf, path, len + 1);
-    char *slash = strrchr(buf, '/');
-    if (!slash || slash == buf)
-        return 0;
-    *slash = '\0';
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            struct stat st;
-            *p = '\0';
-            if (mkdir(buf, 0755) < 0 && errno != EEXIST
-                && !(stat(buf, &st) == 0 && S_ISDIR(st.st_mode)))
-                return -1;
-            *p = c;
-            if (c == '\0')
-                break;
-        }
+    if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+        snprintf(why, len, "the directory %s is writable by others (and not sticky): "
+                 "refusing to put the log there", shown);
+        return -1;
+    }
+    if (mine && st.st_uid != u->uid) {
+        snprintf(why, len, "the directory %s of the log is not owned by %s", shown, u->name);
+        return -1;
     }
     return 0;
 }
 
+int ts_hook_open_logdir(const char *path, const ts_hook_user *u, const char **leaf, char *why,
+                        size_t len)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(path);
+    if (path[0] != '/' || n >= sizeof buf) {
+        snprintf(why, len, "the log %.200s is not an absolute path of at most %d bytes", path,
+                 PATH_MAX - 1);
+        return -1;
+    }
+    memcpy(buf, path, n + 1);
+    char *last = strrchr(buf, '/');
+    *leaf = path + (last - buf) + 1;
+    if (!**leaf) {
+        snprintf(why, len, "the log %s names a directory", path);
+        return -1;
+    }
+    *last = '\0';   /* buf: the directory ("" for "/") */
+
+    int dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        snprintf(why, len, "cannot open /: %s", strerror(errno));
+        return -1;
+    }
+    if (check_dir(dfd, "/", u, false, why, len) < 0)
+        goto fail;
+    for (char *p = buf + 1; p <= buf + strlen(buf);) {
+        char *end = strchr(p, '/');
+        if (end)
+            *end = '\0';
+        if (*p) {
+            bool created = false;
+            int nfd = openat(dfd, p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (nfd < 0 && errno == ENOENT) {
+                if (mkdirat(dfd, p, 0700) == 0)
+                    created = true;
+                else if (errno != EEXIST) {
+                    snprintf(why, len, "cannot create the directory %s: %s", buf,
+                             strerror(errno));
+                    goto fail;
+                }
+                nfd = openat(dfd, p, O_PATH | O_DIRECTORY | O_CLOEXEC | (created ? O_NOFOLLOW : 0));
+            }
+            if (nfd < 0) {
+                snprintf(why, len, "cannot open the directory %s: %s", buf, strerror(errno));
+                goto fail;
+            }
+            close(dfd);
+            dfd = nfd;
+            if (check_dir(dfd, buf, u, created, why, len) < 0)
+                goto fail;
+        }
+        if (!end)
+            break;
+        *end = '/';
+        p = end + 1;
+    }
+    /* The last one: the user's (another user's directory is refused even
+     * when the user may write into it). */
+    struct stat st;
+    if (fstat(dfd, &st) < 0 || st.st_uid != u->uid) {
+        snprintf(why, len, "the directory %s of the log is not owned by %s", buf[0] ? buf : "/",
+                 u->name);
+        goto fail;
+    }
+    return dfd;
+fail:
+    close(dfd);
+    return -1;
+}
+
+/* The log itself, in dfd, as the user: never blocks (a FIFO), a regular file
+ * of the user's or nothing. */
+static int open_log(int dfd, const char *leaf, const char *path, const ts_hook_user *u,
+                    char *why, size_t len)
+{
+    struct stat st;
+    int fd = openat(dfd, leaf,
+                    O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | O_NONBLOCK,
+                    0600);
+    if (fd < 0) {
+        int e = errno;
+        if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+            snprintf(why, len, "the log %s is not a regular file", path);
+        else
+            snprintf(why, len, "cannot open the log %s: %s", path, strerror(e));
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(why, len, "the log %s is not a regular file", path);
+        close(fd);
+        return -1;
+    }
+    if (st.st_uid != u->uid) {
+        snprintf(why, len, "the log %s is not owned by %s", path, u->name);
+        close(fd);
+        return -1;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+        snprintf(why, len, "cannot use the log %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* ------------------------------------------------------------ groups */
+
+/* In place, no allocation: the child may not malloc. */
+static void sort_gids(gid_t *v, int n)
+{
+    for (int start = n / 2 - 1, end = n - 1;;) {
+        int root;
+        if (start >= 0) {
+            root = start--;
+        } else {
+            if (end <= 0)
+                return;
+            gid_t t = v[0];
+            v[0] = v[end];
+            v[end] = t;
+            root = 0;
+            end--;
+        }
+        for (int child; (child = 2 * root + 1) <= end; root = child) {
+            if (child < end && v[child] < v[child + 1])
+                child++;
+            if (v[root] >= v[child])
+                break;
+            gid_t t = v[root];
+            v[root] = v[child];
+            v[child] = t;
+        }
+    }
+}
+
+static int unique_gids(gid_t *v, int n)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (k == 0 || v[k - 1] != v[i])
+            v[k++] = v[i];
+    return k;
+}
+
+static bool sorted_has(const gid_t *v, int n, gid_t g)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (v[mid] == g)
+            return true;
+        if (v[mid] < g)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------ the request */
+
+enum { FAULT_NONE, FAULT_STUCK, FAULT_STOP };
+
+/* What the supervisor and the child use, all prepared before the fork. */
+typedef struct run_ctx {
+    const ts_hook_req *req;
+    gid_t *want;          /* the user's groups, sorted, unique */
+    int n_want;
+    gid_t *scratch;       /* for getgroups() in the child */
+    int n_scratch;
+    int64_t start, deadline;
+    long grace_ms;
+    pid_t caller;
+    int fault;
+} run_ctx;
+
+typedef struct hook_report {
+    unsigned magic;
+    ts_hook_result res;
+} hook_report;
+
 /* ------------------------------------------------------------ the child */
 
-/* The child only reports through this pipe (and, once open, the log): a
+/* The child only reports through the error pipe (and, once open, the log): a
  * message means it never reached exec. */
 typedef struct child_ctx {
     int errfd;
     int log_open;
 } child_ctx;
+
+static void child_report(const child_ctx *c, const char *msg) __attribute__((noreturn));
+static void child_report(const child_ctx *c, const char *msg)
+{
+    size_t n = strlen(msg);
+    write_all(c->errfd, msg, n);
+    if (c->log_open) {
+        write_all(STDERR_FILENO, "tasksuite: ", 11);
+        write_all(STDERR_FILENO, msg, n);
+        write_all(STDERR_FILENO, "\n", 1);
+    }
+    _exit(TS_HOOK_SETUP_EXIT);
+}
 
 static void child_fail(const child_ctx *c, const char *what, const char *arg,
                        int errnum) __attribute__((noreturn));
@@ -178,23 +449,12 @@ static void child_fail(const child_ctx *c, const char *what, const char *arg,
                        int errnum)
 {
     char msg[TS_HOOK_ERRLEN];
-    int n = snprintf(msg, sizeof msg, "%s%s%s%s%s", what, arg ? " " : "",
-                     arg ? arg : "", errnum ? ": " : "",
-                     errnum ? strerror(errnum) : "");
-    if (n < 0)
-        n = 0;
-    if ((size_t)n >= sizeof msg)
-        n = (int)sizeof msg - 1;
-    write_all(c->errfd, msg, (size_t)n);
-    if (c->log_open) {
-        write_all(STDERR_FILENO, "tasksuite: ", 11);
-        write_all(STDERR_FILENO, msg, (size_t)n);
-        write_all(STDERR_FILENO, "\n", 1);
-    }
-    _exit(TS_HOOK_SETUP_EXIT);
+    snprintf(msg, sizeof msg, "%s%s%s%s%s", what, arg ? " " : "", arg ? arg : "",
+             errnum ? ": " : "", errnum ? strerror(errnum) : "");
+    child_report(c, msg);
 }
 
-static void child_reset_signals(void)
+static void reset_signals(void)
 {
     struct sigaction sa;
     sigset_t none;
@@ -217,35 +477,83 @@ static void child_reset_oom(void)
     }
 }
 
-/* Every descriptor above 2 is closed at exec; the error pipe (already
- * close-on-exec) stays usable until then. Without close_range(2) (old
- * kernels, valgrind), every other descriptor is closed now. */
-static void child_close_stray(int keep)
+typedef struct close_pass {
+    int keep, dir, closed;
+} close_pass;
+
+static void close_one(const char *name, void *arg)
+{
+    close_pass *p = arg;
+    char *end;
+    long fd = strtol(name, &end, 10);
+    if (*end || end == name || fd <= p->keep || fd == p->dir)
+        return;
+    close((int)fd);
+    p->closed++;
+}
+
+/* Close every descriptor above keep for real (not close-on-exec: the child
+ * is the user before it execs). Without close_range(2), the ones
+ * /proc/self/fd lists, else every number up to the limit. */
+static void close_above(int keep)
 {
 #ifdef SYS_close_range
-    if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
+    if (syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) == 0)
         return;
 #endif
+    close_pass p = { .keep = keep };
+    p.dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (p.dir >= 0) {
+        int rc;
+        do {   /* closing while reading: read the list again until clean */
+            p.closed = 0;
+            rc = each_entry(p.dir, close_one, &p);
+        } while (rc == 0 && p.closed);
+        close(p.dir);
+        if (rc == 0)
+            return;
+    }
     long max = sysconf(_SC_OPEN_MAX);
     if (max < 0 || max > 65536)
         max = 65536;
-    for (int fd = 3; fd < max; fd++)
-        if (fd != keep)
-            (void)close(fd);
+    for (int fd = keep + 1; fd < max; fd++)
+        (void)close(fd);
 }
 
-static int has_gid(const gid_t *v, int n, gid_t g)
+static void child_limits(const child_ctx *c, const ts_hook_req *req)
 {
-    for (int i = 0; i < n; i++)
-        if (v[i] == g)
-            return 1;
-    return 0;
+    for (size_t i = 0; i < req->n_rlimits; i++) {
+        const ts_hook_rlimit *l = &req->rlimits[i];
+        struct rlimit rl = { .rlim_cur = l->cur, .rlim_max = l->max };
+        if (setrlimit(l->resource, &rl) == 0)
+            continue;
+        int e = errno;
+        char msg[TS_HOOK_ERRLEN], cur[32], max[32];
+        const char *name = ts_hook_rlimit_name(l->resource);
+        if (l->cur == RLIM_INFINITY)
+            snprintf(cur, sizeof cur, "unlimited");
+        else
+            snprintf(cur, sizeof cur, "%llu", (unsigned long long)l->cur);
+        if (l->max == RLIM_INFINITY)
+            snprintf(max, sizeof max, "unlimited");
+        else
+            snprintf(max, sizeof max, "%llu", (unsigned long long)l->max);
+        if (name)
+            snprintf(msg, sizeof msg, "cannot set the limit %s to %s (hard %s): %s", name, cur,
+                     max, strerror(e));
+        else
+            snprintf(msg, sizeof msg, "cannot set the limit %d to %s (hard %s): %s",
+                     l->resource, cur, max, strerror(e));
+        child_report(c, msg);
+    }
 }
 
 /* Drop to the user and prove it: real, effective and saved ids, the group
- * list, and that root cannot be regained. */
-static void child_become(const child_ctx *c, const ts_hook_user *u)
+ * list (any size: the scratch space is the caller's), and that root cannot
+ * be regained. */
+static void child_become(const child_ctx *c, const run_ctx *x)
 {
+    const ts_hook_user *u = x->req->user;
     uid_t ru, eu, su;
     gid_t rg, eg, sg;
     int changed = 0;
@@ -273,57 +581,80 @@ static void child_become(const child_ctx *c, const ts_hook_user *u)
     if (changed) {
         if (getresgid(&rg, &eg, &sg) < 0 || rg != u->gid || eg != u->gid || sg != u->gid)
             child_fail(c, "group id check failed for", u->name, 0);
-        gid_t now[1024];
-        int n = getgroups((int)(sizeof now / sizeof now[0]), now);
-        if (n < 0 || n != u->ngroups)
+        int n = getgroups(x->n_scratch, x->scratch);
+        if (n < 0)
+            child_fail(c, "group list check failed for", u->name, errno);
+        sort_gids(x->scratch, n);
+        n = unique_gids(x->scratch, n);
+        if (n != x->n_want || memcmp(x->scratch, x->want, (size_t)n * sizeof *x->want) != 0)
             child_fail(c, "group list check failed for", u->name, 0);
-        for (int i = 0; i < n; i++)
-            if (!has_gid(u->groups, u->ngroups, now[i]))
-                child_fail(c, "group list check failed for", u->name, 0);
     }
     if (u->uid != 0) {
         if (setuid(0) == 0 || seteuid(0) == 0)
             child_fail(c, "privileges could still be regained: refusing to run as", u->name, 0);
-        if (changed && u->gid != 0 && !has_gid(u->groups, u->ngroups, 0)
+        if (changed && u->gid != 0 && !sorted_has(x->want, x->n_want, 0)
             && (getegid() == 0 || getgid() == 0))
             child_fail(c, "group 0 still held: refusing to run as", u->name, 0);
     }
 }
 
-static void child_main(const ts_hook_req *req, int errfd)
+static void child_main(const run_ctx *x, int errfd) __attribute__((noreturn));
+static void child_main(const run_ctx *x, int errfd)
 {
-    /* The caller may run with stdio closed: keep the error pipe clear of
-     * 0-2 before they are replaced. */
-    if (errfd <= STDERR_FILENO) {
-        int moved = fcntl(errfd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-        if (moved >= 0)
-            errfd = moved;
+    const ts_hook_req *req = x->req;
+    pid_t supervisor = getppid();
+
+    /* The error pipe first, at a fixed number above stdio (the caller may
+     * run with 0-2 closed): everything else is closed below. */
+    if (errfd != ERR_FD) {
+        if (dup3(errfd, ERR_FD, O_CLOEXEC) < 0)
+            _exit(TS_HOOK_SETUP_EXIT);
+        close(errfd);
     }
-    child_ctx c = { .errfd = errfd, .log_open = 0 };
+    child_ctx c = { .errfd = ERR_FD, .log_open = 0 };
 
     if (setsid() < 0)
         child_fail(&c, "cannot start a new session", NULL, errno);
-    child_reset_signals();
+    reset_signals();
     if (geteuid() == 0)
         child_reset_oom();
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null < 0 || dup2(null, STDIN_FILENO) < 0)
         child_fail(&c, "cannot open", "/dev/null", errno);
     if (null != STDIN_FILENO)
         close(null);
-    child_close_stray(errfd);
+    close_above(ERR_FD);
 
-    child_become(&c, req->user);
-    umask(022);
+    child_limits(&c, req);
+    child_become(&c, x);
+    /* The credentials changed: the parent-death signal is set now. */
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (getppid() != supervisor)
+        _exit(TS_HOOK_SETUP_EXIT);
+    umask(077);
+
+#ifdef TS_FAULT_INJECTION
+    if (x->fault == FAULT_STUCK) {   /* like an open() on a dead file server */
+        sigset_t all;
+        sigfillset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        for (;;)
+            pause();
+    }
+#endif
 
     /* From here on everything is done as the user. */
-    if (ts_hook_mkdirs_for(req->log_path) < 0)
-        child_fail(&c, "cannot create the directory of the log", req->log_path, errno);
-    int log = open(req->log_path,
-                   O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0644);
+    char why[TS_HOOK_ERRLEN];
+    const char *leaf;
+    int dfd = ts_hook_open_logdir(req->log_path, req->user, &leaf, why, sizeof why);
+    if (dfd < 0)
+        child_report(&c, why);
+    int log = open_log(dfd, leaf, req->log_path, req->user, why, sizeof why);
     if (log < 0)
-        child_fail(&c, "cannot open the log", req->log_path, errno);
+        child_report(&c, why);
+    close(dfd);
     if (dup2(log, STDOUT_FILENO) < 0 || dup2(log, STDERR_FILENO) < 0)
         child_fail(&c, "cannot redirect output to", req->log_path, errno);
     if (log > STDERR_FILENO)
@@ -335,6 +666,10 @@ static void child_main(const ts_hook_req *req, int errfd)
     if (chdir(req->cwd) < 0)
         child_fail(&c, "cannot change to directory", req->cwd, errno);
 
+#ifdef TS_FAULT_INJECTION
+    if (x->fault == FAULT_STOP)   /* a test looks at us just before exec */
+        raise(SIGSTOP);
+#endif
     environ = (char **)req->envp;
     if (req->argv) {
         execvp(req->argv[0], req->argv);
@@ -345,212 +680,385 @@ static void child_main(const ts_hook_req *req, int errfd)
     child_fail(&c, "cannot execute", "/bin/sh", errno);
 }
 
-/* ------------------------------------------------------------ the parent */
+/* ------------------------------------------------------------ the supervisor */
 
-static int pidfd_for(pid_t pid)
+static volatile sig_atomic_t sup_stop;
+
+static void sup_on_stop(int sig)
 {
-#ifdef SYS_pidfd_open
-    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (fd >= 0)
-        (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-    return fd;
-#else
-    (void)pid;
-    return -1;
-#endif
+    (void)sig;
+    sup_stop = 1;
 }
 
-/* A live (not zombie) process in group pgid? Zombies are ignored: they are
- * reaped by whoever inherited them, and cannot be killed anyway. */
-static bool group_alive(pid_t pgid)
+static void sup_on_child(int sig)
 {
-    if (kill(-pgid, 0) < 0 && errno == ESRCH)
-        return false;
-    DIR *d = opendir("/proc");
-    if (!d)
-        return true;
-    struct dirent *e;
-    bool found = false;
-    while (!found && (e = readdir(d))) {
-        char path[64], buf[512];
-        if (e->d_name[0] < '1' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof path, "/proc/%.20s/stat", e->d_name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        ssize_t n = read(fd, buf, sizeof buf - 1);
-        close(fd);
-        if (n <= 0)
-            continue;
-        buf[n] = '\0';
-        char *p = strrchr(buf, ')');
-        char state;
-        int ppid, pgrp;
-        if (p && sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) == 3
-            && pgrp == pgid && state != 'Z' && state != 'X')
-            found = true;
+    (void)sig;   /* only ends ppoll() */
+}
+
+/* Signals: the defaults, then TERM/INT/HUP mean "stop the hook" and CHLD
+ * wakes us; all of them are blocked except inside ppoll(). */
+static void sup_signals(void)
+{
+    struct sigaction sa;
+    sigset_t block;
+    reset_signals();
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = sup_on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = sup_on_child;
+    sa.sa_flags = SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sa.sa_flags = 0;
+    sigaction(SIGPIPE, &sa, NULL);
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+}
+
+/* Wait for fds or a signal, at most ms. */
+static int sup_poll(struct pollfd *p, int n, int64_t ms)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    if (ms < 0)
+        ms = 0;
+    struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L };
+    return ppoll(p, (nfds_t)n, &ts, &none);
+}
+
+/* Has the leader exited? It stays unreaped (a zombie), so that its pid, the
+ * id of its process group, cannot be reused while we still signal the group. */
+static bool leader_exited(pid_t pid)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+        return errno == ECHILD;
+    return si.si_pid == pid;
+}
+
+typedef struct scan {
+    pid_t self;
+    void (*fn)(pid_t, void *);
+    void *arg;
+    int count;
+} scan;
+
+/* One /proc entry: a child of ours if its parent pid is ours. */
+static void scan_one(const char *name, void *arg)
+{
+    scan *sc = arg;
+    char path[64], stat[512];
+    if (name[0] < '1' || name[0] > '9')
+        return;
+    snprintf(path, sizeof path, "/proc/%.20s/stat", name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t got = read(fd, stat, sizeof stat - 1);
+    close(fd);
+    if (got <= 0)
+        return;
+    stat[got] = '\0';
+    char *p = strrchr(stat, ')');   /* the name may hold anything */
+    if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+        return;
+    if (strtol(p + 4, NULL, 10) == (long)sc->self) {
+        sc->fn((pid_t)strtol(name, NULL, 10), sc->arg);
+        sc->count++;
     }
-    closedir(d);
-    return found;
 }
 
-/* Reap the leader if it has exited: 1 reaped (status set), 0 still there. */
-static int try_reap(pid_t pid, int *status)
+/* Calls fn(pid, arg) for each child of ours (one pass), from
+ * /proc/self/task/TID/children when the kernel has it, else from the parent
+ * pid in every /proc/PID/stat. Returns the number of children seen, -1 when
+ * /proc cannot tell. Reading /proc is all it does: a pid it reports is ours
+ * until we reap it, so signalling it is safe. */
+static int each_child(void (*fn)(pid_t, void *), void *arg)
 {
-    for (;;) {
-        pid_t r = waitpid(pid, status, WNOHANG);
-        if (r == pid)
-            return 1;
-        if (r == 0)
-            return 0;
-        if (errno == EINTR)
-            continue;
-        *status = -1;   /* ECHILD: someone else reaped it */
-        return 1;
-    }
-}
+    char path[64], buf[4096];
+    pid_t self = getpid();
+    int count = 0;
 
-/* Wait for the leader until deadline or *cancel: 1 reaped, 0 deadline
- * passed, -1 cancelled. */
-static int wait_leader(pid_t pid, int pidfd, int64_t deadline, int *status,
-                       volatile sig_atomic_t *cancel)
-{
-    for (;;) {
-        if (try_reap(pid, status))
-            return 1;
-        if (cancel && *cancel)
-            return -1;
-        int64_t left = deadline - now_ms();
-        if (left <= 0)
-            return 0;
-        if (cancel && left > CANCEL_POLL_MS)
-            left = CANCEL_POLL_MS;   /* a signal may land just before poll() */
-        if (pidfd >= 0) {
-            struct pollfd p = { .fd = pidfd, .events = POLLIN };
-            (void)poll(&p, 1, left > 60000 ? 60000 : (int)left);
-        } else {
-            sleep_ms(left < POLL_MS ? (long)left : POLL_MS);
+    snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)self);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        long cur = -1;
+        ssize_t n;
+        while ((n = read(fd, buf, sizeof buf)) > 0) {
+            for (ssize_t i = 0; i < n; i++) {
+                if (buf[i] >= '0' && buf[i] <= '9') {
+                    cur = (cur < 0 ? 0 : cur * 10) + (buf[i] - '0');
+                } else if (cur >= 0) {
+                    fn((pid_t)cur, arg);
+                    count++;
+                    cur = -1;
+                }
+            }
         }
+        close(fd);
+        if (cur >= 0) {
+            fn((pid_t)cur, arg);
+            count++;
+        }
+        if (n == 0)
+            return count;
+        count = 0;   /* unreadable after all: scan */
     }
+
+    scan sc = { .self = self, .fn = fn, .arg = arg, .count = 0 };
+    int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+        return -1;
+    int rc = each_entry(dir, scan_one, &sc);
+    close(dir);
+    return rc == 0 ? sc.count : -1;
 }
 
-/* Wait until the leader is reaped and no live process is left in its group. */
-static bool wait_gone(pid_t pid, bool *reaped, int *status, long ms)
+#define MAX_TERMED 256
+
+typedef struct sweep {
+    pid_t leader;     /* left alone: handled by the caller */
+    int sig;          /* sent to each live child; 0: none; SIGTERM once each */
+    int live;         /* children still running (or stopped) */
+    pid_t *termed;    /* who had SIGTERM already */
+    int *n_termed;
+} sweep;
+
+/* One child: reap it if it is a zombie, else count it and signal it. */
+static void sweep_one(pid_t pid, void *arg)
 {
-    int64_t deadline = now_ms() + ms;
-    for (;;) {
-        if (!*reaped)
-            *reaped = try_reap(pid, status);
-        if (*reaped && !group_alive(pid))
-            return true;
-        if (now_ms() >= deadline)
-            return false;
-        sleep_ms(POLL_MS);
+    sweep *s = arg;
+    if (pid == s->leader || pid <= 0)
+        return;
+    pid_t r;
+    while ((r = waitpid(pid, NULL, WNOHANG)) < 0 && errno == EINTR)
+        ;
+    if (r != 0)
+        return;   /* reaped now, or not ours after all */
+    s->live++;
+    if (s->sig == SIGTERM) {
+        for (int i = 0; i < *s->n_termed; i++)
+            if (s->termed[i] == pid)
+                return;
+        if (*s->n_termed < MAX_TERMED)
+            s->termed[(*s->n_termed)++] = pid;
+        (void)kill(pid, SIGTERM);
+        (void)kill(pid, SIGCONT);
+    } else if (s->sig) {
+        (void)kill(pid, s->sig);
     }
 }
 
-static void signal_group(pid_t pid, bool reaped, int sig)
+/* Live children other than the leader, signalling each with sig. -1 when
+ * /proc cannot tell. */
+static int sweep_children(pid_t leader, int sig, pid_t *termed, int *n_termed)
+{
+    sweep s = { .leader = leader, .sig = sig, .termed = termed, .n_termed = n_termed };
+    return each_child(sweep_one, &s) < 0 ? -1 : s.live;
+}
+
+/* The hook's leader (unreaped, so the group's id is still its) and its
+ * group: TERM+CONT, or KILL. */
+static void signal_leader_group(pid_t pid, int pidfd, bool exited, int sig)
 {
     (void)kill(-pid, sig);
-    if (!reaped)
-        (void)kill(pid, sig);   /* in case it has not called setsid() yet */
+    if (!exited)
+        signal_child(pid, pidfd, sig);   /* in case it has not called setsid() yet */
     if (sig == SIGTERM) {
         (void)kill(-pid, SIGCONT);
-        if (!reaped)
-            (void)kill(pid, SIGCONT);
+        if (!exited)
+            signal_child(pid, pidfd, SIGCONT);
     }
 }
 
-/* TERM, grace, KILL: stop everything in the group (and the leader). */
-static void stop_group(pid_t pid, bool *reaped, int *status, long grace_ms)
+/* SIGTERM to the group and to each of our children (those that come to us
+ * meanwhile too), until the leader has exited and no other child is alive,
+ * at most ms. */
+static void stop_gently(pid_t pid, int pidfd, bool *exited, int64_t ms)
 {
-    signal_group(pid, *reaped, SIGTERM);
-    if (wait_gone(pid, reaped, status, grace_ms))
-        return;
-    signal_group(pid, *reaped, SIGKILL);
-    (void)wait_gone(pid, reaped, status, KILL_WAIT_MS);
+    pid_t termed[MAX_TERMED];
+    int n_termed = 0;
+    int64_t end = now_ms() + ms;
+    signal_leader_group(pid, pidfd, *exited, SIGTERM);
+    for (;;) {
+        if (!*exited)
+            *exited = leader_exited(pid);
+        int live = sweep_children(pid, SIGTERM, termed, &n_termed);
+        if (*exited && live == 0)
+            return;
+        int64_t left = end - now_ms();
+        if (left <= 0)
+            return;
+        sup_poll(NULL, 0, left < POLL_MS ? left : POLL_MS);
+    }
 }
 
-/* Collect what the child wrote before exec, until EOF or deadline. */
-static void read_setup_error(int fd, int64_t deadline, char *buf, size_t len)
+/* SIGKILL to the group (once, while the leader holds its id) and to every
+ * child of ours until there is none: orphans come to us, so nothing the hook
+ * started is missed. Reaps the leader (*status, -1 if someone else did).
+ * Returns the number of processes still there after ms (uninterruptible
+ * sleep), -1 if the leader itself could not be reaped. */
+static int stop_all(pid_t pid, int pidfd, bool *exited, int *status, int64_t ms)
 {
-    size_t n = 0;
+    bool reaped = false;
+    int live = 0;
+    int64_t end = now_ms() + ms;
+    signal_leader_group(pid, pidfd, *exited || leader_exited(pid), SIGKILL);
     for (;;) {
-        int64_t left = deadline - now_ms();
-        if (left <= 0)
-            break;
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        int r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        ssize_t got = read(fd, buf + n, len - 1 - n);
+        if (!*exited)
+            *exited = leader_exited(pid);
+        live = sweep_children(pid, SIGKILL, NULL, NULL);
+        if (*exited && !reaped) {
+            pid_t r;
+            while ((r = waitpid(pid, status, 0)) < 0 && errno == EINTR)
+                ;
+            reaped = true;
+            if (r != pid)
+                *status = -1;
+        }
+        if (reaped) {
+            siginfo_t si;
+            while (waitpid(-1, NULL, WNOHANG) > 0)
+                ;
+            memset(&si, 0, sizeof si);
+            if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD)
+                return 0;   /* no child at all: nothing the hook started is left */
+        }
+        if (now_ms() >= end)
+            return reaped ? (live > 0 ? live : 0) : -1;
+        sup_poll(NULL, 0, POLL_MS);
+    }
+}
+
+/* Read what the child wrote before exec (non-blocking): true at EOF. */
+static bool read_errpipe(int fd, char *buf, size_t len, size_t *n)
+{
+    for (;;) {
+        char tmp[256];
+        ssize_t got = read(fd, tmp, sizeof tmp);
         if (got < 0 && errno == EINTR)
             continue;
-        if (got <= 0)
-            break;
-        n += (size_t)got;
-        if (n >= len - 1)
-            break;
+        if (got < 0)
+            return errno != EAGAIN;
+        if (got == 0)
+            return true;
+        size_t k = (size_t)got < len - 1 - *n ? (size_t)got : len - 1 - *n;
+        memcpy(buf + *n, tmp, k);
+        *n += k;
+        buf[*n] = '\0';
     }
-    buf[n] = '\0';
 }
 
-int ts_hook_run(const ts_hook_req *req, ts_hook_result *res, ts_err *err)
+static void supervise(const run_ctx *x, int repfd) __attribute__((noreturn));
+static void supervise(const run_ctx *x, int repfd)
 {
-    int pfd[2];
-    memset(res, 0, sizeof *res);
+    hook_report rep;
+    ts_hook_result *res = &rep.res;
+    size_t elen = 0;
+    memset(&rep, 0, sizeof rep);
+    rep.magic = REPORT_MAGIC;
     res->exit_code = -1;
-    res->timeout_s = req->timeout_s;
+    res->timeout_s = x->req->timeout_s;
 
-    if ((!req->argv || !req->argv[0]) == !req->run)
-        return ts_errf(err, "hook: exactly one of argv and run is needed");
-    if (!req->envp || !req->cwd || !req->log_path || req->log_path[0] != '/'
-        || !req->user || req->timeout_s <= 0)
-        return ts_errf(err, "hook: incomplete request");
-    if (pipe2(pfd, O_CLOEXEC) < 0)
-        return ts_errf(err, "hook: pipe: %s", strerror(errno));
+    sup_stop = 0;
+    sup_signals();
+    (void)setpgid(0, 0);   /* the caller's group signals are the caller's to relay */
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    (void)prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+    (void)prctl(PR_SET_NAME, "tasksuite-hook", 0, 0, 0);
+    if (getppid() != x->caller || (x->req->cancel && *x->req->cancel))
+        sup_stop = 1;
 
-    int64_t start = now_ms();
+    if (repfd != ERR_FD) {   /* nothing else of the caller's stays open */
+        if (dup3(repfd, ERR_FD, O_CLOEXEC) < 0)
+            _exit(1);
+        close(repfd);
+        repfd = ERR_FD;
+    }
+    close_above(ERR_FD);
+
+    int efd[2];
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+        snprintf(res->error, sizeof res->error,
+                 "cannot become the subreaper of the hook: %s", strerror(errno));
+        goto report;
+    }
+    if (pipe2(efd, O_CLOEXEC) < 0) {
+        snprintf(res->error, sizeof res->error, "hook: pipe: %s", strerror(errno));
+        goto report;
+    }
     pid_t pid = fork();
     if (pid < 0) {
-        int e = errno;
-        close(pfd[0]);
-        close(pfd[1]);
-        return ts_errf(err, "hook: fork: %s", strerror(e));
+        snprintf(res->error, sizeof res->error, "hook: fork: %s", strerror(errno));
+        close(efd[0]);
+        close(efd[1]);
+        goto report;
     }
     if (pid == 0) {
-        close(pfd[0]);
-        child_main(req, pfd[1]);
-        _exit(TS_HOOK_SETUP_EXIT);
+        close(repfd);
+        close(efd[0]);
+        child_main(x, efd[1]);
     }
-    close(pfd[1]);
-
-    long grace = req->grace_ms >= 0 ? req->grace_ms : TS_HOOK_DEFAULT_GRACE_MS;
-    int64_t deadline = start + (int64_t)req->timeout_s * 1000;
+    close(efd[1]);
+    (void)fcntl(efd[0], F_SETFL, O_NONBLOCK);
     int pidfd = pidfd_for(pid);
-    int status = 0;
-    bool reaped = false;
 
-    read_setup_error(pfd[0], deadline, res->error, sizeof res->error);
-    close(pfd[0]);
-    res->started = res->error[0] == '\0';
-
-    int w = wait_leader(pid, pidfd, deadline, &status, req->cancel);
-    reaped = w == 1;
-    if (!reaped) {
-        res->timed_out = w == 0;
-        res->cancelled = w < 0;
-        stop_group(pid, &reaped, &status, grace);
-    } else if (group_alive(pid)) {
-        res->leftovers = true;
-        stop_group(pid, &reaped, &status, grace);
+    /* The hook runs: until it has exited and its setup pipe is closed, its
+     * timeout, or a stop. */
+    bool setup_done = false, exited = false;
+    for (;;) {
+        if (!exited)
+            exited = leader_exited(pid);
+        if (setup_done && exited)
+            break;
+        if (sup_stop) {
+            res->cancelled = true;
+            break;
+        }
+        int64_t left = x->deadline - now_ms();
+        if (left <= 0) {
+            res->timed_out = true;
+            break;
+        }
+        struct pollfd p[2];
+        int n = 0;
+        if (!setup_done)
+            p[n++] = (struct pollfd){ .fd = efd[0], .events = POLLIN };
+        if (!exited && pidfd >= 0)
+            p[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+        if (pidfd < 0 && left > POLL_MS)
+            left = POLL_MS;
+        sup_poll(p, n, left);
+        if (!setup_done)
+            setup_done = read_errpipe(efd[0], res->error, sizeof res->error, &elen);
     }
+
+    /* Stop it at its timeout or when told; stop what it left behind. */
+    if (res->timed_out || res->cancelled) {
+        stop_gently(pid, pidfd, &exited, x->grace_ms);
+    } else if (sweep_children(pid, 0, NULL, NULL) != 0) {
+        res->leftovers = true;
+        stop_gently(pid, pidfd, &exited, x->grace_ms);
+    }
+    int status = 0;
+    int stuck = stop_all(pid, pidfd, &exited, &status, KILL_WAIT_MS);
     if (pidfd >= 0)
         close(pidfd);
-    if (!reaped)
+    if (!setup_done)
+        (void)read_errpipe(efd[0], res->error, sizeof res->error, &elen);
+    close(efd[0]);
+    res->stuck = stuck > 0 ? stuck : 0;
+
+    res->started = !res->error[0];
+    if (stuck < 0)
         snprintf(res->error, sizeof res->error,
                  "process %ld did not exit after SIGKILL", (long)pid);
     else if (status == -1)
@@ -558,14 +1066,145 @@ int ts_hook_run(const ts_hook_req *req, ts_hook_result *res, ts_err *err)
                  "process %ld was reaped by someone else: its status is unknown", (long)pid);
     if ((res->timed_out || res->cancelled) && !res->error[0])
         res->started = true;   /* still in setup at the timeout counts as run */
-    if (reaped && status != -1) {
-        if (WIFEXITED(status)) {
+    if (stuck >= 0 && status != -1) {
+        if (WIFEXITED(status))
             res->exit_code = WEXITSTATUS(status);
-        } else if (WIFSIGNALED(status)) {
+        else if (WIFSIGNALED(status))
             res->signal = WTERMSIG(status);
-        }
     }
-    res->elapsed_ms = (long)(now_ms() - start);
+report:
+    write_all(repfd, &rep, sizeof rep);
+    _exit(0);
+}
+
+/* ------------------------------------------------------------ the caller */
+
+/* The user's groups, sorted and unique, and room for getgroups(). */
+static int prepare(run_ctx *x, const ts_hook_req *req, ts_err *err)
+{
+    const ts_hook_user *u = req->user;
+    int n = u->ngroups > 0 ? u->ngroups : 0;
+    memset(x, 0, sizeof *x);
+    x->req = req;
+    x->want = malloc(((size_t)n + 1) * sizeof *x->want);
+    x->n_scratch = n + 1;   /* one more: a longer list than expected shows */
+    x->scratch = malloc((size_t)x->n_scratch * sizeof *x->scratch);
+    if (!x->want || !x->scratch) {
+        free(x->want);
+        free(x->scratch);
+        return ts_errf(err, "hook: out of memory");
+    }
+    if (n)
+        memcpy(x->want, u->groups, (size_t)n * sizeof *x->want);
+    sort_gids(x->want, n);
+    x->n_want = unique_gids(x->want, n);
+    x->grace_ms = req->grace_ms >= 0 ? req->grace_ms : TS_HOOK_DEFAULT_GRACE_MS;
+    x->caller = getpid();
+#ifdef TS_FAULT_INJECTION
+    const char *f = getenv("TASKSUITE_FAULT");
+    if (f && strcmp(f, "hook-child-stuck") == 0)
+        x->fault = FAULT_STUCK;
+    else if (f && strcmp(f, "hook-child-stop") == 0)
+        x->fault = FAULT_STOP;
+#endif
+    return 0;
+}
+
+int ts_hook_run(const ts_hook_req *req, ts_hook_result *res, ts_err *err)
+{
+    int pfd[2];
+    run_ctx x;
+    memset(res, 0, sizeof *res);
+    res->exit_code = -1;
+    res->timeout_s = req->timeout_s;
+
+    if ((!req->argv || !req->argv[0]) == !req->run)
+        return ts_errf(err, "hook: exactly one of argv and run is needed");
+    if (!req->envp || !req->cwd || !req->log_path || req->log_path[0] != '/'
+        || !req->user || req->timeout_s <= 0 || (req->n_rlimits && !req->rlimits)
+        || req->user->ngroups < 0 || (req->user->ngroups && !req->user->groups))
+        return ts_errf(err, "hook: incomplete request");
+    if (prepare(&x, req, err) < 0)
+        return -1;
+    if (pipe2(pfd, O_CLOEXEC) < 0) {
+        int e = errno;
+        free(x.want);
+        free(x.scratch);
+        return ts_errf(err, "hook: pipe: %s", strerror(e));
+    }
+
+    x.start = now_ms();
+    x.deadline = x.start + (int64_t)req->timeout_s * 1000;
+    pid_t sup = fork();
+    if (sup == 0) {
+        close(pfd[0]);
+        supervise(&x, pfd[1]);
+    }
+    int fork_errno = errno;
+    close(pfd[1]);
+    free(x.want);
+    free(x.scratch);
+    if (sup < 0) {
+        close(pfd[0]);
+        return ts_errf(err, "hook: fork: %s", strerror(fork_errno));
+    }
+    int supfd = pidfd_for(sup);
+
+    /* The outcome comes in one write; *cancel is relayed as SIGTERM. */
+    hook_report rep;
+    size_t got = 0;
+    bool relayed = false, killed = false;
+    int64_t hard = x.deadline + x.grace_ms + KILL_WAIT_MS + REPORT_MARGIN_MS;
+    while (got < sizeof rep) {
+        if (req->cancel && *req->cancel && !relayed) {
+            signal_child(sup, supfd, SIGTERM);
+            relayed = true;
+        }
+        int64_t left = hard - now_ms();
+        if (left <= 0) {
+            signal_child(sup, supfd, SIGKILL);
+            killed = true;
+            break;
+        }
+        if (req->cancel && !relayed && left > CANCEL_POLL_MS)
+            left = CANCEL_POLL_MS;   /* a signal may land just before poll() */
+        struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+        if (poll(&p, 1, left > 60000 ? 60000 : (int)left) <= 0)
+            continue;   /* EINTR: look at *cancel; the loop is bounded by hard */
+        ssize_t n = read(pfd[0], (char *)&rep + got, sizeof rep - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(pfd[0]);
+
+    int status = 0;
+    pid_t r;
+    while ((r = waitpid(sup, &status, 0)) < 0 && errno == EINTR)
+        ;
+    if (supfd >= 0)
+        close(supfd);
+
+    if (got == sizeof rep && rep.magic == REPORT_MAGIC) {
+        *res = rep.res;
+        res->error[sizeof res->error - 1] = '\0';
+    } else {
+        char how[64] = "";
+        if (r == sup && WIFSIGNALED(status))
+            snprintf(how, sizeof how, ": killed by signal %d", WTERMSIG(status));
+        else if (r == sup && WIFEXITED(status))
+            snprintf(how, sizeof how, ": exit status %d", WEXITSTATUS(status));
+        snprintf(res->error, sizeof res->error,
+                 "the hook's supervisor (process %ld) %s%s", (long)sup,
+                 killed ? "did not report in time and was killed" : "ended without a report",
+                 how);
+        res->started = false;
+        res->cancelled = relayed;
+    }
+    res->timeout_s = req->timeout_s;
+    res->elapsed_ms = (long)(now_ms() - x.start);
     return 0;
 }
 
@@ -577,15 +1216,20 @@ bool ts_hook_ok(const ts_hook_result *r)
 
 void ts_hook_describe(const ts_hook_result *r, char *buf, size_t len)
 {
+    int n;
     if (r->timed_out)
-        snprintf(buf, len, "timed out after %lds (stopped with its whole process group)",
-                 r->timeout_s);
+        n = snprintf(buf, len, "timed out after %lds (stopped with its whole process group)",
+                     r->timeout_s);
     else if (r->cancelled)
-        snprintf(buf, len, "stopped before it finished (the allocation ended)");
+        n = snprintf(buf, len, "stopped before it finished (the allocation ended)");
     else if (!r->started || r->error[0])
-        snprintf(buf, len, "could not start: %s", r->error);
+        n = snprintf(buf, len, "could not start: %s", r->error);
     else if (r->signal)
-        snprintf(buf, len, "killed by signal %d (%s)", r->signal, strsignal(r->signal));
+        n = snprintf(buf, len, "killed by signal %d (%s)", r->signal, strsignal(r->signal));
     else
-        snprintf(buf, len, "exit status %d", r->exit_code);
+        n = snprintf(buf, len, "exit status %d", r->exit_code);
+    if (r->stuck > 0 && n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n,
+                 "; %d of its processes did not exit after SIGKILL (uninterruptible sleep)",
+                 r->stuck);
 }

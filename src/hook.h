@@ -1,24 +1,47 @@
 /* hook.h: run one command as a given user, safely (a suite's
  * env_preparation / env_cleanup, started by the plugin as root).
  *
- * ts_hook_run forks a child that, in this order: becomes its own session and
- * process group; resets signal dispositions and the signal mask; resets
- * oom_score_adj (as root); points stdin at /dev/null; marks every other
- * inherited descriptor close-on-exec; drops to the user (supplementary
- * groups, gid, uid) and checks that no privilege is left; only then creates
- * the log (and its directories) as that user, sends stdout and stderr there,
- * changes to the working directory and execs: an argv directly (execvp, PATH
- * from the hook's own environment), or a text through "/bin/sh -c". No shell
- * ever runs as root, and root never opens a file in a user-writable place.
+ * ts_hook_run forks a supervisor: a process of the caller's (root, when the
+ * caller is root) that makes itself a child subreaper and not dumpable, in a
+ * process group of its own. The supervisor forks the hook's child, which, in
+ * this order: becomes its own session and process group; resets signal
+ * dispositions and the signal mask; resets oom_score_adj (as root); makes
+ * itself not dumpable (exec makes the new program dumpable again); points
+ * stdin at /dev/null; closes every other descriptor it inherited (only the
+ * pipe that reports a failure to start stays, close-on-exec); applies the
+ * requested resource limits (as root, so hard limits may be raised); drops to
+ * the user (supplementary groups, gid, uid) and checks that no privilege is
+ * left; sets umask 077; only then, as that user, opens the log's directory
+ * one component at a time from "/" (creating what is missing, mode 0700;
+ * refusing an existing directory on the way that is writable by others and
+ * not sticky, and a last directory that is not the user's) and the log
+ * itself (O_NOFOLLOW, O_NONBLOCK so that a FIFO cannot hold it; refused
+ * unless a regular file owned by the user; created mode 0600: preparation
+ * output often holds tokens), sends stdout and stderr there, changes to the
+ * working directory and execs: an argv directly (execvp, PATH from the
+ * hook's own environment), or a text through "/bin/sh -c". No shell ever
+ * runs as root, root never opens a file in a user-writable place, and
+ * nothing of root's but that pipe is open once the child is the user.
  *
- * The parent waits up to the timeout; then it sends SIGTERM to the whole
- * process group, waits the grace period and sends SIGKILL. Processes the
- * command leaves behind in its group when it exits are stopped the same way
- * (they would otherwise escape the job's process tracking).
+ * The supervisor waits for the hook up to the timeout (the child's setup
+ * included: a log on a hung file system is stopped like a hung hook), or
+ * until it is told to stop (SIGTERM: the caller relays *cancel that way; the
+ * caller's death sends it too). It then sends SIGTERM (and SIGCONT) to the
+ * hook's process group and to its own children, waits the grace period and
+ * sends SIGKILL. Whatever the hook started is stopped with it, including what
+ * left its process group or session (setsid, double forks): orphans are
+ * re-parented to the supervisor, which, once the hook has exited, stops
+ * them the same way (leftovers), then SIGKILLs and reaps its children until
+ * it has none. Only its own children are ever signalled (and the hook's
+ * process group while the hook's leader, unreaped, holds its id): never a
+ * process found by name or by a group whose id could have been reused. A
+ * process still in uninterruptible sleep after SIGKILL is counted (stuck);
+ * it dies when it wakes. The supervisor sends the outcome to the caller
+ * over a pipe and exits; the caller reaps it.
  *
- * Everything the child needs (user, groups, environment) is prepared before
- * the fork: the child only makes system calls, so this is safe to call from
- * a multi-threaded host process.
+ * Everything the children need (user, groups, environment, limits, scratch
+ * space) is prepared before the fork: after it they only make system calls,
+ * so this is safe to call from a multi-threaded host process.
  */
 #ifndef TS_HOOK_H
 #define TS_HOOK_H
@@ -26,6 +49,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -38,12 +62,18 @@ typedef struct ts_hook_user {
     char *home;
     char *shell;
     gid_t *groups;        /* supplementary groups, getgrouplist(name, gid) */
-    int ngroups;
+    int ngroups;          /* up to NGROUPS_MAX (65536) */
 } ts_hook_user;
 
 /* getpwuid_r + getgrouplist. -1 with err if the uid has no passwd entry. */
 int ts_hook_user_lookup(uid_t uid, gid_t gid, ts_hook_user *u, ts_err *err);
 void ts_hook_user_free(ts_hook_user *u);
+
+/* One resource limit for the hook: setrlimit(resource, {cur, max}). */
+typedef struct ts_hook_rlimit {
+    int resource;         /* RLIMIT_* */
+    rlim_t cur, max;      /* RLIM_INFINITY as is */
+} ts_hook_rlimit;
 
 typedef struct ts_hook_req {
     char *const *argv;        /* args form: exec'd as is; NULL for the run form */
@@ -53,11 +83,15 @@ typedef struct ts_hook_req {
     const char *log_path;     /* absolute; missing directories are created */
     const char *log_header;   /* written to the log first (may be NULL) */
     const ts_hook_user *user;
-    long timeout_s;           /* > 0 */
+    long timeout_s;           /* > 0; the child's setup counts */
     long grace_ms;            /* between SIGTERM and SIGKILL; < 0: default */
     volatile sig_atomic_t *cancel;  /* may be NULL; when it becomes non-zero
                                      * (a signal handler), the hook is stopped
                                      * like at its timeout */
+    const ts_hook_rlimit *rlimits;  /* the job's limits, applied in order
+                                     * before the drop; others are the
+                                     * caller's. May be NULL when n is 0 */
+    size_t n_rlimits;
 } ts_hook_req;
 
 #define TS_HOOK_DEFAULT_GRACE_MS 5000
@@ -70,7 +104,10 @@ typedef struct ts_hook_result {
     int signal;           /* the terminating signal, 0 if it exited */
     bool timed_out;       /* stopped at its timeout */
     bool cancelled;       /* stopped because *cancel was set */
-    bool leftovers;       /* it exited but left processes in its group */
+    bool leftovers;       /* it exited but left processes behind (in its
+                           * group or not): they were stopped */
+    int stuck;            /* processes it started still there after SIGKILL
+                           * (uninterruptible sleep); not counted as failure */
     long timeout_s;       /* the timeout that applied */
     long elapsed_ms;
     char error[TS_HOOK_ERRLEN]; /* why it could not start (empty if it did) */
@@ -87,11 +124,20 @@ bool ts_hook_ok(const ts_hook_result *r);
 /* What happened, for messages: "exit status 3", "killed by signal 9 (Killed)",
  * "timed out after 3s (stopped with its whole process group)",
  * "stopped before it finished (the allocation ended)",
- * "could not start: cannot change to directory /x: No such file or directory". */
+ * "could not start: cannot change to directory /x: No such file or directory",
+ * "could not start: the log /x/y.log is not a regular file". */
 void ts_hook_describe(const ts_hook_result *r, char *buf, size_t len);
 
-/* mkdir -p of the directories above path (not path itself), mode 0755
- * before the umask. For the child, running as the user; exposed for tests. */
-int ts_hook_mkdirs_for(const char *path);
+/* "RLIMIT_NOFILE", ...; NULL for a resource this build does not know. */
+const char *ts_hook_rlimit_name(int resource);
+
+/* The directory of the log at path (absolute), opened (O_PATH) one component
+ * at a time from "/": a missing directory is created (mode 0700 before the
+ * umask); an existing one must not be writable by others unless it is
+ * sticky; the last must be owned by u->uid. Returns the descriptor and sets
+ * *leaf to the log's name in path; -1 with a one-line reason in why. For
+ * the child, running as the user; exposed for tests. */
+int ts_hook_open_logdir(const char *path, const ts_hook_user *u, const char **leaf, char *why,
+                        size_t len);
 
 #endif

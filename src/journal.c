@@ -22,6 +22,7 @@
 #include "events.h"
 #include "exitcodes.h"
 #include "journal.h"
+#include "layout.h"
 
 #define BUSY_TIMEOUT_MS 10000
 #define CACHE_KIB "65536"
@@ -577,36 +578,59 @@ int ts_fs_is_network(const char *path)
     return 0;
 }
 
-/* mkdir -p, 0700 for what it creates; then require a writable directory. */
+/* mkdir -p, 0700 for what it creates; then require a directory that is
+ * ours alone and writable (ts_secure_dir, layout.h): whoever can change the
+ * journal can change what resubmissions run. */
 static int ensure_dir(const char *dir, ts_err *err)
 {
-    char tmp[PATH_MAX];
-    struct stat sb;
-
-    if (!fits(snprintf(tmp, sizeof tmp, "%s", dir), sizeof tmp))
+    if (strlen(dir) >= PATH_MAX)
         return ts_errc(err, TS_EXIT_JOURNAL, "journal directory %.64s...: %s",
                        dir, strerror(ENAMETOOLONG));
-    for (char *p = tmp + 1; ; p++) {
-        char c = *p;
-        if (c != '/' && c != '\0')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-            return ts_errc(err, TS_EXIT_JOURNAL, "journal directory %s: %s",
-                           dir, strerror(errno));
-        *p = c;
-        if (c == '\0')
-            break;
+    if (ts_secure_dir(dir, 0700, "journal directory", err) < 0) {
+        if (err)
+            err->code = TS_EXIT_JOURNAL;
+        return -1;
     }
-    if (stat(dir, &sb) < 0)
-        return ts_errc(err, TS_EXIT_JOURNAL, "journal directory %s: %s", dir,
-                       strerror(errno));
-    if (!S_ISDIR(sb.st_mode))
-        return ts_errc(err, TS_EXIT_JOURNAL, "journal directory %s: %s", dir,
-                       strerror(ENOTDIR));
-    if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0)
-        return ts_errc(err, TS_EXIT_JOURNAL, "journal directory %s: %s", dir,
-                       strerror(errno));
+    return 0;
+}
+
+/* journal.db and its -wal, -shm and -journal companions are the user's
+ * alone: the database is created 0600 before SQLite opens it (SQLite gives
+ * the companions the database's mode), and files an older tasksuite left
+ * looser are tightened, silently. One that is a link or someone else's is
+ * refused. */
+static int private_files(const ts_journal *j, ts_err *err)
+{
+    static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+
+    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+        char path[PATH_MAX + 16];
+        struct stat sb;
+        int fd;
+
+        snprintf(path, sizeof path, "%s%s", j->path, suffix[i]);
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | (i ? 0 : O_CREAT),
+                  0600);
+        if (fd < 0 && i && errno == ENOENT)
+            continue;
+        if (fd < 0)
+            return ts_errc(err, TS_EXIT_JOURNAL, "journal: open %s: %s", path,
+                           errno == ELOOP ? "a symbolic link, refused" : strerror(errno));
+        int rc = 0;
+        if (fstat(fd, &sb) < 0)
+            rc = ts_errc(err, TS_EXIT_JOURNAL, "journal: %s: %s", path, strerror(errno));
+        else if (!S_ISREG(sb.st_mode))
+            rc = ts_errc(err, TS_EXIT_JOURNAL, "journal: %s is not a regular file", path);
+        else if (sb.st_uid != geteuid())
+            rc = ts_errc(err, TS_EXIT_JOURNAL, "journal: %s is owned by uid %ld, not by "
+                         "you (uid %ld)", path, (long)sb.st_uid, (long)geteuid());
+        else if ((sb.st_mode & 077) && fchmod(fd, sb.st_mode & 0700) < 0)
+            rc = ts_errc(err, TS_EXIT_JOURNAL, "journal: chmod %s: %s", path,
+                         strerror(errno));
+        close(fd);
+        if (rc < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -926,6 +950,8 @@ int ts_journal_open(const char *home, ts_journal **out, ts_err *err)
                 strerror(errno));
         goto fail;
     }
+    if (private_files(j, err) < 0)
+        goto fail;
     if (sqlite3_open_v2(j->path, &j->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
         != SQLITE_OK) {

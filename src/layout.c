@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,6 +83,87 @@ int ts_mkdirs(const char *path, unsigned mode, ts_err *err)
         }
     }
     return 0;
+}
+
+/* A parent that others may write without the sticky bit: they could
+ * rename what is below it and put their own in its place. */
+static int open_parent(const struct stat *sb)
+{
+    return (sb->st_mode & S_IWOTH) && !(sb->st_mode & S_ISVTX);
+}
+
+static int secure_dir(const char *path, unsigned mode, const char *what, int create,
+                      ts_err *err)
+{
+    char dir[4096];
+    struct stat sb;
+
+    if (fmt(dir, sizeof dir, err, "%s", path) < 0)
+        return -1;
+    for (size_t l = strlen(dir); l > 1 && dir[l - 1] == '/'; l--)
+        dir[l - 1] = '\0';
+    /* The parents, from the top; stat follows symbolic links on purpose.
+     * Messages name the whole path (`path`) and the parent (`dir`, cut). */
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/' || p[-1] == '/')
+            continue;
+        *p = '\0';
+        int rc = 0;
+        if (stat(dir, &sb) == 0) {
+            if (!S_ISDIR(sb.st_mode))
+                rc = ts_errf(err, "%s %s: %s", what, path, strerror(ENOTDIR));
+            else if (open_parent(&sb))
+                rc = ts_errf(err, "%s %s: %s above it is writable by others without the "
+                             "sticky bit (mode %04o): they could replace it; use another place",
+                             what, path, dir, (unsigned)(sb.st_mode & 07777));
+        } else if (errno != ENOENT) {
+            rc = ts_errf(err, "%s %s: %s", what, path, strerror(errno));
+        } else if (!create) {
+            return 0;   /* nothing below exists yet */
+        } else if (mkdir(dir, mode) < 0 && errno != EEXIST) {
+            rc = ts_errf(err, "%s %s: %s", what, path, strerror(errno));
+        }
+        *p = '/';
+        if (rc < 0)
+            return -1;
+    }
+    if (lstat(dir, &sb) < 0) {
+        if (errno != ENOENT)
+            return ts_errf(err, "%s %s: %s", what, path, strerror(errno));
+        if (!create)
+            return 0;
+        if ((mkdir(dir, mode) < 0 && errno != EEXIST) || lstat(dir, &sb) < 0)
+            return ts_errf(err, "%s %s: %s", what, path, strerror(errno));
+    }
+    if (S_ISLNK(sb.st_mode))
+        return ts_errf(err, "%s %s is a symbolic link, not a directory: whoever can change "
+                       "the link could change what your jobs run; name the directory itself",
+                       what, path);
+    if (!S_ISDIR(sb.st_mode))
+        return ts_errf(err, "%s %s: %s", what, path, strerror(ENOTDIR));
+    if (sb.st_uid != geteuid())
+        return ts_errf(err, "%s %s is owned by uid %ld, not by you (uid %ld): its owner "
+                       "could change what your jobs run; use a directory of your own",
+                       what, path, (long)sb.st_uid, (long)geteuid());
+    if (sb.st_mode & (S_IWGRP | S_IWOTH))
+        return ts_errf(err, "%s %s is writable by %s (mode %04o): they could change what "
+                       "your jobs run; chmod go-w %s", what, path,
+                       !(sb.st_mode & S_IWOTH) ? "its group"
+                       : sb.st_mode & S_IWGRP ? "its group and others" : "others",
+                       (unsigned)(sb.st_mode & 07777), path);
+    if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0)
+        return ts_errf(err, "%s %s: %s", what, path, strerror(errno));
+    return 0;
+}
+
+int ts_secure_dir(const char *path, unsigned mode, const char *what, ts_err *err)
+{
+    return secure_dir(path, mode, what, 1, err);
+}
+
+int ts_secure_dir_check(const char *path, const char *what, ts_err *err)
+{
+    return secure_dir(path, 0, what, 0, err);
 }
 
 void ts_layout_remove_unused(const char *suite_dir)

@@ -41,4 +41,28 @@ void ts_layout_remove_unused(const char *suite_dir);
 /* mkdir -p with mode for every created component. */
 int ts_mkdirs(const char *path, unsigned mode, ts_err *err);
 
+/* Trusted directories: the run directory and what tasksuite makes in it
+ * (compute nodes read their manifests there, then run what they say) and
+ * the journal's directory (resubmissions are rebuilt from the journal).
+ * Anyone who can change one could run code as its owner, so:
+ *
+ *   - the directory itself must be a directory, not a symbolic link, owned
+ *     by the effective uid, not writable by group or others, and writable
+ *     (with search) by us;
+ *   - no existing directory above it may be writable by others without the
+ *     sticky bit (/tmp is fine above it, never as the directory itself); a
+ *     group-writable or foreign-owned parent (a shared project directory)
+ *     is trusted, and so are symbolic links above it (/scratch -> ...).
+ *
+ * Refusals are one line naming the path and what is wrong, prefixed by
+ * `what` ("output_dir", "run directory", "journal directory").
+ *
+ * ts_secure_dir creates what is missing (parents too) with mode, less the
+ * umask; nothing is created under a refused parent. ts_secure_dir_check
+ * creates nothing, and a missing directory passes when its existing
+ * parents do (submit checks output_dir before writing anything). */
+#define TS_RUN_DIR_MODE 0750     /* group may read: shared project dirs */
+int ts_secure_dir(const char *path, unsigned mode, const char *what, ts_err *err);
+int ts_secure_dir_check(const char *path, const char *what, ts_err *err);
+
 #endif

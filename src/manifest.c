@@ -30,15 +30,22 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
+/* The temporary name is PATH.tmp.PID, created with O_EXCL|O_NOFOLLOW: a
+ * file or link already there (left by a crash, or planted) is never
+ * written through; it is removed (unlink removes a link, not its target)
+ * and the create tried once more. */
 int ts_write_file_atomic(const char *path, const char *data, size_t len,
                          unsigned mode, ts_err *err)
 {
     char tmp[4200];
+    int fd = -1;
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
         return ts_errf(err, "path too long: %.80s", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return ts_errf(err, "cannot create %s: %s", tmp, strerror(errno));
+    for (int tries = 0; fd < 0 && tries < 2; tries++) {
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 && (errno != EEXIST || tries > 0 || unlink(tmp) < 0))
+            return ts_errf(err, "cannot create %s: %s", tmp, strerror(errno));
+    }
     if (write_all(fd, data, len) < 0 || fsync(fd) < 0 || fchmod(fd, mode) < 0) {
         int e = errno;
         close(fd);
@@ -54,11 +61,54 @@ int ts_write_file_atomic(const char *path, const char *data, size_t len,
     return 0;
 }
 
-static char *read_file(const char *path, size_t max, ts_err *err)
+/* What the compute side runs comes from these files: refuse one that
+ * someone other than the user could have written. fd is open on path. */
+static int trusted_file(int fd, const char *what, const char *path, ts_err *err)
 {
-    FILE *f = fopen(path, "re");
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return ts_errf(err, "cannot read %s %s: %s", what, path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return ts_errf(err, "%s %s is not a regular file", what, path);
+    if (st.st_uid != geteuid())
+        return ts_errf(err, "%s %s is owned by uid %ld, not by the job's user (uid %ld): "
+                       "refusing to run what it says", what, path, (long)st.st_uid,
+                       (long)geteuid());
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return ts_errf(err, "%s %s is writable by %s (mode %04o): refusing to run what "
+                       "it says", what, path,
+                       !(st.st_mode & S_IWOTH) ? "its group"
+                       : st.st_mode & S_IWGRP ? "its group and others" : "others",
+                       (unsigned)(st.st_mode & 07777));
+    return 0;
+}
+
+/* open(O_NOFOLLOW) + trusted_file; -1 with err. */
+static int open_trusted(const char *what, const char *path, ts_err *err)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            return ts_errf(err, "%s %s is a symbolic link: refusing to run what it says",
+                           what, path);
+        return ts_errf(err, "cannot open %s %s: %s", what, path, strerror(errno));
+    }
+    if (trusted_file(fd, what, path, err) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static char *read_file(const char *what, const char *path, size_t max, ts_err *err)
+{
+    int fd = open_trusted(what, path, err);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "r");
     if (!f) {
-        ts_errf(err, "cannot open %s: %s", path, strerror(errno));
+        close(fd);
+        ts_errf(err, "cannot read %s: %s", path, strerror(errno));
         return NULL;
     }
     char *buf = malloc(max + 1);
@@ -158,7 +208,7 @@ int ts_runspec_write(const char *path, const ts_suite *s, const char *id,
 int ts_runspec_read(const char *path, ts_runspec *r, ts_err *err)
 {
     memset(r, 0, sizeof *r);
-    char *text = read_file(path, 1 << 20, err);
+    char *text = read_file("runspec", path, 1 << 20, err);
     if (!text)
         return -1;
     cJSON *o = cJSON_Parse(text);
@@ -255,12 +305,10 @@ int ts_manifest_write(const char *path, const ts_manifest_entry *v, size_t n,
  * line before its own through stdio. */
 static char *manifest_line(const char *path, long position, ts_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_trusted("manifest", path, err);
     struct stat st;
-    if (fd < 0) {
-        ts_errf(err, "cannot open manifest %s: %s", path, strerror(errno));
+    if (fd < 0)
         return NULL;
-    }
     if (fstat(fd, &st) < 0 || st.st_size == 0) {
         close(fd);
         ts_errf(err, "manifest %s has no line %ld", path, position);

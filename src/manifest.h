@@ -7,6 +7,10 @@
  * of submission N; element i of a chunk submitted with index offset O reads
  * line O + i. Both are written to a temporary name, fsync'd and renamed, so
  * a reader never sees half a file, and made read-only.
+ *
+ * Readers run what these files say, so they refuse a file that is a
+ * symbolic link, not owned by the effective uid (the job's user), or
+ * writable by group or others, with one line naming it.
  */
 #ifndef TS_MANIFEST_H
 #define TS_MANIFEST_H
@@ -51,7 +55,9 @@ int ts_manifest_read(const char *path, long position, ts_manifest_entry *out,
                      ts_err *err);
 void ts_manifest_entry_free(ts_manifest_entry *e);
 
-/* Write a whole small file atomically (tmp + fsync + rename) with mode. */
+/* Write a whole small file atomically with mode: PATH.tmp.PID created with
+ * O_EXCL|O_NOFOLLOW (mode 0600 until written; a stale file or link there
+ * is removed, never written through), fsync, fchmod, rename. */
 int ts_write_file_atomic(const char *path, const char *data, size_t len,
                          unsigned mode, ts_err *err);
 

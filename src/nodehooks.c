@@ -49,16 +49,19 @@ int ts_node_log_path(const ts_node_ctx *c, const ts_hookspec *spec, const char *
     const char *base = spec->suite_dir && spec->suite_dir[0] == '/' ? spec->suite_dir
                        : spec->output_dir && spec->output_dir[0] == '/' ? spec->output_dir
                        : NULL;
+    const char *dir = spec->workdir && spec->workdir[0] == '/' ? spec->workdir
+                      : c->work_dir && c->work_dir[0] == '/'   ? c->work_dir
+                      : home && home[0] == '/'                 ? home
+                                                               : NULL;
     if (base)
         n = snprintf(buf, len, "%s/hooks/%lu/%s.%s.log", base, (unsigned long)c->job_id,
                      node, hook);
+    else if (dir)
+        n = snprintf(buf, len, "%s/tasksuite-%lu/%s.%s.log", dir, (unsigned long)c->job_id,
+                     node, hook);
     else
-        n = snprintf(buf, len, "%s/tasksuite-%lu/%s.%s.log",
-                     spec->workdir && spec->workdir[0] == '/' ? spec->workdir
-                     : c->work_dir && c->work_dir[0] == '/'   ? c->work_dir
-                     : home && home[0] == '/'                 ? home
-                                                              : "/tmp",
-                     (unsigned long)c->job_id, node, hook);
+        return ts_errf(err, "no directory for the log of %s (no absolute workdir, job work "
+                            "directory or home)", hook);
     if (n < 0 || (size_t)n >= len)
         return ts_errf(err, "the log path of %s is too long", hook);
     return 0;
@@ -131,17 +134,21 @@ int ts_node_hook_env(const ts_node_ctx *c, const ts_hookspec *spec, const ts_hoo
           || ts_env_set(env, "LOGNAME", u->name) < 0
           || ts_env_set(env, "SHELL", u->shell[0] ? u->shell : "/bin/sh") < 0
           || set_context(c, spec, hook, u, log, env) < 0;
-    for (size_t i = 0; !bad && i < h->envs.n; i++) {
-        char *v = ts_env_expand(env, h->envs.v[i].value);
-        bad = !v || ts_env_set(env, h->envs.v[i].key, v) < 0;
-        free(v);
-    }
-    /* The context is not the user's to change (a hook's envs may still set
-     * PATH, HOME and anything else). */
-    bad = bad || set_context(c, spec, hook, u, log, env) < 0;
     if (bad) {
         ts_env_free(env);
         return ts_errf(err, "out of memory building the environment of %s", hook);
+    }
+    /* The user's values, expanded under root's caps (taskenv.h): a spec is
+     * user data end to end, so this is where the bound is enforced. */
+    if (ts_env_apply(env, &h->envs, hook, err) < 0) {
+        ts_env_free(env);
+        return -1;
+    }
+    /* The context is not the user's to change (a hook's envs may still set
+     * PATH, HOME and anything else). */
+    if (set_context(c, spec, hook, u, log, env) < 0) {
+        ts_env_free(env);
+        return ts_errf(err, "the environment of %s is too large", hook);
     }
     return 0;
 }
@@ -183,6 +190,12 @@ static void run_hook(const ts_node_ctx *c, const ts_hookspec *spec, const ts_hoo
         return;
     }
     header(head, sizeof head, c, hook, &u, timeout);
+    ts_hook_rlimit lim[TS_PREP_MAX_LIMITS];
+    size_t nlim = 0;
+    for (int i = 0; i < c->n_limits && i < TS_PREP_MAX_LIMITS; i++)
+        lim[nlim++] = (ts_hook_rlimit){ .resource = c->limits[i].resource,
+                                        .cur = (rlim_t)c->limits[i].cur,
+                                        .max = (rlim_t)c->limits[i].max };
     ts_hook_req req = {
         .argv = h->run ? NULL : h->args.v,
         .run = h->run,
@@ -193,6 +206,8 @@ static void run_hook(const ts_node_ctx *c, const ts_hookspec *spec, const ts_hoo
         .timeout_s = timeout,
         .grace_ms = c->grace_ms,
         .cancel = cancel,
+        .rlimits = lim,
+        .n_rlimits = nlim,
     };
     int ready = ts_node_log_path(c, spec, hook, u.home, rep->log, sizeof rep->log, &e) == 0
                 && ts_node_hook_cwd(c, spec, u.home, cwd, sizeof cwd, &e) == 0
@@ -223,307 +238,37 @@ static long lock_wait_ms(const ts_node_ctx *c)
     return max * 1000 + grace + LOCK_MARGIN_MS;
 }
 
-/* Run env_preparation and record the outcome (the caller holds fd's lock). */
-static int prepare_locked(const ts_node_ctx *c, const ts_hookspec *spec, int fd,
-                          ts_prepstamp *st, ts_node_report *rep,
-                          volatile sig_atomic_t *cancel, ts_err *err)
+/* The failure message every task of the job on this node prints. */
+static void failure_message(const ts_node_ctx *c, const ts_node_report *rep, ts_prepstamp *st)
 {
-    run_hook(c, spec, &spec->prep, TS_HOOK_PREP, rep, cancel);
-    st->finished = (long)time(NULL);
-    st->pid = 0;
-    snprintf(st->log, sizeof st->log, "%s", rep->log);
-    if (rep->failed) {
-        char what[768];
-        ts_hook_describe(&rep->res, what, sizeof what);
-        st->state = TS_PREP_FAILED;
-        if (st->log[0])
-            say(st->message, sizeof st->message,
-                "tasksuite: %s failed on node %s for job %lu: %s; its output is in %s",
-                TS_HOOK_PREP, c->node ? c->node : "?", (unsigned long)c->job_id, what,
-                st->log);
-        else
-            say(st->message, sizeof st->message, "tasksuite: %s failed on node %s for job %lu: %s",
-                TS_HOOK_PREP, c->node ? c->node : "?", (unsigned long)c->job_id, what);
-    } else {
-        st->state = TS_PREP_OK;
-    }
-    return ts_prepstate_write(fd, st, err);
+    char what[768];
+    ts_hook_describe(&rep->res, what, sizeof what);
+    if (st->log[0])
+        say(st->message, sizeof st->message,
+            "tasksuite: %s failed on node %s for job %lu: %s; its output is in %s",
+            TS_HOOK_PREP, c->node ? c->node : "?", (unsigned long)c->job_id, what, st->log);
+    else
+        say(st->message, sizeof st->message, "tasksuite: %s failed on node %s for job %lu: %s",
+            TS_HOOK_PREP, c->node ? c->node : "?", (unsigned long)c->job_id, what);
 }
 
-static int keep_above_stdio(int fd)
+/* What the end of the allocation needs, kept in the record. */
+static void remember(const ts_node_ctx *c, const char *spec_text, ts_prepstamp *st)
 {
-    if (fd < 0 || fd > STDERR_FILENO)
-        return fd;
-    int moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-    return moved >= 0 ? moved : fd;
+    st->spec = (char *)spec_text;
+    st->nodelist = (char *)c->nodelist;
+    snprintf(st->num_nodes, sizeof st->num_nodes, "%s", c->num_nodes ? c->num_nodes : "");
+    snprintf(st->work_dir, sizeof st->work_dir, "%s", c->work_dir ? c->work_dir : "");
+    snprintf(st->slurm_conf, sizeof st->slurm_conf, "%s", c->slurm_conf ? c->slurm_conf : "");
+    st->n_limits = c->n_limits < TS_PREP_MAX_LIMITS ? c->n_limits : TS_PREP_MAX_LIMITS;
+    for (int i = 0; i < st->n_limits; i++)
+        st->limits[i] = c->limits[i];
 }
 
-static volatile sig_atomic_t keeper_cancel;
-
-static void keeper_on_signal(int sig)
-{
-    (void)sig;
-    keeper_cancel = 1;
-}
-
-/* The background keeper: a root process of its own that holds the lock,
- * runs the hook, records the outcome and reports it. Never returns. */
-static void keeper_main(const ts_node_ctx *c, const ts_hookspec *spec, int fd,
-                        ts_prepstamp *st, int ready) __attribute__((noreturn));
-static void keeper_main(const ts_node_ctx *c, const ts_hookspec *spec, int fd,
-                        ts_prepstamp *st, int ready)
-{
-    ts_node_report rep;
-    ts_err err = { 0 };
-    struct sigaction sa;
-    sigset_t set;
-
-    memset(&rep, 0, sizeof rep);
-    /* slurmstepd's prolog may run with stdin closed: keep what we hold
-     * clear of 0-2 before those become /dev/null. */
-    fd = keep_above_stdio(fd);
-    ready = keep_above_stdio(ready);
-    (void)setsid();   /* out of the prolog's process group, which Slurm may kill */
-    (void)prctl(PR_SET_NAME, TS_PREP_KEEPER_NAME, 0, 0, 0);
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null >= 0) {
-        (void)dup2(null, STDIN_FILENO);
-        (void)dup2(null, STDOUT_FILENO);
-        (void)dup2(null, STDERR_FILENO);
-        if (null > STDERR_FILENO)
-            close(null);
-    }
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = keeper_on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGCHLD);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    signal(SIGCHLD, SIG_DFL);
-
-    st->pid = (long)getpid();
-    int recorded = ts_prepstate_write(fd, st, &err);
-    /* The prolog returns only once the record names us: an epilog that
-     * comes early can then find us and stop the hook. */
-    ssize_t told = write(ready, "k", 1);
-    (void)told;
-    close(ready);
-    if (recorded < 0 || prepare_locked(c, spec, fd, st, &rep, &keeper_cancel, &err) < 0) {
-        rep.failed = true;
-        say(rep.text, sizeof rep.text, "%s on %s: cannot record the outcome: %s", TS_HOOK_PREP,
-            c->node ? c->node : "?", err.msg);
-    }
-    if (c->log)
-        c->log(c, &rep);
-    ts_prepstate_close(fd);
-    _exit(0);
-}
-
-int ts_node_prepare(const ts_node_ctx *c, const ts_hookspec *spec, ts_node_report *rep,
-                    ts_err *err)
-{
-    memset(rep, 0, sizeof *rep);
-    if (!spec->prep.present && !spec->cleanup.present) {
-        rep->debug = true;
-        say(rep->text, sizeof rep->text, "the suite has no hooks: nothing to do on %s",
-            c->node ? c->node : "?");
-        return 0;
-    }
-    if (!c->user_hooks) {
-        say(rep->text, sizeof rep->text,
-            "user hooks are disabled (user_hooks=no): %s not run on %s",
-            spec->prep.present ? TS_HOOK_PREP : TS_HOOK_CLEANUP, c->node ? c->node : "?");
-        return 0;
-    }
-    if (ts_prepstate_dir(c->state_dir, err) < 0)
-        return -1;
-    int fd = ts_prepstate_open_locked(c->state_dir, c->job_id, c->node, true, true,
-                                      lock_wait_ms(c), err);
-    if (fd < 0)
-        return -1;
-
-    ts_prepstamp st = { .uid = (long)c->uid, .restart = c->restart,
-                        .started = (long)time(NULL) };
-    int rc = -1;
-    if (!spec->prep.present) {
-        st.state = TS_PREP_NOHOOK;
-        st.finished = st.started;
-        rep->debug = true;
-        say(rep->text, sizeof rep->text, "no %s in the suite; %s will run at the end on %s",
-            TS_HOOK_PREP, TS_HOOK_CLEANUP, c->node ? c->node : "?");
-        rc = ts_prepstate_write(fd, &st, err);
-        goto out;
-    }
-    st.state = TS_PREP_RUNNING;
-    if (ts_prepstate_write(fd, &st, err) < 0)
-        goto out;
-    int ready[2];
-    if (c->background && pipe2(ready, O_CLOEXEC) == 0) {
-        pid_t k = fork();
-        if (k == 0) {
-            close(ready[0]);
-            keeper_main(c, spec, fd, &st, ready[1]);
-        }
-        close(ready[1]);
-        if (k > 0) {
-            char x;
-            while (read(ready[0], &x, 1) < 0 && errno == EINTR)
-                ;
-            close(ready[0]);
-            rep->keeper = k;
-            rep->debug = true;
-            say(rep->text, sizeof rep->text, "%s started on %s (process %ld waits for it)",
-                TS_HOOK_PREP, c->node ? c->node : "?", (long)k);
-            rc = 0;
-            goto out;
-        }
-        close(ready[0]);
-        /* no fork: run it here */
-    }
-    rc = prepare_locked(c, spec, fd, &st, rep, NULL, err);
-out:
-    ts_prepstate_close(fd);
-    return rc;
-}
-
-/* A preparation still running when the allocation ends: ask its keeper to
- * stop it. Only a process that is our keeper (by name) is signalled. */
-static void stop_running_preparation(const ts_node_ctx *c, ts_node_report *rep)
-{
-    ts_prepstamp st;
-    ts_err e = { 0 };
-    char path[64], comm[64] = "";
-    if (ts_prepstate_peek(c->state_dir, c->job_id, c->node, &st, &e) < 0
-        || st.state != TS_PREP_RUNNING || st.pid <= 1)
-        return;
-    snprintf(path, sizeof path, "/proc/%ld/comm", st.pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, comm, sizeof comm - 1);
-        comm[n > 0 ? n : 0] = '\0';
-        close(fd);
-    }
-    if (strncmp(comm, TS_PREP_KEEPER_NAME, strlen(TS_PREP_KEEPER_NAME)) != 0)
-        return;
-    if (kill((pid_t)st.pid, SIGTERM) == 0)
-        say(rep->text, sizeof rep->text, "%s still running on %s when the allocation ended: stopping it",
-            TS_HOOK_PREP, c->node ? c->node : "?");
-}
-
-int ts_node_cleanup(const ts_node_ctx *c, const ts_hookspec *spec, ts_node_report *rep,
-                    ts_err *err)
-{
-    ts_err e = { 0 };
-    memset(rep, 0, sizeof *rep);
-    if (!spec->prep.present && !spec->cleanup.present) {
-        rep->debug = true;
-        say(rep->text, sizeof rep->text, "the suite has no hooks: nothing to do on %s",
-            c->node ? c->node : "?");
-        return 0;
-    }
-    int fd = ts_prepstate_open_locked(c->state_dir, c->job_id, c->node, false, true, 0, &e);
-    if (fd < 0 && errno == ETIMEDOUT) {
-        ts_node_report early;
-        memset(&early, 0, sizeof early);
-        stop_running_preparation(c, &early);
-        if (early.text[0] && c->log)
-            c->log(c, &early);
-        fd = ts_prepstate_open_locked(c->state_dir, c->job_id, c->node, false, true,
-                                      lock_wait_ms(c), &e);
-    }
-    if (fd < 0) {
-        if (errno != ENOENT) {
-            if (err)
-                *err = e;
-            return -1;
-        }
-        rep->debug = true;
-        say(rep->text, sizeof rep->text,
-            "%s did not run on %s in this allocation: %s not run",
-            TS_HOOK_PREP, c->node ? c->node : "?", TS_HOOK_CLEANUP);
-        return 0;
-    }
-    if (!c->user_hooks) {
-        say(rep->text, sizeof rep->text,
-            "user hooks are disabled (user_hooks=no): %s not run on %s", TS_HOOK_CLEANUP,
-            c->node ? c->node : "?");
-    } else if (!spec->cleanup.present) {
-        rep->debug = true;
-        say(rep->text, sizeof rep->text, "no %s in the suite", TS_HOOK_CLEANUP);
-    } else {
-        run_hook(c, spec, &spec->cleanup, TS_HOOK_CLEANUP, rep, NULL);
-    }
-    int rc = ts_prepstate_remove(c->state_dir, c->job_id, c->node, err);
-    ts_prepstate_close(fd);
-    return rc;
-}
-
-int ts_node_check(const ts_node_ctx *c, const ts_hookspec *spec, ts_prepstamp *st,
-                  char *msg, size_t len, ts_err *err)
+/* Tell the tasks whether they may start, from a record read under the lock. */
+static int verdict(const ts_node_ctx *c, const ts_prepstamp *st, char *msg, size_t len)
 {
     const char *node = c->node ? c->node : "?";
-    ts_err e = { 0 };
-    memset(st, 0, sizeof *st);
-    if (len)
-        msg[0] = '\0';
-    if (!c->user_hooks || !spec->prep.present)
-        return 0;
-    int fd = ts_prepstate_open_locked(c->state_dir, c->job_id, c->node, false, false, 0, &e);
-    if (fd < 0 && errno == ETIMEDOUT) {   /* the prolog still prepares: wait */
-        if (c->waiting)
-            c->waiting(true);
-        fd = ts_prepstate_open_locked(c->state_dir, c->job_id, c->node, false, false,
-                                      lock_wait_ms(c), &e);
-        int saved = errno;
-        if (c->waiting)
-            c->waiting(false);
-        errno = saved;
-    }
-    if (fd < 0) {
-        int open_errno = errno;
-        if (open_errno == ENOENT && ts_prepstate_dir_check(c->state_dir, &e) < 0
-            && errno != ENOENT) {
-            /* The prolog cannot have recorded anything: the admin's
-             * state_dir is refused. Do not start without the preparation. */
-            say(msg, len, "tasksuite: %s cannot run on node %s for job %lu: %s (see tasksuite.so(8))",
-                TS_HOOK_PREP, node, (unsigned long)c->job_id, e.msg);
-            if (err)
-                *err = e;
-            return 1;
-        }
-        if (open_errno == ENOENT) {
-            /* The job's prolog did not see --task-suite here: a job that only
-             * inherited a suite's environment (submitted from inside one), or
-             * a slurmd not restarted since the plugin was added. Not the
-             * user's suite allocation: let it run, say so in slurmd's log. */
-            say(msg, len,
-                "no %s record on node %s for job %lu: its prolog did not see --task-suite "
-                "(a job that inherited a suite's environment, or slurmd not restarted after "
-                "tasksuite.so was added to plugstack.conf): its tasks start without it",
-                TS_HOOK_PREP, node, (unsigned long)c->job_id);
-            return 0;
-        }
-        say(msg, len, "tasksuite: cannot tell whether %s succeeded on node %s for job %lu: %s",
-            TS_HOOK_PREP, node, (unsigned long)c->job_id, e.msg);
-        if (err)
-            *err = e;
-        return 1;
-    }
-    int rc = ts_prepstate_read(fd, st, &e);
-    ts_prepstate_close(fd);
-    if (rc < 0) {
-        say(msg, len, "tasksuite: cannot tell whether %s succeeded on node %s for job %lu: %s",
-            TS_HOOK_PREP, node, (unsigned long)c->job_id, e.msg);
-        if (err)
-            *err = e;
-        return 1;
-    }
     if (st->uid != (long)c->uid) {
         say(msg, len,
             "tasksuite: the %s record for job %lu on node %s belongs to uid %ld, not %ld "
@@ -536,15 +281,195 @@ int ts_node_check(const ts_node_ctx *c, const ts_hookspec *spec, ts_prepstamp *s
     case TS_PREP_NOHOOK:
         return 0;
     case TS_PREP_FAILED:
+    default:
         say(msg, len, "%s", st->message[0] ? st->message : "tasksuite: " TS_HOOK_PREP " failed");
         return 1;
-    case TS_PREP_RUNNING:
-    default:
-        say(msg, len,
-            "tasksuite: %s did not complete on node %s for job %lu (the process "
-            "waiting for it, " TS_PREP_KEEPER_NAME ", was killed; see slurmd's log)%s%s",
-            TS_HOOK_PREP, node, (unsigned long)c->job_id, st->log[0] ? "; its output is in " : "",
-            st->log);
+    }
+}
+
+int ts_node_prepare_step(const ts_node_ctx *c, const ts_hookspec *spec, const char *spec_text,
+                         ts_node_report *rep, ts_prepstamp *out, char *msg, size_t len,
+                         ts_err *err)
+{
+    const char *node = c->node ? c->node : "?";
+    ts_err e = { 0 };
+    ts_prepstamp st;
+    memset(rep, 0, sizeof *rep);
+    memset(out, 0, sizeof *out);
+    if (len)
+        msg[0] = '\0';
+    if (!spec->prep.present && !spec->cleanup.present) {
+        rep->debug = true;
+        say(rep->text, sizeof rep->text, "the suite has no hooks: nothing to do on %s", node);
+        return 0;
+    }
+    if (!c->user_hooks) {
+        /* Once per step and node is enough for slurmd's log. */
+        if (c->first_task)
+            say(rep->text, sizeof rep->text,
+                "user hooks are disabled (user_hooks=no): %s not run on %s",
+                spec->prep.present ? TS_HOOK_PREP : TS_HOOK_CLEANUP, node);
+        return 0;
+    }
+    if (ts_prepstate_dir(c->state_dir, &e) < 0) {
+        /* Do not start without the preparation the suite asked for. */
+        say(msg, len, "tasksuite: %s cannot run on node %s for job %lu: %s (see tasksuite.so(8))",
+            TS_HOOK_PREP, node, (unsigned long)c->job_id, e.msg);
+        if (err)
+            *err = e;
         return 1;
     }
+    /* The first task takes the lock at once; the others wait (killable). */
+    int fd = ts_prepstate_open_locked(c->state_dir, c->job_id, c->node, true, true, 0, &e);
+    if (fd < 0 && errno == ETIMEDOUT) {
+        if (c->waiting)
+            c->waiting(true);
+        fd = ts_prepstate_open_locked(c->state_dir, c->job_id, c->node, true, true,
+                                      lock_wait_ms(c), &e);
+        int saved = errno;
+        if (c->waiting)
+            c->waiting(false);
+        errno = saved;
+    }
+    if (fd < 0) {
+        say(msg, len, "tasksuite: cannot tell whether %s succeeded on node %s for job %lu: %s",
+            TS_HOOK_PREP, node, (unsigned long)c->job_id, e.msg);
+        if (err)
+            *err = e;
+        return 1;
+    }
+    int rc;
+    if (ts_prepstate_read(fd, &st, &e) < 0) {
+        say(msg, len, "tasksuite: cannot tell whether %s succeeded on node %s for job %lu: %s",
+            TS_HOOK_PREP, node, (unsigned long)c->job_id, e.msg);
+        if (err)
+            *err = e;
+        rc = 1;
+        goto out;
+    }
+    if (st.state != TS_PREP_RUNNING) {   /* decided by an earlier task */
+        rc = verdict(c, &st, msg, len);
+        snprintf(out->log, sizeof out->log, "%s", st.log);
+        ts_prepstamp_free(&st);
+        goto out;
+    }
+    /* Ours to run: a new record, or one whose preparer died holding the lock
+     * (its step was cancelled): run it (again). */
+    bool again = st.started != 0;
+    ts_prepstamp_free(&st);
+    memset(&st, 0, sizeof st);
+    st.uid = (long)c->uid;
+    st.restart = c->restart;
+    st.started = (long)time(NULL);
+    st.pid = (long)getpid();
+    remember(c, spec_text, &st);
+    if (!spec->prep.present) {
+        st.state = TS_PREP_NOHOOK;
+        st.finished = st.started;
+        rep->debug = true;
+        say(rep->text, sizeof rep->text, "no %s in the suite; %s will run at the end on %s",
+            TS_HOOK_PREP, TS_HOOK_CLEANUP, node);
+    } else {
+        st.state = TS_PREP_RUNNING;
+        if (ts_prepstate_write(fd, &st, &e) < 0)
+            goto write_failed;
+        if (c->waiting)
+            c->waiting(true);   /* killable while the hook runs */
+        run_hook(c, spec, &spec->prep, TS_HOOK_PREP, rep, NULL);
+        if (c->waiting)
+            c->waiting(false);
+        if (again && rep->text[0]) {
+            size_t n = strlen(rep->text);
+            say(rep->text + n, sizeof rep->text - n, " (run again: an earlier attempt was interrupted)");
+        }
+        st.finished = (long)time(NULL);
+        snprintf(st.log, sizeof st.log, "%s", rep->log);
+        st.state = rep->failed ? TS_PREP_FAILED : TS_PREP_OK;
+        if (rep->failed)
+            failure_message(c, rep, &st);
+    }
+    st.pid = 0;
+    if (ts_prepstate_write(fd, &st, &e) < 0)
+        goto write_failed;
+    snprintf(out->log, sizeof out->log, "%s", st.log);
+    rc = verdict(c, &st, msg, len);
+    goto out;
+write_failed:
+    say(msg, len, "tasksuite: cannot record %s on node %s for job %lu: %s", TS_HOOK_PREP, node,
+        (unsigned long)c->job_id, e.msg);
+    if (err)
+        *err = e;
+    rc = 1;
+out:
+    ts_prepstate_close(fd);
+    return rc;
+}
+
+/* The end of the allocation: the lock is free by now (every step's
+ * processes are gone), so a short wait covers a task still unwinding. */
+#define FINISH_LOCK_WAIT_MS 5000L
+
+int ts_node_finish(const ts_node_ctx *c, ts_node_report *rep, ts_err *err)
+{
+    ts_err e = { 0 };
+    ts_prepstamp st;
+    ts_hookspec spec;
+    const char *node = c->node ? c->node : "?";
+    memset(rep, 0, sizeof *rep);
+    int fd = ts_prepstate_open_locked(c->state_dir, c->job_id, c->node, false, true,
+                                      FINISH_LOCK_WAIT_MS, &e);
+    if (fd < 0) {
+        if (errno == ENOENT) {
+            rep->debug = true;   /* not a --task-suite job, or nothing prepared here */
+            return 0;
+        }
+        if (err)
+            *err = e;
+        return -1;
+    }
+    int rc = 0;
+    if (ts_prepstate_read(fd, &st, &e) < 0) {
+        rep->failed = true;
+        say(rep->text, sizeof rep->text, "%s on %s not run: %s", TS_HOOK_CLEANUP, node, e.msg);
+        goto remove;
+    }
+    if (st.uid != (long)c->uid || !st.spec) {
+        rep->failed = true;
+        say(rep->text, sizeof rep->text, "%s on %s not run: the record %s", TS_HOOK_CLEANUP, node,
+            st.uid != (long)c->uid ? "belongs to another user" : "has no hook spec");
+        ts_prepstamp_free(&st);
+        goto remove;
+    }
+    if (ts_hooks_deserialize(st.spec, &spec, &e) < 0) {
+        rep->failed = true;
+        say(rep->text, sizeof rep->text, "%s on %s not run: %s", TS_HOOK_CLEANUP, node, e.msg);
+        ts_prepstamp_free(&st);
+        goto remove;
+    }
+    ts_node_ctx cc = *c;   /* what the preparing step knew */
+    cc.nodelist = st.nodelist;
+    cc.num_nodes = st.num_nodes[0] ? st.num_nodes : NULL;
+    cc.work_dir = st.work_dir[0] ? st.work_dir : NULL;
+    cc.slurm_conf = st.slurm_conf[0] ? st.slurm_conf : NULL;
+    cc.limits = st.limits;
+    cc.n_limits = st.n_limits;
+    if (!c->user_hooks) {
+        say(rep->text, sizeof rep->text,
+            "user hooks are disabled (user_hooks=no): %s not run on %s", TS_HOOK_CLEANUP, node);
+    } else if (!spec.cleanup.present) {
+        rep->debug = true;
+        say(rep->text, sizeof rep->text, "no %s in the suite", TS_HOOK_CLEANUP);
+    } else {
+        run_hook(&cc, &spec, &spec.cleanup, TS_HOOK_CLEANUP, rep, NULL);
+    }
+    ts_hookspec_free(&spec);
+    ts_prepstamp_free(&st);
+remove:
+    if (ts_prepstate_remove(c->state_dir, c->job_id, c->node, &e) < 0) {
+        if (err)
+            *err = e;
+        rc = -1;
+    }
+    ts_prepstate_close(fd);
+    return rc;
 }

@@ -1,18 +1,21 @@
 /* nodehooks.h: a suite's env_preparation / env_cleanup on one compute node,
  * once per allocation. The plugin's SPANK contexts are thin callers:
  *
- *   ts_node_prepare   job prolog (root, before any task of the job starts on
- *                     the node): run env_preparation as the job's user and
- *                     record the outcome (prepstate.h)
- *   ts_node_check     every task of every step (root, in the task's process
- *                     before it execs): wait while preparation runs; say
- *                     whether the task may start, and if not, why
- *   ts_node_cleanup   job epilog (root): run env_cleanup as the user where
- *                     preparation was attempted; remove the record
+ *   ts_node_prepare_step  every task of every step of a --task-suite job
+ *                         (root, in the task's process, inside the job's
+ *                         cgroup, before it execs): the first one on the node
+ *                         runs env_preparation as the job's user and records
+ *                         the outcome (prepstate.h); the others wait for it
+ *                         and read it; each learns whether it may start
+ *   ts_node_finish        the end of the allocation on the node (root: the
+ *                         extern step's exit with PrologFlags=Contain, or the
+ *                         job epilog of tasksuite-epilog.so): run the
+ *                         env_cleanup kept in the record, as the user, with
+ *                         the job's limits; remove the record
  *
  * None of them fails for a user's problem: a failing or hanging hook is an
  * outcome in the report (and, for preparation, in the record the tasks read),
- * never an error the prolog/epilog would pass on to Slurm.
+ * never an error passed on to Slurm (which would drain the node).
  */
 #ifndef TS_NODEHOOKS_H
 #define TS_NODEHOOKS_H
@@ -30,7 +33,6 @@
 
 #define TS_HOOK_PREP "env_preparation"
 #define TS_HOOK_CLEANUP "env_cleanup"
-#define TS_PREP_KEEPER_NAME "tasksuite-prep"   /* comm of the keeper */
 
 /* What Slurm tells the prolog/epilog about the job on this node. */
 struct ts_node_report;
@@ -50,16 +52,14 @@ typedef struct ts_node_ctx {
     bool user_hooks;
     long max_timeout_s;
     long grace_ms;             /* SIGTERM -> SIGKILL; < 0: TS_HOOK_DEFAULT_GRACE_MS */
-    /* Prolog only: return as soon as env_preparation is started. A root
-     * process of its own ("tasksuite-prep", its own session) keeps the
-     * record's lock, waits for the hook, records the outcome and reports it
-     * through log(). Tasks wait on the lock instead of in Slurm's launch
-     * path, where srun gives up after MessageTimeout + BatchStartTimeout. */
-    bool background;
-    void (*log)(const struct ts_node_ctx *c, const struct ts_node_report *rep);
-    /* ts_node_check: called with true before it blocks waiting for a
-     * preparation still running, with false after (the plugin makes the
-     * waiting task killable meanwhile). May be NULL. */
+    /* The job's resource limits (from the step: SLURM_RLIMIT_*), applied
+     * to the hook; none: the caller's own. */
+    const ts_prep_limit *limits;
+    int n_limits;
+    bool first_task;           /* the step's first task on this node (logs) */
+    /* ts_node_prepare_step: called with true before it blocks (waiting for
+     * another task's preparation, or running the hook), with false after
+     * (the plugin makes the task killable meanwhile). May be NULL. */
     void (*waiting)(bool start);
 } ts_node_ctx;
 
@@ -70,7 +70,6 @@ typedef struct ts_node_report {
     char log[PATH_MAX];        /* the hook's log, "" if none */
     char text[2048];           /* one line for slurmd's log (no prefix) */
     ts_hook_result res;
-    pid_t keeper;              /* background: the process waiting for the hook */
 } ts_node_report;
 
 /* Where a hook's output goes on this node:
@@ -79,9 +78,9 @@ typedef struct ts_node_report {
  *   WORKDIR/tasksuite-<jobid>/<node>.<hook>.log   (plain --task-suite jobs)
  * WORKDIR is the spec's (the suite's workdir, or the directory sbatch/salloc/
  * srun ran in: the allocator always resolves one), else the job's work dir,
- * else home. Everything comes from the spec first, so every node and the
- * epilog agree (a prolog started by a step sees that step's cwd as
- * SLURM_JOB_WORK_DIR). */
+ * else home; with none of them absolute there is no log (an error, never a
+ * shared place like /tmp). Everything comes from the spec first, so every
+ * node and the end of the job agree. */
 int ts_node_log_path(const ts_node_ctx *c, const ts_hookspec *spec, const char *hook,
                      const char *home, char *buf, size_t len, ts_err *err);
 
@@ -103,21 +102,21 @@ int ts_node_hook_env(const ts_node_ctx *c, const ts_hookspec *spec, const ts_hoo
 /* The timeout that applies: the hook's, capped by the admin's maximum. */
 long ts_node_timeout(const ts_node_ctx *c, const ts_hook *h);
 
-int ts_node_prepare(const ts_node_ctx *c, const ts_hookspec *spec, ts_node_report *rep,
-                    ts_err *err);
-/* The epilog: if preparation still runs (the allocation ended first, e.g.
- * scancel), its keeper is told to stop it (TERM, grace, KILL); then, under
- * the lock, env_cleanup runs where preparation was attempted. */
-int ts_node_cleanup(const ts_node_ctx *c, const ts_hookspec *spec, ts_node_report *rep,
-                    ts_err *err);
-
-/* 0: the task may start (st->log names the preparation log, if any; msg is
- * empty, or a note for slurmd's log when there is no record at all: the
- * job's prolog did not see the option, e.g. a job that merely inherited a
- * suite's environment);
+/* 0: the task may start (out->log names the preparation log, if any; rep
+ * says what this call ran, for slurmd's log: rep->text empty when it only
+ * read an earlier task's outcome);
  * 1: it must not: msg says why (hook, status, log) in one line for the user,
- * and err is also filled when the record itself could not be read. */
-int ts_node_check(const ts_node_ctx *c, const ts_hookspec *spec, ts_prepstamp *st,
-                  char *msg, size_t len, ts_err *err);
+ * and err is also filled when the record itself could not be read or written.
+ * spec_text is the spec as received, kept in the record for the end. */
+int ts_node_prepare_step(const ts_node_ctx *c, const ts_hookspec *spec, const char *spec_text,
+                         ts_node_report *rep, ts_prepstamp *out, char *msg, size_t len,
+                         ts_err *err);
+
+/* The end of the allocation: env_cleanup from the record (c's nodelist,
+ * work dir, limits are ignored: the record's are used), then the record is
+ * removed. No record: nothing to do (rep->text empty). -1 only when the
+ * record exists but cannot be opened or removed. Bounded: a few seconds for
+ * the lock, then the cleanup's own timeout, grace and kill. */
+int ts_node_finish(const ts_node_ctx *c, ts_node_report *rep, ts_err *err);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,9 +15,12 @@
 #include <cjson/cJSON.h>
 
 #include "prepstate.h"
+#include "spec_json.h"
 
 #define LOCK_POLL_MS 20
-#define RECORD_MAX 16384
+/* A record embeds a hook spec (at most TS_HOOKSPEC_MAX bytes, up to 6x that
+ * once JSON-escaped) and a node list. */
+#define RECORD_MAX (512 * 1024)
 
 static const char *const state_names[] = {
     [TS_PREP_RUNNING] = "running",
@@ -151,6 +155,23 @@ int ts_prepstate_open_locked(const char *dir, uint32_t job_id, const char *node,
     return -1;
 }
 
+/* [[resource, cur, max], ...]; RLIM_INFINITY is -1 (a double cannot hold it). */
+static bool add_limits(cJSON *o, const ts_prepstamp *st)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, "limits");
+    if (!a)
+        return false;
+    for (int i = 0; i < st->n_limits && i < TS_PREP_MAX_LIMITS; i++) {
+        const ts_prep_limit *l = &st->limits[i];
+        double v[3] = { l->resource, l->cur == RLIM_INFINITY ? -1.0 : (double)l->cur,
+                        l->max == RLIM_INFINITY ? -1.0 : (double)l->max };
+        cJSON *t = cJSON_CreateDoubleArray(v, 3);
+        if (!t || !cJSON_AddItemToArray(a, t))
+            return false;
+    }
+    return true;
+}
+
 int ts_prepstate_write(int fd, const ts_prepstamp *st, ts_err *err)
 {
     cJSON *o = cJSON_CreateObject();
@@ -164,7 +185,13 @@ int ts_prepstate_write(int fd, const ts_prepstamp *st, ts_err *err)
         && cJSON_AddNumberToObject(o, "finished", (double)st->finished)
         && cJSON_AddNumberToObject(o, "pid", (double)st->pid)
         && cJSON_AddStringToObject(o, "log", st->log)
-        && cJSON_AddStringToObject(o, "message", st->message))
+        && cJSON_AddStringToObject(o, "message", st->message)
+        && (!st->spec || cJSON_AddStringToObject(o, "spec", st->spec))
+        && (!st->nodelist || cJSON_AddStringToObject(o, "nodelist", st->nodelist))
+        && cJSON_AddStringToObject(o, "num_nodes", st->num_nodes)
+        && cJSON_AddStringToObject(o, "work_dir", st->work_dir)
+        && cJSON_AddStringToObject(o, "slurm_conf", st->slurm_conf)
+        && add_limits(o, st))
         text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (!text)
@@ -207,30 +234,94 @@ static long get_num(const cJSON *o, const char *key)
     return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
 }
 
+static char *dup_str(const cJSON *o, const char *key, size_t max)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsString(v) || strlen(v->valuestring) > max)
+        return NULL;
+    return strdup(v->valuestring);
+}
+
+static int get_limits(const cJSON *o, ts_prepstamp *st)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "limits"), *t;
+    if (!a)
+        return 0;
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > TS_PREP_MAX_LIMITS)
+        return -1;
+    cJSON_ArrayForEach(t, a) {
+        if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) != 3)
+            return -1;
+        double v[3];
+        for (int i = 0; i < 3; i++) {
+            const cJSON *x = cJSON_GetArrayItem(t, i);
+            if (!cJSON_IsNumber(x) || x->valuedouble < -1 || x->valuedouble > 9.0e18)
+                return -1;
+            v[i] = x->valuedouble;
+        }
+        if (v[0] < 0 || v[0] >= RLIM_NLIMITS)
+            return -1;
+        ts_prep_limit *l = &st->limits[st->n_limits++];
+        l->resource = (int)v[0];
+        l->cur = v[1] < 0 ? RLIM_INFINITY : (unsigned long long)v[1];
+        l->max = v[2] < 0 ? RLIM_INFINITY : (unsigned long long)v[2];
+    }
+    return 0;
+}
+
+void ts_prepstamp_free(ts_prepstamp *st)
+{
+    free(st->spec);
+    free(st->nodelist);
+    st->spec = st->nodelist = NULL;
+}
+
 int ts_prepstate_read(int fd, ts_prepstamp *st, ts_err *err)
 {
-    char buf[RECORD_MAX + 1];
     size_t n = 0;
     memset(st, 0, sizeof *st);
+    char *buf = malloc(RECORD_MAX + 1);
+    if (!buf)
+        return ts_errf(err, "preparation record: out of memory");
     for (;;) {
         ssize_t r = pread(fd, buf + n, RECORD_MAX - n, (off_t)n);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0)
+        if (r < 0) {
+            free(buf);
             return ts_errf(err, "preparation record: read: %s", strerror(errno));
+        }
         if (r == 0 || (n += (size_t)r) >= RECORD_MAX)
             break;
     }
     buf[n] = '\0';
     if (n == 0) {
+        free(buf);
         st->state = TS_PREP_RUNNING;
         return 0;
     }
+    if (n >= RECORD_MAX) {
+        free(buf);
+        return ts_errf(err, "preparation record: larger than %d bytes", RECORD_MAX);
+    }
     cJSON *o = cJSON_Parse(buf);
+    free(buf);
     if (!cJSON_IsObject(o)) {
         cJSON_Delete(o);
         return ts_errf(err, "preparation record: not a JSON object");
     }
+    const cJSON *sp = cJSON_GetObjectItemCaseSensitive(o, "spec");
+    if ((sp && !(st->spec = dup_str(o, "spec", TS_HOOKSPEC_MAX)))
+        || (cJSON_GetObjectItemCaseSensitive(o, "nodelist")
+            && !(st->nodelist = dup_str(o, "nodelist", 65536)))
+        || get_limits(o, st) < 0) {
+        cJSON_Delete(o);
+        ts_prepstamp_free(st);
+        return ts_errf(err, "preparation record: malformed spec, nodelist or limits");
+    }
+    copy_str(o, "num_nodes", st->num_nodes, sizeof st->num_nodes);
+    copy_str(o, "work_dir", st->work_dir, sizeof st->work_dir);
+    copy_str(o, "slurm_conf", st->slurm_conf, sizeof st->slurm_conf);
     char state[32];
     copy_str(o, "state", state, sizeof state);
     for (int s = TS_PREP_RUNNING; s <= TS_PREP_NOHOOK; s++)
@@ -244,8 +335,10 @@ int ts_prepstate_read(int fd, ts_prepstamp *st, ts_err *err)
     copy_str(o, "log", st->log, sizeof st->log);
     copy_str(o, "message", st->message, sizeof st->message);
     cJSON_Delete(o);
-    if (!st->state)
+    if (!st->state) {
+        ts_prepstamp_free(st);
         return ts_errf(err, "preparation record: unknown state \"%s\"", state);
+    }
     return 0;
 }
 

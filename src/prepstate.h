@@ -6,12 +6,19 @@
  * The node name is part of the key so that several slurmd on one host
  * (multiple-slurmd builds, test clusters) never share a record.
  *
- * The job prolog creates the file and holds an exclusive lock while
- * env_preparation runs ("running"), then records the outcome ("ok",
- * "failed", or "nohook" when the suite has no env_preparation). Step tasks
- * read it under a shared lock, so a task that starts while preparation runs
- * waits for it. The epilog takes the exclusive lock, runs env_cleanup where
- * the file exists (preparation was attempted on this node) and removes it.
+ * The first task of the job on the node creates the file and holds an
+ * exclusive lock while env_preparation runs ("running"), then records the
+ * outcome ("ok", "failed", or "nohook" when the suite has no
+ * env_preparation). Later tasks read it under a lock, so a task that starts
+ * while preparation runs waits for it. At the end of the allocation (the
+ * extern step's exit, or the job epilog) root takes the exclusive lock, runs
+ * the env_cleanup recorded HERE (never a spec the end of the job brings
+ * along: a step may carry a spec the job did not) and removes the file.
+ *
+ * The record therefore also keeps what cleanup needs and the end of the job
+ * no longer knows: the hook spec the preparing step saw, the job's resource
+ * limits (Slurm propagates them to steps, not to the extern step or the
+ * epilog) and the step's node list, node count, work dir and SLURM_CONF.
  *
  * Only root reads or writes these files, and the directory is refused unless
  * it is a real directory owned by the caller and writable by nobody else: the
@@ -33,6 +40,13 @@ typedef enum ts_prep_state {
     TS_PREP_NOHOOK,       /* the suite has no env_preparation: nothing ran */
 } ts_prep_state;
 
+#define TS_PREP_MAX_LIMITS 16
+
+typedef struct ts_prep_limit {
+    int resource;                 /* RLIMIT_* */
+    unsigned long long cur, max;  /* RLIM_INFINITY as is */
+} ts_prep_limit;
+
 typedef struct ts_prepstamp {
     ts_prep_state state;
     long uid;                 /* the job's user */
@@ -42,7 +56,19 @@ typedef struct ts_prepstamp {
                                * hook (it stops it on SIGTERM), else 0 */
     char log[PATH_MAX];       /* the preparation's log, "" if none */
     char message[1024];       /* what the tasks print when it failed */
+    /* What cleanup needs (malloc'd; NULL/0 when unknown): */
+    char *spec;               /* the hook spec text the preparing step saw */
+    char *nodelist;
+    char num_nodes[16];
+    char work_dir[PATH_MAX];
+    char slurm_conf[PATH_MAX];
+    int n_limits;
+    ts_prep_limit limits[TS_PREP_MAX_LIMITS];
 } ts_prepstamp;
+
+/* Free what ts_prepstate_read allocated (spec, nodelist); the stamp can be
+ * read into again. */
+void ts_prepstamp_free(ts_prepstamp *st);
 
 const char *ts_prep_state_name(ts_prep_state s);
 
@@ -70,8 +96,10 @@ int ts_prepstate_open_locked(const char *dir, uint32_t job_id, const char *node,
 /* Replace the record's content (the caller holds the exclusive lock). */
 int ts_prepstate_write(int fd, const ts_prepstamp *st, ts_err *err);
 
-/* Read it (under either lock). An empty file (a prolog that died right after
- * creating it) reads as "running". */
+/* Read it (under either lock). An empty file (a task that died right after
+ * creating it) reads as "running". The text is root's own, but it is parsed
+ * as carefully as user input (bounded size, types, counts): it embeds the
+ * user's hook spec. Call ts_prepstamp_free afterwards. */
 int ts_prepstate_read(int fd, ts_prepstamp *st, ts_err *err);
 
 /* Read the record without taking the lock (someone holds it): 0, or -1 with

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include "slurmopt.h"
 #include "spec_json.h"
+#include "taskenv.h"
 #include "units.h"
 
 /* ------------------------------------------------------------ to JSON */
@@ -213,6 +215,89 @@ static int dup_string(const cJSON *o, const char *key, char **out, bool required
     return 0;
 }
 
+/* "name" and "id" end up in slurmd's log: spec.c's suite names only. */
+static int dup_name(const cJSON *o, const char *key, char **out, bool required,
+                    ts_err *err)
+{
+    if (dup_string(o, key, out, required, err) < 0)
+        return -1;
+    const char *s = *out;
+    if (!s)
+        return 0;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return ts_errf(err, "hook spec: \"%s\" holds a control character", key);
+    if (n == 0 || n > TS_HOOKSPEC_MAX_NAME || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                        "abcdefghijklmnopqrstuvwxyz"
+                                                        "0123456789._-") != n)
+        return ts_errf(err, "hook spec: \"%s\" is not a valid name (1 to %d letters, "
+                       "digits, \".\", \"_\" or \"-\")", key, TS_HOOKSPEC_MAX_NAME);
+    return 0;
+}
+
+static int dup_path(const cJSON *o, const char *key, char **out, ts_err *err)
+{
+    if (dup_string(o, key, out, false, err) < 0)
+        return -1;
+    if (*out && strlen(*out) >= PATH_MAX)
+        return ts_errf(err, "hook spec: \"%s\" is longer than %d bytes", key, PATH_MAX - 1);
+    return 0;
+}
+
+static int args_from_json(const cJSON *args, ts_hook *h, const char *what, ts_err *err)
+{
+    int n = cJSON_GetArraySize(args);
+    if (!cJSON_IsArray(args) || n < 1)
+        return ts_errf(err, "hook spec: %s has neither run nor args", what);
+    if (n > TS_HOOKSPEC_MAX_ARGS)
+        return ts_errf(err, "hook spec: %s.args has more than %d entries", what,
+                       TS_HOOKSPEC_MAX_ARGS);
+    h->args.v = calloc((size_t)n + 1, sizeof *h->args.v);
+    if (!h->args.v)
+        return ts_errf(err, "hook spec: out of memory");
+    const cJSON *a;
+    cJSON_ArrayForEach(a, args) {
+        if (!cJSON_IsString(a))
+            return ts_errf(err, "hook spec: %s.args holds a non-string", what);
+        if (!(h->args.v[h->args.n++] = strdup(a->valuestring)))
+            return ts_errf(err, "hook spec: out of memory");
+    }
+    return 0;
+}
+
+static int envs_from_json(const cJSON *envs, ts_hook *h, const char *what, ts_err *err)
+{
+    if (!envs || cJSON_IsNull(envs))
+        return 0;
+    if (!cJSON_IsObject(envs))
+        return ts_errf(err, "hook spec: %s.envs is not an object", what);
+    int n = cJSON_GetArraySize(envs);
+    if (n > TS_HOOKSPEC_MAX_ENVS)
+        return ts_errf(err, "hook spec: %s.envs has more than %d entries", what,
+                       TS_HOOKSPEC_MAX_ENVS);
+    h->envs.v = calloc((size_t)n + 1, sizeof *h->envs.v);
+    if (!h->envs.v)
+        return ts_errf(err, "hook spec: out of memory");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, envs) {
+        if (!cJSON_IsString(e) || !e->string)
+            return ts_errf(err, "hook spec: %s.envs holds a non-string", what);
+        if (!ts_env_name_valid(e->string)) {
+            char shown[TS_ENV_MAX_NAME + 5];
+            return ts_errf(err, "hook spec: %s.envs: \"%s\" is not a valid variable name "
+                           "(letters, digits and \"_\", not starting with a digit, at most %d)",
+                           what, ts_err_shown(e->string, shown, sizeof shown), TS_ENV_MAX_NAME);
+        }
+        ts_kv *kv = &h->envs.v[h->envs.n++];
+        kv->key = strdup(e->string);
+        kv->value = strdup(e->valuestring);
+        if (!kv->key || !kv->value)
+            return ts_errf(err, "hook spec: out of memory");
+    }
+    return 0;
+}
+
 static int hook_from_json(const cJSON *o, ts_hook *h, const char *what, ts_err *err)
 {
     memset(h, 0, sizeof *h);
@@ -223,39 +308,10 @@ static int hook_from_json(const cJSON *o, ts_hook *h, const char *what, ts_err *
     h->present = true;
     if (dup_string(o, "run", &h->run, false, err) < 0)
         return -1;
-    const cJSON *args = cJSON_GetObjectItemCaseSensitive(o, "args");
-    if (!h->run) {
-        int n = cJSON_GetArraySize(args);
-        if (!cJSON_IsArray(args) || n < 1)
-            return ts_errf(err, "hook spec: %s has neither run nor args", what);
-        h->args.v = calloc((size_t)n + 1, sizeof *h->args.v);
-        if (!h->args.v)
-            return ts_errf(err, "hook spec: out of memory");
-        const cJSON *a;
-        cJSON_ArrayForEach(a, args) {
-            if (!cJSON_IsString(a))
-                return ts_errf(err, "hook spec: %s.args holds a non-string", what);
-            if (!(h->args.v[h->args.n++] = strdup(a->valuestring)))
-                return ts_errf(err, "hook spec: out of memory");
-        }
-    }
-    const cJSON *envs = cJSON_GetObjectItemCaseSensitive(o, "envs");
-    if (cJSON_IsObject(envs)) {
-        int n = cJSON_GetArraySize(envs);
-        h->envs.v = calloc((size_t)n + 1, sizeof *h->envs.v);
-        if (!h->envs.v)
-            return ts_errf(err, "hook spec: out of memory");
-        const cJSON *e;
-        cJSON_ArrayForEach(e, envs) {
-            if (!cJSON_IsString(e) || !e->string)
-                return ts_errf(err, "hook spec: %s.envs holds a non-string", what);
-            ts_kv *kv = &h->envs.v[h->envs.n++];
-            kv->key = strdup(e->string);
-            kv->value = strdup(e->valuestring);
-            if (!kv->key || !kv->value)
-                return ts_errf(err, "hook spec: out of memory");
-        }
-    }
+    if (!h->run && args_from_json(cJSON_GetObjectItemCaseSensitive(o, "args"), h, what, err) < 0)
+        return -1;
+    if (envs_from_json(cJSON_GetObjectItemCaseSensitive(o, "envs"), h, what, err) < 0)
+        return -1;
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "timeout_s");
     h->timeout_s = cJSON_IsNumber(t) && t->valuedouble > 0 && t->valuedouble < 1e9
                        ? (long)t->valuedouble
@@ -266,7 +322,7 @@ static int hook_from_json(const cJSON *o, ts_hook *h, const char *what, ts_err *
 int ts_hooks_deserialize(const char *text, ts_hookspec *out, ts_err *err)
 {
     memset(out, 0, sizeof *out);
-    if (!text || strlen(text) > TS_HOOKSPEC_MAX)
+    if (!text || strnlen(text, TS_HOOKSPEC_MAX + 1) > TS_HOOKSPEC_MAX)
         return ts_errf(err, "hook spec: missing or larger than %d bytes",
                        TS_HOOKSPEC_MAX);
     cJSON *o = cJSON_Parse(text);
@@ -279,11 +335,11 @@ int ts_hooks_deserialize(const char *text, ts_hookspec *out, ts_err *err)
     int rc = -1;
     if (!cJSON_IsNumber(v) || v->valueint != 1)
         ts_errf(err, "hook spec: unsupported version");
-    else if (dup_string(o, "id", &out->suite_id, false, err) == 0
-             && dup_string(o, "name", &out->suite_name, true, err) == 0
-             && dup_string(o, "workdir", &out->workdir, false, err) == 0
-             && dup_string(o, "output_dir", &out->output_dir, false, err) == 0
-             && dup_string(o, "dir", &out->suite_dir, false, err) == 0
+    else if (dup_name(o, "id", &out->suite_id, false, err) == 0
+             && dup_name(o, "name", &out->suite_name, true, err) == 0
+             && dup_path(o, "workdir", &out->workdir, err) == 0
+             && dup_path(o, "output_dir", &out->output_dir, err) == 0
+             && dup_path(o, "dir", &out->suite_dir, err) == 0
              && hook_from_json(cJSON_GetObjectItemCaseSensitive(o, "prep"),
                                &out->prep, "prep", err) == 0
              && hook_from_json(cJSON_GetObjectItemCaseSensitive(o, "cleanup"),

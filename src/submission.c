@@ -61,8 +61,11 @@ int ts_submission_write_manifest(const ts_submit_ctx *c, int64_t sub_id, ts_err 
     manifest_build b = { .tl = c->tl, .extra = c->extra, .err = err };
     int rc = -1;
 
+    /* Compute nodes run what the manifest says: the run directory and
+     * manifests/ must be the user's alone (layout.h). */
     if (snprintf(dir, sizeof dir, "%s/manifests", c->suite_dir) >= (int)sizeof dir
-        || ts_mkdirs(dir, 0755, err) < 0
+        || ts_secure_dir(c->suite_dir, TS_RUN_DIR_MODE, "run directory", err) < 0
+        || ts_secure_dir(dir, TS_RUN_DIR_MODE, "run directory", err) < 0
         || ts_layout_manifest(c->suite_dir, (long)sub_id, path, sizeof path, err) < 0)
         return -1;
     if (ts_journal_intent_tasks_foreach(c->j, sub_id, add_entry, &b, err) == 0
@@ -401,7 +404,7 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
     if (c->recover && ts_slurm_find_jobs(getuid(), name, &queued, &nqueued, err) < 0)
         goto out;
     if (snprintf(out, sizeof out, "%s/slurm", c->suite_dir) >= (int)sizeof out
-        || ts_mkdirs(out, 0755, err) < 0)
+        || ts_secure_dir(out, TS_RUN_DIR_MODE, "run directory", err) < 0)
         goto out;
     strcat(out, "/%A_%a.out");
 

@@ -1,6 +1,7 @@
 # hooks-cases.sh: the env_preparation / env_cleanup cases on a real cluster,
-# shared by t0500-hooks.t (the runner's cluster) and t0510-hooks-alloc.t (a
-# cluster of its own with PrologFlags=Alloc). Source after lib.sh; then
+# shared by t0500-hooks.t (the runner's cluster: PrologFlags=Contain,
+# tasksuite.so) and t0510-hooks-epilog.t (a cluster of its own without
+# Contain, tasksuite_epilog.so). Source after lib.sh; then
 #   hook_cases ALLOC STATE_DIR      (ALLOC: yes|no, the cluster's PrologFlags=Alloc)
 #
 # Every hook appends "<hook> <node> <jobid>" to a marker file in a shared
@@ -97,16 +98,10 @@ hook_cases() {
     suite "$W" idle 'true' 'true'
     out=$(as_user "$W" sbatch --wait -N2 -n2 -o /dev/null --task-suite=idle.yaml --wrap true 2>&1)
     jobid=$(printf '%s\n' "$out" | jobid_of)
-    if [ "$alloc" = yes ]; then
-        wait_marks "$W" cleanup 2 "" "$jobid"
-        is "$(marks "$W" prep "" "$jobid")/$(marks "$W" cleanup "" "$jobid")" "2/2" \
-            "PrologFlags=Alloc, batch script only: preparation and cleanup on both nodes"
-    else
-        wait_marks "$W" cleanup 1 "" "$jobid"
-        sleep 1
-        is "$(marks "$W" prep "" "$jobid")/$(marks "$W" cleanup "" "$jobid")" "1/1" \
-            "no PrologFlags=Alloc, batch script only: preparation and cleanup on the batch node only"
-    fi
+    wait_marks "$W" cleanup 1 "" "$jobid"
+    sleep 1
+    is "$(marks "$W" prep "" "$jobid")/$(marks "$W" cleanup "" "$jobid")" "1/1" \
+        "batch script only: preparation and cleanup on the batch node only (the one a task reached)"
 
     # ------------------------------------------------ 4 concurrent steps, one node
     suite "$W" conc 'sleep 2; echo done >> '"$W"'/prep-done' 'true'

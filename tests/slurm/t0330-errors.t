@@ -40,6 +40,31 @@ like "$err" 'no suite "zzzzzzzz"' "the message names the ID"
 is "$(lines "$err")" 1 "one line"
 ts "$W" logs "$id" nosuchtask >/dev/null 2>&1; is $? 3 "unknown task: exit 3"
 
+# Modes (issue 8): the journal is 0600, the run directory and manifests/
+# are writable by nobody else.
+is "$(stat -c %a "$W/.tshome/journal.db")" 600 "journal.db is created 0600"
+is "$(find "$W/.tshome/suites/$id" "$W/.tshome/suites/$id/manifests" -maxdepth 0 -perm /022 | wc -l)" 0 \
+    "the run directory and manifests/ are not group- or world-writable"
+
+# An output_dir others could change: refused, one line, exit 1, nothing written.
+mkdir -p "$W/groupw" "$W/rootdir" "$W/real"
+chown "$TS_USER:" "$W/groupw" "$W/real"; chmod 775 "$W/groupw"; chmod 755 "$W/rootdir"
+ln -sfn "$W/real" "$W/link"; chown -h "$TS_USER:" "$W/link"
+for c in "groupw|is writable by its group \(mode 0775\)" "rootdir|is owned by uid 0, not by you" \
+         "link|is a symbolic link, not a directory"; do
+    d=${c%%|*} want=${c#*|}
+    printf 'name: od\noutput_dir: %s\nrun: "true"\n' "$W/$d" | put "$W" "od-$d.yaml"
+    rows=$(jsql "$W" "select count(*) from suites")
+    before=$(user_job_count)
+    err=$(ts "$W" submit --detach "od-$d.yaml" 2>&1); rc=$?
+    is "$rc" 1 "output_dir $d: exit 1"
+    like "$err" "^tasksuite submit: output_dir $W/$d $want" "output_dir $d: the message names it and says why"
+    is "$(lines "$err")" 1 "output_dir $d: one line"
+    is "$(jsql "$W" "select count(*) from suites")" "$rows" "output_dir $d: no suite in the journal"
+    is "$(user_job_count)" "$before" "output_dir $d: no job queued"
+done
+is "$(find "$W/groupw" "$W/real" -mindepth 1 | wc -l)" 0 "nothing was written into the refused directories"
+
 # A journal from a newer tasksuite: refused, untouched, exit 4.
 cp "$W/.tshome/journal.db" "$W/newer.db"
 sqlite3 "$W/.tshome/journal.db" 'PRAGMA user_version = 999'

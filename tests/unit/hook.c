@@ -3,19 +3,21 @@
  * target user is the current one); the privilege-drop cases run only as root. */
 #include "config.h"
 
-#include <grp.h>
-#include <sys/wait.h>
-
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +27,15 @@
 
 static char dir[256];
 static ts_hook_user me;
+static ts_hook_user other;     /* as root: tsuser or nobody, to drop to */
+static bool have_other;
+static volatile sig_atomic_t cancel_flag;
+
+static void skip(int n, const char *why)
+{
+    for (int i = 0; i < n; i++)
+        ok(1, "# SKIP %s", why);
+}
 
 static char *slurp(const char *path)
 {
@@ -42,26 +53,80 @@ static void path_in(char *buf, size_t len, const char *name)
     snprintf(buf, len, "%s/%s", dir, name);
 }
 
-/* Run `run` (sh text) or argv with a small environment; log in dir/NAME.log. */
-static int run_hook(const char *name, const char *run, char *const *argv,
-                    char *const *envp, long timeout_s, long grace_ms,
-                    const ts_hook_user *u, ts_hook_result *res)
+/* Run req as given, with defaults for what it leaves out: the log in
+ * dir/NAME.log, a small environment, cwd dir, the current user, 10 s. */
+static int run_req(const char *name, ts_hook_req req, ts_hook_result *res)
 {
     char log[PATH_MAX];
     static char *default_env[] = { "PATH=/usr/local/bin:/usr/bin:/bin",
                                    "TASK_SUITE_HOOK=env_preparation", "GREETING=hello world",
                                    NULL };
     ts_err err = { 0 };
-    path_in(log, sizeof log, name);
-    strncat(log, ".log", sizeof log - strlen(log) - 1);
-    ts_hook_req req = { .argv = argv, .run = run, .envp = envp ? envp : default_env,
-                        .cwd = dir, .log_path = log, .log_header = "header line\n",
-                        .user = u ? u : &me, .timeout_s = timeout_s,
-                        .grace_ms = grace_ms };
+    if (!req.log_path) {
+        snprintf(log, sizeof log, "%s/%s.log", dir, name);
+        req.log_path = log;
+    }
+    if (!req.envp)
+        req.envp = default_env;
+    if (!req.cwd)
+        req.cwd = dir;
+    if (!req.user)
+        req.user = &me;
+    if (!req.timeout_s)
+        req.timeout_s = 10;
     int rc = ts_hook_run(&req, res, &err);
     if (rc < 0)
         diag("ts_hook_run: %s", err.msg);
     return rc;
+}
+
+/* Run `run` (sh text) or argv with a small environment; log in dir/NAME.log. */
+static int run_hook(const char *name, const char *run, char *const *argv,
+                    char *const *envp, long timeout_s, long grace_ms,
+                    const ts_hook_user *u, ts_hook_result *res)
+{
+    ts_hook_req req = { .argv = argv, .run = run, .envp = envp, .log_header = "header line\n",
+                        .user = u, .timeout_s = timeout_s, .grace_ms = grace_ms };
+    return run_req(name, req, res);
+}
+
+/* dir/u<uid>: the user's own directory (0700) for logs, returns "u<uid>". */
+static const char *user_dir(const ts_hook_user *u)
+{
+    static char name[32];
+    char p[PATH_MAX];
+    snprintf(name, sizeof name, "u%ld", (long)u->uid);
+    path_in(p, sizeof p, name);
+    if (mkdir(p, 0700) < 0 && errno != EEXIST)
+        diag("mkdir %s: %s", p, strerror(errno));
+    if (chown(p, u->uid, u->gid) < 0)
+        diag("chown %s: %s", p, strerror(errno));
+    return name;
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    cancel_flag = 1;
+}
+
+/* *cancel becomes 1 from a signal handler, ms from now. */
+static void cancel_in(long ms)
+{
+    struct sigaction sa = { .sa_handler = on_alarm };
+    struct itimerval it = { .it_value = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 } };
+    cancel_flag = 0;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void cancel_off(void)
+{
+    struct itimerval none = { 0 };
+    setitimer(ITIMER_REAL, &none, NULL);
+    signal(SIGALRM, SIG_DFL);
+    cancel_flag = 0;
 }
 
 static const char *log_of(const char *name)
@@ -176,9 +241,15 @@ static void test_fds_and_signals(void)
     sigaddset(&block, SIGUSR1);
     sigprocmask(SIG_BLOCK, &block, &old_mask);
 
-    run_hook("fds", "ls /proc/$$/fd | tr '\\n' ' '; echo; grep -E '^Sig(Blk|Ign)' /proc/$$/status",
-             NULL, NULL, 5, 200, NULL, &r);
-    const char *log = log_of("fds");
+    run_hook("fds", "ls /proc/$$/fd | tr '\\n' ' '; echo", NULL, NULL, 5, 200, NULL, &r);
+    char fds_log[256];
+    snprintf(fds_log, sizeof fds_log, "%s", log_of("fds"));
+    /* the signal state of the program the child execs itself (a shell's
+     * own mask changes while it waits for its children) */
+    char *sig_argv[] = { "grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status", NULL };
+    run_hook("sigs", NULL, sig_argv, NULL, 5, 200, NULL, &r);
+    char log[1024];
+    snprintf(log, sizeof log, "%s%s", fds_log, log_of("sigs"));
     ok(contains(log, "\n0 1 2 \n"), "only stdin, stdout and stderr are open in the hook");
     /* valgrind hands its own signal mask to exec'd programs */
     const char *preload = getenv("LD_PRELOAD");
@@ -308,24 +379,15 @@ static void test_setup_errors(void)
  * oom_score_adj is reset. */
 static void test_drop_privileges(void)
 {
-    if (geteuid() != 0) {
-        for (int i = 0; i < 7; i++)
-            ok(1, "# SKIP privilege drop needs root");
+    if (!have_other) {
+        skip(7, "privilege drop needs root and tsuser or nobody");
         return;
     }
-    const char *name = getpwnam("tsuser") ? "tsuser" : "nobody";
-    struct passwd *pw = getpwnam(name);
-    if (!pw) {
-        for (int i = 0; i < 7; i++)
-            ok(1, "# SKIP no tsuser or nobody");
-        return;
-    }
-    ts_hook_user u;
+    ts_hook_user *u = &other;
     ts_err err = { 0 };
     ts_hook_result r;
-    char want[256], log[PATH_MAX];
-    ok(ts_hook_user_lookup(pw->pw_uid, pw->pw_gid, &u, &err) == 0, "look up %s", name);
-    chmod(dir, 0777);   /* the user creates its log here */
+    char want[256], log[PATH_MAX], name[64];
+    ok(1, "look up %s", u->name);
 
     FILE *f = fopen("/proc/self/oom_score_adj", "r+");
     int old_adj = 0;
@@ -334,50 +396,49 @@ static void test_drop_privileges(void)
         fprintf(f, "-500\n");
         fflush(f);
     }
-    run_hook("asuser",
+    snprintf(name, sizeof name, "%s/asuser", user_dir(u));
+    run_hook(name,
              "id -u; id -g; id -G | tr ' ' '\\n' | sort -n | tr '\\n' ' '; echo; "
              "cat /proc/self/oom_score_adj; grep -E '^(Uid|Gid)' /proc/$$/status | tr -s '\\t' ' '",
-             NULL, NULL, 10, 200, &u, &r);
+             NULL, NULL, 10, 200, u, &r);
     if (f) {
         rewind(f);
         fprintf(f, "%d\n", old_adj);
         fclose(f);
     }
-    const char *out = log_of("asuser");
-    snprintf(want, sizeof want, "\n%ld\n%ld\n", (long)u.uid, (long)u.gid);
+    const char *out = log_of(name);
+    snprintf(want, sizeof want, "\n%ld\n%ld\n", (long)u->uid, (long)u->gid);
     ok(ts_hook_ok(&r) && contains(out, want), "runs with the user's uid and gid");
     char groups[256] = "";
-    for (int i = 0; i < u.ngroups; i++)   /* getgrouplist order is not sorted */
-        for (int j = 0; j < u.ngroups; j++) {
+    for (int i = 0; i < u->ngroups; i++)   /* getgrouplist order is not sorted */
+        for (int j = 0; j < u->ngroups; j++) {
             int smaller = 0;
-            for (int k = 0; k < u.ngroups; k++)
-                smaller += u.groups[k] < u.groups[j];
+            for (int k = 0; k < u->ngroups; k++)
+                smaller += u->groups[k] < u->groups[j];
             if (smaller == i) {
                 size_t l = strlen(groups);
-                snprintf(groups + l, sizeof groups - l, "%ld ", (long)u.groups[j]);
+                snprintf(groups + l, sizeof groups - l, "%ld ", (long)u->groups[j]);
             }
         }
     ok(contains(out, groups), "with exactly the user's supplementary groups (%s)", groups);
-    snprintf(want, sizeof want, "Uid: %ld %ld %ld %ld", (long)u.uid, (long)u.uid, (long)u.uid,
-             (long)u.uid);
+    snprintf(want, sizeof want, "Uid: %ld %ld %ld %ld", (long)u->uid, (long)u->uid,
+             (long)u->uid, (long)u->uid);
     ok(contains(out, want), "real, effective, saved and fs uid are all the user's");
     ok(contains(out, "\n0\nUid"), "oom_score_adj reset to 0 (the caller had -500)");
     struct stat st;
-    path_in(log, sizeof log, "asuser.log");
-    ok(stat(log, &st) == 0 && st.st_uid == u.uid, "the log was created by the user, not by root");
+    snprintf(log, sizeof log, "%s/%s.log", dir, name);
+    ok(stat(log, &st) == 0 && st.st_uid == u->uid, "the log was created by the user, not by root");
     if (!ts_hook_ok(&r))
-        diag("log: %s", out);
+        diag("%s; log: %s", r.error, out);
 
     /* A log in a place the user cannot write: the hook does not run, and
      * root did not create it either. */
     ts_hook_req req = { .run = "echo hi", .envp = (char *[]){ "PATH=/bin", NULL }, .cwd = "/",
-                        .log_path = "/root/ts-hook-test-denied/x.log", .user = &u,
+                        .log_path = "/root/ts-hook-test-denied/x.log", .user = u,
                         .timeout_s = 5, .grace_ms = 100 };
     ts_hook_run(&req, &r, &err);
     ok(!r.started && access("/root/ts-hook-test-denied", F_OK) < 0,
        "a log the user may not create: refused, nothing created as root (%s)", r.error);
-    ts_hook_user_free(&u);
-    chmod(dir, 0700);
 }
 
 static void test_not_root_cannot_switch(void)
@@ -403,11 +464,425 @@ static void test_not_root_cannot_switch(void)
            "as non-root (uid 65534), running as another uid is refused");
         return;
     }
-    ts_hook_user other = me;
+    ts_hook_user someone = me;
     ts_hook_result r;
-    other.uid = me.uid + 1;
-    run_hook("other", "true", NULL, NULL, 5, 100, &other, &r);
+    someone.uid = me.uid + 1;
+    run_hook("other", "true", NULL, NULL, 5, 100, &someone, &r);
     ok(!r.started, "as non-root, running as another uid is refused (%s)", r.error);
+}
+
+/* ---------------------------------------------------------------- issue 8 */
+
+/* Nothing the hook started survives it: not what left its process group
+ * and session (setsid, a double fork), not what ignores SIGTERM, not after
+ * its caller died. The hook's parent is the supervisor, not the caller. */
+static void test_escapes(void)
+{
+    ts_hook_result r;
+    long t0 = now_ms();
+    run_hook("esc1",
+             "setsid sh -c 'echo $$ > esc1.pid; exec sleep 77' & "
+             "until [ -s esc1.pid ]; do sleep 0.05; done; echo parent=$(cat /proc/$PPID/comm)",
+             NULL, NULL, 10, 500, NULL, &r);
+    long took = now_ms() - t0;
+    pid_t esc = read_pid("esc1.pid");
+    ok(ts_hook_ok(&r) && r.leftovers, "setsid: the hook exits 0, what it left is noted");
+    ok(esc > 0 && gone(esc), "what it setsid'd is gone when ts_hook_run returns (pid %ld)",
+       (long)esc);
+    ok(took < 3000, "stopped at SIGTERM (%ld ms)", took);
+    ok(contains(log_of("esc1"), "parent=tasksuite-hook\n"),
+       "the hook is the child of the supervisor, not of the caller");
+
+    run_hook("esc2",
+             "(setsid sh -c 'echo $$ > esc2.pid; exec sleep 77' &) & "
+             "until [ -s esc2.pid ]; do sleep 0.05; done",
+             NULL, NULL, 10, 500, NULL, &r);
+    esc = read_pid("esc2.pid");
+    ok(ts_hook_ok(&r) && r.leftovers, "a double fork into a new session: noted");
+    ok(esc > 0 && gone(esc), "and gone too (pid %ld)", (long)esc);
+
+    /* Escaped, TERM ignored, and the hook hangs: SIGKILL after the grace. */
+    t0 = now_ms();
+    run_hook("esc3",
+             "setsid sh -c 'trap \"\" TERM; echo $$ > esc3.pid; while :; do sleep 1; done' & "
+             "until [ -s esc3.pid ]; do sleep 0.05; done; sleep 1000",
+             NULL, NULL, 1, 300, NULL, &r);
+    took = now_ms() - t0;
+    esc = read_pid("esc3.pid");
+    ok(r.timed_out && r.stuck == 0, "a hanging hook whose escapee ignores SIGTERM: timed out");
+    ok(esc > 0 && gone(esc), "the escapee is gone (pid %ld)", (long)esc);
+    ok(took >= 1000 && took < 3000, "at the timeout plus the grace period (%ld ms)", took);
+
+    /* The caller dies (SIGKILL) while the hook runs: the hook is stopped. */
+    char p[PATH_MAX];
+    path_in(p, sizeof p, "orphan.pid");
+    pid_t caller = fork();
+    if (caller == 0) {
+        ts_hook_result cr;
+        run_hook("orphan", "echo $$ > orphan.pid; exec sleep 1000", NULL, NULL, 60, 300, NULL,
+                 &cr);
+        _exit(0);
+    }
+    for (int i = 0; i < 200 && read_pid("orphan.pid") <= 0; i++)
+        usleep(20000);
+    pid_t hook = read_pid("orphan.pid");
+    kill(caller, SIGKILL);
+    waitpid(caller, NULL, 0);
+    bool stopped = false;
+    for (int i = 0; i < 100 && !(stopped = hook > 0 && gone(hook)); i++)
+        usleep(20000);
+    ok(stopped, "a caller killed mid-hook: the hook is stopped too (pid %ld)", (long)hook);
+}
+
+/* The caller's cancel flag, set by a signal handler, stops the hook now. */
+static void test_cancel(void)
+{
+    ts_hook_result r;
+    ts_hook_req req = { .run = "sleep 30", .timeout_s = 20, .grace_ms = 300,
+                        .cancel = &cancel_flag };
+    long t0 = now_ms();
+    cancel_in(300);
+    run_req("cancel", req, &r);
+    long took = now_ms() - t0;
+    cancel_off();
+    ok(r.cancelled && !ts_hook_ok(&r), "cancel: the hook is stopped (signal %d)", r.signal);
+    ok(took < 1500, "promptly (%ld ms)", took);
+}
+
+/* The job's limits, applied as root before the drop. */
+static void test_limits(void)
+{
+    ts_hook_result r;
+    struct rlimit old;
+    getrlimit(RLIMIT_NOFILE, &old);
+    bool root = geteuid() == 0;
+    if (!root && old.rlim_max < 456) {
+        skip(3, "the hard limit of open files is below 456");
+        return;
+    }
+    /* The hook's hard limit above the caller's: only root can (with
+     * CAP_SYS_RESOURCE, which some containers drop): try in a child first. */
+    bool raise_ok = false;
+    if (root) {
+        pid_t probe = fork();
+        if (probe == 0) {
+            struct rlimit low = { 300, 300 }, high = { 456, 456 };
+            _exit(setrlimit(RLIMIT_NOFILE, &low) == 0 && setrlimit(RLIMIT_NOFILE, &high) == 0
+                  ? 0 : 1);
+        }
+        int status = -1;
+        waitpid(probe, &status, 0);
+        raise_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        if (raise_ok) {
+            struct rlimit low = { 300, 300 };
+            setrlimit(RLIMIT_NOFILE, &low);
+        } else {
+            diag("root cannot raise a hard limit here (no CAP_SYS_RESOURCE): lowering only");
+        }
+    }
+    const ts_hook_user *u = have_other ? &other : &me;
+    char name[64];
+    snprintf(name, sizeof name, "%s/limits", have_other ? user_dir(u) : ".");
+    ts_hook_rlimit lim[] = { { RLIMIT_NOFILE, 123, 456 }, { RLIMIT_CORE, 0, 0 } };
+    ts_hook_req req = { .run = "echo $(ulimit -n) $(ulimit -Hn) $(ulimit -c) $(ulimit -Hc)",
+                        .user = u, .grace_ms = 200, .rlimits = lim, .n_rlimits = 2 };
+    run_req(name, req, &r);
+    setrlimit(RLIMIT_NOFILE, &old);
+    if (!ok(ts_hook_ok(&r) && contains(log_of(name), "123 456 0 0\n"),
+            "the hook has the requested limits: nofile 123/456%s, core 0/0",
+            raise_ok ? " (above the caller's 300: set as root)" : ""))
+        diag("%s; log: %s", r.error, log_of(name));
+
+    ts_hook_rlimit bad[] = { { RLIMIT_CORE, 0, 0 }, { RLIMIT_NOFILE, 500, 400 } };
+    req.rlimits = bad;
+    run_req(name, req, &r);
+    ok(!r.started && contains(r.error, "RLIMIT_NOFILE"),
+       "a limit that cannot be set: not started, the error names it (%s)", r.error);
+    ts_hook_rlimit unknown[] = { { 999, 1, 1 } };
+    req.rlimits = unknown;
+    req.n_rlimits = 1;
+    run_req(name, req, &r);
+    ok(!r.started && contains(r.error, "limit 999"), "an unknown resource: refused (%s)", r.error);
+}
+
+/* The log: never a FIFO, directory or symlink; private; only in the user's
+ * own directory, reached through no directory others may write. */
+static void test_log_safety(void)
+{
+    ts_hook_result r;
+    char p[PATH_MAX], q[PATH_MAX];
+    struct stat st;
+
+    path_in(p, sizeof p, "fifo.log");
+    mkfifo(p, 0666);
+    ts_hook_req req = { .run = "echo never", .log_path = p, .timeout_s = 5, .grace_ms = 200 };
+    long t0 = now_ms();
+    run_req("fifo", req, &r);
+    long took = now_ms() - t0;
+    ok(!r.started && contains(r.error, "fifo.log is not a regular file"),
+       "a FIFO as the log: refused (%s)", r.error);
+    ok(took < 2000, "at once, without blocking on the FIFO (%ld ms)", took);
+
+    path_in(p, sizeof p, "dirlog.log");
+    mkdir(p, 0700);
+    req.log_path = p;
+    run_req("dirlog", req, &r);
+    ok(!r.started && contains(r.error, "dirlog.log is not a regular file"),
+       "a directory as the log: refused (%s)", r.error);
+
+    path_in(p, sizeof p, "link.log");
+    path_in(q, sizeof q, "link-target");
+    if (symlink(q, p) < 0)
+        diag("symlink: %s", strerror(errno));
+    req.log_path = p;
+    run_req("link", req, &r);
+    ok(!r.started && contains(r.error, "link.log is not a regular file")
+       && access(q, F_OK) < 0, "a symlink as the log: refused, its target not created (%s)",
+       r.error);
+
+    /* New directories 0700, the log 0600, the hook's umask 077. */
+    path_in(p, sizeof p, "private/logs/p.log");
+    req = (ts_hook_req){ .run = "umask", .log_path = p, .grace_ms = 200 };
+    run_req("private", req, &r);
+    ok(ts_hook_ok(&r) && contains(slurp(p), "0077"), "the hook runs with umask 077");
+    unsigned mode = stat(p, &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0;
+    ok(mode == 0600, "the log is created 0600 (%o)", mode);
+    path_in(q, sizeof q, "private/logs");
+    mode = stat(q, &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0;
+    ok(mode == 0700, "the directories it creates are 0700 (%o)", mode);
+
+    /* A directory on the way that anyone may write: refused. */
+    path_in(q, sizeof q, "open");
+    mkdir(q, 0777);
+    chmod(q, 0777);
+    path_in(p, sizeof p, "open/sub/x.log");
+    req.log_path = p;
+    run_req("open", req, &r);
+    path_in(q, sizeof q, "open/sub");
+    ok(!r.started && contains(r.error, "open is writable by others") && access(q, F_OK) < 0,
+       "a world-writable directory on the way: refused, nothing created (%s)", r.error);
+    path_in(q, sizeof q, "sticky");
+    mkdir(q, 0777);
+    chmod(q, 01777);
+    path_in(p, sizeof p, "sticky/mine/x.log");
+    req.log_path = p;
+    run_req("sticky", req, &r);
+    ok(ts_hook_ok(&r), "a sticky one (like /tmp) is fine%s%s", r.error[0] ? ": " : "", r.error);
+
+    if (!have_other) {
+        skip(3, "another user's directory needs root");
+    } else {
+        /* The user may write there (group), but it is someone else's. */
+        ts_hook_user *u = &other;
+        uid_t owner = u->uid == 65534 ? 65533 : 65534;
+        path_in(q, sizeof q, "foreign");
+        mkdir(q, 0770);
+        if (chown(q, owner, u->gid) < 0 || chmod(q, 0770) < 0)
+            diag("foreign: %s", strerror(errno));
+        path_in(p, sizeof p, "foreign/x.log");
+        req = (ts_hook_req){ .run = "echo secret-token", .log_path = p, .user = u,
+                             .grace_ms = 200 };
+        run_req("foreign", req, &r);
+        ok(!r.started && contains(r.error, "foreign of the log is not owned by"),
+           "a log directory owned by another user is refused (%s)", r.error);
+        ok(access(p, F_OK) < 0, "nothing was written into it");
+
+        /* In the user's own directory, a log that is not the user's. */
+        snprintf(p, sizeof p, "%s/%s/theirs.log", dir, user_dir(u));
+        int fd = open(p, O_WRONLY | O_CREAT, 0666);
+        if (fd >= 0) {
+            fchmod(fd, 0666);
+            close(fd);
+        }
+        req.log_path = p;
+        run_req("theirs", req, &r);
+        ok(!r.started && contains(r.error, "theirs.log is not owned by")
+           && !contains(slurp(p), "secret-token"),
+           "a log file owned by someone else is refused (%s)", r.error);
+    }
+}
+
+/* The child stuck while it sets up (a log on a dead file server: only
+ * SIGKILL ends it) is stopped at the deadline, and at once on cancel. */
+static void test_stuck_setup(void)
+{
+#ifndef TS_FAULT_INJECTION
+    skip(4, "needs --enable-fault-injection");
+#else
+    ts_hook_result r;
+    char p[PATH_MAX];
+    path_in(p, sizeof p, "stuck.fifo");
+    mkfifo(p, 0666);
+    setenv("TASKSUITE_FAULT", "hook-child-stuck", 1);
+    ts_hook_req req = { .run = "echo never", .log_path = p, .timeout_s = 6, .grace_ms = 300,
+                        .cancel = &cancel_flag };
+    long t0 = now_ms();
+    cancel_in(300);
+    run_req("stuck", req, &r);
+    long took = now_ms() - t0;
+    cancel_off();
+    ok(r.cancelled, "stuck in setup, cancelled: stopped (signal %d)", r.signal);
+    ok(took < 2000, "promptly: cancel plus the grace period (%ld ms)", took);
+
+    req.timeout_s = 1;
+    req.cancel = NULL;
+    t0 = now_ms();
+    run_req("stuck", req, &r);
+    took = now_ms() - t0;
+    ok(r.timed_out && r.signal == SIGKILL, "stuck in setup: stopped at the timeout, with SIGKILL");
+    ok(took >= 1000 && took < 2500, "after the timeout plus the grace period (%ld ms)", took);
+    unsetenv("TASKSUITE_FAULT");
+#endif
+}
+
+/* Looks for the hook's child stopped just before exec (a grandchild of
+ * test), writes what it holds to out, and lets it go on. */
+static void inspect_stopped(pid_t test, const char *secret, const char *out)
+{
+    char path[PATH_MAX], buf[1024], fds[512] = "";
+    int holds_secret = 0;
+    long uid = -1, fd_owner = -1;
+    pid_t found = 0;
+    for (int i = 0; i < 500 && !found; i++) {
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        while (d && !found && (e = readdir(d))) {
+            long pid = strtol(e->d_name, NULL, 10);
+            if (pid <= 0)
+                continue;
+            snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+            FILE *f = fopen(path, "r");
+            char state = 0;
+            long ppid = 0, gppid = 0;
+            if (f && fgets(buf, sizeof buf, f) && strrchr(buf, ')'))
+                sscanf(strrchr(buf, ')') + 1, " %c %ld", &state, &ppid);
+            if (f)
+                fclose(f);
+            if (state != 'T' || ppid <= 0)
+                continue;
+            snprintf(path, sizeof path, "/proc/%ld/stat", ppid);
+            f = fopen(path, "r");
+            char st2;
+            if (f && fgets(buf, sizeof buf, f) && strrchr(buf, ')'))
+                sscanf(strrchr(buf, ')') + 1, " %c %ld", &st2, &gppid);
+            if (f)
+                fclose(f);
+            if (gppid == test)
+                found = (pid_t)pid;
+        }
+        if (d)
+            closedir(d);
+        if (!found)
+            usleep(20000);
+    }
+    if (found) {
+        snprintf(path, sizeof path, "/proc/%ld/fd", (long)found);
+        struct stat st;
+        if (stat(path, &st) == 0)
+            fd_owner = (long)st.st_uid;
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            if (e->d_name[0] == '.')
+                continue;
+            char link[PATH_MAX + 300], target[PATH_MAX] = "";
+            snprintf(link, sizeof link, "%s/%s", path, e->d_name);
+            ssize_t n = readlink(link, target, sizeof target - 1);
+            target[n > 0 ? n : 0] = '\0';
+            if (strcmp(target, secret) == 0)
+                holds_secret = 1;
+            size_t l = strlen(fds);
+            snprintf(fds + l, sizeof fds - l, "%s%s", l ? " " : "", e->d_name);
+        }
+        if (d)
+            closedir(d);
+        snprintf(path, sizeof path, "/proc/%ld/status", (long)found);
+        FILE *f = fopen(path, "r");
+        while (f && fgets(buf, sizeof buf, f))
+            if (strncmp(buf, "Uid:", 4) == 0)
+                uid = strtol(buf + 4, NULL, 10);
+        if (f)
+            fclose(f);
+        kill(found, SIGCONT);
+    }
+    FILE *o = fopen(out, "w");
+    if (o) {
+        fprintf(o, "found=%d\nfds=%s\nsecret=%d\nuid=%ld\nfd_owner=%ld\n", found > 0, fds,
+                holds_secret, uid, fd_owner);
+        fclose(o);
+    }
+}
+
+/* Root's descriptors are closed before the child becomes the user, not
+ * only at exec: a test point stops the child just before exec and another
+ * process looks at what it holds. */
+static void test_fd_window(void)
+{
+#ifndef TS_FAULT_INJECTION
+    skip(4, "needs --enable-fault-injection");
+#else
+    ts_hook_result r;
+    char secret[PATH_MAX], out[PATH_MAX], name[64];
+    path_in(secret, sizeof secret, "secret");
+    path_in(out, sizeof out, "inspect.out");
+    int fd = open(secret, O_WRONLY | O_CREAT | O_TRUNC, 0600);   /* no O_CLOEXEC */
+    int high = fd >= 0 ? dup2(fd, 100) : -1;                     /* nor here */
+    const ts_hook_user *u = have_other ? &other : &me;
+    snprintf(name, sizeof name, "%s/window", have_other ? user_dir(u) : ".");
+
+    pid_t test = getpid();
+    pid_t inspector = fork();
+    if (inspector == 0) {
+        inspect_stopped(test, secret, out);
+        _exit(0);
+    }
+    setenv("TASKSUITE_FAULT", "hook-child-stop", 1);
+    ts_hook_req req = { .run = "true", .user = u, .grace_ms = 200 };
+    run_req(name, req, &r);
+    unsetenv("TASKSUITE_FAULT");
+    waitpid(inspector, NULL, 0);
+    const char *got = slurp(out);
+    ok(contains(got, "found=1\n") && ts_hook_ok(&r),
+       "the child was seen stopped just before exec, and then ran");
+    ok(contains(got, "\nfds=0 1 2 3\n"),
+       "it holds stdin, stdout, stderr and its error pipe, nothing else");
+    ok(contains(got, "\nsecret=0\n"), "not root's file descriptors (fd %d and %d)", fd, high);
+    if (have_other) {
+        char want[64];
+        snprintf(want, sizeof want, "\nuid=%ld\nfd_owner=0\n", (long)u->uid);
+        ok(contains(got, want), "already the user, and not dumpable (its /proc is root's)");
+    } else {
+        skip(1, "dumpable needs root");
+    }
+    if (!contains(got, "\nfds=0 1 2 3\nsecret=0\n"))
+        diag("%s", got);
+    close(fd);
+    close(high);
+#endif
+}
+
+/* More supplementary groups than the 1024 a fixed buffer held. */
+static void test_many_groups(void)
+{
+    if (!have_other) {
+        skip(2, "many groups need root");
+        return;
+    }
+    ts_hook_result r;
+    ts_hook_user u = other;
+    gid_t groups[1500];
+    char name[64];
+    for (int i = 0; i < 1500; i++)
+        groups[i] = (gid_t)(200000 + i);
+    u.groups = groups;
+    u.ngroups = 1500;
+    snprintf(name, sizeof name, "%s/groups", user_dir(&u));
+    ts_hook_req req = { .run = "grep '^Groups:' /proc/self/status | wc -w", .user = &u,
+                        .grace_ms = 200 };
+    run_req(name, req, &r);
+    ok(ts_hook_ok(&r), "a user in 1500 groups: the hook runs%s%s", r.error[0] ? ": " : "",
+       r.error);
+    is_str(log_of(name), "1501\n", "with all 1500 of them");
 }
 
 int main(void)
@@ -422,6 +897,14 @@ int main(void)
         return 1;
     }
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    if (geteuid() == 0) {
+        /* Other users reach their own directories in dir (and run there). */
+        struct passwd *pw = getpwnam("tsuser");
+        if (!pw)
+            pw = getpwnam("nobody");
+        have_other = pw && ts_hook_user_lookup(pw->pw_uid, pw->pw_gid, &other, &err) == 0;
+        chmod(dir, 0711);
+    }
 
     test_args_verbatim();
     test_run_shell();
@@ -433,7 +916,16 @@ int main(void)
     test_setup_errors();
     test_drop_privileges();
     test_not_root_cannot_switch();
+    test_escapes();
+    test_cancel();
+    test_limits();
+    test_log_safety();
+    test_stuck_setup();
+    test_fd_window();
+    test_many_groups();
 
+    if (have_other)
+        ts_hook_user_free(&other);
     ts_hook_user_free(&me);
     char cmd[PATH_MAX + 16];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

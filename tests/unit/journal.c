@@ -277,6 +277,8 @@ static void test_home_dir(void)
     snprintf(ro, sizeof ro, "%s/readonly", base);
     mkdir(ro, 0555);
     chmod(ro, 0555);
+    if (geteuid() == 0 && chown(ro, 65534, 65534) < 0)   /* nobody's own, unwritable */
+        diag("chown %s: %s", ro, strerror(errno));
     chmod(base, 0755);
     chmod(root, 0755);
     int fds[2];
@@ -309,6 +311,97 @@ static void test_home_dir(void)
        "an unwritable directory fails (home and open)");
     snprintf(want, sizeof want, "journal directory %s: Permission denied", ro);
     is_str(got, want, "naming the directory and the errno text");
+}
+
+/* ------------------------------------------------------------ file modes */
+
+static unsigned mode_of(const char *path)
+{
+    struct stat sb;
+    return lstat(path, &sb) == 0 ? (unsigned)(sb.st_mode & 07777) : 01000000;
+}
+
+/* journal.db and its companions are 0600 whatever the umask, and an older
+ * journal left 0644 is tightened when its owner opens it. */
+static void test_private_files(void)
+{
+    const char *home = subdir("private");
+    char db[PATH_MAX], wal[PATH_MAX + 8], shm[PATH_MAX + 8], id[9];
+    int64_t sub;
+    mode_t old = umask(022);
+
+    snprintf(db, sizeof db, "%s/journal.db", home);
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    snprintf(shm, sizeof shm, "%s-shm", db);
+    setenv("TASKSUITE_JOURNAL_MODE", "wal", 1);
+    ts_journal *j = open_ok(home);
+    ok(j && create3(j, "private", id, &sub) == 0, "a journal is created and written");
+    is_int(mode_of(db), 0600, "journal.db is created 0600 (umask 022)");
+    is_int(mode_of(wal), 0600, "its -wal is 0600");
+    is_int(mode_of(shm), 0600, "its -shm is 0600");
+    ts_journal_close(j);
+
+    chmod(db, 0644);
+    j = open_ok(home);
+    ok(j != NULL, "a journal left 0644 opens");
+    is_int(mode_of(db), 0600, "and is tightened to 0600");
+    ts_journal_close(j);
+    unsetenv("TASKSUITE_JOURNAL_MODE");
+    umask(old);
+}
+
+/* A journal directory that others could change is refused, and nothing is
+ * created in it. */
+static void test_dir_refused(void)
+{
+    char home[PATH_MAX], db[PATH_MAX + 16], want[3 * PATH_MAX];
+    ts_err err = { .msg = "" };
+    ts_journal *j = NULL;
+
+    snprintf(home, sizeof home, "%s", subdir("groupw"));
+    chmod(home, 0770);
+    snprintf(db, sizeof db, "%s/journal.db", home);
+    ok(ts_journal_open(home, &j, &err) < 0 && j == NULL,
+       "a group-writable journal directory is refused");
+    snprintf(want, sizeof want, "journal directory %s is writable by its group (mode 0770): "
+             "they could change what your jobs run; chmod go-w %s", home, home);
+    is_str(err.msg, want, "naming it, the mode and the fix");
+    is_int(err.code, TS_EXIT_JOURNAL, "journal exit code");
+    ok(access(db, F_OK) < 0, "no journal.db was created in it");
+
+    snprintf(home, sizeof home, "%s", subdir("worldw"));
+    chmod(home, 01777);
+    setenv("TASKSUITE_HOME", home, 1);
+    char buf[PATH_MAX];
+    ok(ts_home_dir(buf, sizeof buf, &err) < 0, "a sticky world-writable TASKSUITE_HOME is refused");
+    snprintf(want, sizeof want, "journal directory %s is writable by its group and others "
+             "(mode 1777): they could change what your jobs run; chmod go-w %s", home, home);
+    is_str(err.msg, want, "with its message");
+    unsetenv("TASKSUITE_HOME");
+
+    char link[PATH_MAX];
+    snprintf(link, sizeof link, "%s/linked", root);
+    if (symlink(subdir("target"), link) < 0)
+        diag("symlink: %s", strerror(errno));
+    ok(ts_journal_open(link, &j, &err) < 0, "a symbolic link as the journal directory is refused");
+    snprintf(want, sizeof want, "journal directory %s is a symbolic link, not a directory: "
+             "whoever can change the link could change what your jobs run; name the "
+             "directory itself", link);
+    is_str(err.msg, want, "with its message");
+
+    if (geteuid() != 0) {
+        ok(1, "# SKIP a foreign journal directory needs root");
+        ok(1, "# SKIP a foreign journal directory needs root");
+        return;
+    }
+    snprintf(home, sizeof home, "%s", subdir("foreign"));
+    if (chown(home, 65534, 65534) < 0)
+        diag("chown %s: %s", home, strerror(errno));
+    ok(ts_journal_open(home, &j, &err) < 0, "a journal directory of another user is refused");
+    snprintf(want, sizeof want, "journal directory %s is owned by uid 65534, not by you "
+             "(uid 0): its owner could change what your jobs run; use a directory of your own",
+             home);
+    is_str(err.msg, want, "with its message");
 }
 
 /* ------------------------------------------------------------ suites */
@@ -744,6 +837,8 @@ int main(void)
     test_newer_refused();
     test_corrupt();
     test_home_dir();
+    test_private_files();
+    test_dir_refused();
     test_ids();
     test_names();
     j = open_ok(subdir("main"));

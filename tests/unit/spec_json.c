@@ -2,6 +2,8 @@
  * (root) must survive the trip exactly, and hostile text must be refused. */
 #include "config.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,7 +69,104 @@ static const struct {
     { "{\"v\":1,\"name\":\"x\",\"cleanup\":5}", "hook spec: cleanup is not an object" },
     { "{\"v\":1,\"name\":\"x\",\"prep\":{\"run\":\"a\",\"envs\":{\"A\":1}}}",
       "hook spec: prep.envs holds a non-string" },
+    { "{\"v\":1,\"name\":\"x\",\"prep\":{\"run\":\"a\",\"envs\":[\"A=1\"]}}",
+      "hook spec: prep.envs is not an object" },
+    /* env names: [A-Za-z_][A-Za-z0-9_]*, shown without control characters */
+    { "{\"v\":1,\"name\":\"x\",\"prep\":{\"run\":\"a\",\"envs\":{\"A=B\":\"1\"}}}",
+      "hook spec: prep.envs: \"A=B\" is not a valid variable name (letters, digits and \"_\", "
+      "not starting with a digit, at most 128)" },
+    { "{\"v\":1,\"name\":\"x\",\"cleanup\":{\"run\":\"a\",\"envs\":{\"\":\"1\"}}}",
+      "hook spec: cleanup.envs: \"\" is not a valid variable name (letters, digits and \"_\", "
+      "not starting with a digit, at most 128)" },
+    { "{\"v\":1,\"name\":\"x\",\"prep\":{\"run\":\"a\",\"envs\":{\"A\\nB\\u001b\":\"1\"}}}",
+      "hook spec: prep.envs: \"A?B?\" is not a valid variable name (letters, digits and \"_\", "
+      "not starting with a digit, at most 128)" },
+    { "{\"v\":1,\"name\":\"x\",\"prep\":{\"run\":\"a\",\"envs\":{\"1A\":\"1\"}}}",
+      "hook spec: prep.envs: \"1A\" is not a valid variable name (letters, digits and \"_\", "
+      "not starting with a digit, at most 128)" },
+    /* what slurmd logs: no control characters in the name or the id */
+    { "{\"v\":1,\"name\":\"x\\u001b[2J\"}", "hook spec: \"name\" holds a control character" },
+    { "{\"v\":1,\"name\":\"x\\ntasksuite: forged\"}",
+      "hook spec: \"name\" holds a control character" },
+    { "{\"v\":1,\"id\":\"ab\\r12\",\"name\":\"x\"}", "hook spec: \"id\" holds a control character" },
+    { "{\"v\":1,\"id\":\"ab\\u007f\",\"name\":\"x\"}", "hook spec: \"id\" holds a control character" },
+    { "{\"v\":1,\"name\":\"\"}",
+      "hook spec: \"name\" is not a valid name (1 to 64 letters, digits, \".\", \"_\" or \"-\")" },
+    { "{\"v\":1,\"name\":\"a b\"}",
+      "hook spec: \"name\" is not a valid name (1 to 64 letters, digits, \".\", \"_\" or \"-\")" },
+    { "{\"v\":1,\"id\":\"../x\",\"name\":\"x\"}",
+      "hook spec: \"id\" is not a valid name (1 to 64 letters, digits, \".\", \"_\" or \"-\")" },
+    { "{\"v\":1,\"name\":\"x0123456789012345678901234567890123456789012345678901234567890123\"}",
+      "hook spec: \"name\" is not a valid name (1 to 64 letters, digits, \".\", \"_\" or \"-\")" },
+    { "{\"v\":1,\"name\":\"x\",\"workdir\":5}", "hook spec: \"workdir\" is not a string" },
 };
+
+/* A spec whose prep hook has n args (key "args") or n envs (key "envs"). */
+static char *many(const char *key, int n)
+{
+    size_t cap = 64 + (size_t)n * 16;
+    char *t = malloc(cap);
+    size_t o = (size_t)snprintf(t, cap, "{\"v\":1,\"name\":\"x\",\"prep\":{%s",
+                                strcmp(key, "envs") == 0 ? "\"run\":\"a\",\"envs\":{"
+                                                         : "\"args\":[");
+    for (int i = 0; i < n; i++)
+        o += (size_t)snprintf(t + o, cap - o, strcmp(key, "envs") == 0 ? "%s\"V%d\":\"1\""
+                                                                       : "%s\"a%d\"",
+                              i ? "," : "", i);
+    snprintf(t + o, cap - o, "%s}}", strcmp(key, "envs") == 0 ? "}" : "]");
+    return t;
+}
+
+static void limits(void)
+{
+    ts_hookspec h;
+    ts_err err = { 0 };
+    char *t;
+
+    t = many("args", TS_HOOKSPEC_MAX_ARGS);
+    ok(ts_hooks_deserialize(t, &h, &err) == 0 && h.prep.args.n == TS_HOOKSPEC_MAX_ARGS,
+       "%d args accepted", TS_HOOKSPEC_MAX_ARGS);
+    ts_hookspec_free(&h);
+    free(t);
+    t = many("args", TS_HOOKSPEC_MAX_ARGS + 1);
+    ok(ts_hooks_deserialize(t, &h, &err) == -1, "%d args refused", TS_HOOKSPEC_MAX_ARGS + 1);
+    is_str(err.msg, "hook spec: prep.args has more than 1024 entries", "args count message");
+    free(t);
+    t = many("envs", TS_HOOKSPEC_MAX_ENVS);
+    ok(ts_hooks_deserialize(t, &h, &err) == 0 && h.prep.envs.n == TS_HOOKSPEC_MAX_ENVS,
+       "%d envs accepted", TS_HOOKSPEC_MAX_ENVS);
+    ts_hookspec_free(&h);
+    free(t);
+    t = many("envs", TS_HOOKSPEC_MAX_ENVS + 1);
+    ok(ts_hooks_deserialize(t, &h, &err) == -1, "%d envs refused", TS_HOOKSPEC_MAX_ENVS + 1);
+    is_str(err.msg, "hook spec: prep.envs has more than 1024 entries", "envs count message");
+    free(t);
+
+    static const char *paths[] = { "workdir", "output_dir", "dir" };
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        char want[128];
+        t = malloc(PATH_MAX + 128);
+        int n = snprintf(t, PATH_MAX + 128, "{\"v\":1,\"name\":\"x\",\"%s\":\"/", paths[i]);
+        memset(t + n, 'p', PATH_MAX - 1);
+        strcpy(t + n + PATH_MAX - 1, "\"}");
+        ok(ts_hooks_deserialize(t, &h, &err) == -1, "%s of PATH_MAX bytes refused", paths[i]);
+        snprintf(want, sizeof want, "hook spec: \"%s\" is longer than %d bytes", paths[i],
+                 PATH_MAX - 1);
+        is_str(err.msg, want, "path length message");
+        t[n + PATH_MAX - 2] = '\0';
+        strcat(t, "\"}");
+        ok(ts_hooks_deserialize(t, &h, &err) == 0, "%s of PATH_MAX - 1 bytes accepted", paths[i]);
+        ts_hookspec_free(&h);
+        free(t);
+    }
+
+    /* paths may hold any byte a path may; the name is then still clean */
+    ok(ts_hooks_deserialize("{\"v\":1,\"name\":\"ok.name_1-2\",\"id\":\"ab12cd34\","
+                            "\"workdir\":\"/tmp/a\\nb\"}", &h, &err) == 0,
+       "a path with a newline is kept (shown through ts_err_shown when logged)");
+    is_str(h.workdir, "/tmp/a\nb", "path verbatim");
+    ts_hookspec_free(&h);
+}
 
 int main(void)
 {
@@ -75,6 +174,7 @@ int main(void)
     ts_err err;
 
     round_trip();
+    limits();
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ts_err_clear(&err);
         ok(ts_hooks_deserialize(bad[i].text, &h, &err) == -1, "bad spec %zu refused", i);

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# The cases of t0500-hooks.t on a cluster with PrologFlags=Alloc (sites have
-# either setting), then user_hooks=no. Uses a cluster of its own (own
-# directory, ports and state_dir), so the runner's cluster is untouched.
+# The cases of t0500-hooks.t on a cluster WITHOUT PrologFlags=Contain
+# (proctrack/linuxproc, PrologFlags=Alloc), where env_cleanup needs the job
+# epilog of tasksuite_epilog.so; then user_hooks=no; then plain tasksuite.so
+# there: preparation works, and the missing cleanup is said, not silent.
+# Uses a cluster of its own (own directory, ports and state_dir), so the
+# runner's cluster is untouched.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hooks-cases.sh"
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CL=$SRC/tests/cluster/cluster.sh
-D=/tmp/tasksuite-test/cluster-hooks-alloc
+D=/tmp/tasksuite-test/cluster-hooks-epilog
 STATE=/run/tasksuite-test-alloc
-PLUGIN=$TS_PREFIX/lib/slurm/tasksuite.so
+PLUGIN=$TS_PREFIX/lib/slurm/tasksuite_epilog.so
 trap '"$CL" stop --dir "$D" >/dev/null 2>&1; rm -rf "$D" "$STATE"' EXIT
 
 start() {   # start PLUGIN-ARGS: (re)start the private cluster; exports its SLURM_CONF
@@ -23,7 +26,7 @@ start() {   # start PLUGIN-ARGS: (re)start the private cluster; exports its SLUR
 
 mkdir -p "$(dirname "$D")"
 start "state_dir=$STATE log_level=debug"
-ok $? "a 2-node cluster with PrologFlags=Alloc starts"
+ok $? "a 2-node cluster with PrologFlags=Alloc, without Contain, with tasksuite_epilog.so starts"
 is "$(cluster_prolog_alloc "$SLURM_CONF")" yes "it has PrologFlags=Alloc"
 
 hook_cases yes "$STATE"
