@@ -116,12 +116,10 @@ static int secure_dir(const char *path, unsigned mode, const char *what, int cre
                 rc = ts_errf(err, "%s %s: %s above it is writable by others without the "
                              "sticky bit (mode %04o): they could replace it; use another place",
                              what, path, dir, (unsigned)(sb.st_mode & 07777));
-        } else if (errno != ENOENT) {
+        } else if (errno != ENOENT || (create && mkdir(dir, mode) < 0 && errno != EEXIST)) {
             rc = ts_errf(err, "%s %s: %s", what, path, strerror(errno));
         } else if (!create) {
             return 0;   /* nothing below exists yet */
-        } else if (mkdir(dir, mode) < 0 && errno != EEXIST) {
-            rc = ts_errf(err, "%s %s: %s", what, path, strerror(errno));
         }
         *p = '/';
         if (rc < 0)

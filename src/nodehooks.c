@@ -27,6 +27,11 @@ static void say(char *buf, size_t len, const char *fmt, ...)
     va_start(ap, fmt);
     (void)vsnprintf(buf, len, fmt, ap);
     va_end(ap);
+    /* Paths and names are the user's: no control character reaches
+     * slurmd's log or the user's terminal. */
+    for (char *p = buf; len && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
 }
 
 /* ------------------------------------------------------------ paths */
@@ -416,6 +421,17 @@ int ts_node_finish(const ts_node_ctx *c, ts_node_report *rep, ts_err *err)
     ts_hookspec spec;
     const char *node = c->node ? c->node : "?";
     memset(rep, 0, sizeof *rep);
+    /* The record decides what runs as the user: never read it from a
+     * directory someone else could have written into. */
+    if (ts_prepstate_dir_check(c->state_dir, &e) < 0) {
+        if (errno == ENOENT) {
+            rep->debug = true;   /* no suite job ever prepared on this node */
+            return 0;
+        }
+        if (err)
+            *err = e;
+        return -1;
+    }
     int fd = ts_prepstate_open_locked(c->state_dir, c->job_id, c->node, false, true,
                                       FINISH_LOCK_WAIT_MS, &e);
     if (fd < 0) {

@@ -155,7 +155,18 @@ int ts_prepstate_open_locked(const char *dir, uint32_t job_id, const char *node,
     return -1;
 }
 
-/* [[resource, cur, max], ...]; RLIM_INFINITY is -1 (a double cannot hold it). */
+/* [[resource, "cur", "max"], ...]: a double holds neither every rlim_t
+ * exactly nor RLIM_INFINITY, so the values are decimal strings, "unlimited"
+ * for RLIM_INFINITY. */
+static cJSON *limit_value(unsigned long long v)
+{
+    char buf[32];
+    if (v == RLIM_INFINITY)
+        return cJSON_CreateString("unlimited");
+    snprintf(buf, sizeof buf, "%llu", v);
+    return cJSON_CreateString(buf);
+}
+
 static bool add_limits(cJSON *o, const ts_prepstamp *st)
 {
     cJSON *a = cJSON_AddArrayToObject(o, "limits");
@@ -163,11 +174,21 @@ static bool add_limits(cJSON *o, const ts_prepstamp *st)
         return false;
     for (int i = 0; i < st->n_limits && i < TS_PREP_MAX_LIMITS; i++) {
         const ts_prep_limit *l = &st->limits[i];
-        double v[3] = { l->resource, l->cur == RLIM_INFINITY ? -1.0 : (double)l->cur,
-                        l->max == RLIM_INFINITY ? -1.0 : (double)l->max };
-        cJSON *t = cJSON_CreateDoubleArray(v, 3);
+        cJSON *t = cJSON_CreateArray();
         if (!t || !cJSON_AddItemToArray(a, t))
             return false;
+        cJSON *r = cJSON_CreateNumber(l->resource), *c = limit_value(l->cur),
+              *m = limit_value(l->max);
+        bool good = r && c && m;
+        if (!good) {
+            cJSON_Delete(r);
+            cJSON_Delete(c);
+            cJSON_Delete(m);
+            return false;
+        }
+        cJSON_AddItemToArray(t, r);
+        cJSON_AddItemToArray(t, c);
+        cJSON_AddItemToArray(t, m);
     }
     return true;
 }
@@ -231,7 +252,10 @@ static void copy_str(const cJSON *o, const char *key, char *buf, size_t len)
 static long get_num(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+    /* A double outside long's range is undefined behaviour to convert. */
+    return cJSON_IsNumber(v) && v->valuedouble > -9.2e18 && v->valuedouble < 9.2e18
+               ? (long)v->valuedouble
+               : 0;
 }
 
 static char *dup_str(const cJSON *o, const char *key, size_t max)
@@ -242,6 +266,24 @@ static char *dup_str(const cJSON *o, const char *key, size_t max)
     return strdup(v->valuestring);
 }
 
+/* "unlimited" or the decimal digits of a value below RLIM_INFINITY. */
+static int limit_from(const cJSON *x, unsigned long long *v)
+{
+    const char *s = cJSON_IsString(x) ? x->valuestring : NULL;
+    char *end;
+    if (!s)
+        return -1;
+    if (!strcmp(s, "unlimited")) {
+        *v = RLIM_INFINITY;
+        return 0;
+    }
+    if (s[0] < '0' || s[0] > '9' || strlen(s) > 20)
+        return -1;
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+    return errno || *end || *v == RLIM_INFINITY ? -1 : 0;
+}
+
 static int get_limits(const cJSON *o, ts_prepstamp *st)
 {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "limits"), *t;
@@ -250,21 +292,19 @@ static int get_limits(const cJSON *o, ts_prepstamp *st)
     if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > TS_PREP_MAX_LIMITS)
         return -1;
     cJSON_ArrayForEach(t, a) {
-        if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) != 3)
+        const cJSON *r = cJSON_GetArrayItem(t, 0);
+        unsigned long long v[2];
+        if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) != 3 || !cJSON_IsNumber(r)
+            || r->valuedouble < 0 || r->valuedouble >= RLIM_NLIMITS
+            || r->valuedouble != (int)r->valuedouble)
             return -1;
-        double v[3];
-        for (int i = 0; i < 3; i++) {
-            const cJSON *x = cJSON_GetArrayItem(t, i);
-            if (!cJSON_IsNumber(x) || x->valuedouble < -1 || x->valuedouble > 9.0e18)
+        for (int i = 0; i < 2; i++)
+            if (limit_from(cJSON_GetArrayItem(t, i + 1), &v[i]) < 0)
                 return -1;
-            v[i] = x->valuedouble;
-        }
-        if (v[0] < 0 || v[0] >= RLIM_NLIMITS)
-            return -1;
         ts_prep_limit *l = &st->limits[st->n_limits++];
-        l->resource = (int)v[0];
-        l->cur = v[1] < 0 ? RLIM_INFINITY : (unsigned long long)v[1];
-        l->max = v[2] < 0 ? RLIM_INFINITY : (unsigned long long)v[2];
+        l->resource = (int)r->valuedouble;
+        l->cur = v[0];
+        l->max = v[1];
     }
     return 0;
 }

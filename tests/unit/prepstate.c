@@ -710,10 +710,14 @@ static void test_settings(void)
 
     ts_node_ctx c = ctx(45);
     c.user_hooks = false;
+    c.first_task = true;
     spec_from(&s, "{\"v\":1,\"name\":\"demo\",\"prep\":{\"run\":\"echo prep 45 >> %s\"},"
                   "\"cleanup\":{\"run\":\"echo cleanup 45 >> %s\"}}", marker, marker);
     ok(prepare(&c, &s, &t) == 0 && !t.rep.ran && strstr(t.rep.text, "user_hooks=no"),
        "user_hooks=no: the task starts, the hook is skipped, and said so: %s", t.rep.text);
+    c.first_task = false;
+    ok(prepare(&c, &s, &t) == 0 && !t.rep.ran && !t.rep.text[0],
+       "the step's other tasks start too, without saying it again");
     ok(!record_exists(45, "n1"), "no record");
     ok(finish(&c, &rep) == 0 && !rep.ran, "finish: nothing to do");
     ok(!exists(marker), "neither hook ran");
@@ -895,6 +899,78 @@ static void test_task_waits(void)
     ts_hookspec_free(&s.h);
 }
 
+/* The job's limits apply to both hooks (the record's at the end). */
+static void test_limits_applied(void)
+{
+    struct rlimit now = { 0, 0 };
+    getrlimit(RLIMIT_CPU, &now);   /* not RLIMIT_NOFILE: valgrind only pretends */
+    if (now.rlim_max != RLIM_INFINITY && now.rlim_max < 12345) {
+        for (int i = 0; i < 3; i++)
+            ok(1, "# SKIP the hard RLIMIT_CPU is below 12345s");
+        return;
+    }
+    const ts_prep_limit cpu[] = { { RLIMIT_CPU, 12345, now.rlim_max } };
+    ts_node_report rep;
+    job_spec s;
+    step t;
+    char marker[300];
+    snprintf(marker, sizeof marker, "%s/markers-limits", dir);
+    spec_from(&s, "{\"v\":1,\"name\":\"demo\",\"prep\":{\"run\":\"echo prep $(ulimit -St) >> %s\"},"
+                  "\"cleanup\":{\"run\":\"echo cleanup $(ulimit -St) >> %s\"}}", marker, marker);
+    ts_node_ctx c = ctx(12);
+    c.limits = cpu;
+    c.n_limits = 1;
+    ok(prepare(&c, &s, &t) == 0, "prepare with a soft RLIMIT_CPU of 12345s");
+    c.limits = NULL;
+    c.n_limits = 0;
+    ok(finish(&c, &rep) == 0 && rep.ran, "finish without limits of its own");
+    is_str(slurp(marker), "prep 12345\ncleanup 12345\n", "both hooks ran under the job's limits");
+    ts_hookspec_free(&s.h);
+}
+
+
+/* ---- pins for the proposed fixes (fail on the current sources) ---- */
+
+/* Every finite limit survives exactly; none makes the record unreadable. */
+static void test_limits_exact(void)
+{
+    ts_err err = { 0 };
+    ts_prepstamp in = { .state = TS_PREP_OK, .n_limits = 2,
+                        .limits = { { RLIMIT_AS, 9200000000000000000ULL, RLIM_INFINITY },
+                                    { RLIMIT_DATA, (1ULL << 53) + 1, (1ULL << 60) + 3 } } },
+                 out;
+    int fd = ts_prepstate_open_locked(state, 10, "n1", true, true, 0, &err);
+    ok(fd >= 0 && ts_prepstate_write(fd, &in, &err) == 0
+           && ts_prepstate_read(fd, &out, &err) == 0
+           && same_limits(in.limits, in.n_limits, out.limits, out.n_limits),
+       "limits above 2^53 and 9e18 (below RLIM_INFINITY) survive exactly (%s)", err.msg);
+    ts_prepstamp_free(&out);
+    ts_prepstate_close(fd);
+    ts_prepstate_remove(state, 10, "n1", &err);
+}
+
+/* The end of the allocation never runs a record from a refused state dir. */
+static void test_finish_refused_dir(void)
+{
+    ts_node_report rep;
+    ts_err err = { 0 };
+    char loose[400], marker[300], spec[512];
+    snprintf(loose, sizeof loose, "%s/loose", dir);   /* mode 0777, from test_dir */
+    snprintf(marker, sizeof marker, "%s/markers-planted", dir);
+    snprintf(spec, sizeof spec, "{\"v\":1,\"name\":\"x\",\"cleanup\":{\"run\":\"echo planted >> %s\"}}",
+             marker);
+    int fd = ts_prepstate_open_locked(loose, 11, "n1", true, true, 0, &err);
+    ts_prepstamp planted = { .state = TS_PREP_OK, .uid = (long)getuid(), .spec = spec };
+    ts_prepstate_write(fd, &planted, &err);
+    ts_prepstate_close(fd);
+    ts_node_ctx c = ctx(11);
+    c.state_dir = loose;
+    memset(&err, 0, sizeof err);
+    ok(ts_node_finish(&c, &rep, &err) < 0 && strstr(err.msg, "writable by others") && !rep.ran,
+       "finish refuses a world-writable state_dir: %s", err.msg);
+    ok(!exists(marker), "the planted cleanup did not run");
+}
+
 int main(void)
 {
     /* forked children (and valgrind's exit handlers in them) must not
@@ -923,6 +999,9 @@ int main(void)
     test_rerun();
     test_two_nodes_one_host();
     test_task_waits();
+    test_limits_applied();
+    test_limits_exact();
+    test_finish_refused_dir();
 
     char cmd[PATH_MAX + 16];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
