@@ -29,6 +29,8 @@ Options:
   --port-base P      bare cluster on P, plugin cluster on P+100
                      (default \$TS_BENCH_PORT_BASE or 20017)
   --work DIR         cluster directories DIR/bare, DIR/plugin (default $WORK)
+  --plugin PATH      the plugin to load (default PREFIX/lib/slurm/tasksuite.so;
+                     e.g. tasksuite_epilog.so to measure its per-job price)
   --contain          both clusters with PrologFlags=Contain + proctrack/cgroup
                      (what tasksuite.so needs for env_cleanup)
   --diagnose         also time two stub SPANK plugins built on the spot, to
@@ -49,6 +51,7 @@ while (( $# )); do
         --work) WORK=${2:?}; shift ;;
         --diagnose) DIAGNOSE=yes ;;
         --contain) CONTAIN=yes ;;
+        --plugin) PLUGIN=${2:?}; shift ;;
         -h|--help) usage; exit 0 ;;
         [0-9]*) RUNS=$1 ;;
         *) echo "srun-overhead.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -56,7 +59,7 @@ while (( $# )); do
     shift
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "srun-overhead.sh: RUNS must be a positive integer" >&2; exit 2; }
-PLUGIN=$TS_PREFIX/lib/slurm/tasksuite.so
+PLUGIN=${PLUGIN:-$TS_PREFIX/lib/slurm/tasksuite.so}
 CL=$SRC/tests/cluster/cluster.sh
 BASE_DIR=$WORK/bare PLUG_DIR=$WORK/plugin
 [ -f "$PLUGIN" ] || { echo "no plugin at $PLUGIN (run tests/run-all or make install first)" >&2; exit 1; }
@@ -133,8 +136,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo "load average at start: $LOAD"
 printf '%-46s %8s %13s %9s %12s\n' "srun -n1 true ($RUNS runs, interleaved)" "median" "q1-q3 (ms)" "vs bare" "vs no option"
 printf '%-46s %8s %13s %9s %12s\n' "no plugin (empty plugstack.conf)" "$bare" "$bq1-$bq3" "1.00" ""
-printf '%-46s %8s %13s %9s %12s\n' "tasksuite.so loaded, no option" "$plug" "$pq1-$pq3" "$(ratio "$plug" "$bare")" "1.00"
-printf '%-46s %8s %13s %9s %12s\n' "tasksuite.so loaded, --task-suite=FILE" "$opt" "$oq1-$oq3" "$(ratio "$opt" "$bare")" "$(ratio "$opt" "$plug")"
+printf '%-46s %8s %13s %9s %12s\n' "$(basename "$PLUGIN") loaded, no option" "$plug" "$pq1-$pq3" "$(ratio "$plug" "$bare")" "1.00"
+printf '%-46s %8s %13s %9s %12s\n' "$(basename "$PLUGIN") loaded, --task-suite=FILE" "$opt" "$oq1-$oq3" "$(ratio "$opt" "$bare")" "$(ratio "$opt" "$plug")"
 printf '%s\n' "difference loaded-no-option minus bare: $(awk -v a="$plug" -v b="$bare" 'BEGIN {printf "%+.1f", a - b}') ms (quartile ranges overlap: $(awk -v a1="$bq1" -v a3="$bq3" -v b1="$pq1" -v b3="$pq3" 'BEGIN {print (b1 <= a3 && a1 <= b3) ? "yes" : "no"}'))"
 if [[ $DIAGNOSE == yes ]]; then
     # Steps inside one allocation: the job prolog/epilog ran once already.

@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "exitcodes.h"
+#include "slurm.h"
 
 static const struct command {
     const char *name;
@@ -46,7 +47,13 @@ int main(int argc, char **argv)
         return TS_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("tasksuite %s\n", PACKAGE_VERSION);
+        ts_err err = { 0 };
+        printf("tasksuite %s, built for %s\n", PACKAGE_VERSION, ts_slurm_built_for());
+        if (ts_slurm_check_library(&err) < 0) {
+            fflush(stdout);
+            fprintf(stderr, "tasksuite: %s\n", err.msg);
+            return err.code;
+        }
         return TS_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -2,6 +2,7 @@
  *
  * Seconds of walltime left for the job this runs in, or "unlimited". Meant
  * for task scripts: `[ "$(tasksuite remaining)" -lt 600 ] && save_and_exit`.
+ * Sees `scontrol update TimeLimit=` at once (one RPC per call).
  */
 #include "config.h"
 
@@ -41,7 +42,10 @@ int cmd_remaining(int argc, char **argv)
         fprintf(stderr, "tasksuite remaining: --format must be s or hms\n");
         return TS_EXIT_USAGE;
     }
-    long left = ts_walltime_remaining();
+    /* A new process per call: the environment's end time is a copy from
+     * when the task or step started, so ask Slurm (one RPC) and fall back
+     * on the copy only when it cannot answer (src/walltime.h). */
+    long left = ts_walltime_left(ts_walltime_end_time_fresh());
     if (left < 0) {
         printf("unlimited\n");
     } else if (strcmp(format, "hms") == 0) {

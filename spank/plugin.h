@@ -28,6 +28,7 @@
 
 extern ts_plugin_cfg ts_cfg;
 extern char *ts_option_value;   /* --task-suite FILE as given, or NULL */
+extern int ts_cfg_broken;       /* remote: plugstack.conf arguments refused */
 
 int ts_allocator_post_opt(spank_t sp);
 int ts_remote_user_init(spank_t sp);

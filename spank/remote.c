@@ -127,6 +127,12 @@ int ts_remote_user_init(spank_t sp)
         || spank_getenv(sp, "SLURM_SPANK_" TS_JOBENV_SPEC, text, sizeof step_spec)
                != ESPANK_SUCCESS)
         return 0;   /* not a --task-suite step: leave it untouched */
+    if (ts_cfg_broken) {
+        snprintf(task_failure, sizeof task_failure, "%s",
+                 "tasksuite: the plugin's arguments in plugstack.conf are invalid on this node "
+                 "(see slurmd's log): env_preparation cannot run");
+        return 0;
+    }
     if (ts_hooks_deserialize(text, &spec, &err) < 0) {
         slurm_error("tasksuite: %s", err.msg);
         snprintf(task_failure, sizeof task_failure, "tasksuite: the job's suite cannot be read: %s",
@@ -266,6 +272,9 @@ int ts_remote_task_init_privileged(spank_t sp)
     c.limits = step_limits;
     c.n_limits = step_n_limits;
     c.waiting = task_waiting;
+#ifdef TS_JOB_EPILOG
+    c.cleanup_by_epilog = true;
+#endif
     int local_id = 1;
     c.first_task = spank_get_item(sp, S_TASK_ID, &local_id) == ESPANK_SUCCESS && local_id == 0;
     int rc = ts_node_prepare_step(&c, &spec, step_spec, &rep, &st, msg, sizeof msg, &err);

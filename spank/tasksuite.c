@@ -8,6 +8,7 @@
 #include <slurm/spank.h>
 
 #include "plugin.h"
+#include "slurm_compat.h"
 
 /* SLURM_EXTERN_CONT: the same value in every release 22.05-26.05. */
 #define TS_EXTERN_STEP_ID 0xfffffffcU
@@ -16,6 +17,7 @@ SPANK_PLUGIN(tasksuite, 1);
 
 ts_plugin_cfg ts_cfg;
 char *ts_option_value;
+int ts_cfg_broken;
 static int cfg_loaded;
 
 /* Slurm may call the callback more than once with the same value (e.g. from
@@ -68,14 +70,23 @@ static int load_cfg(int ac, char **av)
 int slurm_spank_init(spank_t sp, int ac, char **av)
 {
     spank_context_t ctx = spank_context();
-    if (load_cfg(ac, av) < 0)
-        return -1;
+    if (load_cfg(ac, av) < 0) {
+        /* slurmd refuses to start and sbatch/srun refuse the job: the admin
+         * and the user see it at once. In a job's slurmstepd (plugstack.conf
+         * edited without restarting slurmd) a failing init would fail every
+         * job, and from 25.05 drain the node: the plugin stays inert there and
+         * fails only the tasks of --task-suite steps, with a message. */
+        if (ctx != S_CTX_REMOTE)
+            return -1;
+        ts_cfg_broken = 1;
+    }
     /* sbatch/salloc ignore an exported spank_options[] table: register here,
      * in every context that parses or receives options. */
     if (ctx == S_CTX_SLURMD)
-        slurm_info("tasksuite: version %s loaded (user_hooks=%s, max_hook_timeout=%lds, state_dir=%s)",
+        slurm_info("tasksuite: version %s loaded (user_hooks=%s, max_hook_timeout=%lds, state_dir=%s), built for Slurm " TS_SLURM_RELEASE_FMT,
                    PACKAGE_VERSION, ts_cfg.user_hooks ? "yes" : "no",
-                   ts_cfg.max_hook_timeout_s, ts_cfg.state_dir);
+                   ts_cfg.max_hook_timeout_s, ts_cfg.state_dir,
+                   TS_SLURM_RELEASE_ARGS(TS_SLURM_BUILT));
     if (ctx == S_CTX_ALLOCATOR || ctx == S_CTX_LOCAL || ctx == S_CTX_REMOTE) {
         spank_err_t rc = spank_option_register(sp, &task_suite_option);
         if (rc != ESPANK_SUCCESS) {
@@ -152,7 +163,7 @@ int slurm_spank_exit(spank_t sp, int ac, char **av)
     (void)av;
     if (spank_context() == S_CTX_REMOTE
         && spank_get_item(sp, S_JOB_STEPID, &step) == ESPANK_SUCCESS
-        && step == TS_EXTERN_STEP_ID && load_cfg(ac, av) == 0)
+        && step == TS_EXTERN_STEP_ID && !ts_cfg_broken && load_cfg(ac, av) == 0)
         ts_remote_extern_exit(sp);
     free(ts_option_value);
     ts_option_value = NULL;

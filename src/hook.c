@@ -98,8 +98,9 @@ int ts_hook_user_lookup(uid_t uid, gid_t gid, ts_hook_user *u, ts_err *err)
             break;
         }
         if (want <= n || want > 65536) {
+            ts_errf(err, "cannot list the groups of %s", u->name);
             ts_hook_user_free(u);
-            return ts_errf(err, "cannot list the groups of %s", u->name);
+            return -1;
         }
         n = want;
     }
@@ -454,16 +455,21 @@ static void child_fail(const child_ctx *c, const char *what, const char *arg,
     child_report(c, msg);
 }
 
-static void reset_signals(void)
+static void reset_dispositions(void)
 {
     struct sigaction sa;
-    sigset_t none;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
     sigemptyset(&sa.sa_mask);
     for (int s = 1; s < NSIG; s++)
         if (s != SIGKILL && s != SIGSTOP)
             (void)sigaction(s, &sa, NULL);   /* fails for the RT signals glibc keeps */
+}
+
+static void reset_signals(void)
+{
+    sigset_t none;
+    reset_dispositions();
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
@@ -488,8 +494,8 @@ static void close_one(const char *name, void *arg)
     long fd = strtol(name, &end, 10);
     if (*end || end == name || fd <= p->keep || fd == p->dir)
         return;
-    close((int)fd);
-    p->closed++;
+    if (close((int)fd) == 0)
+        p->closed++;
 }
 
 /* Close every descriptor above keep for real (not close-on-exec: the child
@@ -701,7 +707,13 @@ static void sup_signals(void)
 {
     struct sigaction sa;
     sigset_t block;
-    reset_signals();
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, NULL);   /* no default action meanwhile */
+    reset_dispositions();
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = sup_on_stop;
@@ -714,12 +726,7 @@ static void sup_signals(void)
     sa.sa_handler = SIG_IGN;
     sa.sa_flags = 0;
     sigaction(SIGPIPE, &sa, NULL);
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGHUP);
-    sigaddset(&block, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &block, NULL);
+    sigprocmask(SIG_SETMASK, &block, NULL);
 }
 
 /* Wait for fds or a signal, at most ms. */
@@ -773,6 +780,20 @@ static void scan_one(const char *name, void *arg)
     if (strtol(p + 4, NULL, 10) == (long)sc->self) {
         sc->fn((pid_t)strtol(name, NULL, 10), sc->arg);
         sc->count++;
+    }
+}
+
+/* Reap the children that have exited, but not the leader (see above): the
+ * hook may run long and leave many short-lived orphans to us. */
+static void reap_others(pid_t leader)
+{
+    for (;;) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0
+            || si.si_pid == leader)
+            return;
+        (void)waitpid(si.si_pid, NULL, WNOHANG);
     }
 }
 
@@ -991,6 +1012,18 @@ static void supervise(const run_ctx *x, int repfd)
                  "cannot become the subreaper of the hook: %s", strerror(errno));
         goto report;
     }
+    for (size_t i = 0; i < x->req->n_cgroup_procs; i++) {
+        const char *procs = x->req->cgroup_procs[i];
+        int fd = open(procs, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1) {
+            snprintf(res->error, sizeof res->error, "cannot move the hook into the cgroup of %s: %s",
+                     procs, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            goto report;
+        }
+        close(fd);
+    }
     if (pipe2(efd, O_CLOEXEC) < 0) {
         snprintf(res->error, sizeof res->error, "hook: pipe: %s", strerror(errno));
         goto report;
@@ -1039,6 +1072,7 @@ static void supervise(const run_ctx *x, int repfd)
         sup_poll(p, n, left);
         if (!setup_done)
             setup_done = read_errpipe(efd[0], res->error, sizeof res->error, &elen);
+        reap_others(pid);
     }
 
     /* Stop it at its timeout or when told; stop what it left behind. */
@@ -1122,6 +1156,7 @@ int ts_hook_run(const ts_hook_req *req, ts_hook_result *res, ts_err *err)
         return ts_errf(err, "hook: exactly one of argv and run is needed");
     if (!req->envp || !req->cwd || !req->log_path || req->log_path[0] != '/'
         || !req->user || req->timeout_s <= 0 || (req->n_rlimits && !req->rlimits)
+        || (req->n_cgroup_procs && !req->cgroup_procs)
         || req->user->ngroups < 0 || (req->user->ngroups && !req->user->groups))
         return ts_errf(err, "hook: incomplete request");
     if (prepare(&x, req, err) < 0)

@@ -1,51 +1,62 @@
 /* hook.h: run one command as a given user, safely (a suite's
  * env_preparation / env_cleanup, started by the plugin as root).
  *
- * ts_hook_run forks a supervisor: a process of the caller's (root, when the
- * caller is root) that makes itself a child subreaper and not dumpable, in a
- * process group of its own. The supervisor forks the hook's child, which, in
- * this order: becomes its own session and process group; resets signal
- * dispositions and the signal mask; resets oom_score_adj (as root); makes
- * itself not dumpable (exec makes the new program dumpable again); points
- * stdin at /dev/null; closes every other descriptor it inherited (only the
- * pipe that reports a failure to start stays, close-on-exec); applies the
- * requested resource limits (as root, so hard limits may be raised); drops to
- * the user (supplementary groups, gid, uid) and checks that no privilege is
- * left; sets umask 077; only then, as that user, opens the log's directory
- * one component at a time from "/" (creating what is missing, mode 0700;
- * refusing an existing directory on the way that is writable by others and
- * not sticky, and a last directory that is not the user's) and the log
- * itself (O_NOFOLLOW, O_NONBLOCK so that a FIFO cannot hold it; refused
- * unless a regular file owned by the user; created mode 0600: preparation
- * output often holds tokens), sends stdout and stderr there, changes to the
- * working directory and execs: an argv directly (execvp, PATH from the
- * hook's own environment), or a text through "/bin/sh -c". No shell ever
- * runs as root, root never opens a file in a user-writable place, and
- * nothing of root's but that pipe is open once the child is the user.
+ * Three processes: the caller, a supervisor, the hook.
  *
- * The supervisor waits for the hook up to the timeout (the child's setup
- * included: a log on a hung file system is stopped like a hung hook), or
- * until it is told to stop (SIGTERM: the caller relays *cancel that way; the
- * caller's death sends it too). It then sends SIGTERM (and SIGCONT) to the
- * hook's process group and to its own children, waits the grace period and
- * sends SIGKILL. Whatever the hook started is stopped with it, including what
- * left its process group or session (setsid, double forks): orphans are
- * re-parented to the supervisor, which, once the hook has exited, stops
- * them the same way (leftovers), then SIGKILLs and reaps its children until
- * it has none. Only its own children are ever signalled (and the hook's
- * process group while the hook's leader, unreaped, holds its id): never a
- * process found by name or by a group whose id could have been reused. A
- * process still in uninterruptible sleep after SIGKILL is counted (stuck);
- * it dies when it wakes. The supervisor sends the outcome to the caller
- * over a pipe and exits; the caller reaps it.
+ * The supervisor (forked by ts_hook_run; root when the caller is) makes
+ * itself a child subreaper and not dumpable, in a process group of its own;
+ * keeps none of the caller's descriptors but the pipe it reports on; stops
+ * the hook when the caller dies (parent-death signal); joins the cgroups it
+ * is given (the job's extern step); and forks the hook's child.
+ *
+ * The child, in this order: becomes its own session and process group;
+ * resets signal dispositions and the signal mask; resets oom_score_adj (as
+ * root); makes itself not dumpable (exec makes the new program dumpable
+ * again); points stdin at /dev/null; closes every other descriptor for real
+ * (only the pipe that reports a failure to start stays, close-on-exec);
+ * applies the requested resource limits (still root: hard limits may be
+ * raised); drops to the user (supplementary groups, gid, uid) and checks
+ * that no privilege is left; sets umask 077. Only then, as that user, it
+ * opens the log's directory one component at a time from "/" (creating what
+ * is missing, mode 0700; refusing an existing directory that anyone may
+ * write and that is not sticky, and a last directory that is not the
+ * user's: group-writable ones are the user's choice) and the log itself
+ * (O_NOFOLLOW, O_NONBLOCK so that a FIFO cannot hold it; refused unless a
+ * regular file owned by the user; created 0600: preparation output often
+ * holds tokens); sends stdout and stderr there, changes to the working
+ * directory and execs: an argv directly (execvp, PATH from the hook's own
+ * environment), or a text through "/bin/sh -c". No shell ever runs as root,
+ * root never opens a file in a user-writable place, and nothing of root's
+ * but that pipe is open once the child is the user.
+ *
+ * The supervisor waits up to the timeout (the child's setup counts: a log
+ * on a hung file system is stopped like a hung hook), or until told to stop
+ * (SIGTERM: the caller relays *cancel that way). Then SIGTERM (and SIGCONT)
+ * to the hook's process group and to each of its own children, the grace
+ * period, SIGKILL. Whatever the hook started goes with it, including what
+ * left its group or session (setsid, double forks): orphans are re-parented
+ * to the supervisor, which, when the hook exits, stops them the same way
+ * (leftovers), then SIGKILLs and reaps its children until it has none. Only
+ * its own children are ever signalled (and the hook's process group, while
+ * the hook's leader, kept unreaped, holds its id): never a process found by
+ * name, or by an id that could have been reused. A process still in
+ * uninterruptible sleep after SIGKILL is counted (stuck); it dies when it
+ * wakes. The supervisor reports the outcome over the pipe and exits; the
+ * caller reaps it.
  *
  * Everything the children need (user, groups, environment, limits, scratch
- * space) is prepared before the fork: after it they only make system calls,
- * so this is safe to call from a multi-threaded host process.
+ * space for the group check) is prepared before the fork: after it they only
+ * make system calls, so this is safe to call from a multi-threaded process.
+ *
+ * Test points (--enable-fault-injection, TASKSUITE_FAULT=NAME, read before
+ * the fork): hook-child-stuck, the child blocks every signal and waits just
+ * before the log (an open() on a dead file server: only SIGKILL ends it);
+ * hook-child-stop, the child stops itself (SIGSTOP) just before exec.
  */
 #ifndef TS_HOOK_H
 #define TS_HOOK_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <signal.h>
@@ -92,6 +103,13 @@ typedef struct ts_hook_req {
                                      * before the drop; others are the
                                      * caller's. May be NULL when n is 0 */
     size_t n_rlimits;
+    /* cgroup.procs files (root's, e.g. from ts_cgroup_extern_procs) the
+     * supervisor writes "0" to before it forks the hook: it moves itself,
+     * so the hook and all it starts, into those cgroups. One that cannot be
+     * written is a setup error (the hook does not run). May be NULL when n
+     * is 0. */
+    const char (*cgroup_procs)[PATH_MAX];
+    size_t n_cgroup_procs;
 } ts_hook_req;
 
 #define TS_HOOK_DEFAULT_GRACE_MS 5000

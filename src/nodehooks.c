@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgjoin.h"
 #include "nodehooks.h"
 
 #define HOOK_PATH "/usr/local/bin:/usr/bin:/bin"
@@ -201,6 +202,11 @@ static void run_hook(const ts_node_ctx *c, const ts_hookspec *spec, const ts_hoo
         lim[nlim++] = (ts_hook_rlimit){ .resource = c->limits[i].resource,
                                         .cur = (rlim_t)c->limits[i].cur,
                                         .max = (rlim_t)c->limits[i].max };
+    /* In the job's own containment for the rest of the allocation (the
+     * extern step's cgroup, PrologFlags=Contain), not only the step's. */
+    char (*cg)[PATH_MAX] = calloc(TS_NODE_MAX_CGROUPS, PATH_MAX);
+    int ncg = cg ? ts_cgroup_extern_procs(c->job_id, cg, TS_NODE_MAX_CGROUPS) : 0;
+    rep->in_job_cgroup = ncg > 0;
     ts_hook_req req = {
         .argv = h->run ? NULL : h->args.v,
         .run = h->run,
@@ -213,6 +219,8 @@ static void run_hook(const ts_node_ctx *c, const ts_hookspec *spec, const ts_hoo
         .cancel = cancel,
         .rlimits = lim,
         .n_rlimits = nlim,
+        .cgroup_procs = (const char (*)[PATH_MAX])cg,
+        .n_cgroup_procs = (size_t)ncg,
     };
     int ready = ts_node_log_path(c, spec, hook, u.home, rep->log, sizeof rep->log, &e) == 0
                 && ts_node_hook_cwd(c, spec, u.home, cwd, sizeof cwd, &e) == 0
@@ -234,6 +242,7 @@ static void run_hook(const ts_node_ctx *c, const ts_hookspec *spec, const ts_hoo
         rep->log[0] ? rep->log : "none");
     ts_env_free(&env);
     ts_hook_user_free(&u);
+    free(cg);
 }
 
 static long lock_wait_ms(const ts_node_ctx *c)
@@ -383,6 +392,13 @@ int ts_node_prepare_step(const ts_node_ctx *c, const ts_hookspec *spec, const ch
         run_hook(c, spec, &spec->prep, TS_HOOK_PREP, rep, NULL);
         if (c->waiting)
             c->waiting(false);
+        if (spec->cleanup.present && !rep->in_job_cgroup && !c->cleanup_by_epilog
+            && rep->text[0]) {
+            size_t n = strlen(rep->text);
+            say(rep->text + n, sizeof rep->text - n,
+                "; no extern step found for the job here: without PrologFlags=Contain "
+                "(or tasksuite_epilog.so) %s will not run on %s", TS_HOOK_CLEANUP, node);
+        }
         if (again && rep->text[0]) {
             size_t n = strlen(rep->text);
             say(rep->text + n, sizeof rep->text - n, " (run again: an earlier attempt was interrupted)");

@@ -57,6 +57,7 @@ typedef struct ts_node_ctx {
     const ts_prep_limit *limits;
     int n_limits;
     bool first_task;           /* the step's first task on this node (logs) */
+    bool cleanup_by_epilog;    /* tasksuite_epilog.so: the job epilog cleans up */
     /* ts_node_prepare_step: called with true before it blocks (waiting for
      * another task's preparation, or running the hook), with false after
      * (the plugin makes the task killable meanwhile). May be NULL. */
@@ -70,7 +71,10 @@ typedef struct ts_node_report {
     char log[PATH_MAX];        /* the hook's log, "" if none */
     char text[2048];           /* one line for slurmd's log (no prefix) */
     ts_hook_result res;
+    bool in_job_cgroup;        /* the hook ran in the job's extern-step cgroup */
 } ts_node_report;
+
+#define TS_NODE_MAX_CGROUPS 16   /* hierarchies (cgroup v1 has ~13 controllers) */
 
 /* Where a hook's output goes on this node:
  *   SUITE_DIR/hooks/<jobid>/<node>.<hook>.log     (tasksuite submit)

@@ -32,25 +32,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <slurm/slurm.h>
-#include <slurm/slurm_errno.h>
-
 #include "exitcodes.h"
 #include "slurm.h"
+#include "slurm_compat.h"
 #include "units.h"
 
-#if SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(22, 5, 0)
-#error "tasksuite needs Slurm 22.05 or newer"
-#endif
-
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
-
-/* 23.11 made hostlist_t the struct itself (handles are hostlist_t *). */
-#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 11, 0)
-typedef hostlist_t *ts_hostlist;
-#else
-typedef hostlist_t ts_hostlist;
-#endif
 
 /* Temporary refusals sbatch retries (sbatch.c: MAX_RETRIES loop). */
 #define SUBMIT_RETRIES 3
@@ -59,12 +46,77 @@ typedef hostlist_t ts_hostlist;
 
 /* ================================================================ init */
 
+/* libslurm's API version, which is its soname (libslurm.so.38 ...), of each
+ * release: slurm_api_version() returns SLURM_VERSION_NUM(api, age, rev)
+ * (Slurm's META: API_CURRENT). Releases after the last row are assumed to
+ * keep the pattern (one API per release, two releases a year). */
+static const struct {
+    int major, minor, api;
+} releases[] = {
+    { 22, 5, 38 }, { 23, 2, 39 }, { 23, 11, 40 }, { 24, 5, 41 },
+    { 24, 11, 42 }, { 25, 5, 43 }, { 25, 11, 44 }, { 26, 5, 45 },
+};
+
+static int api_of_release(int major, int minor)
+{
+    for (size_t i = 0; i < COUNT(releases); i++)
+        if (releases[i].major == major && releases[i].minor == minor)
+            return releases[i].api;
+    const int last = (int)COUNT(releases) - 1;
+    int later = (major - releases[last].major) * 2
+                + (minor > 6) - (releases[last].minor > 6);
+    return later > 0 ? releases[last].api + later : -1;
+}
+
+/* "22.05" for API 38; "" when unknown. */
+static const char *release_of_api(int api, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < COUNT(releases); i++)
+        if (releases[i].api == api)
+            snprintf(buf, len, "%d.%02d", releases[i].major,
+                     releases[i].minor);
+    return buf;
+}
+
+#define BUILT_MAJOR ((int)SLURM_VERSION_MAJOR(TS_SLURM_BUILT))
+#define BUILT_MINOR ((int)SLURM_VERSION_MINOR(TS_SLURM_BUILT))
+
+const char *ts_slurm_built_for(void)
+{
+    static char buf[64];
+    if (!buf[0])
+        snprintf(buf, sizeof buf, "Slurm " TS_SLURM_RELEASE_FMT
+                 " (libslurm.so.%d)", TS_SLURM_RELEASE_ARGS(TS_SLURM_BUILT),
+                 api_of_release(BUILT_MAJOR, BUILT_MINOR));
+    return buf;
+}
+
+int ts_slurm_check_library(ts_err *err)
+{
+    int want = api_of_release(BUILT_MAJOR, BUILT_MINOR);
+    int have = (int)SLURM_VERSION_MAJOR(slurm_api_version());
+    char rel[16];
+    if (want < 0 || have == want)
+        return 0;
+    release_of_api(have, rel, sizeof rel);
+    return ts_errc(err, TS_EXIT_SLURM, "tasksuite was built for Slurm "
+                   "%d.%02d (libslurm.so.%d) but libslurm.so.%d%s%s%s is "
+                   "loaded: rebuild tasksuite against the installed Slurm "
+                   "(configure --with-slurm=PREFIX)", BUILT_MAJOR,
+                   BUILT_MINOR, want, have, rel[0] ? " (Slurm " : "", rel,
+                   rel[0] ? ")" : "");
+}
+
 static bool initialized;
 
 int ts_slurm_init(ts_err *err)
 {
     if (initialized)
         return 0;
+    /* Before any other call: structures differ between releases. */
+    if (ts_slurm_check_library(err) < 0)
+        return -1;
     /* libslurm's fatal() ends the process when the configuration cannot
      * be read; say so as an ordinary error while we still can. Without
      * SLURM_CONF, libslurm may find a configless setup we cannot check. */
@@ -90,7 +142,7 @@ static bool unreachable(int e)
             && e <= SLURM_COMMUNICATIONS_SHUTDOWN_ERROR)
         || (e >= SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR
             && e <= SLURMCTLD_COMMUNICATIONS_SHUTDOWN_ERROR)
-        || (e >= SLURM_PROTOCOL_SOCKET_IMPL_ZERO_RECV_LENGTH
+        || (e >= TS_SLURM_SOCKET_ERRNO_FIRST
             && e <= SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT)
         || e == ECONNREFUSED || e == ETIMEDOUT || e == EHOSTUNREACH
         || e == ENETUNREACH || e == ECONNRESET;
@@ -121,7 +173,7 @@ int ts_slurm_limits(uint32_t *max_array, uint32_t *max_jobs, ts_err *err)
         *max_array = conf->max_array_sz;
     if (max_jobs)
         *max_jobs = conf->max_job_cnt;
-    slurm_free_ctl_conf(conf);
+    ts_compat_free_conf(conf);
     return 0;
 }
 
@@ -1378,13 +1430,8 @@ static int submit_env(strv *env, ts_err *err)
 
 static bool temporary_refusal(int e)
 {
-#if SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(26, 11, 0)
-    /* "Unable to create job record, try again" (MaxJobCount reached);
-     * gone from Slurm's development branch after 26.05. */
-    if (e == ESLURM_ERROR_ON_DESC_TO_RECORD_COPY)
-        return true;
-#endif
-    return e == EAGAIN || e == ESLURM_NODES_BUSY;
+    /* MaxJobCount reached: "Slurm job queue full, sleeping and retrying". */
+    return e == TS_ESLURM_QUEUE_FULL || e == EAGAIN || e == ESLURM_NODES_BUSY;
 }
 
 int ts_slurm_submit(const ts_array_req *req, uint32_t *job_id, ts_err *err)
@@ -1464,7 +1511,7 @@ int ts_slurm_submit(const ts_array_req *req, uint32_t *job_id, ts_err *err)
         ts_errc(err, TS_EXIT_SLURM, "%s: no answer from slurmctld", what);
         goto out;
     }
-    *job_id = resp->job_id;
+    *job_id = TS_SUBMIT_RESPONSE_JOB_ID(resp);
     slurm_free_submit_response_response_msg(resp);
     rc = 0;
 out:
@@ -1678,7 +1725,7 @@ int ts_slurm_array_elements(uint32_t array_job_id, ts_job_info **out,
     *n = 0;
     if (ts_slurm_init(err) < 0)
         return -1;
-    if (slurm_load_job(&msg, array_job_id, SHOW_ALL) != SLURM_SUCCESS) {
+    if (ts_compat_load_job(&msg, array_job_id, SHOW_ALL) != SLURM_SUCCESS) {
         int e = errno;
         if (e == ESLURM_INVALID_JOB_ID)
             return 0;                       /* purged: nothing known */
@@ -1734,7 +1781,7 @@ long ts_slurm_remaining(uint32_t job_id)
 {
     if (ts_slurm_init(NULL) < 0)
         return -1;
-    return slurm_get_rem_time(job_id);
+    return ts_compat_get_rem_time(job_id);
 }
 
 time_t ts_slurm_end_time(uint32_t job_id)
@@ -1742,8 +1789,8 @@ time_t ts_slurm_end_time(uint32_t job_id)
     time_t end = 0;
     ts_err err = { 0 };
     if (ts_slurm_init(&err) < 0
-        || slurm_get_end_time(job_id, &end) != SLURM_SUCCESS)
-        return 0;
+        || ts_compat_get_end_time(job_id, &end) != SLURM_SUCCESS)
+        return -1;
     /* An unlimited job reports an end at or past INFINITE. */
     return end > 0 && (uint64_t)end < (uint64_t)INFINITE ? end : 0;
 }
@@ -1752,8 +1799,8 @@ int ts_slurm_requeue(uint32_t job_id, ts_err *err)
 {
     if (ts_slurm_init(err) < 0)
         return -1;
-    if (slurm_requeue(job_id, 0) != SLURM_SUCCESS)
+    if (ts_compat_requeue(job_id, 0) != SLURM_SUCCESS)
         return ts_errc(err, TS_EXIT_SLURM, "requeue job %u: %s", job_id,
-                       slurm_strerror(slurm_get_errno()));
+                       slurm_strerror(errno));
     return 0;
 }

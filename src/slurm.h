@@ -1,7 +1,7 @@
 /* slurm.h: the only part of libtasksuite that talks to libslurm.
  *
- * Everything version-dependent sits in slurm.c behind SLURM_VERSION_NUMBER
- * checks. Functions return 0 / -1 with err filled; err->code is
+ * What differs between Slurm releases is in slurm_compat.h, used only by
+ * slurm.c (and the plugin's version line). Functions return 0 / -1 with err filled; err->code is
  * TS_EXIT_SLURM when the controller could not be reached or refused an RPC
  * (the message then says "cannot reach the Slurm controller: ..." or names
  * the RPC and Slurm's reason). An option that cannot be applied is reported
@@ -21,8 +21,18 @@
 /* slurm_init() once per process (idempotent; every function below calls
  * it). libslurm exits the process when it finds no configuration at all, so
  * a SLURM_CONF naming an unreadable file is reported here first, as an
- * error (TS_EXIT_SLURM), instead. */
+ * error (TS_EXIT_SLURM), instead. So is a libslurm of another release than
+ * the one tasksuite was built for (ts_slurm_check_library). */
 int ts_slurm_init(ts_err *err);
+
+/* "Slurm 24.11.7 (libslurm.so.42)": the release tasksuite was compiled
+ * against. */
+const char *ts_slurm_built_for(void);
+
+/* 0 when the libslurm loaded into this process (slurm_api_version()) is
+ * the one of the release tasksuite was built for; else -1, err->code
+ * TS_EXIT_SLURM and one line naming both and what to do. No RPC. */
+int ts_slurm_check_library(ts_err *err);
 
 /* The controller's MaxArraySize (indices 0..max-1 are accepted).
  * Also serves as the "is Slurm reachable" probe. Note that libslurm retries
@@ -156,8 +166,10 @@ int ts_slurm_cancel(const char *job_spec, ts_err *err);
 /* Seconds left for job_id (slurm_get_rem_time), -1 on error. */
 long ts_slurm_remaining(uint32_t job_id);
 
-/* When job_id's walltime ends (slurm_get_end_time), 0 when unlimited or
- * unknown. One RPC. */
+/* When job_id's walltime ends (slurm_get_end_time): 0 when unlimited,
+ * -1 when Slurm could not say (unreachable, unknown job). One RPC, or
+ * libslurm's copy of the answer if it got one for this job less than 60 s
+ * ago in this process. */
 time_t ts_slurm_end_time(uint32_t job_id);
 
 /* Ask Slurm to run job_id again (as its owner, from inside it): the job

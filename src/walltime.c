@@ -17,21 +17,40 @@ static time_t env_time(const char *name)
     return (*end || t <= 0) ? 0 : (time_t)t;
 }
 
+/* slurm_get_end_time() for SLURM_JOB_ID: 0 unlimited, -1 not asked or no
+ * answer. */
+static time_t ask_slurm(void)
+{
+    const char *id = getenv("SLURM_JOB_ID");
+    char *end;
+    if (!id || !*id)
+        return -1;
+    unsigned long job = strtoul(id, &end, 10);
+    if (*end || job == 0 || job > UINT32_MAX)
+        return -1;
+    return ts_slurm_end_time((uint32_t)job);
+}
+
 time_t ts_walltime_end_time(void)
 {
     time_t t = env_time("TASK_SUITE_END_TIME");
-    return t ? t : ts_walltime_end_time_fresh();
+    if (!t)
+        t = env_time("SLURM_JOB_END_TIME");
+    if (t)
+        return t;
+    t = ask_slurm();
+    return t > 0 ? t : 0;
 }
 
 time_t ts_walltime_end_time_fresh(void)
 {
-    time_t t = env_time("SLURM_JOB_END_TIME");
-    if (t)
+    time_t t = ask_slurm();
+    if (t >= 0)
         return t;
-    const char *id = getenv("SLURM_JOB_ID");
-    if (!id)
-        return 0;
-    return ts_slurm_end_time((uint32_t)strtoul(id, NULL, 10));
+    /* Slurm could not say: the copies, newest first (a step starts after
+     * its job; exec's copy may be older than this step's). */
+    t = env_time("SLURM_JOB_END_TIME");
+    return t ? t : env_time("TASK_SUITE_END_TIME");
 }
 
 time_t ts_walltime_end_time_cached(void)
@@ -45,17 +64,16 @@ time_t ts_walltime_end_time_cached(void)
         end = ts_walltime_end_time();
         fetched = now;
     } else if (getenv("SLURM_JOB_ID") && now - fetched >= (refresh > 0 ? refresh : 60)) {
-        time_t fresh = ts_walltime_end_time_fresh();
-        if (fresh > 0)
-            end = fresh;
+        time_t t = ask_slurm();
+        if (t >= 0)
+            end = t;
         fetched = now;
     }
     return end;
 }
 
-long ts_walltime_remaining(void)
+long ts_walltime_left(time_t end)
 {
-    time_t end = ts_walltime_end_time_cached();
     if (end <= 0)
         return -1;
     time_t now = time(NULL);

@@ -28,6 +28,9 @@ CONTAIN=no              # yes: proctrack/cgroup + task/cgroup + PrologFlags=Cont
 MAX_ARRAY_SIZE=1001
 MAX_JOB_COUNT=          # empty: Slurm's default (10000), not written
 CPUS=16
+SLURM_PREFIX=${TS_SLURM_PREFIX:-}   # empty: the system's Slurm (PATH, /usr/sbin)
+SLURM_PREFIX_GIVEN=
+FIRST_JOB_ID=${TS_FIRST_JOB_ID:-}   # empty: Slurm's default (1)
 
 usage() {
     cat <<EOF
@@ -37,6 +40,7 @@ Commands:
   start [--dir DIR] [--nodes N] [--port-base P] [--plugin PATH|none]
         [--plugin-args "k=v ..."] [--prolog-alloc yes|no]
         [--max-array-size N] [--max-job-count N] [--cpus N]
+        [--slurm-prefix P] [--first-job-id N]
                   Start (or keep, if already running with the same config, or
                   restart, if the config changed) a private cluster. Nodes n1..nN,
                   slurmctld on port P, slurmd of nI on P+I. Waits until all nodes
@@ -56,7 +60,13 @@ Defaults: --dir \$TS_CLUSTER_DIR or /tmp/tasksuite-cluster, --nodes 1,
 PrologFlags=Contain, an extern step on every node of every job),
 --max-array-size 1001, --max-job-count Slurm's (10000; it counts every
 array element, so a 10,000-element array needs more), --cpus 16 (advertised
-CPUs per node).
+CPUs per node), --slurm-prefix \$TS_SLURM_PREFIX or none: the Slurm in PATH
+(Debian's). --slurm-prefix P runs slurmctld/slurmd/slurmstepd from P/sbin and
+this script's own clients from P/bin (a Slurm built with --prefix=P, e.g. by
+tests/slurm-build); start records it in DIR, so later commands on DIR need no
+--slurm-prefix. Jobs and tests must then call P/bin's clients too: put
+P/bin first in PATH. --first-job-id N: job ids start at N (clusters on one
+host with the same node names then never share a job's cgroup path).
 
 Example:
   export "\$($PROG start --nodes 3 --plugin /path/tasksuite.so)"
@@ -77,9 +87,27 @@ POLL=0.02
 # compare against the resolved path.
 find_bin() {
     local name=$1 p
-    p=$(command -v "$name" 2>/dev/null) || p=/usr/sbin/$name
-    [[ -x $p ]] || die "$name not found (install slurmctld slurmd slurm-client munge)"
+    if [[ -n $SLURM_PREFIX && $name == slurm* ]]; then
+        p=$SLURM_PREFIX/sbin/$name
+        [[ -x $p ]] || die "$name not found in $SLURM_PREFIX/sbin (--slurm-prefix)"
+    else
+        p=$(command -v "$name" 2>/dev/null) || p=/usr/sbin/$name
+        [[ -x $p ]] || die "$name not found (install slurmctld slurmd slurm-client munge)"
+    fi
     readlink -f -- "$p"
+}
+
+# The Slurm this DIR runs: --slurm-prefix, else what start recorded, else
+# the system's. Its clients come first in PATH for this script.
+use_slurm_prefix() {
+    if [[ -z $SLURM_PREFIX_GIVEN && -r $DIR/.slurm-prefix ]]; then
+        SLURM_PREFIX=$(<"$DIR/.slurm-prefix")
+    fi
+    if [[ -n $SLURM_PREFIX ]]; then
+        [[ $SLURM_PREFIX == /* && -x $SLURM_PREFIX/sbin/slurmctld && -x $SLURM_PREFIX/bin/sinfo ]] \
+            || die "--slurm-prefix: no Slurm installed in '$SLURM_PREFIX' (sbin/slurmctld, bin/sinfo)"
+        PATH=$SLURM_PREFIX/bin:$SLURM_PREFIX/sbin:$PATH
+    fi
 }
 
 set_paths() {
@@ -109,7 +137,7 @@ need_int() {  # need_int OPTION VALUE MIN MAX
 # Environment for the daemons: a clean one, so a caller's SLURM_* variables (or
 # anything else) cannot leak into slurmd/slurmstepd and the jobs' prolog.
 daemon_env() {
-    printf '%s\n' env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C \
+    printf '%s\n' env -i PATH="${SLURM_PREFIX:+$SLURM_PREFIX/sbin:$SLURM_PREFIX/bin:}/usr/sbin:/usr/bin:/sbin:/bin" HOME=/root LANG=C \
         "SLURM_CONF=$CONF"
 }
 
@@ -310,6 +338,7 @@ EOF
     [[ $CONTAIN == yes ]] && flags+=(Contain)
     (( ${#flags[@]} )) && (IFS=,; echo "PrologFlags=${flags[*]}")
     [[ -z $MAX_JOB_COUNT ]] || echo "MaxJobCount=$MAX_JOB_COUNT"
+    [[ -z $FIRST_JOB_ID ]] || echo "FirstJobId=$FIRST_JOB_ID"
     for (( i = 1; i <= NODES; i++ )); do
         echo "NodeName=n$i NodeHostname=localhost NodeAddr=127.0.0.1 Port=$(( PORT_BASE + i )) CPUs=$CPUS State=UNKNOWN"
     done
@@ -562,6 +591,7 @@ do_start() {
     done
 
     prepare_dirs
+    if [[ -n $SLURM_PREFIX ]]; then echo "$SLURM_PREFIX" >"$DIR/.slurm-prefix"; else rm -f "$DIR/.slurm-prefix"; fi
     check_dir_readable_by_test_user
 
     spawn munged "$MUNGED_BIN" --foreground --force --socket="$MUNGE_SOCK" \
@@ -679,7 +709,9 @@ parse_options() {
             --max-array-size) MAX_ARRAY_SIZE=${2:-}; shift ;;
             --max-job-count)  MAX_JOB_COUNT=${2:-}; shift ;;
             --cpus)           CPUS=${2:-}; shift ;;
-            --dir=*|--nodes=*|--port-base=*|--plugin=*|--plugin-args=*|--prolog-alloc=*|--contain=*|--max-array-size=*|--max-job-count=*|--cpus=*)
+            --slurm-prefix)   SLURM_PREFIX=${2%/}; SLURM_PREFIX_GIVEN=1; shift ;;
+            --first-job-id)   FIRST_JOB_ID=${2:-}; shift ;;
+            --dir=*|--nodes=*|--port-base=*|--plugin=*|--plugin-args=*|--prolog-alloc=*|--contain=*|--max-array-size=*|--max-job-count=*|--cpus=*|--slurm-prefix=*|--first-job-id=*)
                               parse_options "${1%%=*}" "${1#*=}" ;;
             -h|--help)        usage; exit 0 ;;
             *)                die "unknown option '$1' (see --help)" ;;
@@ -694,6 +726,7 @@ validate_options() {
     need_int --max-array-size "$MAX_ARRAY_SIZE" 1 4000000
     [[ -z $MAX_JOB_COUNT ]] || need_int --max-job-count "$MAX_JOB_COUNT" 1 10000000
     need_int --cpus "$CPUS" 1 1024
+    [[ -z $FIRST_JOB_ID ]] || need_int --first-job-id "$FIRST_JOB_ID" 1 60000000
     [[ $PROLOG_ALLOC == yes || $PROLOG_ALLOC == no ]] || die "--prolog-alloc: expected yes or no"
     [[ $CONTAIN == yes || $CONTAIN == no ]] || die "--contain: expected yes or no"
     [[ $PLUGIN_ARGS != *$'\n'* ]] || die "--plugin-args must be one line"
@@ -718,6 +751,8 @@ main() {
     if [[ $cmd == start ]]; then validate_options; fi
     [[ $(id -u) == 0 ]] || [[ $cmd == env ]] || die "must run as root (daemons run as root)"
     set_paths
+    [[ -n $SLURM_PREFIX ]] && SLURM_PREFIX_GIVEN=1
+    use_slurm_prefix
     MUNGED_BIN=$(find_bin munged)
     SLURMCTLD_BIN=$(find_bin slurmctld)
     SLURMD_BIN=$(find_bin slurmd)

@@ -11,6 +11,18 @@ export SLURM_CONF
 TS_USER=${TS_USER:-tsuser}
 TS_BIN=$TS_PREFIX/bin/tasksuite
 TS_CLUSTER_DIR=$(dirname "$(dirname "$SLURM_CONF")")
+# The cluster's slurmctld port. Tests that start a cluster of their own put
+# it next to this one (TS_CLUSTER_DIR-NAME) on ports derived from this one,
+# so two runs with different clusters on one host never meet.
+TS_PORT_BASE=$(sed -n 's/^SlurmctldPort=//p' "$SLURM_CONF" 2>/dev/null | head -1)
+TS_PORT_BASE=${TS_PORT_BASE:-16817}
+# A Slurm from a private prefix (tests/run-all's second leg): its clients,
+# for root here and for the test user in as_user(). cluster.sh reads the
+# same variable for the clusters tests start themselves.
+if [ -n "${TS_SLURM_PREFIX:-}" ]; then
+    export TS_SLURM_PREFIX
+    case ":$PATH:" in *":$TS_SLURM_PREFIX/bin:"*) ;; *) PATH=$TS_SLURM_PREFIX/bin:$TS_SLURM_PREFIX/sbin:$PATH ;; esac
+fi
 
 _tap_n=0
 _tap_failed=0
@@ -76,7 +88,7 @@ mk_workdir() {
 as_user() {   # as_user DIR CMD...
     local dir=$1; shift
     (cd "$dir" && runuser -u "$TS_USER" -- env -u TASKSUITE_HOME HOME="/home/$TS_USER" \
-        SLURM_CONF="$SLURM_CONF" PATH="$TS_PREFIX/bin:/usr/bin:/bin" "$@")
+        SLURM_CONF="$SLURM_CONF" PATH="$TS_PREFIX/bin:${TS_SLURM_PREFIX:+$TS_SLURM_PREFIX/bin:}/usr/bin:/bin" "$@")
 }
 
 # Number of the test user's jobs Slurm knows about (any state).

@@ -7,7 +7,8 @@
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CL=$SRC/tests/cluster/cluster.sh
-D=/tmp/tasksuite-test/cluster-plugargs
+D=$TS_CLUSTER_DIR-plugargs
+PORT=${TS_PLUGARGS_PORT_BASE:-$((TS_PORT_BASE + 100))}
 PLUGIN=$TS_PREFIX/lib/slurm/tasksuite.so
 trap '"$CL" stop --dir "$D" >/dev/null 2>&1; rm -rf "$D"' EXIT
 keys='valid keys: user_hooks, max_hook_timeout, state_dir, log_level'
@@ -15,7 +16,7 @@ keys='valid keys: user_hooks, max_hook_timeout, state_dir, log_level'
 try_args() {   # try_args "ARGS": start a cluster with them; prints its exit code
     "$CL" stop --dir "$D" >/dev/null 2>&1
     rm -rf "$D"
-    "$CL" start --dir "$D" --port-base 16917 --plugin "$PLUGIN" --plugin-args "$1" >/dev/null 2>&1
+    "$CL" start --dir "$D" --port-base "$PORT" --plugin "$PLUGIN" --plugin-args "$1" >/dev/null 2>&1
     echo $?
 }
 

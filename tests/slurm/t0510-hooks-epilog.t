@@ -10,15 +10,16 @@
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CL=$SRC/tests/cluster/cluster.sh
-D=/tmp/tasksuite-test/cluster-hooks-epilog
-STATE=/run/tasksuite-test-alloc
+D=$TS_CLUSTER_DIR-hooks-epilog
+STATE=$(cluster_state_dir "$SLURM_CONF")-alloc
+PORT=${TS_EPILOG_PORT_BASE:-$((TS_PORT_BASE + 2300))}
 PLUGIN=$TS_PREFIX/lib/slurm/tasksuite_epilog.so
 trap '"$CL" stop --dir "$D" >/dev/null 2>&1; rm -rf "$D" "$STATE"' EXIT
 
-start() {   # start PLUGIN-ARGS: (re)start the private cluster; exports its SLURM_CONF
+start() {   # start PLUGIN-ARGS [PLUGIN]: (re)start the private cluster; exports its SLURM_CONF
     local conf
-    conf=$("$CL" start --dir "$D" --port-base 19117 --nodes 2 --prolog-alloc yes \
-           --plugin "$PLUGIN" --plugin-args "$1" 2>"$D.start.log" | tail -1)
+    conf=$("$CL" start --dir "$D" --port-base "$PORT" --nodes 2 --prolog-alloc yes \
+           --plugin "${2:-$PLUGIN}" --plugin-args "$1" 2>"$D.start.log" | tail -1)
     [ -n "$conf" ] || { tail -5 "$D.start.log" >&2; return 1; }
     export "$conf"
     TS_CLUSTER_DIR=$D
@@ -44,6 +45,23 @@ sleep 1
 is "$(marks "$W" prep)/$(marks "$W" cleanup)" "0/0" "no hook ran"
 like "$(slurmd_log n1; slurmd_log n2)" 'tasksuite: job [0-9]+: user hooks are disabled \(user_hooks=no\): env_preparation not run on n[12]' \
     "slurmd's log says they were skipped"
+rm -rf "$W"
+
+# ---------------------------------------------------------------- tasksuite.so, no Contain
+# Preparation works; env_cleanup has no end-of-allocation hook to run from,
+# and slurmd's log says so instead of staying silent.
+start "state_dir=$STATE" "$TS_PREFIX/lib/slurm/tasksuite.so"
+ok $? "the same cluster with plain tasksuite.so (no job epilog, no Contain)"
+W=$(mk_workdir)
+suite "$W" plain 'true' 'true'
+out=$(as_user "$W" sbatch --wait -N1 -n1 -o "$W/plain.out" --task-suite=plain.yaml --wrap 'echo ran' 2>&1)
+jobid=$(printf '%s\n' "$out" | jobid_of)
+is "$(cat "$W/plain.out" 2>/dev/null)" ran "its task ran"
+is "$(marks "$W" prep "" "$jobid")" 1 "env_preparation ran"
+sleep 2
+is "$(marks "$W" cleanup "" "$jobid")" 0 "env_cleanup did not (nothing ends the allocation for the plugin)"
+like "$(slurmd_log n1; slurmd_log n2)" "tasksuite: job $jobid: env_preparation on n[12].*without PrologFlags=Contain \(or tasksuite_epilog.so\) env_cleanup will not run on n[12]" \
+    "slurmd's log says env_cleanup will not run, and what would make it"
 rm -rf "$W"
 
 done_testing

@@ -1,6 +1,10 @@
 /* hook: one command as a user, own process group, clean environment, log,
- * timeout that stops the whole group. Runs as whoever runs the tests (the
- * target user is the current one); the privilege-drop cases run only as root. */
+ * timeout that stops the whole group; and what an HPC security review asks
+ * (issue 8): nothing it starts survives it, the job's limits, a log that
+ * cannot block or be someone else's, no root descriptor before exec, any
+ * number of groups. Runs as whoever runs the tests (the target user is the
+ * current one); the privilege-drop cases run only as root (as tsuser or
+ * nobody), the pre-exec cases only with --enable-fault-injection. */
 #include "config.h"
 
 #include <dirent.h>
@@ -563,6 +567,8 @@ static void test_limits(void)
         skip(3, "the hard limit of open files is below 456");
         return;
     }
+    const char *preload = getenv("LD_PRELOAD");
+    bool valgrind = preload && strstr(preload, "vgpreload");
     /* The hook's hard limit above the caller's: only root can (with
      * CAP_SYS_RESOURCE, which some containers drop): try in a child first. */
     bool raise_ok = false;
@@ -591,7 +597,9 @@ static void test_limits(void)
                         .user = u, .grace_ms = 200, .rlimits = lim, .n_rlimits = 2 };
     run_req(name, req, &r);
     setrlimit(RLIMIT_NOFILE, &old);
-    if (!ok(ts_hook_ok(&r) && contains(log_of(name), "123 456 0 0\n"),
+    if (valgrind)   /* it keeps the hard limit of open files to itself */
+        ok(1, "# SKIP the hard limit of open files under valgrind");
+    else if (!ok(ts_hook_ok(&r) && contains(log_of(name), "123 456 0 0\n"),
             "the hook has the requested limits: nofile 123/456%s, core 0/0",
             raise_ok ? " (above the caller's 300: set as root)" : ""))
         diag("%s; log: %s", r.error, log_of(name));
@@ -738,10 +746,13 @@ static void test_stuck_setup(void)
 #endif
 }
 
+#ifdef TS_FAULT_INJECTION
 /* Looks for the hook's child stopped just before exec (a child or
  * grandchild of test), writes what it holds to out, and lets it go on. */
 static void inspect_stopped(pid_t test, const char *secret, const char *out)
 {
+    struct rlimit nofile;   /* valgrind's own descriptors are above it */
+    getrlimit(RLIMIT_NOFILE, &nofile);
     char path[PATH_MAX], buf[1024], fds[512] = "";
     int holds_secret = 0;
     long uid = -1, fd_owner = -1;
@@ -790,7 +801,7 @@ static void inspect_stopped(pid_t test, const char *secret, const char *out)
         DIR *d = opendir(path);
         struct dirent *e;
         while (d && (e = readdir(d))) {
-            if (e->d_name[0] == '.')
+            if (e->d_name[0] == '.' || strtoul(e->d_name, NULL, 10) >= nofile.rlim_cur)
                 continue;
             char link[PATH_MAX + 300], target[PATH_MAX] = "";
             snprintf(link, sizeof link, "%s/%s", path, e->d_name);
@@ -819,6 +830,8 @@ static void inspect_stopped(pid_t test, const char *secret, const char *out)
         fclose(o);
     }
 }
+
+#endif
 
 /* Root's descriptors are closed before the child becomes the user, not
  * only at exec: a test point stops the child just before exec and another
@@ -851,17 +864,21 @@ static void test_fd_window(void)
     const char *got = slurp(out);
     ok(contains(got, "found=1\n") && ts_hook_ok(&r),
        "the child was seen stopped just before exec, and then ran");
-    ok(contains(got, "\nfds=0 1 2 3\n"),
-       "it holds stdin, stdout, stderr and its error pipe, nothing else");
-    ok(contains(got, "\nsecret=0\n"), "not root's file descriptors (fd %d and %d)", fd, high);
-    if (have_other) {
+    if (geteuid() == 0) {
+        ok(contains(got, "\nfds=0 1 2 3\n"),
+           "it holds stdin, stdout, stderr and its error pipe, nothing else");
+        ok(contains(got, "\nsecret=0\n"), "not root's file descriptors (fd %d and %d)", fd, high);
+    } else {
+        skip(2, "only root may look into a child that is not dumpable");
+    }
+    if (u->uid != 0) {
         char want[64];
         snprintf(want, sizeof want, "\nuid=%ld\nfd_owner=0\n", (long)u->uid);
         ok(contains(got, want), "already the user, and not dumpable (its /proc is root's)");
     } else {
-        skip(1, "dumpable needs root");
+        skip(1, "dumpable: the hook runs as root");
     }
-    if (!contains(got, "\nfds=0 1 2 3\nsecret=0\n"))
+    if (!contains(got, "\nfds=0 1 2 3\nsecret=0\n") && geteuid() == 0)
         diag("%s", got);
     close(fd);
     close(high);
@@ -890,6 +907,30 @@ static void test_many_groups(void)
     ok(ts_hook_ok(&r), "a user in 1500 groups: the hook runs%s%s", r.error[0] ? ": " : "",
        r.error);
     is_str(log_of(name), "1501\n", "with all 1500 of them");
+}
+
+/* The supervisor joins the cgroups it is given before it forks the hook
+ * (here plain files stand for cgroup.procs: what is written, and when). */
+static void test_cgroup_join(void)
+{
+    ts_hook_result r;
+    char procs[2][PATH_MAX];
+    path_in(procs[0], sizeof procs[0], "cg1.procs");
+    path_in(procs[1], sizeof procs[1], "cg2.procs");
+    for (int i = 0; i < 2; i++)
+        close(open(procs[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    ts_hook_req req = { .run = "true", .grace_ms = 200, .cgroup_procs = procs,
+                        .n_cgroup_procs = 2 };
+    run_req("cgroup", req, &r);
+    char both[32];
+    snprintf(both, sizeof both, "%s", slurp(procs[0]));
+    strncat(both, slurp(procs[1]), sizeof both - strlen(both) - 1);
+    ok(ts_hook_ok(&r) && strcmp(both, "00") == 0,
+       "the supervisor writes 0 to each cgroup.procs it is given, then runs the hook");
+    path_in(procs[1], sizeof procs[1], "no-such-cgroup/cgroup.procs");
+    run_req("cgroup", req, &r);
+    ok(!r.started && contains(r.error, "no-such-cgroup/cgroup.procs"),
+       "one it cannot join: the hook does not run (%s)", r.error);
 }
 
 int main(void)
@@ -930,6 +971,7 @@ int main(void)
     test_stuck_setup();
     test_fd_window();
     test_many_groups();
+    test_cgroup_join();
 
     if (have_other)
         ts_hook_user_free(&other);

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <slurm/slurm.h>
+#include "slurm_compat.h"
 
 #include "slurm.h"
 #include "tap.h"
