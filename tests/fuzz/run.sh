@@ -77,7 +77,7 @@ max_len() {
     spec)      echo 65536 ;;
     hookspec)  echo 70000 ;;    # past TS_HOOKSPEC_MAX, to probe the limit
     envexpand) echo 8192 ;;
-    prepstate) echo 20000 ;;    # past the reader's 16 KiB
+    prepstate) echo 20000 ;;    # records are small; the 512 KiB bound is a unit test
     esac
 }
 malloc_mb() {

@@ -40,5 +40,10 @@ rc=$(try_args "user_hooks=no max_hook_timeout=10m state_dir=/run/tasksuite-test 
 is "$rc" 0 "every valid argument together: the cluster starts"
 like "$(cat "$D"/log/slurmd-*.log 2>/dev/null)" 'tasksuite: version [0-9.]+ loaded \(user_hooks=no, max_hook_timeout=600s, state_dir=/run/tasksuite-test\)' \
     "slurmd logs the version and the settings once at start"
+# Slurm loads a plugin only into the slurmd of its own release: the line
+# names the release it was built for, which is this slurmd's.
+release=$(slurmd -V 2>/dev/null | grep -Eo '[0-9]+\.[0-9]+\.[0-9]+' | head -1)
+like "$(cat "$D"/log/slurmd-*.log 2>/dev/null)" "tasksuite: version [0-9.]+ loaded \(.*\), built for Slurm ${release//./\\.}\$" \
+    "... and the Slurm release it was built for, the running slurmd's ($release)"
 
 done_testing
