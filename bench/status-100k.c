@@ -74,7 +74,9 @@ static void write_events(const char *sdir, const char *id, long n)
             memset(&ev, 0, sizeof ev);
             ev.type = k == 0 ? TS_EV_STARTED : TS_EV_EXITED;
             ts_event_key_new(ev.key, &err);
-            ev.time = 1700000000.0 + (double)i + k * 60.0;
+            /* microseconds, as exec records them */
+            ev.time = 1700000000.0 + (double)i + k * 60.0
+                      + (double)((i * 7919 + k * 104729) % 1000000) / 1e6;
             snprintf(ev.suite_id, sizeof ev.suite_id, "%s", id);
             ev.task_idx = i;
             ev.attempt = 1;

@@ -9,13 +9,14 @@ src=$(cd "$here/.." && pwd)
 build=${BUILD:-/tmp/build-journal}
 n=100000
 ts=
+before=
 slurm_port=
 runs=3
 pos=0
 
 usage() {
     cat <<EOF
-Usage: bench/status-100k.sh [BUILD_DIR] [N] [--tasksuite PATH] [--slurm-port P] [--runs R]
+Usage: bench/status-100k.sh [BUILD_DIR] [N] [--tasksuite PATH] [--before PATH] [--slurm-port P] [--runs R]
 
 1. The journal (always): builds a journal with one suite of N tasks (default
    100000) through the journal API, compiled against BUILD_DIR's libtsrun
@@ -34,6 +35,11 @@ Usage: bench/status-100k.sh [BUILD_DIR] [N] [--tasksuite PATH] [--slurm-port P] 
    Slurm: the helper's submission intent is marked done and max_retries set
    to 0 (the helper fails 10% of the tasks). SLURM_CONF points to a missing
    file, so any Slurm call would show up as an error.
+   Also the peak RSS of \`status ID --json\` (GNU time) on that suite and on
+   one of N/10 tasks built the same way: streaming keeps it flat.
+   --before PATH: another tasksuite binary (e.g. the previous commit's),
+   run on a copy of the same journal taken before any command touched it,
+   each command alternating with PATH's; prints both medians and the ratio.
 3. --slurm-port P (needs 2., root and tests/cluster/cluster.sh): starts a
    private 2-node cluster on port P (default MaxArraySize 1001), submits an
    N-task suite as tsuser with \`tasksuite submit --detach\` (held: begin in
@@ -47,6 +53,7 @@ while (( $# )); do
     case $1 in
         -h|--help) usage; exit 0 ;;
         --tasksuite) ts=${2:?}; shift ;;
+        --before) before=${2:?}; shift ;;
         --slurm-port) slurm_port=${2:?}; shift ;;
         --runs) runs=${2:?}; shift ;;
         -*) echo "status-100k.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -67,6 +74,9 @@ fi
 if [[ -n $ts ]]; then
     [[ -x $ts ]] || { echo "status-100k.sh: --tasksuite $ts is not executable" >&2; exit 2; }
     command -v sqlite3 >/dev/null || { echo "status-100k.sh: --tasksuite needs the sqlite3 shell" >&2; exit 2; }
+fi
+if [[ -n $before ]]; then
+    [[ -n $ts && -x $before ]] || { echo "status-100k.sh: --before needs --tasksuite and an executable" >&2; exit 2; }
 fi
 if [[ -n $slurm_port ]]; then
     [[ -n $ts ]] || { echo "status-100k.sh: --slurm-port needs --tasksuite" >&2; exit 2; }
@@ -93,19 +103,38 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 [[ -n $ts ]] || exit 0
 
 us() { local t=${EPOCHREALTIME/./}; echo "${t#0}"; }
+# median of the numbers on stdin (microseconds) and the raw runs, as
+# "median_ms [raw ...]"
+med_raw() {
+    sort -n | awk '{a[NR] = $1; raw = raw sep sprintf("%.1f", $1 / 1000); sep = " "}
+        END {m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+             printf "%.1f [%s]", m / 1000, raw}'
+}
 # timed_runs LABEL CMD...: R runs, "label  median  [raw]" in ms; the command's
-# exit status must be 0
+# exit status must be 0. With BEFORE_HOME set (and $before), each run of CMD
+# is followed by one of the same command with $before on that journal, and
+# both medians and their ratio are printed.
 timed_runs() {
-    local label=$1 i t0 v=(); shift
+    local label=$1 i t0 v=() b=() bcmd; shift
     for (( i = 0; i < runs; i++ )); do
         t0=$(us)
         "$@" >/dev/null 2>"$work/cmd.err" || { echo "status-100k.sh: failed: $*" >&2; cat "$work/cmd.err" >&2; exit 1; }
         v+=($(( $(us) - t0 )))
+        if [[ -n ${BEFORE_HOME:-} ]]; then
+            bcmd=("$before" "${@:2}")
+            t0=$(us)
+            TASKSUITE_HOME=$BEFORE_HOME "${bcmd[@]}" >/dev/null 2>"$work/cmd.err" \
+                || { echo "status-100k.sh: failed: ${bcmd[*]}" >&2; cat "$work/cmd.err" >&2; exit 1; }
+            b+=($(( $(us) - t0 )))
+        fi
     done
-    printf '%s\n' "${v[@]}" | sort -n | awk -v l="$label" '
-        {a[NR] = $1; raw = raw sep sprintf("%.1f", $1 / 1000); sep = " "}
-        END {m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-             printf "  %-52s %9.1f ms  [%s]\n", l, m / 1000, raw}'
+    local a; a=$(printf '%s\n' "${v[@]}" | med_raw)
+    printf '  %-52s %9s ms  %s\n' "$label" "${a%% *}" "${a#* }"
+    if [[ -n ${BEFORE_HOME:-} ]]; then
+        local bb; bb=$(printf '%s\n' "${b[@]}" | med_raw)
+        printf '  %-52s %9s ms  %s\n' "  before ($(basename "$before"))" "${bb%% *}" "${bb#* }"
+        printf '  %-52s %9sx\n' "  before / now" "$(awk -v a="${bb%% *}" -v b="${a%% *}" 'BEGIN {printf "%.1f", a / b}')"
+    fi
 }
 
 # The journal floor of a status: the helper's counters + per-task walk medians.
@@ -120,15 +149,28 @@ med_of() { awk -v l="$1" 'index($0, l) {sub(/ ms.*/, ""); print $NF; exit}' "$2"
 id=$(sed -n 's/^tasksuite bench: one suite (\([a-z0-9]*\)).*/\1/p' "$work/helper.out")
 db=$home/journal.db
 sqlite3 "$db" "UPDATE submissions SET state = 'done'; UPDATE suites SET max_retries = 0, close_after_s = 1000000000;"
+if [[ -n $before ]]; then
+    # The same journal for the other binary, before either command upgrades
+    # or settles it; the event files are shared (commands only read them).
+    BEFORE_HOME=$work/home-before
+    mkdir -p "$BEFORE_HOME"
+    sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+    cp "$db" "$BEFORE_HOME/journal.db"
+    ln -s "$home/suites" "$BEFORE_HOME/suites"
+fi
 export TASKSUITE_HOME=$home SLURM_CONF=$work/no-slurm.conf
 echo
 echo "real commands on that journal (every task finished, $n event files on disk); median of $runs, raw runs in brackets"
-echo " a. suite still open (finished less than close_after_s ago): every sync re-reads all event files"
+echo " a. suite still open (finished less than close_after_s ago, close_after_s set)"
 timed_runs "tasksuite status $id" "$ts" status "$id" | tee "$work/a.out"
 timed_runs "tasksuite status $id --json" "$ts" status "$id" --json
 timed_runs "tasksuite list" "$ts" list
 sqlite3 "$db" "UPDATE suites SET close_after_s = 0;"
 "$ts" status "$id" >/dev/null   # completes it
+if [[ -n ${BEFORE_HOME:-} ]]; then
+    sqlite3 "$BEFORE_HOME/journal.db" "UPDATE suites SET close_after_s = 0;"
+    TASKSUITE_HOME=$BEFORE_HOME "$before" status "$id" >/dev/null
+fi
 echo " b. suite complete ($(sqlite3 "$db" "SELECT state FROM suites WHERE id = '$id'"))"
 timed_runs "tasksuite status $id" "$ts" status "$id" | tee "$work/b.out"
 timed_runs "tasksuite status $id --json" "$ts" status "$id" --json
@@ -137,6 +179,37 @@ echo "  ratios against the journal floor (helper above: counters + per-task walk
 ratio_line "status, suite open / floor" "$(med_of "tasksuite status $id" "$work/a.out")" "$floor" ""
 ratio_line "status, suite complete / floor" "$(med_of "tasksuite status $id" "$work/b.out")" "$floor" ""
 echo "  (status prints the $(sqlite3 "$db" "SELECT COUNT(*) FROM tasks WHERE state != 'completed'") tasks that are not completed; --json is $("$ts" status "$id" --json | wc -c) bytes)"
+if [[ -n ${BEFORE_HOME:-} ]]; then
+    if cmp -s <("$ts" status "$id" --json) <(TASKSUITE_HOME=$BEFORE_HOME "$before" status "$id" --json); then
+        echo "  status --json: byte-identical to the before binary's"
+    else
+        echo "  status --json: DIFFERS from the before binary's"
+    fi
+fi
+
+# Memory of status --json: the same suite at N/10 tasks, built the same way.
+if [[ -x /usr/bin/time ]] && (( n >= 10 )); then
+    small=$work/home-small
+    "$work/status-100k" "$small" $(( n / 10 )) > "$work/helper-small.out"
+    sid=$(sed -n 's/^tasksuite bench: one suite (\([a-z0-9]*\)).*/\1/p' "$work/helper-small.out")
+    sqlite3 "$small/journal.db" "UPDATE submissions SET state = 'done'; UPDATE suites SET max_retries = 0, close_after_s = 0;"
+    peak() {  # peak RSS in MiB of: HOME BINARY ID
+        TASKSUITE_HOME=$1 /usr/bin/time -f %M -o "$work/rss" "$2" status "$3" --json >/dev/null 2>&1
+        awk '{printf "%.1f", $1 / 1024}' "$work/rss"
+    }
+    bins=("$ts")
+    [[ -z $before ]] || bins+=("$before")
+    for b in "${bins[@]}"; do
+        if [[ $b == "$ts" ]]; then h=$home; else h=$BEFORE_HOME; fi
+        if [[ $b == "$ts" ]]; then hs=$small; else hs=$work/home-small-before; rm -rf "$hs"; mkdir -p "$hs"
+            sqlite3 "$small/journal.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+            cp "$small/journal.db" "$hs/journal.db"; ln -s "$small/suites" "$hs/suites"; fi
+        peak "$hs" "$b" "$sid" >/dev/null      # completes it (reads every event file once)
+        p1=$(peak "$hs" "$b" "$sid"); p2=$(peak "$h" "$b" "$id")
+        printf '  %-52s %6s MiB at %d tasks, %s MiB at %d (%sx)\n' "status --json peak RSS ($(basename "$b"))" \
+            "$p1" $(( n / 10 )) "$p2" "$n" "$(awk -v a="$p2" -v b="$p1" 'BEGIN {printf "%.2f", a / b}')"
+    done
+fi
 unset TASKSUITE_HOME SLURM_CONF
 [[ -n $slurm_port ]] || exit 0
 
@@ -157,7 +230,7 @@ if (( n % 100 == 0 )); then a=100 b=$(( n / 100 )); else a=$n b=1; fi
     echo "  b: [$(seq -s, 0 $(( b - 1 )))]"
 } > "$udir/suite.yaml"
 chmod 644 "$udir/suite.yaml"
-declare -f us timed_runs > "$udir/fns.sh"
+declare -f us med_raw timed_runs > "$udir/fns.sh"
 runuser -u tsuser -- env "$conf" TASKSUITE_HOME="$udir/home" work="$udir" runs="$runs" \
     ts="$ts" n="$n" bash -c '
     set -euo pipefail

@@ -29,6 +29,7 @@
 #include "manifest.h"
 #include "runner.h"
 #include "slurm.h"
+#include "submission.h"
 #include "taskenv.h"
 #include "walltime.h"
 
@@ -134,11 +135,15 @@ typedef struct signal_ctx {
     const ts_evctx *ev;
     int warn;
     int lead;
+    int term_at_limit;      /* SIGTERM came when the walltime was over */
 } signal_ctx;
 
 /* Slurm re-sends the warning at once to a requeued job (its time limit is
  * checked against the previous run's end): a warning that comes while far
- * more than the lead time is left is not meant for this attempt. */
+ * more than the lead time is left is not meant for this attempt. Slurm
+ * looks at time limits every 30 s, so a warning that is due may come up to
+ * that much early or late: WARN_SLACK_S covers it. */
+#define WARN_SLACK_S 35
 static int warning_is_due(int signo, void *arg)
 {
     signal_ctx *sc = arg;
@@ -146,7 +151,7 @@ static int warning_is_due(int signo, void *arg)
         return 1;
     time_t end = ts_walltime_end_time_fresh();
     long left = end > 0 ? (long)(end - time(NULL)) : -1;
-    if (left < 0 || left <= sc->lead + 15)
+    if (left < 0 || left <= sc->lead + WARN_SLACK_S)
         return 1;
     fprintf(stderr, "tasksuite exec: ignoring an early warning signal (%ld s of walltime left, lead %d s)\n",
             left, sc->lead);
@@ -157,6 +162,13 @@ static void on_signal(int signo, void *arg)
 {
     signal_ctx *sc = arg;
     ts_err err = { 0 };
+    /* Slurm's TERM at the time limit (checked every 30 s, so at or after
+     * the end), not a cancel: the attempt timed out. */
+    if (signo == SIGTERM && signo != sc->warn) {
+        time_t end = ts_walltime_end_time_fresh();
+        if (end > 0 && time(NULL) >= end - 1)
+            sc->term_at_limit = 1;
+    }
     if (signo == sc->warn && ts_events_signal_received(sc->ev, signo, &err) < 0)
         fprintf(stderr, "tasksuite exec: %s\n", err.msg);
 }
@@ -166,19 +178,78 @@ static int exit_status(const ts_run_result *r)
     return r->term_signal ? 128 + r->term_signal : r->exit_code;
 }
 
-/* The in-job path of a resume: a task that gave up gracefully (exit 75,
- * EX_TEMPFAIL, typically after the warning signal and a checkpoint) gets
- * its next attempt by requeueing this very element, with no daemon and no
- * journal write here: the same job id and array index run again with
- * SLURM_RESTART_COUNT + 1, which is the next attempt number. A task that
- * ignores the warning and is killed at the walltime is caught by the
- * safety-net reconcile job instead. */
-static void maybe_requeue(const ts_runspec *rs, int attempt, int status)
+/* The task died of the warning signal tasksuite forwarded to it (a plain
+ * script that never heard of tasksuite takes SIGUSR2's default action), or
+ * a shell around it reported that death as 128+N: the walltime ended the
+ * attempt, so it timed out, and is retried like a graceful timeout. */
+static int died_of_warning(const ts_run_result *r, int warn)
+{
+    return warn > 0 && r->warned
+        && (r->term_signal == warn || (!r->term_signal && r->exit_code == 128 + warn));
+}
+
+/* The in-job path of a resume, fast: the next attempt is queued from here
+ * as a fresh one-element array, eligible at once (a requeued element waits
+ * for Slurm's cred_expire, 121 s at Slurm's default), recorded in this
+ * attempt's event file before its `exited` record, so no sync, reconcile
+ * job or `retry` queues it a second time; its recovery key (the job's
+ * comment) lets a sync find it if we die between the two. 0 when queued. */
+static int queue_next(const ts_runspec *rs, const ts_manifest_entry *t, const ts_evctx *ev,
+                      int attempt)
+{
+    const char *hooks = getenv("SLURM_SPANK_TASK_SUITE_SPEC");
+    char man[PATH_MAX], self[PATH_MAX], cwd[PATH_MAX];
+    ts_err err = { 0 };
+    uint32_t job = 0;
+
+    if (!rs->has_sbatch || !hooks || !*hooks)
+        return -1;      /* a runspec from before: requeue */
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0 || (!rs->workdir && !getcwd(cwd, sizeof cwd)))
+        return -1;
+    self[n] = '\0';
+    ts_manifest_entry next = *t;
+    next.attempt = attempt + 1;
+    if (snprintf(man, sizeof man, "%s/manifests/t%ld-a%d.jsonl", rs->dir, t->task_idx,
+                 attempt + 1) >= (int)sizeof man
+        || ts_manifest_write(man, &next, 1, &err) < 0) {
+        fprintf(stderr, "tasksuite exec: %s\n", err.msg[0] ? err.msg : "manifest path too long");
+        return -1;
+    }
+    ts_next_req req = {
+        .suite_id = rs->id, .suite_dir = rs->dir, .self = self,
+        .workdir = rs->workdir ? rs->workdir : cwd,
+        .spec_file = rs->file ? rs->file : rs->name, .hooks = hooks, .manifest = man,
+        .options = &rs->sbatch, .task_idx = t->task_idx, .attempt = attempt + 1,
+    };
+    if (ts_submission_submit_next(&req, &job, &err) < 0) {
+        fprintf(stderr, "tasksuite exec: cannot queue attempt %d: %s\n", attempt + 1, err.msg);
+        return -1;
+    }
+    if (ts_events_resubmitted(ev, job, &err) < 0)
+        fprintf(stderr, "tasksuite exec: %s (a sync finds job %u by its comment)\n",
+                err.msg, job);
+    fprintf(stderr, "tasksuite exec: attempt %d timed out; attempt %d queued as job %u\n",
+            attempt, attempt + 1, job);
+    return 0;
+}
+
+/* A task that gave up gracefully (exit 75, EX_TEMPFAIL, typically after the
+ * warning signal and a checkpoint) or died of the warning gets its next
+ * attempt from inside this job: queue_next, else (a runspec from before, or
+ * the submission refused) by requeueing this very element (the same job id
+ * and array index run again with SLURM_RESTART_COUNT + 1, the next attempt
+ * number, once Slurm's cred_expire has passed). A task killed at the
+ * walltime without a warning is caught by the safety-net reconcile job. */
+static void maybe_requeue(const ts_runspec *rs, const ts_manifest_entry *t,
+                          const ts_evctx *ev, int attempt, int status)
 {
     const char *job = getenv("SLURM_JOB_ID");
     ts_err err = { 0 };
     if (status != TS_TASK_EXIT_TEMPFAIL || !job || !(rs->retry_on & TS_RETRY_TIMEOUT)
         || attempt >= 1 + rs->max_retries)
+        return;
+    if (queue_next(rs, t, ev, attempt) == 0)
         return;
     if (ts_slurm_requeue((uint32_t)strtoul(job, NULL, 10), &err) < 0)
         fprintf(stderr, "tasksuite exec: %s (the reconcile job will resubmit the task)\n",
@@ -189,8 +260,8 @@ static void maybe_requeue(const ts_runspec *rs, int attempt, int status)
 }
 
 /* Leader of a multi-node task: one rank per node through srun. */
-static int run_ranks(const exec_args *a, const ts_runspec *rs, long position,
-                     int attempt)
+static int run_ranks(const exec_args *a, const ts_runspec *rs, const ts_manifest_entry *t,
+                     long position, int attempt)
 {
     char self[PATH_MAX], nodes[16], pos[32], att[16], off[32];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -213,7 +284,13 @@ static int run_ranks(const exec_args *a, const ts_runspec *rs, long position,
                        .warn_signal = rs->warn_signal };
     if (ts_run_task(&req, &res, &err) < 0)
         return die(err.msg);
-    maybe_requeue(rs, attempt, exit_status(&res));
+    /* The ranks wrote their own records; the successor's goes with rank 0's. */
+    ts_evctx ev = {
+        .suite_dir = rs->dir, .suite_id = rs->id, .task_idx = t->task_idx,
+        .attempt = attempt, .jobid = getenv("SLURM_JOB_ID"),
+        .node = getenv("SLURMD_NODENAME"), .node_rank = 0, .num_nodes = rs->num_nodes,
+    };
+    maybe_requeue(rs, t, &ev, attempt, exit_status(&res));
     return exit_status(&res);
 }
 
@@ -235,6 +312,8 @@ int cmd_exec(int argc, char **argv)
     if (ts_layout_runspec(a.dir, path, sizeof path, &err) < 0
         || ts_runspec_read(path, &rs, &err) < 0)
         return die(err.msg);
+    /* Any warning signal, not only the usual ones: exec never dies of it. */
+    ts_runner_block_signals(rs.warn_signal);
     long position = a.position >= 0 ? a.position
                                      : a.offset + env_long("SLURM_ARRAY_TASK_ID", 0);
     if (ts_manifest_read(a.manifest, position, &t, &err) < 0) {
@@ -244,7 +323,7 @@ int cmd_exec(int argc, char **argv)
     int attempt = a.attempt > 0 ? a.attempt
                                 : t.attempt + (int)env_long("SLURM_RESTART_COUNT", 0);
     if (rs.num_nodes > 1 && !a.rank_mode) {
-        rc = run_ranks(&a, &rs, position, attempt);
+        rc = run_ranks(&a, &rs, &t, position, attempt);
         goto out;
     }
     int rank = a.rank_mode ? (int)env_long("SLURM_NODEID", 0) : 0;
@@ -279,13 +358,27 @@ int cmd_exec(int argc, char **argv)
         rc = die(err.msg);
         goto out;
     }
+    if (res.leftovers > 0)
+        fprintf(stderr, "tasksuite exec: the task left %d process%s running when it ended: "
+                "stopped\n", res.leftovers, res.leftovers == 1 ? "" : "es");
+    /* Killed by the warning, or by Slurm's TERM at the walltime: a timeout,
+     * retried from here at once rather than by the safety net later. */
+    int timed_out = died_of_warning(&res, rs.warn_signal)
+        || (sc.term_at_limit
+            && (res.term_signal == SIGTERM || (!res.term_signal && res.exit_code == 128 + SIGTERM)));
+    if (timed_out && ts_events_graceful_timeout(&ev, &err) < 0)
+        fprintf(stderr, "tasksuite exec: %s\n", err.msg);
+    rc = exit_status(&res);
+    if (timed_out)
+        fprintf(stderr, "tasksuite exec: the task ended on %s: a timeout (attempt %d)\n",
+                sc.term_at_limit ? "SIGTERM at the walltime" : "the warning signal", attempt);
+    /* The successor first: whoever reads this attempt's end reads it too. */
+    if (!a.rank_mode)
+        maybe_requeue(&rs, &t, &ev, attempt, timed_out ? TS_TASK_EXIT_TEMPFAIL : rc);
     if (ts_events_exited(&ev, res.term_signal ? -1 : res.exit_code, res.term_signal,
                          &err) < 0)
         fprintf(stderr, "tasksuite exec: %s\n", err.msg);
     ts_env_free(&env);
-    rc = exit_status(&res);
-    if (!a.rank_mode)
-        maybe_requeue(&rs, attempt, rc);
 out:
     ts_manifest_entry_free(&t);
     ts_runspec_free(&rs);

@@ -8,10 +8,12 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
 #include "exitcodes.h"
+#include "slurm.h"
 #include "units.h"
 #include "walltime.h"
 
@@ -44,7 +46,11 @@ int cmd_remaining(int argc, char **argv)
     }
     /* A new process per call: the environment's end time is a copy from
      * when the task or step started, so ask Slurm (one RPC) and fall back
-     * on the copy only when it cannot answer (src/walltime.h). */
+     * on the copy only when it cannot answer (src/walltime.h). A libslurm
+     * of another release cannot be asked: say so, and use the copy. */
+    ts_err err = { 0 };
+    if (getenv("SLURM_JOB_ID") && ts_slurm_check_library(&err) < 0)
+        fprintf(stderr, "tasksuite remaining: %s\n", err.msg);
     long left = ts_walltime_left(ts_walltime_end_time_fresh());
     if (left < 0) {
         printf("unlimited\n");

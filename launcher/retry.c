@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,13 @@
 #include "localrun.h"
 #include "report.h"
 #include "submission.h"
+#include "sync.h"
 
 #define USAGE "usage: tasksuite retry ID [--failed | --task NAME ...]\n"
 
 typedef struct picked {
     long *idx;
+    int *attempts;
     size_t n, cap;
 } picked;
 
@@ -39,6 +42,16 @@ static int pick(picked *p, long idx)
 static int pick_task(const ts_task_info *t, void *arg)
 {
     return pick(arg, t->idx);
+}
+
+/* Each picked task's latest attempt (tasks come in index order). */
+static int note_attempts(const ts_task_info *t, void *arg)
+{
+    picked *p = arg;
+    for (size_t i = 0; i < p->n; i++)
+        if (p->idx[i] == t->idx)
+            p->attempts[i] = t->attempts;
+    return 0;
 }
 
 static int first_intent(const ts_intent_info *in, void *arg)
@@ -101,6 +114,22 @@ int cmd_retry(int argc, char **argv)
         rc = TS_EXIT_OK;
         goto out;
     }
+    /* A next attempt its own job queued already (in-job resume) whose
+     * record has not reached the journal: adopt it, do not queue another. */
+    size_t asked = p.n;
+    if (!(p.attempts = calloc(p.n, sizeof *p.attempts))) {
+        ts_errf(&err, "out of memory");
+        goto fail;
+    }
+    bool local = si.spec_json && strstr(si.spec_json, "\"local\":true");
+    if (!local && (ts_journal_tasks_foreach(j, id, 0, note_attempts, &p, &err) < 0
+                   || ts_sync_adopt_queued(j, id, p.idx, p.attempts, &p.n, &err) < 0))
+        goto fail;
+    if (p.n == 0) {
+        printf("suite %s: %zu task%s already queued\n", id, asked, asked == 1 ? "" : "s");
+        rc = TS_EXIT_OK;
+        goto out;
+    }
     ts_submit_store store;
     ts_submit_ctx ctx;
     if (ts_journal_intent_create(j, id, p.idx, p.n, &sub, &err) < 0
@@ -124,6 +153,7 @@ fail:
     rc = ts_report_fail("retry", &err);
 out:
     free(p.idx);
+    free(p.attempts);
     ts_suite_info_clear(&si);
     if (j)
         ts_journal_unlock(j);

@@ -12,7 +12,8 @@
  * --watch: on a terminal, redraw every 2 s (the table cut to the screen)
  * until the suite is complete or cancelled; otherwise print one progress
  * line each time the state or a counter changes. Ctrl-C ends it, exit 0.
- * --json: one document (report_json.h), every task with its attempts.
+ * --json: one document (report_json.h), every task with its attempts,
+ * streamed as the journal is read.
  */
 #include "config.h"
 
@@ -26,8 +27,6 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <cjson/cJSON.h>
 
 #include "commands.h"
 #include "exitcodes.h"
@@ -158,6 +157,10 @@ static int print_text(FILE *f, ts_journal *j, const ts_suite_info *s,
     }
     ts_progress_counts(buf, sizeof buf, c, false);
     fprintf(f, "counts:   %s\n", buf);
+    long waiting = 0;      /* waves: tasks Slurm has no room for yet */
+    if (ts_journal_waiting(j, s->id, &waiting, NULL) == 0 && waiting > 0)
+        fprintf(f, "queue:    %ld queued, %ld waiting for room\n",
+                c->n[TS_TASK_PENDING] + c->n[TS_TASK_RUNNING] - waiting, waiting);
     if (sync_error)
         fprintf(f, "warning:  not refreshed: %s\n", sync_error);
     fprintf(f, "\n");
@@ -341,22 +344,13 @@ int cmd_status(int argc, char **argv)
                 "the journal as it is: %s\n", id, sn.sync_error);
     rc = sn.sync_error[0] ? sn.sync_code : TS_EXIT_OK;
     if (json) {
-        cJSON *doc = NULL;
-        char *text = NULL;
         if (v.latest)
             fprintf(stderr, "tasksuite status: no ID given, showing your most "
                     "recent suite %s (%s)\n", id, sn.s.name);
-        if (ts_json_suite_status(j, &sn.s, &sn.c, sn.have_dir ? sn.dir : NULL,
-                                 sn.sync_error[0] ? sn.sync_error : NULL, &doc, &err) < 0
-            || !(text = cJSON_Print(doc))) {
-            if (doc)
-                ts_errc(&err, TS_EXIT_FAIL, "out of memory");
+        /* Written as the journal is read: constant memory at any size. */
+        if (ts_json_suite_status_write(stdout, j, &sn.s, &sn.c, sn.have_dir ? sn.dir : NULL,
+                                       sn.sync_error[0] ? sn.sync_error : NULL, &err) < 0)
             rc = ts_report_fail("status", &err);
-        } else {
-            printf("%s\n", text);
-        }
-        free(text);
-        cJSON_Delete(doc);
     } else if (print_text(stdout, j, &sn.s, &sn.c, sn.have_dir ? sn.dir : NULL,
                           sn.sync_error[0] ? sn.sync_error : NULL, &v, &err) < 0) {
         rc = ts_report_fail("status", &err);

@@ -316,19 +316,10 @@ int cmd_submit(int argc, char **argv)
                                                                          : TS_EXIT_OK;
         goto out;
     }
-    /* Slurm unreachable: say so before anything is written. */
+    /* Slurm unreachable: say so before anything is written. A suite larger
+     * than MaxJobCount (every element counts) is queued in waves. */
     uint32_t max_array, max_jobs = 0;
     if (!o.local && ts_slurm_limits(&max_array, &max_jobs, &err) < 0) {
-        rc = fail(&err);
-        goto out;
-    }
-    /* Every element counts against MaxJobCount: a suite that can never fit
-     * would be queued in part and then refused. */
-    if (!o.local && max_jobs && tl.n >= max_jobs) {
-        ts_errc(&err, TS_EXIT_FAIL,
-                "%s: %zu tasks, but the cluster's MaxJobCount is %u (every array element counts); "
-                "split the suite, or use worker_schedule",
-                o.file, tl.n, max_jobs);
         rc = fail(&err);
         goto out;
     }
@@ -402,6 +393,12 @@ int cmd_submit(int argc, char **argv)
         }
     }
     ts_fault_point("after-submit");
+    long waiting = 0;
+    ts_err we = { 0 };
+    if (!o.local && ts_journal_waiting(j, id, &waiting, &we) == 0 && waiting > 0)
+        fprintf(stderr, "tasksuite submit: %ld of %zu tasks wait for room in Slurm "
+                "(MaxJobCount %u, or your job limits): they are queued in waves as "
+                "earlier ones end\n", waiting, tl.n, max_jobs);
     ts_journal_unlock(j);
     locked = 0;
     printf("%s\n", id);

@@ -15,6 +15,12 @@
 
 SPANK_PLUGIN(tasksuite, 1);
 
+/* Slurm 25.05+: should slurm_spank_init() ever fail in a job's slurmstepd
+ * (it returns -1 there only if the option cannot be registered; a bad
+ * plugstack.conf makes it inert instead, see below), fail that job, never
+ * drain the node. Read by Slurm only from 25.05 (slurm_compat.h). */
+int slurm_spank_init_failure_mode = TS_SPANK_INIT_FAILURE_MODE;
+
 ts_plugin_cfg ts_cfg;
 char *ts_option_value;
 int ts_cfg_broken;
@@ -23,22 +29,22 @@ static int cfg_loaded;
 /* Slurm may call the callback more than once with the same value (e.g. from
  * the environment and the command line); a second, different value is a
  * user error. */
-static int option_cb(int val, const char *optarg, int remote)
+static int option_cb(int val, const char *arg, int remote)
 {
     (void)val;
     (void)remote;
-    if (!optarg || !*optarg) {
+    if (!arg || !*arg) {
         slurm_error("tasksuite: --%s needs a suite file", TS_OPTION_NAME);
         return -1;
     }
     if (ts_option_value) {
-        if (strcmp(ts_option_value, optarg) == 0)
+        if (strcmp(ts_option_value, arg) == 0)
             return 0;
         slurm_error("tasksuite: --%s given twice (\"%s\" and \"%s\")",
-                    TS_OPTION_NAME, ts_option_value, optarg);
+                    TS_OPTION_NAME, ts_option_value, arg);
         return -1;
     }
-    ts_option_value = strdup(optarg);
+    ts_option_value = strdup(arg);
     return ts_option_value ? 0 : -1;
 }
 

@@ -28,6 +28,7 @@ static const char *const type_names[TS_EV_NTYPES] = {
     [TS_EV_SIGNAL_RECEIVED] = "signal_received",
     [TS_EV_EXITED] = "exited",
     [TS_EV_GRACEFUL_TIMEOUT] = "graceful_timeout",
+    [TS_EV_RESUBMITTED] = "resubmitted",
 };
 
 const char *ts_event_type_name(enum ts_event_type t)
@@ -110,6 +111,9 @@ int ts_event_format(const ts_event *ev, char *buf, size_t len, ts_err *err)
             cJSON_AddNumberToObject(o, "signal", ev->signal);
         else
             cJSON_AddNumberToObject(o, "exit_code", ev->exit_code);
+        break;
+    case TS_EV_RESUBMITTED:
+        cJSON_AddNumberToObject(o, "next_job", (double)ev->next_job);
         break;
     default:
         break;
@@ -227,6 +231,11 @@ static int parse_obj(const cJSON *o, ts_event *ev, ts_err *err)
         }
         break;
     }
+    case TS_EV_RESUBMITTED:
+        if (get_int(o, "next_job", 1, 0xfffffffeL, &l, true, err) < 0)
+            return -1;
+        ev->next_job = (unsigned long)l;
+        break;
     default:
         break;
     }
@@ -523,6 +532,16 @@ int ts_events_graceful_timeout(const ts_evctx *ctx, ts_err *err)
 {
     ts_event ev;
     ev_init(&ev, TS_EV_GRACEFUL_TIMEOUT);
+    return ts_events_append(ctx, &ev, err);
+}
+
+int ts_events_resubmitted(const ts_evctx *ctx, unsigned long next_job, ts_err *err)
+{
+    ts_event ev;
+    if (next_job == 0)
+        return ts_errf(err, "events: resubmitted without a job id");
+    ev_init(&ev, TS_EV_RESUBMITTED);
+    ev.next_job = next_job;
     return ts_events_append(ctx, &ev, err);
 }
 

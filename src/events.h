@@ -21,6 +21,7 @@
  *   key        128 random bits (getrandom) as 32 hex digits: unique without
  *              coordination between processes (exec, `tasksuite checkpoint`)
  *   type       started | checkpoint | signal_received | exited | graceful_timeout
+ *              | resubmitted
  *   time       epoch seconds, millisecond resolution
  *   started          no extra field
  *   checkpoint       "path" (string), "step" (integer, absent when not given)
@@ -29,13 +30,18 @@
  *                    when it was killed by one (exactly one of the two)
  *   graceful_timeout no extra field: the task gave up because the walltime
  *                    is near (e.g. it exited 75 = EX_TEMPFAIL after a warning)
+ *   resubmitted      "next_job" (the Slurm job id): the attempt's own job
+ *                    queued the next attempt (attempt + 1) as a fresh
+ *                    one-element array, comment "tasksuite:<suite>:t<idx>:<next>"
+ *                    (exec, in-job resume); written before `exited`, so a
+ *                    reader that sees the attempt end also sees its successor
  *
  * Readers ignore unknown fields (forward compatibility) and a last line with
  * no '\n' yet (a record being written, or torn by a crash). A writer that
  * finds a torn last line terminates it with '\n' first, so a later record is
  * never glued to a fragment; the fragment is then skipped as unparsable.
  *
- * started, checkpoint, exited and graceful_timeout are fsync'd (and the
+ * started, checkpoint, exited, graceful_timeout and resubmitted are fsync'd (and the
  * directory too when the file is new); signal_received is not: an exited
  * record always follows it.
  *
@@ -61,6 +67,7 @@ enum ts_event_type {
     TS_EV_SIGNAL_RECEIVED,
     TS_EV_EXITED,
     TS_EV_GRACEFUL_TIMEOUT,
+    TS_EV_RESUBMITTED,
     TS_EV_NTYPES
 };
 
@@ -85,6 +92,7 @@ typedef struct ts_event {
     int signal;              /* exited: 0 when it exited; signal_received: signo */
     char path[TS_EVENT_MAX]; /* checkpoint */
     long step;               /* checkpoint; -1 = not given */
+    unsigned long next_job;  /* resubmitted: the next attempt's job id */
 } ts_event;
 
 /* Who is writing: identifies the per-attempt file. Strings are borrowed. */
@@ -107,6 +115,7 @@ int ts_events_signal_received(const ts_evctx *ctx, int signo, ts_err *err);
 /* Exactly one of: exit_code >= 0 with signo == 0, or signo > 0. */
 int ts_events_exited(const ts_evctx *ctx, int exit_code, int signo, ts_err *err);
 int ts_events_graceful_timeout(const ts_evctx *ctx, ts_err *err);
+int ts_events_resubmitted(const ts_evctx *ctx, unsigned long next_job, ts_err *err);
 
 /* The general form: fills ev->key (if empty) and ev->time (if 0) and the
  * identity fields from ctx, then appends. */

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "hook.h"
+#include "reaper.h"
 
 extern char **environ;
 
@@ -187,32 +188,6 @@ const char *ts_hook_rlimit_name(int resource)
         if (rlimit_names[i].resource == resource)
             return rlimit_names[i].name;
     return NULL;
-}
-
-/* getdents64(2) without opendir() (which mallocs): fn(name, arg) for each
- * entry of the open directory dir, from its start. 0 at the end, -1 on an
- * error. */
-typedef struct kdirent {
-    uint64_t ino;
-    int64_t off;
-    unsigned short reclen;
-    unsigned char type;
-    char name[];
-} kdirent;
-
-static int each_entry(int dir, void (*fn)(const char *, void *), void *arg)
-{
-    _Alignas(kdirent) char buf[4096];
-    long n;
-    if (lseek(dir, 0, SEEK_SET) < 0)
-        return -1;
-    while ((n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0)
-        for (long off = 0; off < n;) {
-            const kdirent *d = (const void *)(buf + off);
-            off += d->reclen;
-            fn(d->name, arg);
-        }
-    return n == 0 ? 0 : -1;
 }
 
 /* ------------------------------------------------------------ the log */
@@ -513,7 +488,7 @@ static void close_above(int keep)
         int rc;
         do {   /* closing while reading: read the list again until clean */
             p.closed = 0;
-            rc = each_entry(p.dir, close_one, &p);
+            rc = ts_each_dirent(p.dir, close_one, &p);
         } while (rc == 0 && p.closed);
         close(p.dir);
         if (rc == 0)
@@ -751,38 +726,6 @@ static bool leader_exited(pid_t pid)
     return si.si_pid == pid;
 }
 
-typedef struct scan {
-    pid_t self;
-    void (*fn)(pid_t, void *);
-    void *arg;
-    int count;
-} scan;
-
-/* One /proc entry: a child of ours if its parent pid is ours. */
-static void scan_one(const char *name, void *arg)
-{
-    scan *sc = arg;
-    char path[64], stat[512];
-    if (name[0] < '1' || name[0] > '9')
-        return;
-    snprintf(path, sizeof path, "/proc/%.20s/stat", name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    ssize_t got = read(fd, stat, sizeof stat - 1);
-    close(fd);
-    if (got <= 0)
-        return;
-    stat[got] = '\0';
-    char *p = strrchr(stat, ')');   /* the name may hold anything */
-    if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
-        return;
-    if (strtol(p + 4, NULL, 10) == (long)sc->self) {
-        sc->fn((pid_t)strtol(name, NULL, 10), sc->arg);
-        sc->count++;
-    }
-}
-
 /* Reap the children that have exited, but not the leader (see above): the
  * hook may run long and leave many short-lived orphans to us. */
 static void reap_others(pid_t leader)
@@ -795,95 +738,6 @@ static void reap_others(pid_t leader)
             return;
         (void)waitpid(si.si_pid, NULL, WNOHANG);
     }
-}
-
-/* Calls fn(pid, arg) for each child of ours (one pass), from
- * /proc/self/task/TID/children when the kernel has it, else from the parent
- * pid in every /proc/PID/stat. Returns the number of children seen, -1 when
- * /proc cannot tell. Reading /proc is all it does: a pid it reports is ours
- * until we reap it, so signalling it is safe. */
-static int each_child(void (*fn)(pid_t, void *), void *arg)
-{
-    char path[64], buf[4096];
-    pid_t self = getpid();
-    int count = 0;
-
-    snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)self);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        long cur = -1;
-        ssize_t n;
-        while ((n = read(fd, buf, sizeof buf)) > 0) {
-            for (ssize_t i = 0; i < n; i++) {
-                if (buf[i] >= '0' && buf[i] <= '9') {
-                    cur = (cur < 0 ? 0 : cur * 10) + (buf[i] - '0');
-                } else if (cur >= 0) {
-                    fn((pid_t)cur, arg);
-                    count++;
-                    cur = -1;
-                }
-            }
-        }
-        close(fd);
-        if (cur >= 0) {
-            fn((pid_t)cur, arg);
-            count++;
-        }
-        if (n == 0)
-            return count;
-        count = 0;   /* unreadable after all: scan */
-    }
-
-    scan sc = { .self = self, .fn = fn, .arg = arg, .count = 0 };
-    int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0)
-        return -1;
-    int rc = each_entry(dir, scan_one, &sc);
-    close(dir);
-    return rc == 0 ? sc.count : -1;
-}
-
-#define MAX_TERMED 256
-
-typedef struct sweep {
-    pid_t leader;     /* left alone: handled by the caller */
-    int sig;          /* sent to each live child; 0: none; SIGTERM once each */
-    int live;         /* children still running (or stopped) */
-    pid_t *termed;    /* who had SIGTERM already */
-    int *n_termed;
-} sweep;
-
-/* One child: reap it if it is a zombie, else count it and signal it. */
-static void sweep_one(pid_t pid, void *arg)
-{
-    sweep *s = arg;
-    if (pid == s->leader || pid <= 0)
-        return;
-    pid_t r;
-    while ((r = waitpid(pid, NULL, WNOHANG)) < 0 && errno == EINTR)
-        ;
-    if (r != 0)
-        return;   /* reaped now, or not ours after all */
-    s->live++;
-    if (s->sig == SIGTERM) {
-        for (int i = 0; i < *s->n_termed; i++)
-            if (s->termed[i] == pid)
-                return;
-        if (*s->n_termed < MAX_TERMED)
-            s->termed[(*s->n_termed)++] = pid;
-        (void)kill(pid, SIGTERM);
-        (void)kill(pid, SIGCONT);
-    } else if (s->sig) {
-        (void)kill(pid, s->sig);
-    }
-}
-
-/* Live children other than the leader, signalling each with sig. -1 when
- * /proc cannot tell. */
-static int sweep_children(pid_t leader, int sig, pid_t *termed, int *n_termed)
-{
-    sweep s = { .leader = leader, .sig = sig, .termed = termed, .n_termed = n_termed };
-    return each_child(sweep_one, &s) < 0 ? -1 : s.live;
 }
 
 /* The hook's leader (unreaped, so the group's id is still its) and its
@@ -905,14 +759,14 @@ static void signal_leader_group(pid_t pid, int pidfd, bool exited, int sig)
  * at most ms. */
 static void stop_gently(pid_t pid, int pidfd, bool *exited, int64_t ms)
 {
-    pid_t termed[MAX_TERMED];
+    pid_t termed[TS_REAPER_MAX_TERMED];
     int n_termed = 0;
     int64_t end = now_ms() + ms;
     signal_leader_group(pid, pidfd, *exited, SIGTERM);
     for (;;) {
         if (!*exited)
             *exited = leader_exited(pid);
-        int live = sweep_children(pid, SIGTERM, termed, &n_termed);
+        int live = ts_reaper_sweep(pid, SIGTERM, termed, &n_termed);
         if (*exited && live == 0)
             return;
         int64_t left = end - now_ms();
@@ -936,7 +790,7 @@ static int stop_all(pid_t pid, int pidfd, bool *exited, int *status, int64_t ms)
     for (;;) {
         if (!*exited)
             *exited = leader_exited(pid);
-        live = sweep_children(pid, SIGKILL, NULL, NULL);
+        live = ts_reaper_sweep(pid, SIGKILL, NULL, NULL);
         if (*exited && !reaped) {
             pid_t r;
             while ((r = waitpid(pid, status, 0)) < 0 && errno == EINTR)
@@ -1078,7 +932,7 @@ static void supervise(const run_ctx *x, int repfd)
     /* Stop it at its timeout or when told; stop what it left behind. */
     if (res->timed_out || res->cancelled) {
         stop_gently(pid, pidfd, &exited, x->grace_ms);
-    } else if (sweep_children(pid, 0, NULL, NULL) != 0) {
+    } else if (ts_reaper_sweep(pid, 0, NULL, NULL) != 0) {
         res->leftovers = true;
         stop_gently(pid, pidfd, &exited, x->grace_ms);
     }
@@ -1126,6 +980,8 @@ static int prepare(run_ctx *x, const ts_hook_req *req, ts_err *err)
     if (!x->want || !x->scratch) {
         free(x->want);
         free(x->scratch);
+        x->want = NULL;
+        x->scratch = NULL;
         return ts_errf(err, "hook: out of memory");
     }
     if (n)
@@ -1174,6 +1030,7 @@ int ts_hook_run(const ts_hook_req *req, ts_hook_result *res, ts_err *err)
     if (sup == 0) {
         close(pfd[0]);
         supervise(&x, pfd[1]);
+        _exit(127);   /* not reached: for the analyzer */
     }
     int fork_errno = errno;
     close(pfd[1]);

@@ -71,7 +71,8 @@
  * move it), and a cancelled task stays cancelled.
  *
  * Suite states (SPEC.md section 5): open -> closed when no task was added for
- * close_after_s; closed -> complete when no task is pending or running
+ * close_after_s (> 0; with 0, the default, open -> complete directly: the
+ * suite knows all its tasks); closed -> complete when no task is pending or running
  * (completions counts how often, on_complete runs each time); adding tasks
  * re-opens (also from complete); retrying tasks of a complete suite makes it
  * closed; cancelled is terminal.
@@ -103,7 +104,7 @@
 
 #define TS_JOURNAL_FILE "journal.db"
 #define TS_SUITE_ID_LEN 8
-#define TS_CLOSE_AFTER_DEFAULT_S 180
+#define TS_CLOSE_AFTER_DEFAULT_S 0
 #define TS_LOCK_TIMEOUT_DEFAULT_MS 30000
 
 /* ------------------------------------------------------------ places */
@@ -289,8 +290,8 @@ int ts_journal_suites_foreach(ts_journal *j, const ts_suite_filter *f,
                               ts_suite_cb cb, void *arg, ts_err *err);
 
 /* Re-evaluate the suite's state at time `now` (epoch s): open -> closed
- * when idle for close_after_s; closed -> complete when nothing is pending or
- * running. *state (may be NULL) gets the result; *became_complete (may be
+ * when idle for close_after_s (> 0; 0: open -> complete directly); closed ->
+ * complete when nothing is pending or running. *state (may be NULL) gets the result; *became_complete (may be
  * NULL) is true when this call made it complete: run on_complete then. */
 int ts_journal_suite_tick(ts_journal *j, const char *suite_id, double now,
                           enum ts_suite_state *state, bool *became_complete,
@@ -361,6 +362,18 @@ int ts_journal_task_requeued(ts_journal *j, const char *suite_id, long idx,
 
 /* ------------------------------------------------------------ submissions */
 
+/* Slurm job job_id (a one-element array, index 0) already runs attempt
+ * next_attempt of task idx: queued by the previous attempt's own job (exec,
+ * in-job resume; its `resubmitted` event record is applied the same way
+ * during ingestion), or found in Slurm by its recovery key after a crash.
+ * It becomes a submission of its own in state intent with the job recorded
+ * (the next sync writes its manifest, adds its reconcile job and marks it
+ * submitted, queueing nothing); the task becomes pending with that attempt.
+ * When the task already has a submission for that attempt nothing changes
+ * (*adopted false): one submission per (task, attempt). */
+int ts_journal_adopt_job(ts_journal *j, const char *suite_id, long idx, int next_attempt,
+                         uint32_t job_id, bool *adopted, ts_err *err);
+
 /* A new intent for existing tasks (retries): each gets attempt =
  * attempts + 1 and becomes pending; a complete suite becomes closed. A
  * cancelled suite refuses (TS_EXIT_FAIL). */
@@ -395,8 +408,21 @@ typedef struct ts_intent_info {
     const char *manifest;         /* NULL until set */
     long ntasks;
     long njobs;                   /* Slurm arrays recorded so far */
+    long queued;                  /* positions those arrays cover */
+    bool waves;                   /* queued in waves: ntasks - queued wait
+                                     for room (ts_journal_intent_set_waves) */
     double created_at, updated_at;
 } ts_intent_info;
+
+/* Waves (a cluster's MaxJobCount, a user's MaxSubmitJobs): Slurm had no
+ * room for all of submission sub_id, so its arrays (of at most chunk
+ * elements) are queued as earlier ones leave; sync queues the rest. */
+int ts_journal_intent_set_waves(ts_journal *j, int64_t sub_id, long chunk,
+                                ts_err *err);
+/* Tasks of the suite's submissions that wait for room in Slurm (queued in
+ * waves, not yet queued). */
+int ts_journal_waiting(ts_journal *j, const char *suite_id, long *waiting,
+                       ts_err *err);
 
 typedef int (*ts_intent_cb)(const ts_intent_info *s, void *arg);
 /* Submissions, oldest first, of one suite (NULL: all) whose state is in
@@ -424,6 +450,8 @@ typedef struct ts_ingest_stats {
     long records;                 /* complete records read */
     long applied;                 /* new keys (the rest were known) */
     long bad;                     /* unparsable or foreign lines, skipped */
+    long dirs;                    /* task directories looked in (-1: no
+                                   * events directory yet) */
     char first_bad[512];          /* "<file>: <reason>" of the first one */
 } ts_ingest_stats;
 
@@ -484,6 +512,35 @@ typedef struct ts_checkpoint_info {
 typedef int (*ts_checkpoint_cb)(const ts_checkpoint_info *c, void *arg);
 int ts_journal_checkpoints_foreach(ts_journal *j, const char *suite_id, long task_idx,
                                    ts_checkpoint_cb cb, void *arg, ts_err *err);
+
+/* Every task of a suite in index order, each followed by its attempts (by
+ * number; ranks_started/ranks_exited are -1: not read) and its checkpoints
+ * (by attempt, time), then task_end. Any callback may be NULL; one that
+ * returns non-zero stops the walk, which returns that value. Memory does
+ * not grow with the suite (status --json streams from it). */
+typedef struct ts_suite_walk_cbs {
+    ts_task_cb task;
+    ts_attempt_cb attempt;
+    ts_checkpoint_cb checkpoint;
+    ts_task_cb task_end;
+} ts_suite_walk_cbs;
+int ts_journal_suite_walk(ts_journal *j, const char *suite_id,
+                          const ts_suite_walk_cbs *cb, void *arg, ts_err *err);
+
+/* A sync with nothing to do, found cheaply (see sync.c): a fingerprint of
+ * what commands other than sync change (suite row, submissions, per-state
+ * task counts), and *quiet: nothing a sync acts on is there (no task
+ * pending or running, no attempt running or ended_by_signal, no submission
+ * left as an intent or in Slurm). Three index-driven queries. */
+#define TS_SETTLE_KEY_MAX 512
+int ts_journal_settle_key(ts_journal *j, const char *suite_id, char *buf,
+                          size_t len, bool *quiet, ts_err *err);
+/* The key stored by the last sync that left the suite settled ("" none);
+ * key NULL clears it. */
+int ts_journal_settled_get(ts_journal *j, const char *suite_id, char *buf,
+                           size_t len, ts_err *err);
+int ts_journal_settled_set(ts_journal *j, const char *suite_id, const char *key,
+                           ts_err *err);
 
 /* Reconcile's verdict on an attempt, from Slurm's record (the attempt row is
  * created when no event of it was seen, e.g. a node lost before start).

@@ -11,7 +11,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "jsonw.h"
 #include "manifest.h"
+#include "slurmopt.h"
 
 /* ------------------------------------------------------------ files */
 
@@ -188,6 +190,8 @@ int ts_runspec_write(const char *path, const ts_suite *s, const char *id,
     cJSON_AddStringToObject(o, "id", id);
     cJSON_AddStringToObject(o, "name", s->name);
     cJSON_AddStringToObject(o, "dir", dir);
+    if (s->path)
+        cJSON_AddStringToObject(o, "file", s->path);
     if (workdir)
         cJSON_AddStringToObject(o, "workdir", workdir);
     cJSON_AddItemToObject(o, "envs", kv_to_json(&s->envs));
@@ -196,6 +200,13 @@ int ts_runspec_write(const char *path, const ts_suite *s, const char *id,
     cJSON_AddNumberToObject(o, "warn_lead_s", s->resume.signal_lead_s);
     cJSON_AddNumberToObject(o, "max_retries", s->resume.max_retries);
     cJSON_AddNumberToObject(o, "retry_on", s->resume.retry_on);
+    /* What the job was submitted with, for exec's in-job resume (a fresh
+     * one-element array queued from inside the job). */
+    ts_kvlist opts = { 0 };
+    ts_err ignored = { 0 };
+    if (ts_slurm_options(s, &opts, &ignored) == 0)
+        cJSON_AddItemToObject(o, "sbatch", kv_to_json(&opts));
+    ts_kvlist_free(&opts);
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (!text)
@@ -220,8 +231,11 @@ int ts_runspec_read(const char *path, ts_runspec *r, ts_err *err)
     r->id = dup_str(o, "id");
     r->name = dup_str(o, "name");
     r->dir = dup_str(o, "dir");
+    r->file = dup_str(o, "file");
     r->workdir = dup_str(o, "workdir");
     int bad = kv_from_json(cJSON_GetObjectItemCaseSensitive(o, "envs"), &r->envs);
+    r->has_sbatch = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(o, "sbatch"));
+    bad |= kv_from_json(cJSON_GetObjectItemCaseSensitive(o, "sbatch"), &r->sbatch);
     r->num_nodes = (int)get_num(o, "num_nodes", 1);
     r->warn_signal = (int)get_num(o, "warn_signal", 0);
     r->warn_lead_s = (int)get_num(o, "warn_lead_s", 0);
@@ -240,63 +254,54 @@ void ts_runspec_free(ts_runspec *r)
     free(r->id);
     free(r->name);
     free(r->dir);
+    free(r->file);
     free(r->workdir);
     kv_free(&r->envs);
+    kv_free(&r->sbatch);
     memset(r, 0, sizeof *r);
 }
 
 /* ------------------------------------------------------------ manifest */
 
-static char *entry_line(const ts_manifest_entry *e)
+/* One line per entry, written straight into the buffer (a cJSON tree per
+ * line was most of the manifest's cost at 10,000 tasks); the same keys and
+ * escapes, so ts_manifest_read (cJSON) reads it back unchanged. */
+static void entry_line(ts_strbuf *b, const ts_manifest_entry *e)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "idx", (double)e->task_idx);
-    cJSON_AddStringToObject(o, "name", e->name);
-    cJSON_AddNumberToObject(o, "attempt", e->attempt);
-    if (e->setup)
-        cJSON_AddStringToObject(o, "setup", e->setup);
-    cJSON_AddStringToObject(o, "run", e->run ? e->run : "");
-    cJSON_AddItemToObject(o, "env", kv_to_json(&e->env));
-    char *text = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    return text;
+    ts_strbuf_puts(b, "{\"idx\":");
+    ts_strbuf_long(b, e->task_idx);
+    ts_strbuf_puts(b, ",\"name\":");
+    ts_strbuf_json_str(b, e->name);
+    ts_strbuf_puts(b, ",\"attempt\":");
+    ts_strbuf_long(b, e->attempt);
+    if (e->setup) {
+        ts_strbuf_puts(b, ",\"setup\":");
+        ts_strbuf_json_str(b, e->setup);
+    }
+    ts_strbuf_puts(b, ",\"run\":");
+    ts_strbuf_json_str(b, e->run ? e->run : "");
+    ts_strbuf_puts(b, ",\"env\":");
+    ts_strbuf_json_kv(b, &e->env);
+    ts_strbuf_puts(b, "}\n");
 }
 
 int ts_manifest_write(const char *path, const ts_manifest_entry *v, size_t n,
                       ts_err *err)
 {
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        return ts_errf(err, "%s: out of memory", path);
-    for (size_t i = 0; i < n; i++) {
-        char *line = entry_line(&v[i]);
-        size_t l = line ? strlen(line) : 0;
-        if (!line || memchr(line, '\n', l)) {
-            free(line);
-            free(buf);
+    ts_strbuf b = { 0 };
+    for (size_t i = 0; i < n && !b.oom; i++) {
+        if (!v[i].name) {
+            free(b.p);
             return ts_errf(err, "%s: cannot encode task %ld", path, v[i].task_idx);
         }
-        if (len + l + 2 > cap) {
-            while (len + l + 2 > cap)
-                cap *= 2;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(line);
-                free(buf);
-                return ts_errf(err, "%s: out of memory", path);
-            }
-            buf = nb;
-        }
-        /* With its NUL (there is room: len + l + 2 <= cap), which the
-         * '\n' then replaces: the buffer is a length, not a string. */
-        memcpy(buf + len, line, l + 1);
-        len += l;
-        buf[len++] = '\n';
-        free(line);
+        entry_line(&b, &v[i]);
     }
-    int rc = ts_write_file_atomic(path, buf, len, 0444, err);
-    free(buf);
+    if (b.oom) {
+        free(b.p);
+        return ts_errf(err, "%s: out of memory", path);
+    }
+    int rc = ts_write_file_atomic(path, b.p ? b.p : "", b.len, 0444, err);
+    free(b.p);
     return rc;
 }
 

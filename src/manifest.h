@@ -24,6 +24,7 @@ typedef struct ts_runspec {
     char *id;
     char *name;
     char *dir;              /* absolute suite run directory */
+    char *file;             /* the suite file as given to submit (may be NULL) */
     char *workdir;          /* absolute, NULL: the job's cwd */
     ts_kvlist envs;         /* the suite's envs */
     int num_nodes;
@@ -31,6 +32,9 @@ typedef struct ts_runspec {
     int warn_lead_s;
     int max_retries;
     unsigned retry_on;
+    ts_kvlist sbatch;       /* the sbatch options the suite's arrays were
+                               submitted with (slurmopt.h), for in-job resume */
+    int has_sbatch;         /* 0: a runspec from before they were recorded */
 } ts_runspec;
 
 int ts_runspec_write(const char *path, const ts_suite *s, const char *id,

@@ -20,7 +20,7 @@
 #define LOCK_POLL_MS 20
 /* A record embeds a hook spec (at most TS_HOOKSPEC_MAX bytes, up to 6x that
  * once JSON-escaped) and a node list. */
-#define RECORD_MAX (512 * 1024)
+#define RECORD_MAX ((size_t)512 * 1024)
 
 static const char *const state_names[] = {
     [TS_PREP_RUNNING] = "running",
@@ -342,7 +342,7 @@ int ts_prepstate_read(int fd, ts_prepstamp *st, ts_err *err)
     }
     if (n >= RECORD_MAX) {
         free(buf);
-        return ts_errf(err, "preparation record: larger than %d bytes", RECORD_MAX);
+        return ts_errf(err, "preparation record: larger than %zu bytes", RECORD_MAX);
     }
     cJSON *o = cJSON_Parse(buf);
     free(buf);

@@ -1,10 +1,13 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exitcodes.h"
+#include "jsonout.h"
 #include "progress.h"
 #include "report_json.h"
 
@@ -63,43 +66,6 @@ cJSON *ts_json_counts(const ts_counts *c)
     return finish(o, ok);
 }
 
-cJSON *ts_json_attempt(const ts_attempt_info *a)
-{
-    cJSON *o = cJSON_CreateObject();
-    bool ok = o != NULL;
-
-    if (!ok)
-        return NULL;
-    add_num(o, "attempt", a->attempt, &ok);
-    add_str(o, "state", ts_attempt_state_name(a->state), &ok);
-    add_opt(o, "exit_code", a->exit_code >= 0, a->exit_code, &ok);
-    add_opt(o, "signal", a->signal > 0, a->signal, &ok);
-    add_str(o, "slurm_job_id", a->slurm_job_id && *a->slurm_job_id ? a->slurm_job_id : NULL, &ok);
-    add_str(o, "node", a->node && *a->node ? a->node : NULL, &ok);
-    add_num(o, "num_nodes", a->num_nodes, &ok);
-    add_opt(o, "started_at", a->started_at > 0, a->started_at, &ok);
-    add_opt(o, "ended_at", a->ended_at > 0, a->ended_at, &ok);
-    return finish(o, ok);
-}
-
-cJSON *ts_json_task(const ts_task_info *t)
-{
-    cJSON *o = cJSON_CreateObject();
-    bool ok = o != NULL;
-
-    if (!ok)
-        return NULL;
-    add_num(o, "idx", (double)t->idx, &ok);
-    add_str(o, "name", t->name, &ok);
-    add_str(o, "state", ts_task_state_name(t->state), &ok);
-    add_num(o, "attempts", t->attempts, &ok);
-    add_opt(o, "last_exit", t->has_exit && t->last_exit >= 0, t->last_exit, &ok);
-    add_opt(o, "last_signal", t->last_signal > 0, t->last_signal, &ok);
-    add_str(o, "checkpoint", t->last_checkpoint, &ok);
-    add_opt(o, "step", t->last_step >= 0, (double)t->last_step, &ok);
-    return finish(o, ok);
-}
-
 cJSON *ts_json_suite_summary(const ts_suite_info *s, const ts_counts *c)
 {
     cJSON *o = cJSON_CreateObject();
@@ -136,158 +102,125 @@ cJSON *ts_json_suite_summary(const ts_suite_info *s, const ts_counts *c)
 
 /* ---------------------------------------------------------------- status */
 
-typedef struct slot {
-    long idx;
-    cJSON *history;          /* owned by the task object */
-    cJSON *checkpoints;      /* owned by the task object */
-} slot;
-
-typedef struct walk {
-    cJSON *tasks;
-    slot *slots;
-    size_t n, cap, cursor;
-    bool oom;
-} walk;
+/* Each task is written as its rows come (ts_journal_suite_walk): the task's
+ * fields, then its attempts, then its checkpoints; nothing is kept but the
+ * writer's buffer. */
+typedef struct stream {
+    ts_jout *w;
+    bool in_checkpoints;     /* the current task's attempt_history is closed */
+} stream;
 
 static int task_cb(const ts_task_info *t, void *arg)
 {
-    walk *w = arg;
-    cJSON *o = ts_json_task(t), *h = cJSON_CreateArray(), *cp = cJSON_CreateArray();
+    stream *st = arg;
+    ts_jout *w = st->w;
 
-    if (!o || !h || !cJSON_AddItemToObject(o, "attempt_history", h)) {
-        cJSON_Delete(o);    /* h was not attached to it */
-        cJSON_Delete(h);
-        cJSON_Delete(cp);
-        w->oom = true;
-        return 1;
-    }
-    if (!cp || !cJSON_AddItemToObject(o, "checkpoints", cp)) {
-        cJSON_Delete(cp);
-        cJSON_Delete(o);
-        w->oom = true;
-        return 1;
-    }
-    if (!cJSON_AddItemToArray(w->tasks, o)) {
-        cJSON_Delete(o);
-        w->oom = true;
-        return 1;
-    }
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 256;
-        slot *ns = realloc(w->slots, cap * sizeof *ns);
-        if (!ns) {
-            w->oom = true;
-            return 1;
-        }
-        w->slots = ns;
-        w->cap = cap;
-    }
-    w->slots[w->n].idx = t->idx;
-    w->slots[w->n].history = h;
-    w->slots[w->n].checkpoints = cp;
-    w->n++;
-    return 0;
-}
-
-/* The slot of task idx: tasks and attempts both come in index order, so the
- * cursor usually is already there; binary search otherwise. */
-static slot *find_slot(walk *w, long idx)
-{
-    size_t lo = 0, hi = w->n;
-
-    while (w->cursor < w->n && w->slots[w->cursor].idx < idx)
-        w->cursor++;
-    if (w->cursor < w->n && w->slots[w->cursor].idx == idx)
-        return &w->slots[w->cursor];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (w->slots[mid].idx < idx)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < w->n && w->slots[lo].idx == idx ? &w->slots[lo] : NULL;
+    ts_jout_obj(w, NULL);
+    ts_jout_num(w, "idx", (double)t->idx);
+    ts_jout_str(w, "name", t->name);
+    ts_jout_str(w, "state", ts_task_state_name(t->state));
+    ts_jout_num(w, "attempts", t->attempts);
+    ts_jout_opt(w, "last_exit", t->has_exit && t->last_exit >= 0, t->last_exit);
+    ts_jout_opt(w, "last_signal", t->last_signal > 0, t->last_signal);
+    ts_jout_str(w, "checkpoint", t->last_checkpoint);
+    ts_jout_opt(w, "step", t->last_step >= 0, (double)t->last_step);
+    ts_jout_arr(w, "attempt_history");
+    st->in_checkpoints = false;
+    return w->failed;
 }
 
 static int attempt_cb(const ts_attempt_info *a, void *arg)
 {
-    walk *w = arg;
-    slot *sl = find_slot(w, a->task_idx);
-    cJSON *o;
+    stream *st = arg;
+    ts_jout *w = st->w;
 
-    if (!sl)
-        return 0;
-    if (!(o = ts_json_attempt(a)) || !cJSON_AddItemToArray(sl->history, o)) {
-        cJSON_Delete(o);
-        w->oom = true;
-        return 1;
+    ts_jout_obj(w, NULL);
+    ts_jout_num(w, "attempt", a->attempt);
+    ts_jout_str(w, "state", ts_attempt_state_name(a->state));
+    ts_jout_opt(w, "exit_code", a->exit_code >= 0, a->exit_code);
+    ts_jout_opt(w, "signal", a->signal > 0, a->signal);
+    ts_jout_str(w, "slurm_job_id", a->slurm_job_id && *a->slurm_job_id ? a->slurm_job_id : NULL);
+    ts_jout_str(w, "node", a->node && *a->node ? a->node : NULL);
+    ts_jout_num(w, "num_nodes", a->num_nodes);
+    ts_jout_opt(w, "started_at", a->started_at > 0, a->started_at);
+    ts_jout_opt(w, "ended_at", a->ended_at > 0, a->ended_at);
+    ts_jout_end(w);
+    return w->failed;
+}
+
+static void to_checkpoints(stream *st)
+{
+    if (!st->in_checkpoints) {
+        ts_jout_end(st->w);                 /* attempt_history */
+        ts_jout_arr(st->w, "checkpoints");
+        st->in_checkpoints = true;
     }
-    return 0;
 }
 
 static int checkpoint_cb(const ts_checkpoint_info *c, void *arg)
 {
-    walk *w = arg;
-    slot *sl = find_slot(w, c->task_idx);
-    cJSON *o = cJSON_CreateObject();
-    bool ok = o != NULL;
+    stream *st = arg;
+    ts_jout *w = st->w;
 
-    if (!sl) {
-        cJSON_Delete(o);
-        return 0;
-    }
-    if (ok) {
-        add_num(o, "attempt", c->attempt, &ok);
-        add_str(o, "path", c->path, &ok);
-        add_opt(o, "step", c->step >= 0, (double)c->step, &ok);
-        add_num(o, "at", c->at, &ok);
-    }
-    if (!ok || !cJSON_AddItemToArray(sl->checkpoints, o)) {
-        cJSON_Delete(o);
-        w->oom = true;
-        return 1;
-    }
-    return 0;
+    to_checkpoints(st);
+    ts_jout_obj(w, NULL);
+    ts_jout_num(w, "attempt", c->attempt);
+    ts_jout_str(w, "path", c->path);
+    ts_jout_opt(w, "step", c->step >= 0, (double)c->step);
+    ts_jout_num(w, "at", c->at);
+    ts_jout_end(w);
+    return w->failed;
 }
 
-int ts_json_suite_status(ts_journal *j, const ts_suite_info *s,
-                         const ts_counts *c, const char *dir,
-                         const char *sync_error, cJSON **out, ts_err *err)
+static int task_end_cb(const ts_task_info *t, void *arg)
 {
-    cJSON *doc = ts_json_suite_summary(s, c);
-    walk w = { 0 };
-    bool ok = doc != NULL;
+    stream *st = arg;
 
-    *out = NULL;
+    (void)t;
+    to_checkpoints(st);
+    ts_jout_end(st->w);                     /* checkpoints */
+    ts_jout_end(st->w);                     /* the task */
+    return st->w->failed;
+}
+
+int ts_json_suite_status_write(FILE *f, ts_journal *j, const ts_suite_info *s,
+                               const ts_counts *c, const char *dir,
+                               const char *sync_error, ts_err *err)
+{
+    static const ts_suite_walk_cbs cbs = {
+        .task = task_cb, .attempt = attempt_cb, .checkpoint = checkpoint_cb,
+        .task_end = task_end_cb,
+    };
+    cJSON *head = ts_json_suite_summary(s, c);
+    const cJSON *e;
+    ts_jout *w = malloc(sizeof *w);
+    stream st = { .w = w };
+    bool ok = head != NULL && w != NULL;
+    int rc;
+
     if (ok) {
-        add_num(doc, "completions", (double)s->completions, &ok);
-        add_str(doc, "dir", dir, &ok);
-        add_str(doc, "sync_error", sync_error, &ok);
-    }
-    if (ok && (!(w.tasks = cJSON_CreateArray())
-               || !cJSON_AddItemToObject(doc, "tasks", w.tasks))) {
-        cJSON_Delete(w.tasks);
-        ok = false;
+        add_num(head, "completions", (double)s->completions, &ok);
+        add_str(head, "dir", dir, &ok);
+        add_str(head, "sync_error", sync_error, &ok);
     }
     if (!ok) {
-        cJSON_Delete(doc);
+        cJSON_Delete(head);
+        free(w);
         return ts_errc(err, TS_EXIT_FAIL, "out of memory");
     }
-    if (ts_journal_tasks_foreach(j, s->id, 0, task_cb, &w, err) < 0
-        || (!w.oom && ts_journal_attempts_foreach(j, s->id, -1, 0, attempt_cb, &w,
-                                                  err) < 0)
-        || (!w.oom && (w.cursor = 0, ts_journal_checkpoints_foreach(j, s->id, -1,
-                                                                     checkpoint_cb, &w,
-                                                                     err) < 0))) {
-        free(w.slots);
-        cJSON_Delete(doc);
-        return -1;
-    }
-    free(w.slots);
-    if (w.oom) {
-        cJSON_Delete(doc);
-        return ts_errc(err, TS_EXIT_FAIL, "out of memory");
-    }
-    *out = doc;
-    return 0;
+    ts_jout_init(w, f);
+    ts_jout_obj(w, NULL);
+    cJSON_ArrayForEach(e, head)
+        ts_jout_item(w, e->string, e);
+    cJSON_Delete(head);
+    ts_jout_arr(w, "tasks");
+    rc = ts_journal_suite_walk(j, s->id, &cbs, &st, err);
+    ts_jout_end(w);                         /* tasks */
+    ts_jout_end(w);
+    ts_jout_raw(w, "\n");
+    if (ts_jout_finish(w) < 0 && rc >= 0)
+        rc = ts_errc(err, TS_EXIT_FAIL, "write error: %s",
+                     errno ? strerror(errno) : "bad document");
+    free(w);
+    return rc < 0 ? -1 : 0;
 }

@@ -13,11 +13,14 @@
  *     was), "tasks":[{"idx","name","state","attempts","last_exit",
  *     "last_signal","checkpoint","step","attempt_history":[{"attempt",
  *     "state","exit_code","signal","slurm_job_id","node","num_nodes",
- *     "started_at","ended_at"}]}]
+ *     "started_at","ended_at"}],"checkpoints":[{"attempt","path","step",
+ *     "at"}]}]
  *   counts lists every task state, in the journal's order.
  */
 #ifndef TS_REPORT_JSON_H
 #define TS_REPORT_JSON_H
+
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
@@ -25,18 +28,18 @@
 #include "journal.h"
 
 cJSON *ts_json_counts(const ts_counts *c);
-cJSON *ts_json_attempt(const ts_attempt_info *a);
-/* A task without its "attempt_history" (the caller adds it). */
-cJSON *ts_json_task(const ts_task_info *t);
 /* The summary; c may be NULL (then total/done/percent/counts from the
  * suite row alone: total_tasks, and null for the rest). */
 cJSON *ts_json_suite_summary(const ts_suite_info *s, const ts_counts *c);
 
-/* The whole status document of a suite: summary + completions + dir +
- * sync_error + every task with its attempts (two walks over the journal,
- * not one query per task). dir and sync_error may be NULL. */
-int ts_json_suite_status(ts_journal *j, const ts_suite_info *s,
-                         const ts_counts *c, const char *dir,
-                         const char *sync_error, cJSON **out, ts_err *err);
+/* The whole status document of a suite, written to f as the journal is
+ * read (ts_journal_suite_walk: constant memory at any size) in the bytes
+ * cJSON_Print would give for the same tree, and a newline: summary +
+ * completions + dir + sync_error + every task with its attempts and
+ * checkpoints. dir and sync_error may be NULL. On an error the document is
+ * cut short (the caller says so and exits non-zero); -1 with err. */
+int ts_json_suite_status_write(FILE *f, ts_journal *j, const ts_suite_info *s,
+                               const ts_counts *c, const char *dir,
+                               const char *sync_error, ts_err *err);
 
 #endif

@@ -3,12 +3,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "reaper.h"
 #include "runner.h"
 
 /* Signals the runner owns while a task runs. SIGCONT is forwarded too: Slurm
@@ -71,7 +74,7 @@ static void child_exec(const ts_run_req *req, const char *text)
 
 /* Run one shell text to completion, forwarding signals to its group. */
 static int run_one(const ts_run_req *req, const char *text, const sigset_t *owned,
-                   ts_run_result *res, ts_err *err)
+                   ts_run_result *res, pid_t *group, ts_err *err)
 {
     int status = 0;
 
@@ -81,6 +84,7 @@ static int run_one(const ts_run_req *req, const char *text, const sigset_t *owne
     if (pid == 0)
         child_exec(req, text);
     setpgid(pid, pid);   /* both sides: no window where a signal misses it */
+    *group = pid;
 
     for (;;) {
         siginfo_t si;
@@ -91,8 +95,17 @@ static int run_one(const ts_run_req *req, const char *text, const sigset_t *owne
             break;
         }
         if (sig == SIGCHLD) {
-            pid_t r = waitpid(pid, &status, WNOHANG);
-            if (r == pid)
+            /* As the subreaper we also get the task's orphans: reap them
+             * as they exit, so none lingers as a zombie. */
+            bool done = false;
+            pid_t r;
+            int st;
+            while ((r = waitpid(-1, &st, WNOHANG)) > 0)
+                if (r == pid) {
+                    status = st;
+                    done = true;
+                }
+            if (done)
                 break;
             continue;
         }
@@ -126,21 +139,32 @@ int ts_run_task(const ts_run_req *req, ts_run_result *res, ts_err *err)
     sigset_t owned, old;
     int rc = 0;
 
+    pid_t group = 0;
+
     memset(res, 0, sizeof *res);
+    /* Whatever the task starts comes to us when its parent exits, so that
+     * nothing of it outlives the attempt (see the end). */
+    (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     /* Blocked across setup and run, so a signal between the two is queued
      * and forwarded to run rather than killing us with its default action. */
     owned_signals(&owned, req->warn_signal);
     sigprocmask(SIG_BLOCK, &owned, &old);
     if (req->setup && *req->setup) {
-        rc = run_one(req, req->setup, &owned, res, err);
+        rc = run_one(req, req->setup, &owned, res, &group, err);
         if (rc == 0 && res->exit_code != 0)
             res->failed_in_setup = 1;
     }
     if (rc == 0 && !res->failed_in_setup) {
         int warned = res->warned;
-        rc = run_one(req, req->argv ? NULL : req->run, &owned, res, err);
+        rc = run_one(req, req->argv ? NULL : req->run, &owned, res, &group, err);
         res->warned |= warned;
     }
+    /* The task is over when its main process is: stop and reap the rest
+     * (the group first, then every descendant that came to us, even one
+     * that left the group), so nothing of it runs on after the attempt. */
+    if (group > 0)
+        (void)kill(-group, SIGTERM);
+    res->leftovers = ts_reaper_stop_all(TS_RUNNER_LEFTOVER_TERM_MS, 10000);
     sigprocmask(SIG_SETMASK, &old, NULL);
     return rc;
 }

@@ -7,6 +7,11 @@
  * warning signal, SIGTERM at the walltime and SIGINT/SIGHUP are forwarded to
  * the whole process group, so a task's children see them too; shell traps in
  * the batch script are never relied on.
+ *
+ * The runner makes itself the child subreaper (PR_SET_CHILD_SUBREAPER):
+ * when the task's main process ends, whatever it left running (in its
+ * process group or not) is stopped and reaped before ts_run_task returns
+ * (reaper.h), so nothing of a task outlives its attempt.
  */
 #ifndef TS_RUNNER_H
 #define TS_RUNNER_H
@@ -36,7 +41,13 @@ typedef struct ts_run_result {
     int term_signal;            /* signal that killed it, else 0 */
     int warned;                 /* the warning signal arrived */
     int failed_in_setup;        /* setup failed; run never started */
+    int leftovers;              /* processes of the task still running when
+                                   its main process ended, then stopped
+                                   (SIGTERM, SIGKILL after
+                                   TS_RUNNER_LEFTOVER_TERM_MS) */
 } ts_run_result;
+
+#define TS_RUNNER_LEFTOVER_TERM_MS 2000
 
 int ts_run_task(const ts_run_req *req, ts_run_result *res, ts_err *err);
 

@@ -1,10 +1,14 @@
 /* slurm.c: the only file that talks to libslurm (see slurm.h).
  *
- * Option handling mirrors what sbatch 22.05 does between its command line
- * and slurm_submit_batch_job() (src/common/slurm_opt.c:
+ * Option handling mirrors what sbatch does between its command line and
+ * slurm_submit_batch_job() (src/common/slurm_opt.c:
  * slurm_opt_create_job_desc, src/sbatch/opt.c: _opt_verify,
  * src/sbatch/sbatch.c: _fill_job_desc_from_opts), because a suite's
- * `slurm:` map is documented as "sbatch long options". Where sbatch silently
+ * `slurm:` map is documented as "sbatch long options". It follows the sbatch
+ * of the release tasksuite is built for: 22.05's rules, and where later
+ * releases changed them, theirs (TS_SBATCH_*_RULES in slurm_compat.h;
+ * plain `if`s, so every branch compiles against every release).
+ * tests/slurm/t0150 compares the result with the real sbatch's. Where sbatch silently
  * ignores or adjusts a contradiction (ntasks below the node count, --hint
  * with --threads-per-core, an unknown --mail-type word), this file reports
  * an error instead: a suite is checked once and then runs unattended.
@@ -100,9 +104,9 @@ int ts_slurm_check_library(ts_err *err)
     if (want < 0 || have == want)
         return 0;
     release_of_api(have, rel, sizeof rel);
-    return ts_errc(err, TS_EXIT_SLURM, "tasksuite was built for Slurm "
-                   "%d.%02d (libslurm.so.%d) but libslurm.so.%d%s%s%s is "
-                   "loaded: rebuild tasksuite against the installed Slurm "
+    return ts_errc(err, TS_EXIT_SLURM, "built for Slurm %d.%02d "
+                   "(libslurm.so.%d), but libslurm.so.%d%s%s%s is loaded: "
+                   "rebuild tasksuite against the installed Slurm "
                    "(configure --with-slurm=PREFIX)", BUILT_MAJOR,
                    BUILT_MINOR, want, have, rel[0] ? " (Slurm " : "", rel,
                    rel[0] ? ")" : "");
@@ -174,6 +178,61 @@ int ts_slurm_limits(uint32_t *max_array, uint32_t *max_jobs, ts_err *err)
     if (max_jobs)
         *max_jobs = conf->max_job_cnt;
     ts_compat_free_conf(conf);
+    return 0;
+}
+
+/* Indices in a pending array's task list ("0-3,7,9-15:2%4"); 1 when it
+ * cannot be read (the record counts once at least). */
+static long task_str_count(const char *p)
+{
+    long n = 0;
+    while (p && *p && *p != '%') {
+        char *q;
+        unsigned long a = strtoul(p, &q, 10), b = a, step = 1;
+        if (q == p)
+            return n ? n : 1;
+        if (*q == '-') {
+            b = strtoul(q + 1, &q, 10);
+            if (*q == ':')
+                step = strtoul(q + 1, &q, 10);
+        }
+        if (b >= a && step > 0)
+            n += (long)((b - a) / step + 1);
+        p = *q == ',' ? q + 1 : q;
+        if (*q != ',')
+            break;
+    }
+    return n ? n : 1;
+}
+
+int ts_slurm_job_room(uint32_t *max_jobs, uint32_t *min_job_age, long *in_table,
+                      ts_err *err)
+{
+    slurm_conf_t *conf = NULL;
+    job_info_msg_t *msg = NULL;
+    if (ts_slurm_init(err) < 0)
+        return -1;
+    if (slurm_load_ctl_conf((time_t)0, &conf) != SLURM_SUCCESS) {
+        int e = errno;
+        return rpc_error(err, e, unreachable(e) ? NULL : "read the Slurm configuration");
+    }
+    *max_jobs = conf->max_job_cnt;
+    *min_job_age = conf->min_job_age;
+    ts_compat_free_conf(conf);
+    if (slurm_load_jobs((time_t)0, &msg, SHOW_ALL) != SLURM_SUCCESS)
+        return rpc_error(err, errno, "list the cluster's jobs");
+    /* A pending array's record stands for each of its pending indices;
+     * every other record (running or ended elements too) for one. */
+    long n = 0;
+    for (uint32_t i = 0; i < msg->record_count; i++) {
+        const slurm_job_info_t *j = &msg->job_array[i];
+        n += j->array_job_id && j->array_task_id == NO_VAL && j->array_task_str
+                     && j->array_task_str[0]
+                 ? task_str_count(j->array_task_str)
+                 : 1;
+    }
+    slurm_free_job_info_msg(msg);
+    *in_table = n;
     return 0;
 }
 
@@ -974,7 +1033,13 @@ static int opt_gres(job_desc_msg_t *d, opt_ctx *c, const ts_kv *kv,
     return 0;
 }
 
-/* xfmt_tres() of src/common/proc_args.c: prefix every comma item. */
+/* How sbatch names TRES in the job request: "gres:gpu:2" up to 23.02,
+ * "gres/gpu:2" from 23.11. */
+#define TRES_GPU (TS_SBATCH_2311_RULES ? "gres/gpu:" : "gres:gpu:")
+#define TRES_GRES (TS_SBATCH_2311_RULES ? "gres/" : "gres:")
+
+/* xfmt_tres() of src/common/proc_args.c: prefix (TRES_GPU or TRES_GRES)
+ * before every comma item. */
 static int append_tres(char **dest, const char *prefix, const char *items,
                        ts_err *err)
 {
@@ -982,16 +1047,16 @@ static int append_tres(char **dest, const char *prefix, const char *items,
     while (*p) {
         size_t len = strcspn(p, ",");
         /* gres_prepend_tres_type(): "gres:" once, never "gres:gres:". */
-        const char *pre = prefix;
-        if (strcmp(prefix, "gres") == 0 && strncmp(p, "gres:", 5) == 0) {
+        if (strcmp(prefix, TRES_GRES) == 0
+            && (strncmp(p, "gres:", 5) == 0 || strncmp(p, "gres/", 5) == 0)) {
             p += 5;
             len -= 5;
         }
         if (*dest) {
-            if (set_stringf(dest, err, "%s,%s:%.*s", *dest, pre, (int)len, p)
+            if (set_stringf(dest, err, "%s,%s%.*s", *dest, prefix, (int)len, p)
                 < 0)
                 return -1;
-        } else if (set_stringf(dest, err, "%s:%.*s", pre, (int)len, p) < 0) {
+        } else if (set_stringf(dest, err, "%s%.*s", prefix, (int)len, p) < 0) {
             return -1;
         }
         p += len;
@@ -1105,6 +1170,40 @@ static const struct {
     { "wckey",            opt_string },
 };
 
+/* 23.11: tres_per_task carries --cpus-per-task and --gpus-per-task,
+ * "cpu=N,gres/gpu[:type]=M" (slurm_opt.c: _validate_tres_per_task). sbatch
+ * reads one "[type:]count" of --gpus-per-task and drops the rest of a
+ * list silently: a suite is told instead. */
+static int tres_per_task(job_desc_msg_t *d, const opt_ctx *c, ts_err *err)
+{
+    char *s = NULL;
+    if (c->gpus_per_task) {
+        const char *v = c->gpus_per_task, *colon = strrchr(v, ':');
+        unsigned long n = 0;
+        ts_kv kv = { .key = "gpus-per-task", .value = (char *)v };
+        if (strchr(v, ',') || !parse_ulong(colon ? colon + 1 : v, 1,
+                                           NO_VAL16 - 1, &n))
+            return bad(err, &kv, "not [type:]count: Slurm 23.11 and newer "
+                       "take one GPU type per task");
+        if (colon ? set_stringf(&s, err, "gres/gpu:%.*s=%lu",
+                                (int)(colon - v), v, n) < 0
+                  : set_stringf(&s, err, "gres/gpu=%lu", n) < 0)
+            return -1;
+    }
+    if (c->cpus_set) {
+        int rc = s ? set_stringf(&s, err, "cpu=%" PRIu32 ",%s",
+                                 c->cpus_per_task, s)
+                   : set_stringf(&s, err, "cpu=%" PRIu32, c->cpus_per_task);
+        if (rc < 0) {
+            free(s);
+            return -1;
+        }
+    }
+    free(d->tres_per_task);
+    d->tres_per_task = s;
+    return 0;
+}
+
 /* What sbatch does after reading every option (_opt_verify) and while
  * building the job_desc (slurm_opt_create_job_desc). */
 static int finish(job_desc_msg_t *d, opt_ctx *c, ts_err *err)
@@ -1123,20 +1222,31 @@ static int finish(job_desc_msg_t *d, opt_ctx *c, ts_err *err)
         if (check_hostlist(c->nodelist, &count, NULL, err) < 0)
             return -1;
         uint32_t n = (uint32_t)count;
-        if (c->nodes_set && c->max_nodes && n > c->max_nodes)
-            return bad(err, c->nodelist, "names %u nodes, more than the %u "
-                       "the job asks for", n, c->max_nodes);
-        if (!c->nodes_set || n > c->min_nodes)
-            c->min_nodes = n;
+        if (TS_SBATCH_2302_RULES) {
+            /* 23.02: the list may name more nodes than --nodes asks for;
+             * it gives the node count only without --nodes. */
+            if (!c->nodes_set)
+                c->min_nodes = n;
+        } else {
+            if (c->nodes_set && c->max_nodes && n > c->max_nodes)
+                return bad(err, c->nodelist, "names %u nodes, more than the "
+                           "%u the job asks for", n, c->max_nodes);
+            if (!c->nodes_set || n > c->min_nodes)
+                c->min_nodes = n;
+        }
         c->nodes_set = true;
     }
-    if (c->ntasks_per_node != NO_VAL && !c->ntasks_set
-        && (c->max_nodes == 0 || c->min_nodes == c->max_nodes)) {
+    /* --ntasks-per-node on a fixed node count: 22.05 derives the task count
+     * from it; 23.02 only sizes min_cpus with it (below). */
+    bool per_node = c->ntasks_per_node != NO_VAL && !c->ntasks_set
+                    && (c->max_nodes == 0 || c->min_nodes == c->max_nodes);
+    if (per_node && !TS_SBATCH_2302_RULES) {
         c->ntasks = c->min_nodes * c->ntasks_per_node;
         c->ntasks_set = true;
     }
     if (c->nodes_set && (c->min_nodes == c->max_nodes || c->max_nodes == 0)
-        && !c->ntasks_set) {
+        && !c->ntasks_set
+        && (!TS_SBATCH_2302_RULES || c->ntasks_per_node == NO_VAL)) {
         /* One task per node, times sockets x cores x threads if given. */
         c->ntasks = c->min_nodes > 1 ? c->min_nodes : 1;
         if (c->sockets != NO_VAL) {
@@ -1164,29 +1274,38 @@ static int finish(job_desc_msg_t *d, opt_ctx *c, ts_err *err)
         if (c->max_nodes && c->ntasks < c->max_nodes)
             c->max_nodes = c->ntasks;
     }
+    /* The task count min_cpus is sized for (estimated_ntasks). */
+    uint32_t est_ntasks = c->ntasks;
+    if (per_node && TS_SBATCH_2302_RULES)
+        est_ntasks = c->min_nodes * c->ntasks_per_node;
     if (c->begin && c->deadline && c->deadline < c->begin)
         return ts_errf(err, "slurm.deadline: is before slurm.begin");
 
     /* min_cpus, pn_min_cpus (slurm_opt_create_job_desc, no overcommit). */
     if (c->cpus_set) {
         d->pn_min_cpus = (uint16_t)c->cpus_per_task;
-        uint64_t total = (uint64_t)c->ntasks * c->cpus_per_task;
+        uint64_t total = (uint64_t)est_ntasks * c->cpus_per_task;
         if (total >= NO_VAL)
             return ts_errf(err, "slurm.cpus-per-task: %" PRIu32 " CPUs for "
                            "each of %" PRIu32 " tasks is too many",
-                           c->cpus_per_task, c->ntasks);
+                           c->cpus_per_task, est_ntasks);
         d->min_cpus = (uint32_t)total;
         d->cpus_per_task = (uint16_t)c->cpus_per_task;
         d->bitflags |= JOB_CPUS_SET;
     } else if (c->nodes_set && c->min_nodes == 0) {
         d->min_cpus = 0;
     } else {
-        d->min_cpus = c->ntasks;
+        d->min_cpus = est_ntasks;
     }
     if (c->nodes_set) {
         d->min_nodes = c->min_nodes;
         if (c->max_nodes)
             d->max_nodes = c->max_nodes;
+    } else if (TS_SBATCH_2302_RULES && c->ntasks_set
+               && c->ntasks_per_node != NO_VAL) {
+        /* 23.02: enough nodes for the tasks at --ntasks-per-node each. */
+        d->min_nodes = (c->ntasks + c->ntasks_per_node - 1)
+                       / c->ntasks_per_node;
     }
     if (c->ntasks_set) {
         d->num_tasks = c->ntasks;
@@ -1204,24 +1323,28 @@ static int finish(job_desc_msg_t *d, opt_ctx *c, ts_err *err)
         d->ntasks_per_core = (uint16_t)c->ntasks_per_core;
 
     /* TRES: --gpus, then --gpus-per-node with --gres appended, as sbatch. */
-    if (c->gpus && append_tres(&d->tres_per_job, "gres:gpu", c->gpus, err) < 0)
+    if (c->gpus && append_tres(&d->tres_per_job, TRES_GPU, c->gpus, err) < 0)
         return -1;
     if (c->gpus_per_node
-        && append_tres(&tres, "gres:gpu", c->gpus_per_node, err) < 0)
+        && append_tres(&tres, TRES_GPU, c->gpus_per_node, err) < 0)
         goto fail;
-    if (c->gres && append_tres(&tres, "gres", c->gres, err) < 0)
+    if (c->gres && append_tres(&tres, TRES_GRES, c->gres, err) < 0)
         goto fail;
     if (tres) {
         free(d->tres_per_node);
         d->tres_per_node = tres;
         tres = NULL;
     }
-    if (c->gpus_per_task
-        && append_tres(&d->tres_per_task, "gres:gpu", c->gpus_per_task, err)
-           < 0)
+    if (TS_SBATCH_2311_RULES) {
+        if (tres_per_task(d, c, err) < 0)
+            return -1;
+    } else if (c->gpus_per_task
+               && append_tres(&d->tres_per_task, TRES_GPU, c->gpus_per_task,
+                              err) < 0) {
         return -1;
+    }
     if (c->mem_per_gpu != NO_VAL64
-        && set_stringf(&d->mem_per_tres, err, "gres:gpu:%" PRIu64,
+        && set_stringf(&d->mem_per_tres, err, "%s%" PRIu64, TRES_GPU,
                        c->mem_per_gpu) < 0)
         return -1;
     return 0;
@@ -1370,8 +1493,13 @@ static void strv_free(strv *s)
 /* The variables sbatch puts into the job environment for its options
  * (sbatch/opt.c: set_envs, common/env.c: set_env_from_opts, and
  * verify_hint's SLURM_HINT), overriding inherited ones. */
-static int option_env(strv *env, const opt_ctx *c, ts_err *err)
+static int option_env(strv *env, const opt_ctx *c, const job_desc_msg_t *d,
+                      ts_err *err)
 {
+    /* 23.11: "Requesting --cpus-per-task will now set SLURM_TRES_PER_TASK". */
+    if (TS_SBATCH_2311_RULES && d->tres_per_task
+        && strv_set(env, "SLURM_TRES_PER_TASK", d->tres_per_task, true, err) < 0)
+        return -1;
     if (c->cpus_set && strv_setu(env, "SLURM_CPUS_PER_TASK",
                                  c->cpus_per_task, err) < 0)
         return -1;
@@ -1434,6 +1562,13 @@ static bool temporary_refusal(int e)
     return e == TS_ESLURM_QUEUE_FULL || e == EAGAIN || e == ESLURM_NODES_BUSY;
 }
 
+/* No room now: the controller's job table (MaxJobCount) or the user's
+ * submit limits (MaxSubmitJobs, QOS limits: an accounting policy refusal). */
+static bool no_room(int e)
+{
+    return e == TS_ESLURM_QUEUE_FULL || e == EAGAIN || e == ESLURM_ACCOUNTING_POLICY;
+}
+
 int ts_slurm_submit(const ts_array_req *req, uint32_t *job_id, ts_err *err)
 {
     job_desc_msg_t d;
@@ -1454,7 +1589,7 @@ int ts_slurm_submit(const ts_array_req *req, uint32_t *job_id, ts_err *err)
     if (req->first > req->last)
         return ts_errf(err, "%s: the first index is above the last", what);
 
-    slurm_init_job_desc_msg(&d);
+    ts_compat_init_job_desc(&d);
     if (req->comment && set_string(&d.comment, req->comment, err) < 0)
         goto out;
     if (apply(&d, req->options, &c, err) < 0)
@@ -1481,7 +1616,7 @@ int ts_slurm_submit(const ts_array_req *req, uint32_t *job_id, ts_err *err)
     /* sbatch exports the job name; slurmstepd expands %x from it. */
     if (strv_copy(&env, req->env, err) < 0
         || (d.name && strv_set(&env, "SLURM_JOB_NAME", d.name, true, err) < 0)
-        || option_env(&env, &c, err) < 0
+        || option_env(&env, &c, &d, err) < 0
         || submit_env(&env, err) < 0 || strv_copy(&spank, req->spank_env, err) < 0)
         goto out;
     d.environment = env.v;
@@ -1501,6 +1636,11 @@ int ts_slurm_submit(const ts_array_req *req, uint32_t *job_id, ts_err *err)
         if (slurm_submit_batch_job(&d, &resp) == SLURM_SUCCESS)
             break;
         int e = errno;
+        if (req->full && no_room(e)) {
+            *req->full = 1;     /* the caller queues it later (waves) */
+            rpc_error(err, e, what);
+            goto out;
+        }
         if (!temporary_refusal(e) || attempt >= SUBMIT_RETRIES) {
             rpc_error(err, e, what);
             goto out;

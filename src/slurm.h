@@ -43,6 +43,13 @@ int ts_slurm_max_array_size(uint32_t *max, ts_err *err);
  * either pointer may be NULL. */
 int ts_slurm_limits(uint32_t *max_array, uint32_t *max_jobs, ts_err *err);
 
+/* Room in the controller's job table: MaxJobCount, MinJobAge (how long an
+ * ended job keeps its place) and the records it holds now, every user's
+ * (a pending array counts each pending index, as Slurm does). Two RPCs,
+ * the second proportional to the cluster's queue: for waves only. */
+int ts_slurm_job_room(uint32_t *max_jobs, uint32_t *min_job_age, long *in_table,
+                      ts_err *err);
+
 /* One job array to submit. */
 typedef struct ts_array_req {
     const char *job_name;         /* e.g. "ts-ab12cd34"; wins over a
@@ -64,6 +71,10 @@ typedef struct ts_array_req {
     int single;                   /* a plain job: first/last/throttle ignored */
     int hold;                     /* submit held (priority 0; wins over a
                                      "priority" option) */
+    int *full;                    /* NULL, or: a refusal for want of room
+                                     (MaxJobCount, MaxSubmitJobs, a QOS
+                                     submit limit) is not retried but
+                                     returned at once with *full = 1 */
 } ts_array_req;
 
 /* Submit through slurm_submit_batch_job(); *job_id is the array job id.

@@ -98,7 +98,30 @@ static inline uint32_t ts_compat_job_ref(uint32_t job_id)
 #define ts_compat_requeue(job_id, flags) \
     slurm_requeue(ts_compat_job_ref(job_id), (flags))
 
+/* ---------------------------------------------------------------- SPANK */
+
+/* What a failing slurm_spank_init() means in slurmstepd. From 25.05 it is
+ * the node's fault (drain, requeue) unless the plugin exports
+ * slurm_spank_init_failure_mode = ESPANK_JOB_FAILURE (the job fails, the
+ * node stays in service). Earlier releases never look the symbol up and
+ * fail the step without draining, so its value there is moot. */
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(25, 5, 0)
+#define TS_SPANK_INIT_FAILURE_MODE ESPANK_JOB_FAILURE
+#else
+#define TS_SPANK_INIT_FAILURE_MODE 0
+#endif
+
 /* ---------------------------------------------------------------- sbatch */
+
+/* A job request with sbatch's defaults. 24.11 added oom_kill_step, which
+ * slurm_init_job_desc_msg() leaves at 0 ("never kill the step") where
+ * sbatch sends NO_VAL16 (the cluster's OOMKillStep setting). */
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(24, 11, 0)
+#define ts_compat_init_job_desc(d) \
+    (slurm_init_job_desc_msg(d), (void)((d)->oom_kill_step = NO_VAL16))
+#else
+#define ts_compat_init_job_desc(d) slurm_init_job_desc_msg(d)
+#endif
 
 /* What sbatch puts into the job request changed between releases; the
  * emulation in src/slurm.c (checked against the real sbatch by

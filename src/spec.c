@@ -1998,9 +1998,52 @@ static void set_defaults(ts_suite *s)
     s->resume.retry_on = TS_RETRY_TIMEOUT;
     s->resume.signal = SIGUSR2;
     s->resume.signal_lead_s = 300;
-    s->close_after_s = 180;
+    s->close_after_s = 0;      /* complete as soon as every task is done */
     s->worker_schedule.worker_count = 0;
     s->worker_schedule.strategy = TS_BIND_ROUND_ROBIN;
+}
+
+/* A warning before the job has done anything is no warning: with the
+ * default lead (300 s) and a short walltime, Slurm would send it at once,
+ * and every attempt would end before it started. The lead is at most half
+ * the walltime (Slurm counts whole minutes, so the walltime is at least
+ * 60 s and the lead at least 30 s), and the suite says so when it lowers it.
+ * Without slurm.time the walltime is the partition's, unknown here. */
+static int clamp_signal_lead(pctx *c)
+{
+    ts_suite *s = c->s;
+    const char *t = ts_kv_get(&s->slurm, "time");
+    long secs;
+
+    if (s->resume.signal <= 0 || !t || ts_parse_duration(t, &secs) < 0 || secs <= 0)
+        return 0;
+    long minutes = (secs + 59) / 60;            /* as Slurm rounds --time */
+    long wall = minutes * 60, half = wall / 2;
+    if (s->resume.signal_lead_s <= half)
+        return 0;
+    ts_pos p = { 0, 0 };
+    for (size_t i = 0; i < s->slurm.n; i++)
+        if (strcmp(s->slurm.v[i].key, "time") == 0)
+            p = s->slurm.v[i].pos;
+    char what[64];
+    if (minutes % 60 == 0)
+        snprintf(what, sizeof what, "%ld-hour", minutes / 60);
+    else
+        snprintf(what, sizeof what, "%ld-minute", minutes);
+    ts_strlist *w = &s->warnings;
+    char line[1024], **v = realloc(w->v, (w->n + 1) * sizeof *v);
+    if (!v)
+        return oom(c);
+    w->v = v;
+    snprintf(line, sizeof line, "%s:%d:%d: resume.signal lead %ds is %s the %s "
+             "walltime: using %lds", c->file, p.line, p.col, s->resume.signal_lead_s,
+             s->resume.signal_lead_s >= wall ? "longer than" : "more than half of", what,
+             half);
+    if (!(w->v[w->n] = strdup(line)))
+        return oom(c);
+    w->n++;
+    s->resume.signal_lead_s = (int)half;
+    return 0;
 }
 
 static int fill_suite(pctx *c, yaml_node_t *root)
@@ -2023,7 +2066,7 @@ static int fill_suite(pctx *c, yaml_node_t *root)
     if (check_placeholders(c, s->run, s->run_pos, "run") < 0
         || check_placeholders(c, s->setup, s->setup_pos, "setup") < 0)
         return -1;
-    return 0;
+    return clamp_signal_lead(c);
 }
 
 int ts_spec_parse(const char *name, const char *buf, size_t len,

@@ -131,7 +131,8 @@ typedef struct ts_suite {
     ts_resume resume;
     ts_worker_schedule worker_schedule;
     ts_strlist depends_on;
-    long close_after_s;           /* idle time before open -> closed; 180 */
+    long close_after_s;           /* idle time before open -> closed; 0 (the
+                                     default): complete once all tasks are done */
 
     /* Non-fatal findings, one line each, "file:line:col: key: ..." */
     ts_strlist warnings;

@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "exitcodes.h"
 #include "fault.h"
 #include "grow.h"
 #include "layout.h"
@@ -200,25 +202,17 @@ static uint32_t suite_throttle(const ts_submit_ctx *c)
     return t ? (uint32_t)strtoul(t, NULL, 10) : 0;
 }
 
+/* Arrays are queued in position order, each recorded as soon as Slurm
+ * takes it: what is recorded covers positions [0, next). */
 typedef struct recorded {
-    long *offsets;
-    size_t n, cap;
+    long next;
 } recorded;
 
 static int note_job(const ts_slurm_job *job, void *arg)
 {
     recorded *r = arg;
-    if (ts_grow((void **)&r->offsets, &r->cap, r->n, sizeof *r->offsets) < 0)
-        return -1;
-    r->offsets[r->n++] = job->index_offset;
-    return 0;
-}
-
-static int is_recorded(const recorded *r, long offset)
-{
-    for (size_t i = 0; i < r->n; i++)
-        if (r->offsets[i] == offset)
-            return 1;
+    if (job->index_offset + job->last_index + 1 > r->next)
+        r->next = job->index_offset + job->last_index + 1;
     return 0;
 }
 
@@ -242,14 +236,37 @@ static uint32_t find_queued(const ts_job_info *jobs, size_t n, const char *key)
     return 0;
 }
 
+/* The same, among jobs still pending (a reconcile job that runs now is
+ * not the later one it may have to queue). */
+static uint32_t find_pending(const ts_job_info *jobs, size_t n, const char *key)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i].state == TS_JOB_PENDING && strncmp(jobs[i].comment, key, klen) == 0
+            && (jobs[i].comment[klen] == '\0' || jobs[i].comment[klen] == ' '))
+            return jobs[i].job_id ? jobs[i].job_id : jobs[i].array_job_id;
+    return 0;
+}
+
+/* Elements of an array queued by an interrupted run (its highest index + 1):
+ * waves make chunk sizes depend on the room there was. */
+static long queued_count(const ts_job_info *jobs, size_t n, uint32_t array_job_id)
+{
+    long count = 0;
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i].array_job_id == array_job_id && (long)jobs[i].array_task_id + 1 > count)
+            count = (long)jobs[i].array_task_id + 1;
+    return count;
+}
+
 /* Options the reconcile job keeps from the suite: where it may run and who
- * pays; never the tasks' resources. */
-static int reconcile_options(const ts_kvlist *all, ts_kvlist *out)
+ * pays; never the tasks' resources. begin: NULL, or when it may start. */
+static int reconcile_options(const ts_kvlist *all, const char *begin, ts_kvlist *out)
 {
     static const char *const keep[] = { "partition", "account", "qos", "reservation",
                                         "wckey", "clusters" };
     memset(out, 0, sizeof *out);
-    out->v = calloc(sizeof keep / sizeof keep[0] + 4, sizeof *out->v);
+    out->v = calloc(sizeof keep / sizeof keep[0] + 5, sizeof *out->v);
     if (!out->v)
         return -1;
     for (size_t i = 0; i < all->n; i++)
@@ -264,54 +281,83 @@ static int reconcile_options(const ts_kvlist *all, ts_kvlist *out)
     out->v[out->n++].value = strdup("1");
     out->v[out->n].key = strdup("time");
     out->v[out->n++].value = strdup("10");
+    if (begin) {
+        out->v[out->n].key = strdup("begin");
+        out->v[out->n++].value = strdup(begin);
+    }
     for (size_t i = 0; i < out->n; i++)
         if (!out->v[i].key || !out->v[i].value)
             return -1;
     return 0;
 }
 
+/* The arrays no reconcile job watches yet: those after the last one that
+ * has one (a wave's arrays all get their reconcile job's id). */
 typedef struct arrays {
     uint32_t ids[64];
+    long offsets[64];
     size_t n;
-    uint32_t reconcile;
+    long watched;             /* highest offset with a reconcile job, -1 */
 } arrays;
 
 static int note_array(const ts_slurm_job *job, void *arg)
 {
     arrays *a = arg;
-    if (job->reconcile_job_id)
-        a->reconcile = job->reconcile_job_id;
-    if (a->n < sizeof a->ids / sizeof a->ids[0])
+    if (job->reconcile_job_id) {
+        if (job->index_offset > a->watched)
+            a->watched = job->index_offset;
+        /* Arrays before it are watched by an earlier wave's job. */
+        size_t k = 0;
+        for (size_t i = 0; i < a->n; i++)
+            if (a->offsets[i] > a->watched)
+                a->offsets[k] = a->offsets[i], a->ids[k++] = a->ids[i];
+        a->n = k;
+        return 0;
+    }
+    if (job->index_offset > a->watched && a->n < sizeof a->ids / sizeof a->ids[0]) {
+        a->offsets[a->n] = job->index_offset;
         a->ids[a->n++] = job->array_job_id;
+    }
     return 0;
 }
 
 /* The safety net: a small job that runs `tasksuite reconcile ID` once every
- * array of this submission has ended (afterany), classifies what the task
- * events cannot tell (hard kill at the walltime, node failure, preemption)
- * and resubmits what may be retried, chaining its own reconcile job. */
+ * array of this submission's latest wave has ended (afterany), classifies
+ * what the task events cannot tell (hard kill at the walltime, node
+ * failure, preemption), resubmits what may be retried and queues the next
+ * wave, chaining its own reconcile job. When tasks wait for room and no
+ * array was queued now, the job runs after `delay` seconds instead (when
+ * Slurm will have purged ended jobs, MinJobAge). */
 static int submit_reconcile(const ts_submit_ctx *c, int64_t sub_id, const ts_kvlist *opts,
                             char *const *env, const ts_job_info *queued, size_t nqueued,
-                            ts_err *err)
+                            long waiting, long delay, ts_err *err)
 {
-    char key[96], name[64], dep[64 * 12 + 16], self[PATH_MAX * 2], home[PATH_MAX * 2];
-    char out[PATH_MAX], *script = NULL;
-    arrays a = { 0 };
+    char key[128], name[64], dep[64 * 12 + 16], self[PATH_MAX * 2], home[PATH_MAX * 2];
+    char out[PATH_MAX], begin[32], *script = NULL;
+    arrays a = { .watched = -1 };
     ts_kvlist ropts = { 0 };
     uint32_t job_id;
-    int rc = -1;
+    int rc = -1, full = 0;
 
     if (ts_journal_intent_jobs_foreach(c->j, sub_id, note_array, &a, err) < 0)
         return -1;
-    if (a.reconcile || a.n == 0)
+    if (a.n == 0 && waiting <= 0)
         return 0;
-    snprintf(key, sizeof key, "tasksuite:%s:%lld:reconcile", c->suite_id, (long long)sub_id);
+    if (a.n == 0)
+        snprintf(key, sizeof key, "tasksuite:%s:%lld:wave", c->suite_id, (long long)sub_id);
+    else if (a.offsets[0] == 0)
+        snprintf(key, sizeof key, "tasksuite:%s:%lld:reconcile", c->suite_id, (long long)sub_id);
+    else
+        snprintf(key, sizeof key, "tasksuite:%s:%lld:reconcile:%ld", c->suite_id,
+                 (long long)sub_id, a.offsets[0]);
     snprintf(name, sizeof name, "ts-%s-reconcile", c->suite_id);
-    job_id = find_queued(queued, nqueued, key);
+    /* A delayed job already waiting does the same: one is enough. */
+    job_id = a.n ? find_queued(queued, nqueued, key) : find_pending(queued, nqueued, key);
     if (!job_id) {
         size_t o = (size_t)snprintf(dep, sizeof dep, "afterany");
         for (size_t i = 0; i < a.n && o < sizeof dep; i++)
             o += (size_t)snprintf(dep + o, sizeof dep - o, ":%u", a.ids[i]);
+        snprintf(begin, sizeof begin, "now+%ld", delay);
         if (shell_quote(self, sizeof self, c->self) < 0
             || shell_quote(home, sizeof home, ts_journal_home(c->j)) < 0
             || asprintf(&script, "#!/bin/sh\n# tasksuite %s: safety net for suite %s\n"
@@ -321,7 +367,7 @@ static int submit_reconcile(const ts_submit_ctx *c, int64_t sub_id, const ts_kvl
             goto out;
         }
         snprintf(out, sizeof out, "%s/slurm/reconcile-%%j.out", c->suite_dir);
-        if (reconcile_options(opts, &ropts) < 0) {
+        if (reconcile_options(opts, a.n ? NULL : begin, &ropts) < 0) {
             ts_errf(err, "out of memory");
             goto out;
         }
@@ -336,15 +382,25 @@ static int submit_reconcile(const ts_submit_ctx *c, int64_t sub_id, const ts_kvl
         ts_array_req req = {
             .job_name = name, .comment = key, .script = script,
             .work_dir = c->workdir, .std_out = out, .first = 0, .last = 0,
-            .options = &ropts, .env = renv.v, .dependency = dep, .single = 1,
+            .options = &ropts, .env = renv.v, .dependency = a.n ? dep : NULL,
+            .single = 1, .full = waiting > 0 ? &full : NULL,
         };
         int r = ts_slurm_submit(&req, &job_id, err);
         strv_free(&renv);
+        if (r < 0 && full) {
+            /* Not even room for it: the next `tasksuite status` or `sync`
+             * queues the rest (and this job) instead. */
+            ts_err_clear(err);
+            rc = 0;
+            goto out;
+        }
         if (r < 0)
             goto out;
         ts_fault_point("after-submit-reconcile");
     }
-    rc = ts_journal_intent_set_reconcile_job(c->j, sub_id, a.ids[0], job_id, err);
+    rc = 0;
+    for (size_t i = 0; rc == 0 && i < a.n; i++)
+        rc = ts_journal_intent_set_reconcile_job(c->j, sub_id, a.ids[i], job_id, err);
 out:
     free(script);
     ts_kvlist_free(&ropts);
@@ -370,12 +426,29 @@ static int ensure_requeue(ts_kvlist *opts)
     return v[opts->n - 1].key && v[opts->n - 1].value ? 0 : -1;
 }
 
+/* Seconds after MinJobAge until Slurm has purged an ended job (its
+ * background purge runs every few seconds on a quiet controller). */
+#define TS_WAVE_PURGE_S 10
+
+/* Places left in Slurm's job table for this submission's arrays, keeping
+ * 2 for reconcile jobs (this wave's, and a delayed one if the next finds
+ * no room); *min_age gets MinJobAge. */
+static long wave_room(uint32_t *min_age, ts_err *err)
+{
+    uint32_t max_jobs = 0;
+    long in_table = 0;
+    if (ts_slurm_job_room(&max_jobs, min_age, &in_table, err) < 0)
+        return -1;
+    long room = (long)max_jobs - 1 - in_table - 2;
+    return room > 0 ? room : 0;
+}
+
 int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
                          ts_err *err)
 {
     char manifest[PATH_MAX], name[64], out[PATH_MAX];
-    uint32_t max = 0;
-    long ntasks = 0, submitted = 0;
+    uint32_t max = 0, max_jobs = 0, min_age = 300;
+    long ntasks = 0, submitted = 0, room = -1, waiting = 0;
     recorded rec = { 0 };
     ts_kvlist opts = { 0 };
     ts_job_info *queued = NULL;
@@ -387,7 +460,7 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
         || ts_journal_intent_tasks_foreach(c->j, sub_id, count_task, &ntasks, err) < 0
         || ts_journal_intent_jobs_foreach(c->j, sub_id, note_job, &rec, err) < 0
         || ts_slurm_options(c->s, &opts, err) < 0
-        || ts_slurm_max_array_size(&max, err) < 0
+        || ts_slurm_limits(&max, &max_jobs, err) < 0
         || build_envs(c, &env, &spank, err) < 0)
         goto out;
 #ifdef TS_FAULT_INJECTION
@@ -408,29 +481,68 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
         goto out;
     strcat(out, "/%A_%a.out");
 
-    for (long offset = 0; offset < ntasks; offset += (long)max) {
+    /* Waves: Slurm counts every element against MaxJobCount (and a user's
+     * MaxSubmitJobs). What can never fit at once is sized to the room the
+     * job table has, keeping 2 places for reconcile jobs; a refusal for
+     * want of room ends this wave. The rest waits: the wave's reconcile job
+     * (or a later sync) queues it as ended jobs leave Slurm's table. */
+    if (max_jobs && ntasks - rec.next + 3 >= (long)max_jobs
+        && (room = wave_room(&min_age, err)) < 0)
+        goto out;
+    for (long offset = rec.next; offset < ntasks;) {
         long count = ntasks - offset < (long)max ? ntasks - offset : (long)max;
         char key[96], *script = NULL;
         uint32_t job_id;
 
-        if (is_recorded(&rec, offset))
-            continue;
         snprintf(key, sizeof key, "tasksuite:%s:%lld:%ld", c->suite_id,
                  (long long)sub_id, offset);
         job_id = find_queued(queued, nqueued, key);
-        if (!job_id) {
+        if (job_id) {
+            long n = queued_count(queued, nqueued, job_id);
+            count = n > 0 && n < count ? n : count;
+        } else {
+            if (room >= 0 && count > room)
+                count = room;
+            if (count <= 0)
+                break;
             if (batch_script(c, manifest, offset, &script, err) < 0)
                 goto out;
+            int full = 0;
             ts_array_req req = {
                 .job_name = name, .comment = key, .script = script,
                 .work_dir = c->workdir, .std_out = out, .first = 0,
                 .last = (uint32_t)(count - 1), .throttle = suite_throttle(c),
-                .options = &opts, .env = env.v, .spank_env = spank.v,
+                .options = &opts, .env = env.v, .spank_env = spank.v, .full = &full,
             };
             int r = ts_slurm_submit(&req, &job_id, err);
             free(script);
-            if (r < 0)
+            if (r < 0 && !full)
                 goto out;
+            if (r < 0) {
+                /* No room: ask how much there is (once), or halve (a
+                 * user's limit we cannot see), or stop this wave. */
+                if (room < 0 && max_jobs) {
+                    if ((room = wave_room(&min_age, err)) < 0)
+                        goto out;
+                    if (room > 0 && room < count)
+                        continue;
+                }
+                if (!submitted && count > 1) {
+                    room = count / 2;
+                    continue;
+                }
+                if (!submitted && !rec.next) {
+                    ts_errc(err, TS_EXIT_SLURM, "%s: Slurm has no room for any of "
+                            "the %ld tasks now (MaxJobCount %u, or your job limits); "
+                            "nothing was queued, try again later", c->suite_id,
+                            ntasks, max_jobs);
+                    goto out;
+                }
+                ts_err_clear(err);
+                break;
+            }
+            if (room >= 0)
+                room -= count;
             submitted++;
             ts_fault_point("after-submit-chunk");
         }
@@ -438,9 +550,16 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
                              .first_index = 0, .last_index = count - 1 };
         if (ts_journal_intent_add_job(c->j, sub_id, &job, err) < 0)
             goto out;
+        offset += count;
+        rec.next = offset;
     }
+    waiting = ntasks - rec.next;
+    /* Marked before the reconcile job: its sync must know there is more. */
+    if (waiting > 0 && ts_journal_intent_set_waves(c->j, sub_id, (long)max, err) < 0)
+        goto out;
     if (getenv("TASKSUITE_NO_RECONCILE_JOB") == NULL
-        && submit_reconcile(c, sub_id, &opts, env.v, queued, nqueued, err) < 0)
+        && submit_reconcile(c, sub_id, &opts, env.v, queued, nqueued, waiting,
+                            (long)min_age + TS_WAVE_PURGE_S, err) < 0)
         goto out;
     ts_fault_point("before-mark-submitted");
     if (ts_journal_intent_set_state(c->j, sub_id, TS_SUB_SUBMITTED, err) < 0)
@@ -449,7 +568,6 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
         *njobs = submitted;
     rc = 0;
 out:
-    free(rec.offsets);
     free(queued);
     ts_kvlist_free(&opts);
     strv_free(&env);
@@ -485,6 +603,71 @@ int ts_submission_describe(const ts_submit_ctx *c, long ntasks, FILE *f, ts_err 
     }
     ts_kvlist_free(&opts);
     return 0;
+}
+
+/* ------------------------------------------------------------ waves */
+
+/* Seconds between two tries to queue a wave from `status`/`sync` (each
+ * try asks Slurm for its whole job table); the suite's reconcile job tries
+ * whenever it runs. */
+#define TS_WAVE_RETRY_S 15
+
+typedef struct wave_list {
+    int64_t id[16];
+    size_t n;
+    double last;              /* latest try */
+} wave_list;
+
+static int note_waiting(const ts_intent_info *in, void *arg)
+{
+    wave_list *w = arg;
+    if (in->waves && in->queued < in->ntasks && w->n < sizeof w->id / sizeof w->id[0]) {
+        w->id[w->n++] = in->id;
+        if (in->updated_at > w->last)
+            w->last = in->updated_at;
+    }
+    return 0;
+}
+
+int ts_submission_fill_waves(ts_journal *j, const ts_suite_info *si, long *queued_now,
+                             ts_err *err)
+{
+    wave_list w = { 0 };
+    ts_submit_store store;
+    ts_submit_ctx ctx;
+    char job[80];
+    int rc = 0;
+
+    if (queued_now)
+        *queued_now = 0;
+    if (ts_journal_intents_foreach(j, si->id, TS_BIT(TS_SUB_SUBMITTED), note_waiting, &w,
+                                   err) < 0)
+        return -1;
+    if (w.n == 0)
+        return 0;
+    snprintf(job, sizeof job, "ts-%s-reconcile", si->id);
+    const char *me = getenv("SLURM_JOB_NAME");
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if ((!me || strcmp(me, job) != 0) && (double)now.tv_sec - w.last < TS_WAVE_RETRY_S)
+        return 0;
+    if (ts_submission_load(j, si, &store, &ctx, err) < 0)
+        return -1;
+    ctx.recover = true;
+    for (size_t i = 0; rc == 0 && i < w.n; i++) {
+        long before = 0, n = 0;
+        ts_journal_waiting(j, si->id, &before, NULL);
+        /* Each try ends by marking the submission submitted, which dates
+         * it (updated_at): the next status waits TS_WAVE_RETRY_S. */
+        rc = ts_submission_submit(&ctx, w.id[i], &n, err);
+        if (queued_now && rc == 0) {
+            long after = 0;
+            ts_journal_waiting(j, si->id, &after, NULL);
+            *queued_now += before - after;
+        }
+    }
+    ts_submission_store_free(&store);
+    return rc;
 }
 
 /* ------------------------------------------------------------ added tasks */
@@ -608,4 +791,85 @@ void ts_submission_store_free(ts_submit_store *st)
     free(st->self);
     free(st->dir);
     memset(st, 0, sizeof *st);
+}
+
+/* ------------------------------------------------------------ in-job resume */
+
+/* The job's own environment, as the next attempt's: what the user had at
+ * submit (what this job got), without what Slurm and the plugin set for
+ * this job (slurmd sets them again for the new one). */
+static int keep_job_var(const char *kv)
+{
+    static const char *const keep[] = {
+        "SLURM_CONF=", "SLURM_SUBMIT_DIR=", "SLURM_SUBMIT_HOST=", "SLURM_UMASK=",
+    };
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        if (strncmp(kv, keep[i], strlen(keep[i])) == 0)
+            return 1;
+    if (strncmp(kv, "SLURM_", 6) == 0 || strncmp(kv, "SLURMD_", 7) == 0)
+        return 0;
+    return keep_var(kv);
+}
+
+int ts_submission_submit_next(const ts_next_req *r, uint32_t *job_id, ts_err *err)
+{
+    char key[96], name[64], out[PATH_MAX], self[PATH_MAX * 2], dir[PATH_MAX * 2];
+    char man[PATH_MAX * 2], *script = NULL;
+    ts_kvlist opts = { 0 };
+    strv env = { 0 }, spank = { 0 };
+    int rc = -1, bad = 0;
+
+    snprintf(key, sizeof key, "tasksuite:%s:t%ld:%d", r->suite_id, r->task_idx, r->attempt);
+    snprintf(name, sizeof name, "ts-%s", r->suite_id);
+    if (snprintf(out, sizeof out, "%s/slurm/%%A_%%a.out", r->suite_dir) >= (int)sizeof out
+        || shell_quote(self, sizeof self, r->self) < 0
+        || shell_quote(dir, sizeof dir, r->suite_dir) < 0
+        || shell_quote(man, sizeof man, r->manifest) < 0)
+        return ts_errf(err, "path too long for the batch script");
+    if (asprintf(&script,
+                 "#!/bin/sh\n"
+                 "# tasksuite %s: suite %s, task %ld, attempt %d (queued by attempt %d)\n"
+                 "exec %s exec --dir %s --manifest %s --offset 0\n",
+                 PACKAGE_VERSION, r->suite_id, r->task_idx, r->attempt, r->attempt - 1,
+                 self, dir, man) < 0) {
+        script = NULL;
+        ts_errf(err, "out of memory");
+        goto out;
+    }
+    opts.v = calloc(r->options->n + 1, sizeof *opts.v);
+    bad = !opts.v;
+    for (size_t i = 0; !bad && i < r->options->n; i++) {
+        opts.v[opts.n].key = strdup(r->options->v[i].key);
+        opts.v[opts.n].value = strdup(r->options->v[i].value);
+        bad = !opts.v[opts.n].key || !opts.v[opts.n].value;
+        opts.n++;
+    }
+    for (size_t i = 0; !bad && environ[i]; i++)
+        if (keep_job_var(environ[i]))
+            bad |= strv_add(&env, strdup(environ[i])) < 0;
+    if (!bad) {
+        bad |= strv_add(&env, kvdup("_SLURM_SPANK_OPTION_tasksuite_task_suite", r->spec_file));
+        bad |= strv_add(&env, kvdup("SLURM_SPANK_TASK_SUITE_SPEC", r->hooks));
+        bad |= strv_add(&spank, kvdup("_SLURM_SPANK_OPTION_tasksuite_task_suite", r->spec_file));
+        bad |= strv_add(&spank, kvdup("TASK_SUITE_SPEC", r->hooks));
+        bad |= strv_add(&spank, kvdup("TASK_SUITE_FILE", r->spec_file));
+    }
+    if (bad || ensure_requeue(&opts) < 0) {
+        ts_errf(err, "out of memory");
+        goto out;
+    }
+    ts_array_req req = {
+        .job_name = name, .comment = key, .script = script, .work_dir = r->workdir,
+        .std_out = out, .first = 0, .last = 0, .options = &opts, .env = env.v,
+        .spank_env = spank.v,
+    };
+    rc = ts_slurm_submit(&req, job_id, err);
+    if (rc == 0)
+        ts_fault_point("after-submit-next");
+out:
+    free(script);
+    ts_kvlist_free(&opts);
+    strv_free(&env);
+    strv_free(&spank);
+    return rc;
 }

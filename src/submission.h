@@ -44,6 +44,14 @@ int ts_submission_write_manifest(const ts_submit_ctx *c, int64_t sub_id,
 int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
                          ts_err *err);
 
+/* Waves: queue what of the suite's submissions waits for room in Slurm
+ * (ts_journal_waiting), as far as there is room now, with a reconcile job
+ * for the new arrays, or a delayed one when there was none. From
+ * `status`/`sync` at most every 15 s; from the suite's reconcile job always.
+ * *queued_now (may be NULL): tasks queued by this call. */
+int ts_submission_fill_waves(ts_journal *j, const ts_suite_info *si, long *queued_now,
+                             ts_err *err);
+
 /* Rebuild a submit context for a suite already in the journal (retries,
  * crash recovery): the suite file as it was submitted (kept in the journal,
  * not re-read from disk), its expansion, paths. Free with
@@ -64,6 +72,29 @@ void ts_submission_store_free(ts_submit_store *st);
  * exactly as a `tasks:` entry of the file would be (what `add` submits). */
 int ts_submission_expand_one(const ts_suite *s, const char *name, const ts_kvlist *args,
                              ts_tasklist *out, ts_err *err);
+
+/* In-job resume (exec): queue attempt `attempt` of one task as a fresh
+ * one-element array (index 0, eligible at once, unlike `scontrol requeue`,
+ * which Slurm holds for cred_expire), from inside the previous attempt's
+ * job, without the journal: the job's options as recorded in the runspec
+ * (plus --requeue, as every array), the job's own environment without what
+ * Slurm and the plugin set for this job, the name "ts-<suite>" and the
+ * recovery key "tasksuite:<suite>:t<idx>:<attempt>" in the comment, so a
+ * sync finds it after a crash (ts_sync_adopt_queued). `manifest` holds the
+ * task on line 0 with that attempt. */
+typedef struct ts_next_req {
+    const char *suite_id, *suite_dir;
+    const char *self;               /* absolute path of tasksuite */
+    const char *workdir;            /* absolute */
+    const char *spec_file;          /* the --task-suite value */
+    const char *hooks;              /* the serialized hook spec (SLURM_SPANK_TASK_SUITE_SPEC) */
+    const char *manifest;
+    const ts_kvlist *options;       /* sbatch options (runspec) */
+    long task_idx;
+    int attempt;
+} ts_next_req;
+
+int ts_submission_submit_next(const ts_next_req *r, uint32_t *job_id, ts_err *err);
 
 /* The sbatch options + chunking that ts_submission_submit would use, printed
  * for --dry-run. */

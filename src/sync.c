@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <unistd.h>
 
 #include "grow.h"
 #include "layout.h"
@@ -280,6 +282,7 @@ static int element_alive(const snap_all *sa, long task_idx)
 
 typedef struct retry_list {
     long *idx;
+    int *attempts;              /* each task's latest attempt */
     size_t n, cap;
     int max_attempts;
     const snap_all *sa;
@@ -295,16 +298,65 @@ static int note_retry(const ts_task_info *t, void *arg)
         r->requeued++;
         return 0;
     }
-    if (ts_grow((void **)&r->idx, &r->cap, r->n, sizeof *r->idx) < 0)
+    size_t cap = r->cap;
+    if (ts_grow((void **)&r->idx, &cap, r->n, sizeof *r->idx) < 0
+        || ts_grow((void **)&r->attempts, &r->cap, r->n, sizeof *r->attempts) < 0)
         return -1;
+    r->attempts[r->n] = t->attempts;
     r->idx[r->n++] = t->idx;
     return 0;
 }
 
-static int first_intent(const ts_intent_info *in, void *arg)
+typedef struct intent_ids {
+    int64_t *v;
+    size_t n, cap;
+} intent_ids;
+
+static int note_intent(const ts_intent_info *in, void *arg)
 {
-    *(int64_t *)arg = in->id;
-    return 1;
+    intent_ids *ids = arg;
+    if (ts_grow((void **)&ids->v, &ids->cap, ids->n, sizeof *ids->v) < 0)
+        return -1;
+    ids->v[ids->n++] = in->id;
+    return 0;
+}
+
+int ts_sync_adopt_queued(ts_journal *j, const char *suite_id, long *idx, int *attempts,
+                         size_t *n, ts_err *err)
+{
+    char name[64], key[96];
+    ts_job_info *jobs = NULL;
+    size_t njobs = 0, kept = 0;
+    ts_err probe = { 0 };
+
+    if (*n == 0)
+        return 0;
+    snprintf(name, sizeof name, "ts-%s", suite_id);
+    /* Slurm unreachable: nothing can be queued now either. */
+    if (ts_slurm_find_jobs(getuid(), name, &jobs, &njobs, &probe) < 0)
+        return 0;
+    for (size_t i = 0; i < *n; i++) {
+        uint32_t found = 0;
+        size_t klen = (size_t)snprintf(key, sizeof key, "tasksuite:%s:t%ld:%d", suite_id,
+                                       idx[i], attempts[i] + 1);
+        for (size_t k = 0; k < njobs && !found; k++)
+            if (strncmp(jobs[k].comment, key, klen) == 0
+                && (jobs[k].comment[klen] == '\0' || jobs[k].comment[klen] == ' '))
+                found = jobs[k].array_job_id ? jobs[k].array_job_id : jobs[k].job_id;
+        if (found) {
+            if (ts_journal_adopt_job(j, suite_id, idx[i], attempts[i] + 1, found, NULL,
+                                     err) < 0) {
+                free(jobs);
+                return -1;
+            }
+            continue;
+        }
+        idx[kept] = idx[i];
+        attempts[kept++] = attempts[i];
+    }
+    *n = kept;
+    free(jobs);
+    return 0;
 }
 
 /* Give every retryable task its next attempt: one new submission for all
@@ -322,32 +374,90 @@ static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
      * (tasksuite retry reruns them here). */
     if (si->spec_json && strstr(si->spec_json, "\"local\":true"))
         return 0;
+    intent_ids ids = { 0 };
     if (ts_journal_tasks_foreach(j, si->id, retry_task_mask(si->retry_on), note_retry, &r,
                                  err) < 0)
+        goto out;
+    /* An attempt queued from inside its predecessor's job (exec, in-job
+     * resume) whose record never made it to the event file (a crash right
+     * after the submission): Slurm has it under its recovery key. */
+    if (r.n && ts_sync_adopt_queued(j, si->id, r.idx, r.attempts, &r.n, err) < 0)
         goto out;
     if (r.n && ts_journal_intent_create(j, si->id, r.idx, r.n, &sub, err) < 0)
         goto out;
     res->resubmitted += (long)r.n;
-    sub = 0;
-    if (ts_journal_intents_foreach(j, si->id, TS_BIT(TS_SUB_INTENT), first_intent, &sub,
+    /* Every intent: new retries, adopted in-job resubmissions (their job
+     * is recorded: nothing is queued again), a crashed submit's. */
+    if (ts_journal_intents_foreach(j, si->id, TS_BIT(TS_SUB_INTENT), note_intent, &ids,
                                    err) < 0)
         goto out;
     rc = 0;
-    if (!sub)
+    if (!ids.n)
         goto out;
     rc = -1;
     if (ts_submission_load(j, si, &store, &ctx, err) < 0)
         goto out;
     ctx.recover = true;
     /* a --local suite reruns through the local runner, not Slurm */
-    if (store.local
-        || (ts_submission_write_manifest(&ctx, sub, err) == 0
-            && ts_submission_submit(&ctx, sub, NULL, err) == 0))
-        rc = 0;
+    rc = 0;
+    for (size_t i = 0; i < ids.n && rc == 0 && !store.local; i++)
+        if (ts_submission_write_manifest(&ctx, ids.v[i], err) < 0
+            || ts_submission_submit(&ctx, ids.v[i], NULL, err) < 0)
+            rc = -1;
     ts_submission_store_free(&store);
 out:
+    free(ids.v);
     free(r.idx);
+    free(r.attempts);
     return rc;
+}
+
+/* ------------------------------------------------------------ settled */
+
+static int is_settled(ts_journal *j, const char *suite_id, bool *settled, ts_err *err)
+{
+    char key[TS_SETTLE_KEY_MAX], mark[TS_SETTLE_KEY_MAX];
+    bool quiet;
+
+    *settled = false;
+    if (ts_journal_settled_get(j, suite_id, mark, sizeof mark, err) < 0)
+        return -1;
+    if (!mark[0])
+        return 0;
+    if (ts_journal_settle_key(j, suite_id, key, sizeof key, &quiet, err) < 0)
+        return -1;
+    *settled = quiet && strcmp(key, mark) == 0;
+    return 0;
+}
+
+/* Tasks in a state the suite retries (a sync without Slurm does not
+ * resubmit them, so it cannot call the suite settled). */
+static long retryable_states(const ts_suite_info *si, const ts_counts *c)
+{
+    unsigned m = retry_task_mask(si->retry_on);
+    long n = 0;
+    for (int s = 0; s < TS_TASK_NSTATES; s++)
+        if (m & TS_BIT(s))
+            n += c->n[s];
+    return n;
+}
+
+/* After a full sync: when it found nothing to do (the fast ingest had no
+ * task directory to look in, nothing was classified or resubmitted) and
+ * nothing is left for the next one (no task pending or running, no attempt
+ * open, no submission in Slurm), store the suite's fingerprint; the next
+ * sync that finds the same fingerprint has nothing to do either. Commands
+ * that could give it work (add, retry, cancel, a submission) all change
+ * the fingerprint; the event files of settled tasks are read in full once
+ * more before the suite completes, as without the mark. Otherwise clear it. */
+static int settle_mark(ts_journal *j, const ts_suite_info *si, bool idle, ts_err *err)
+{
+    char key[TS_SETTLE_KEY_MAX];
+    bool quiet = false;
+
+    if (idle && ts_journal_settle_key(j, si->id, key, sizeof key, &quiet, err) < 0)
+        return -1;
+    return ts_journal_settled_set(j, si->id, idle && quiet ? key : NULL, err);
 }
 
 int ts_sync_suite_dir(ts_journal *j, const ts_suite_info *s, char *buf, size_t len,
@@ -384,6 +494,16 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
         rc = 0;
         goto out;
     }
+    /* Settled (the same fingerprint as when a sync last found nothing to
+     * do, see settle_mark): no event file, Slurm job or retry can change
+     * the journal, so a status, list or reconcile costs three index reads,
+     * not a scan of every task. */
+    bool settled = false;
+    long dirs = -1;
+    if (is_settled(j, si.id, &settled, err) < 0)
+        goto out;
+    if (settled)
+        goto tick;
     /* Slurm first, then the events: whatever Slurm saw end had written its
      * events before it ended, so they are ingested before any verdict. */
     if (!opts->no_slurm && si.state != TS_SUITE_CANCELLED
@@ -395,10 +515,16 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
     if (ts_journal_ingest(j, si.id, dir, &st, err) < 0)
         goto out;
     res->ingested = st.applied;
+    dirs = st.dirs;
     if (sa.n && classify(j, si.id, &sa, res, err) < 0)
         goto out;
     if (!opts->no_slurm && si.state != TS_SUITE_CANCELLED && resubmit(j, &si, &sa, res, err) < 0)
         goto out;
+    /* Waves: tasks waiting for room in Slurm are queued as room appears. */
+    if (!opts->no_slurm && si.state != TS_SUITE_CANCELLED
+        && ts_submission_fill_waves(j, &si, NULL, err) < 0)
+        goto out;
+tick:
     /* Before a suite may complete, read every event file once more: the
      * fast ingest skips tasks whose attempt already has an outcome, and a
      * late record (a rank's exit after another rank failed) must not be
@@ -416,6 +542,11 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
         goto out;
     if (ts_journal_suite_tick(j, si.id, (double)time(NULL), &res->state,
                               &res->became_complete, err) < 0)
+        goto out;
+    if (!settled
+        && settle_mark(j, &si, dirs == 0 && !res->classified && !res->resubmitted
+                                   && (!opts->no_slurm
+                                       || !retryable_states(&si, &c)), err) < 0)
         goto out;
     rc = 0;
 out:

@@ -32,6 +32,14 @@ typedef struct ts_sync_result {
 int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
             ts_sync_result *res, ts_err *err);
 
+/* Of the tasks idx[0..*n) (latest attempts attempts[]), those whose next
+ * attempt Slurm already has queued under its recovery key
+ * "tasksuite:<suite>:t<idx>:<attempt>" (an in-job resume whose record was
+ * lost) are adopted (ts_journal_adopt_job) and dropped from the arrays;
+ * *n is what is left to submit. Slurm unreachable: nothing dropped. */
+int ts_sync_adopt_queued(ts_journal *j, const char *suite_id, long *idx, int *attempts,
+                         size_t *n, ts_err *err);
+
 /* The suite's run directory (from the journal row). */
 int ts_sync_suite_dir(ts_journal *j, const ts_suite_info *s, char *buf,
                       size_t len, ts_err *err);

@@ -7,6 +7,15 @@
 #include "slurm.h"
 #include "walltime.h"
 
+/* Slurm gives a job without a time limit an end a year after its start
+ * (YEAR_SECONDS): an end that far away is no limit. */
+#define UNLIMITED_AFTER (364L * 86400)
+
+static time_t limited(time_t end)
+{
+    return end > 0 && end - time(NULL) >= UNLIMITED_AFTER ? 0 : end;
+}
+
 static time_t env_time(const char *name)
 {
     const char *v = getenv(name);
@@ -14,7 +23,7 @@ static time_t env_time(const char *name)
     if (!v || !*v)
         return 0;
     long long t = strtoll(v, &end, 10);
-    return (*end || t <= 0) ? 0 : (time_t)t;
+    return (*end || t <= 0) ? 0 : limited((time_t)t);
 }
 
 /* slurm_get_end_time() for SLURM_JOB_ID: 0 unlimited, -1 not asked or no
@@ -28,7 +37,7 @@ static time_t ask_slurm(void)
     unsigned long job = strtoul(id, &end, 10);
     if (*end || job == 0 || job > UINT32_MAX)
         return -1;
-    return ts_slurm_end_time((uint32_t)job);
+    return limited(ts_slurm_end_time((uint32_t)job));
 }
 
 time_t ts_walltime_end_time(void)

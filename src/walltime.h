@@ -5,7 +5,8 @@
  * exec` when the task started) and SLURM_JOB_END_TIME (Slurm 23.02+, set
  * when the step started). They are a first value, and the answer when
  * slurmctld cannot be asked; never a reason not to ask it when a fresh value
- * is due. 0 = no limit (unlimited, or not in a job).
+ * is due. 0 = no limit (unlimited, or not in a job; Slurm reports a job
+ * without a limit as ending a year after its start).
  */
 #ifndef TS_WALLTIME_H
 #define TS_WALLTIME_H

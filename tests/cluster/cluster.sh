@@ -25,9 +25,11 @@ PLUGIN=none
 PLUGIN_ARGS=
 PROLOG_ALLOC=no
 CONTAIN=no              # yes: proctrack/cgroup + task/cgroup + PrologFlags=Contain
+RUN_IN_JOB=no           # yes: PrologFlags=RunInJob (Slurm 24.05+; implies Contain, Alloc)
 MAX_ARRAY_SIZE=1001
 MAX_JOB_COUNT=          # empty: Slurm's default (10000), not written
 CPUS=16
+CRED_EXPIRE=5           # seconds; Slurm's default is 120 (requeued jobs wait for it)
 SLURM_PREFIX=${TS_SLURM_PREFIX:-}   # empty: the system's Slurm (PATH, /usr/sbin)
 SLURM_PREFIX_GIVEN=
 FIRST_JOB_ID=${TS_FIRST_JOB_ID:-}   # empty: Slurm's default (1)
@@ -40,7 +42,8 @@ Commands:
   start [--dir DIR] [--nodes N] [--port-base P] [--plugin PATH|none]
         [--plugin-args "k=v ..."] [--prolog-alloc yes|no]
         [--max-array-size N] [--max-job-count N] [--cpus N]
-        [--slurm-prefix P] [--first-job-id N]
+        [--slurm-prefix P] [--first-job-id N] [--cred-expire S]
+        [--run-in-job yes|no]
                   Start (or keep, if already running with the same config, or
                   restart, if the config changed) a private cluster. Nodes n1..nN,
                   slurmctld on port P, slurmd of nI on P+I. Waits until all nodes
@@ -67,6 +70,11 @@ tests/slurm-build); start records it in DIR, so later commands on DIR need no
 --slurm-prefix. Jobs and tests must then call P/bin's clients too: put
 P/bin first in PATH. --first-job-id N: job ids start at N (clusters on one
 host with the same node names then never share a job's cgroup path).
+--run-in-job yes: PrologFlags=RunInJob (Slurm 24.05 and newer: prolog and
+epilog run in the job's extern step; implies Contain and Alloc, so use it
+with --contain yes).
+--cred-expire S: munge credential lifetime (default 5; Slurm's own default,
+120, is what sites run: a requeued job then waits ~121 s).
 
 Example:
   export "\$($PROG start --nodes 3 --plugin /path/tasksuite.so)"
@@ -291,8 +299,8 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-# Private munged; cred_expire=5 so a requeued job reruns after ~10 s, not 121 s.
-AuthInfo=socket=$MUNGE_SOCK,cred_expire=5
+# Private munged; cred_expire=5 (default) so a requeued job reruns after ~10 s, not 121 s.
+AuthInfo=socket=$MUNGE_SOCK,cred_expire=$CRED_EXPIRE
 StateSaveLocation=$STATE
 SlurmdSpoolDir=$SPOOL/slurmd-%n
 # The daemons' own pid files; run/*.pid are written by this script (a daemon
@@ -336,6 +344,7 @@ EOF
     local flags=()
     [[ $PROLOG_ALLOC == yes ]] && flags+=(Alloc)
     [[ $CONTAIN == yes ]] && flags+=(Contain)
+    [[ $RUN_IN_JOB == yes ]] && flags+=(RunInJob)
     (( ${#flags[@]} )) && (IFS=,; echo "PrologFlags=${flags[*]}")
     [[ -z $MAX_JOB_COUNT ]] || echo "MaxJobCount=$MAX_JOB_COUNT"
     [[ -z $FIRST_JOB_ID ]] || echo "FirstJobId=$FIRST_JOB_ID"
@@ -711,7 +720,9 @@ parse_options() {
             --cpus)           CPUS=${2:-}; shift ;;
             --slurm-prefix)   SLURM_PREFIX=${2%/}; SLURM_PREFIX_GIVEN=1; shift ;;
             --first-job-id)   FIRST_JOB_ID=${2:-}; shift ;;
-            --dir=*|--nodes=*|--port-base=*|--plugin=*|--plugin-args=*|--prolog-alloc=*|--contain=*|--max-array-size=*|--max-job-count=*|--cpus=*|--slurm-prefix=*|--first-job-id=*)
+            --run-in-job)     RUN_IN_JOB=${2:-}; shift ;;
+            --cred-expire)    CRED_EXPIRE=${2:-}; shift ;;
+            --dir=*|--nodes=*|--port-base=*|--plugin=*|--plugin-args=*|--prolog-alloc=*|--contain=*|--max-array-size=*|--max-job-count=*|--cpus=*|--slurm-prefix=*|--first-job-id=*|--cred-expire=*|--run-in-job=*)
                               parse_options "${1%%=*}" "${1#*=}" ;;
             -h|--help)        usage; exit 0 ;;
             *)                die "unknown option '$1' (see --help)" ;;
@@ -726,9 +737,11 @@ validate_options() {
     need_int --max-array-size "$MAX_ARRAY_SIZE" 1 4000000
     [[ -z $MAX_JOB_COUNT ]] || need_int --max-job-count "$MAX_JOB_COUNT" 1 10000000
     need_int --cpus "$CPUS" 1 1024
+    need_int --cred-expire "$CRED_EXPIRE" 1 100000
     [[ -z $FIRST_JOB_ID ]] || need_int --first-job-id "$FIRST_JOB_ID" 1 60000000
     [[ $PROLOG_ALLOC == yes || $PROLOG_ALLOC == no ]] || die "--prolog-alloc: expected yes or no"
     [[ $CONTAIN == yes || $CONTAIN == no ]] || die "--contain: expected yes or no"
+    [[ $RUN_IN_JOB == yes || $RUN_IN_JOB == no ]] || die "--run-in-job: expected yes or no"
     [[ $PLUGIN_ARGS != *$'\n'* ]] || die "--plugin-args must be one line"
     if [[ $PLUGIN != none ]]; then
         [[ $PLUGIN == /* ]] || PLUGIN=$PWD/$PLUGIN

@@ -21,9 +21,10 @@ ok $? "sbatch --task-suite=good.yaml succeeds"
 jobid=$(printf '%s' "$out" | awk '/Submitted batch job/ {print $4}')
 is "$(cat "$W/good.out" 2>/dev/null)" "name=demo-suite workers=1" "batch step sees TASK_SUITE_NAME from the spec"
 
-# The prolog (root, compute side) read the same spec from the SPANK env.
-like "$(slurmd_log n1; slurmd_log n2)" "tasksuite: job $jobid: suite \"demo-suite\" on n[0-9]+ \\(env_preparation: yes, env_cleanup: yes\\)" \
-    "prolog on the compute node received the hooks"
+# The compute side (root, the job's first task on the node) read the same
+# spec from the job's environment and ran its env_preparation.
+like "$(slurmd_log n1; slurmd_log n2)" "tasksuite: job $jobid: env_preparation on n[0-9]+ as $TS_USER " \
+    "the compute node received the hooks and ran env_preparation"
 
 # srun allocating its own job, and salloc + srun inside it.
 is "$(as_user "$W" srun -n1 --task-suite=good.yaml printenv TASK_SUITE_NAME 2>&1)" "demo-suite" \

@@ -98,13 +98,18 @@ is "$(probe elements "$B")" "2 COMPLETED 0 0
 
 # ------------------------------------------------------------ options as sbatch sets them
 # Held submissions through sbatch and through libslurm: scontrol shows the same.
+# Against this cluster's own sbatch: the rules changed in 23.02 (--nodelist
+# with --nodes, --ntasks-per-node), 23.11 (TresPerTask) and 24.11
+# (OOMKillStep); the last two sets differ between 22.05 and later.
 script held.sh 'true'
 n=0
 for opts in "--nodes=2 --cpus-per-task=3 --time=1:30 --mem=1M --partition=debug" \
             "--nodes=1 --ntasks=2 --threads-per-core=1 --exclusive --no-requeue --nice=5 --mail-type=END,FAIL --mail-user=nobody@localhost --time=1-00:00:00" \
             "--nodes=1 --hint=nomultithread --ntasks-per-node=2 --mem-per-cpu=1 --time-min=5 --time=10 --signal=B:USR2@300 --comment=hello --switches=1@10:00 --tmp=10" \
             "--nodes=1-2 --ntasks=3 --requeue --begin=2035-01-01T00:00:00 --wckey=w1 --mail-type=ALL" \
-            "--nodes=1 --nodelist=n1 --exclude=n2 --sockets-per-node=1 --cores-per-socket=2 --deadline=2036-01-01"; do
+            "--nodes=1 --nodelist=n1 --exclude=n2 --sockets-per-node=1 --cores-per-socket=2 --deadline=2036-01-01" \
+            "--nodes=1-2 --nodelist=n[1-2] --mem=1M" \
+            "--ntasks=4 --ntasks-per-node=2 --cpus-per-task=2"; do
     n=$((n + 1))
     s=$(as_user "$W" sbatch --parsable --hold -a 0-1 -J "${PREFIX}cmp$n" -o /dev/null $opts held.sh 2>&1)
     p=$(probe submit 0 1 held.sh $opts "name=${PREFIX}cmp$n" hold=1 out=/dev/null 2>&1)

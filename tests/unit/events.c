@@ -666,6 +666,79 @@ static void test_ingest(void)
     ts_journal_close(j);
 }
 
+/* In-job resume: the attempt's own job queued the next attempt and said so
+ * (resubmitted, before exited): the task is pending with attempt 2 under a
+ * submission of its own that records the job; reading the records again,
+ * or a sync finding the same job by its key, adds nothing. */
+static void test_resubmitted(void)
+{
+    char home[512], sdir[1024], id[9], line[TS_EVENT_MAX + 1];
+    ts_task_new tasks[1] = { { .name = "r0" } };
+    ts_suite_new sn = { .name = "res", .max_retries = 3, .retry_on = 1 };
+    ts_err err = { .msg = "" };
+    ts_ingest_stats st;
+    struct tstate ts;
+    ts_journal *j = NULL;
+    ts_event ev, back;
+
+    memset(&ev, 0, sizeof ev);
+    ev.type = TS_EV_RESUBMITTED;
+    ts_event_key_new(ev.key, &err);
+    ev.time = 1700000000;
+    snprintf(ev.suite_id, sizeof ev.suite_id, "abcdefgh");
+    ev.attempt = 1;
+    ev.num_nodes = 1;
+    ev.next_job = 4242;
+    int n = ts_event_format(&ev, line, sizeof line, &err);
+    ok(n > 0 && strstr(line, "\"type\":\"resubmitted\"") && strstr(line, "\"next_job\":4242"),
+       "resubmitted record carries next_job");
+    ok(ts_event_parse(line, (size_t)n, &back, &err) == 0 && back.type == TS_EV_RESUBMITTED
+       && back.next_job == 4242, "and parses back");
+    ok(ts_event_parse("{\"v\":1,\"key\":\"k\",\"type\":\"resubmitted\",\"time\":1,"
+                      "\"suite_id\":\"a\",\"task_idx\":0,\"attempt\":1}", 80, &back, &err) < 0,
+       "resubmitted without next_job is refused");
+
+    snprintf(home, sizeof home, "%s/home-res", root);
+    if (ts_journal_open(home, &j, &err) < 0) {
+        diag("open: %s", err.msg);
+        return;
+    }
+    const char *db = ts_journal_path(j);
+    ts_journal_suite_create(j, &sn, tasks, 1, id, NULL, &err);
+    snprintf(sdir, sizeof sdir, "%s/suites", home);
+    mkdir(sdir, 0755);
+    snprintf(sdir, sizeof sdir, "%s/suites/%s", home, id);
+    mkdir(sdir, 0755);
+    ts_evctx c = { .suite_dir = sdir, .suite_id = id, .task_idx = 0, .attempt = 1,
+                   .jobid = "100", .node = "n1" };
+    ts_events_started(&c, &err);
+    ok(ts_events_resubmitted(&c, 4242, &err) == 0, "resubmitted record written");
+    ok(ingest(j, id, sdir, &st) == 0 && st.applied == 2, "started + resubmitted ingested");
+    tasks_now(j, id, &ts);
+    ok(ts.st[0] == TS_TASK_PENDING, "the task is pending (its next attempt is queued)");
+    is_int(sql_int(db, "SELECT attempts FROM tasks"), 2, "with attempt 2");
+    is_int(sql_int(db, "SELECT COUNT(*) FROM submissions s JOIN slurm_jobs sj"
+                       " ON s.id = sj.submission_id WHERE s.state = 'intent'"), 1,
+           "a submission of its own, left for the next sync to finish");
+    is_int(sql_int(db, "SELECT array_job_id FROM slurm_jobs sj JOIN submissions s"
+                       " ON s.id = sj.submission_id WHERE s.state = 'intent'"), 4242,
+           "that records the job");
+    ts_events_exited(&c, 75, 0, &err);
+    ok(ingest(j, id, sdir, &st) == 0 && st.applied == 1, "the exit of attempt 1 comes after");
+    tasks_now(j, id, &ts);
+    ok(ts.st[0] == TS_TASK_PENDING, "the task stays pending on attempt 2");
+    is_int(sql_int(db, "SELECT COUNT(*) FROM attempts WHERE attempt = 1 AND state = 'timeout'"), 1,
+           "attempt 1 is a timeout");
+    sql_int(db, "DELETE FROM ingest_offsets");
+    ts_journal_ingest_all(j, id, sdir, &st, &err);
+    bool adopted = true;
+    ok(ts_journal_adopt_job(j, id, 0, 2, 4243, &adopted, &err) == 0 && !adopted,
+       "the same attempt found again (by its key) is not adopted twice");
+    is_int(sql_int(db, "SELECT COUNT(*) FROM submissions"), 2,
+           "still one submission per attempt (the first and the adopted one)");
+    ts_journal_close(j);
+}
+
 int main(void)
 {
     char sdir[512];
@@ -682,6 +755,7 @@ int main(void)
     test_format_parse();
     test_writer(sdir);
     test_ingest();
+    test_resubmitted();
     if (!getenv("TS_TEST_KEEP"))  /* keep the files to look at */
         nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return done_testing();

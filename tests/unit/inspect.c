@@ -5,10 +5,14 @@
 #include "config.h"
 
 #include <ftw.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -17,6 +21,7 @@
 #include "events.h"
 #include "exitcodes.h"
 #include "journal.h"
+#include "jsonout.h"
 #include "layout.h"
 #include "logtail.h"
 #include "report.h"
@@ -175,6 +180,340 @@ static void test_text(void)
        "ended_by_signal has ended, running has not");
 }
 
+/* ---------------------------------------------------------------- JSON */
+
+/* What the tree of `status --json` was before it was streamed: cJSON
+ * objects for everything, printed at once (the reference for the bytes). */
+static int ref_task(const ts_task_info *t, void *arg)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "idx", (double)t->idx);
+    cJSON_AddStringToObject(o, "name", t->name);
+    cJSON_AddStringToObject(o, "state", ts_task_state_name(t->state));
+    cJSON_AddNumberToObject(o, "attempts", t->attempts);
+    if (t->has_exit && t->last_exit >= 0)
+        cJSON_AddNumberToObject(o, "last_exit", t->last_exit);
+    else
+        cJSON_AddNullToObject(o, "last_exit");
+    if (t->last_signal > 0)
+        cJSON_AddNumberToObject(o, "last_signal", t->last_signal);
+    else
+        cJSON_AddNullToObject(o, "last_signal");
+    if (t->last_checkpoint)
+        cJSON_AddStringToObject(o, "checkpoint", t->last_checkpoint);
+    else
+        cJSON_AddNullToObject(o, "checkpoint");
+    if (t->last_step >= 0)
+        cJSON_AddNumberToObject(o, "step", (double)t->last_step);
+    else
+        cJSON_AddNullToObject(o, "step");
+    cJSON_AddArrayToObject(o, "attempt_history");
+    cJSON_AddArrayToObject(o, "checkpoints");
+    cJSON_AddItemToArray(arg, o);
+    return 0;
+}
+
+static cJSON *ref_task_obj(cJSON *tasks, long idx)
+{
+    cJSON *t;
+    cJSON_ArrayForEach(t, tasks)
+        if ((long)cJSON_GetNumberValue(cJSON_GetObjectItem(t, "idx")) == idx)
+            return t;
+    return NULL;
+}
+
+static void opt_num(cJSON *o, const char *k, int known, double v)
+{
+    if (known)
+        cJSON_AddNumberToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+static int ref_attempt(const ts_attempt_info *a, void *arg)
+{
+    cJSON *t = ref_task_obj(arg, a->task_idx), *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "attempt", a->attempt);
+    cJSON_AddStringToObject(o, "state", ts_attempt_state_name(a->state));
+    opt_num(o, "exit_code", a->exit_code >= 0, a->exit_code);
+    opt_num(o, "signal", a->signal > 0, a->signal);
+    if (a->slurm_job_id && *a->slurm_job_id)
+        cJSON_AddStringToObject(o, "slurm_job_id", a->slurm_job_id);
+    else
+        cJSON_AddNullToObject(o, "slurm_job_id");
+    if (a->node && *a->node)
+        cJSON_AddStringToObject(o, "node", a->node);
+    else
+        cJSON_AddNullToObject(o, "node");
+    cJSON_AddNumberToObject(o, "num_nodes", a->num_nodes);
+    opt_num(o, "started_at", a->started_at > 0, a->started_at);
+    opt_num(o, "ended_at", a->ended_at > 0, a->ended_at);
+    cJSON_AddItemToArray(cJSON_GetObjectItem(t, "attempt_history"), o);
+    return 0;
+}
+
+static int ref_checkpoint(const ts_checkpoint_info *c, void *arg)
+{
+    cJSON *t = ref_task_obj(arg, c->task_idx), *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "attempt", c->attempt);
+    cJSON_AddStringToObject(o, "path", c->path);
+    opt_num(o, "step", c->step >= 0, (double)c->step);
+    cJSON_AddNumberToObject(o, "at", c->at);
+    cJSON_AddItemToArray(cJSON_GetObjectItem(t, "checkpoints"), o);
+    return 0;
+}
+
+static char *ref_status(ts_journal *j, const ts_suite_info *si, const ts_counts *c,
+                        const char *dir)
+{
+    ts_err err = { .code = 0 };
+    cJSON *doc = ts_json_suite_summary(si, c), *tasks = cJSON_CreateArray();
+    char *text, *out;
+
+    cJSON_AddNumberToObject(doc, "completions", (double)si->completions);
+    cJSON_AddStringToObject(doc, "dir", dir);
+    cJSON_AddNullToObject(doc, "sync_error");
+    cJSON_AddItemToObject(doc, "tasks", tasks);
+    ts_journal_tasks_foreach(j, si->id, 0, ref_task, tasks, &err);
+    ts_journal_attempts_foreach(j, si->id, -1, 0, ref_attempt, tasks, &err);
+    ts_journal_checkpoints_foreach(j, si->id, -1, ref_checkpoint, tasks, &err);
+    text = cJSON_Print(doc);
+    cJSON_Delete(doc);
+    out = text ? malloc(strlen(text) + 2) : NULL;
+    if (out)
+        sprintf(out, "%s\n", text);
+    free(text);
+    return out;
+}
+
+/* The streamed document, as a string (caller frees). */
+static int stream_status(ts_journal *j, const ts_suite_info *si, const ts_counts *c,
+                         const char *dir, char **text)
+{
+    ts_err err = { .code = 0 };
+    size_t len = 0;
+    FILE *f = open_memstream(text, &len);
+    int rc;
+
+    if (!f)
+        return -1;
+    rc = ts_json_suite_status_write(f, j, si, c, dir, NULL, &err);
+    if (rc < 0)
+        diag("status json: %s", err.msg);
+    fclose(f);
+    return rc;
+}
+
+/* The writer prints what cJSON_Print prints: values, nesting, strings with
+ * every byte, numbers of every kind. */
+static char *jout_text(const cJSON *item)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ts_jout *w = malloc(sizeof *w);
+    ts_jout_init(w, f);
+    ts_jout_item(w, NULL, item);
+    if (ts_jout_finish(w) < 0)
+        diag("jout failed");
+    free(w);
+    fclose(f);
+    return text;
+}
+
+static int same_as_cjson(const cJSON *item, const char *what)
+{
+    char *want = cJSON_Print(item), *got = jout_text(item);
+    int r = want && got && !strcmp(want, got);
+    if (!r)
+        diag("%s: want\n%s\ngot\n%s", what, want ? want : "(null)", got ? got : "(null)");
+    free(want);
+    free(got);
+    return r;
+}
+
+static void test_jsonout(void)
+{
+    static const char *const docs[] = {
+        "{}", "[]", "[[]]", "{\"a\":{}}", "{\"a\":[]}", "[{}]", "[{}, {}]",
+        "{\"a\":1,\"b\":[1,2,{\"c\":null,\"d\":[true,false]}],\"e\":{\"f\":\"g\"}}",
+        "[[1,[2,[3,{\"x\":[{\"y\":{}}]}]]]]", "\"top\"", "42", "null",
+        "{\"k\\\"\\\\\\n\":\"v\\t\\u0001\\u001f\u00e9\"}",
+    };
+    static const double nums[] = {
+        0.0, -0.0, 1, -1, 7, 2147483647.0, 2147483648.0, -2147483648.0,
+        -2147483649.0, 999999999999999.0, 1e15, -1e15, 1e16, 1e300, -1e300,
+        0.1, 0.5, 66.7, 87.3, 100.0 / 3, 1e-7, 5e-324, 1700000000.0,
+        1700000000.123456, 1764480000.987654321, 3.141592653589793,
+        123456789.123, 1e21, 4503599627370496.5,
+    };
+    int all = 1;
+
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        cJSON *d = cJSON_Parse(docs[i]);
+        if (!d) {
+            diag("cannot parse %s", docs[i]);
+            all = 0;
+            continue;
+        }
+        all &= same_as_cjson(d, docs[i]);
+        cJSON_Delete(d);
+    }
+    ok(all, "nested objects and arrays, empty ones, every value type");
+
+    all = 1;
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 20000 + (int)(sizeof nums / sizeof nums[0]); i++) {
+        double v;
+        char got[32], want[64];
+        if (i < (int)(sizeof nums / sizeof nums[0])) {
+            v = nums[i];
+        } else {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            switch (i % 4) {
+            case 0: v = 1.7e9 + (double)(x % 100000000) / 1e6; break;   /* times */
+            case 1: v = (double)(int64_t)x / 1e3; break;
+            case 2: v = (double)(x % 1000) / 10.0; break;               /* percent */
+            default: memcpy(&v, &x, sizeof v); if (isnan(v)) v = 0; break;
+            }
+        }
+        cJSON *n = cJSON_CreateNumber(v);
+        ts_jout_number_text(got, v);
+        if (!cJSON_PrintPreallocated(n, want, sizeof want, 1) || strcmp(got, want)) {
+            if (all)
+                diag("number %.17g: want %s got %s", v, want, got);
+            all = 0;
+        }
+        cJSON_Delete(n);
+    }
+    ok(all, "20,000 numbers (times, fractions, integers, any bits) as cJSON prints them");
+    cJSON *inf = cJSON_CreateArray();
+    cJSON_AddItemToArray(inf, cJSON_CreateNumber(INFINITY));
+    cJSON_AddItemToArray(inf, cJSON_CreateNumber(NAN));
+    ok(same_as_cjson(inf, "inf/nan"), "infinity and NaN: null, as cJSON");
+    cJSON_Delete(inf);
+
+    char bytes[256];
+    for (int b = 1; b < 256; b++)
+        bytes[b - 1] = (char)b;
+    bytes[255] = '\0';
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, bytes, bytes);
+    cJSON_AddStringToObject(o, "empty", "");
+    ok(same_as_cjson(o, "bytes"), "strings and keys with every byte 1..255");
+    cJSON_Delete(o);
+
+    /* the writer's own calls, against the same tree built with cJSON */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ts_jout *w = malloc(sizeof *w);
+    ts_jout_init(w, f);
+    ts_jout_obj(w, NULL);
+    ts_jout_str(w, "s", "x");
+    ts_jout_str(w, "n", NULL);
+    ts_jout_opt(w, "o", false, 1);
+    ts_jout_opt(w, "p", true, 2.5);
+    ts_jout_arr(w, "a");
+    ts_jout_obj(w, NULL);
+    ts_jout_end(w);
+    ts_jout_num(w, NULL, 3);
+    ts_jout_end(w);
+    ts_jout_end(w);
+    ok(ts_jout_finish(w) == 0, "writer: no error");
+    fclose(f);
+    cJSON *ref = cJSON_Parse("{\"s\":\"x\",\"n\":null,\"o\":null,\"p\":2.5,\"a\":[{},3]}");
+    char *want = cJSON_Print(ref);
+    is_str(text, want, "writer calls give cJSON_Print's bytes");
+    free(want);
+    free(text);
+    cJSON_Delete(ref);
+
+    f = open_memstream(&text, &len);
+    ts_jout_init(w, f);
+    ts_jout_obj(w, NULL);
+    ts_jout_num(w, NULL, 1);
+    ok(ts_jout_finish(w) < 0, "a member without a key is an error");
+    fclose(f);
+    free(text);
+    free(w);
+}
+
+/* Peak RSS (KiB) of a child that streams the status document of suite id to
+ * /dev/null: the same for 1,000 and 30,000 tasks (it grew with the suite
+ * when the whole tree was built first). */
+static long stream_rss_kib(const char *home, const char *id)
+{
+    int fd[2];
+    long kib = -1;
+    pid_t pid;
+
+    if (pipe(fd) < 0)
+        return -1;
+    if ((pid = fork()) == 0) {
+        ts_journal *j = NULL;
+        ts_err err = { .code = 0 };
+        ts_suite_info si;
+        ts_counts c;
+        struct rusage ru;
+        FILE *null = fopen("/dev/null", "w");
+        long r = -1;
+        if (null && ts_journal_open(home, &j, &err) == 0
+            && ts_journal_suite_get(j, id, &si, &err) == 0
+            && ts_journal_counts(j, id, &c, &err) == 0
+            && ts_json_suite_status_write(null, j, &si, &c, NULL, NULL, &err) == 0
+            && getrusage(RUSAGE_SELF, &ru) == 0)
+            r = ru.ru_maxrss;
+        if (write(fd[1], &r, sizeof r) != (ssize_t)sizeof r)
+            _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    if (pid > 0 && read(fd[0], &kib, sizeof kib) != (ssize_t)sizeof kib)
+        kib = -1;
+    close(fd[0]);
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+    return kib;
+}
+
+static void test_status_json_memory(void)
+{
+    char home[300], id[2][TS_SUITE_ID_LEN + 1];
+    long n[2] = { 1000, 30000 }, kib[2];
+    ts_task_new *tasks = calloc(30000, sizeof *tasks);
+    char (*names)[16] = calloc(30000, sizeof *names);
+    ts_journal *j = NULL;
+    ts_err err = { .code = 0 };
+
+    snprintf(home, sizeof home, "%s/memory", root);
+    if (!tasks || !names || ts_journal_open(home, &j, &err) < 0) {
+        ok(0, "memory: setup: %s", err.msg);
+        free(tasks);
+        free(names);
+        return;
+    }
+    for (int i = 0; i < 30000; i++) {
+        snprintf(names[i], sizeof names[i], "t%d", i);
+        tasks[i].name = names[i];
+        tasks[i].args_json = "{\"lr\":\"0.1\",\"depth\":\"50\"}";
+    }
+    for (int k = 0; k < 2; k++) {
+        ts_suite_new sn = { .name = "big", .owner_uid = getuid(), .close_after_s = -1 };
+        if (ts_journal_suite_create(j, &sn, tasks, (size_t)n[k], id[k], NULL, &err) < 0)
+            diag("create: %s", err.msg);
+    }
+    ts_journal_close(j);
+    free(tasks);
+    free(names);
+    for (int k = 0; k < 2; k++)
+        kib[k] = stream_rss_kib(home, id[k]);
+    diag("status --json peak RSS: %ld KiB for %ld tasks, %ld KiB for %ld", kib[0], n[0],
+         kib[1], n[1]);
+    ok(kib[0] > 0 && kib[1] > 0 && kib[1] - kib[0] < 4096,
+       "streaming 30x the tasks takes less than 4 MiB more memory");
+}
+
 static void test_status_json(ts_journal *j)
 {
     ts_suite_new sn = { .name = "demo", .owner_uid = getuid(), .close_after_s = -1 };
@@ -203,8 +542,15 @@ static void test_status_json(ts_journal *j)
     ok(ts_journal_ingest(j, id, dir, NULL, &err) == 0, "events ingested");
     ok(ts_journal_suite_get(j, id, &si, &err) == 0 && ts_journal_counts(j, id, &c, &err) == 0,
        "suite and counts read");
-    ok(ts_json_suite_status(j, &si, &c, dir, NULL, &doc, &err) == 0 && doc,
-       "status document built");
+    char *text = NULL;
+    ok(stream_status(j, &si, &c, dir, &text) == 0 && text, "status document written");
+    doc = text ? cJSON_Parse(text) : NULL;
+    ok(doc != NULL, "and it is one JSON document");
+    char *want = ref_status(j, &si, &c, dir);
+    ok(want && text && !strcmp(text, want),
+       "byte for byte what cJSON_Print gives for the whole tree");
+    free(want);
+    free(text);
 
     const char *keys[] = { "id", "name", "state", "total", "done", "percent", "counts",
                            "tasks", "labels", "created_at", "sync_error", "dir" };
@@ -451,7 +797,9 @@ int main(void)
         return 1;
     }
     test_text();
+    test_jsonout();
     test_status_json(j);
+    test_status_json_memory();
     test_logtail();
     test_cancel(j);
     ts_journal_close(j);

@@ -2,8 +2,10 @@
  * and job records -> ts_job_info (ts_slurm_job_infos). No RPC: libslurm's
  * slurm_init_job_desc_msg() and hostlist functions only.
  *
- * Expected values are what sbatch 22.05 puts into the job_desc for the same
- * options (checked against real submissions in tests/slurm/t0150). */
+ * Expected values are what sbatch puts into the job_desc for the same
+ * options (checked against real submissions in tests/slurm/t0150): 22.05's,
+ * and where later releases changed the rules (TS_SBATCH_*_RULES of
+ * slurm_compat.h) the tables for the release this is built against. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -161,19 +163,8 @@ static const struct {
     { "mem=2048", "pn_min_memory=2048" },
     { "mem=0", "pn_min_memory=0" },
     { "mem-per-cpu=2G", "pn_min_memory=" MEMCPU },
-    { "mem-per-gpu=1G", "mem_per_tres=gres:gpu:1024 pn_min_memory=NO_VAL64" },
     { "tmp=10G", "pn_min_tmp_disk=10240" },
-    /* GPUs and GRES, in the TRES strings sbatch sends */
-    { "gres=gpu:v100:2", "tres_per_node=gres:gpu:v100:2" },
-    { "gres=gpu:2", "tres_per_node=gres:gpu:2" },
-    { "gres=gres:gpu:1", "tres_per_node=gres:gpu:1" },
-    { "gres=gpu:1,mps:100", "tres_per_node=gres:gpu:1,gres:mps:100" },
     { "gres=none", "tres_per_node=NULL" },
-    { "gpus=2", "tres_per_job=gres:gpu:2 tres_per_node=NULL" },
-    { "gpus=v100:2", "tres_per_job=gres:gpu:v100:2" },
-    { "gpus-per-node=v100:1", "tres_per_node=gres:gpu:v100:1" },
-    { "gres=mps:10;gpus-per-node=1", "tres_per_node=gres:gpu:1,gres:mps:10" },
-    { "gpus-per-task=1;ntasks=2", "tres_per_task=gres:gpu:1 num_tasks=2" },
     /* CPUs, tasks, nodes: sbatch's derived counts */
     { "cpus-per-task=4", "cpus_per_task=4 pn_min_cpus=4 min_cpus=4 "
       "num_tasks=NO_VAL bitflags=32768" },
@@ -187,8 +178,6 @@ static const struct {
       "max_nodes=2" },
     { "nodes=1-4;ntasks=2", "min_nodes=1 max_nodes=2" },
     { "ntasks=3", "num_tasks=3 min_cpus=3 min_nodes=NO_VAL" },
-    { "nodes=2;ntasks-per-node=3", "ntasks_per_node=3 num_tasks=6 "
-      "min_cpus=6" },
     { "nodes=2;threads-per-core=1;cpus-per-task=2", "threads_per_core=1 "
       "num_tasks=2 min_cpus=4 bitflags=49152" },
     { "sockets-per-node=2;cores-per-socket=4;threads-per-core=2",
@@ -196,6 +185,7 @@ static const struct {
     { "nodelist=n[1-3]", "req_nodes=n[1-3] min_nodes=3 max_nodes=NO_VAL" },
     { "nodelist=n1,n1", "req_nodes=n1 min_nodes=1" },
     { "nodes=4;nodelist=n[1-2]", "min_nodes=4 max_nodes=4" },
+    { "nodelist=n1;ntasks-per-node=2", "min_nodes=1 min_cpus=2" },
     { "exclude=n1,n[3-4]", "exc_nodes=n1,n[3-4]" },
     /* hint (verify_hint for sbatch) */
     { "hint=nomultithread", "threads_per_core=1 ntasks_per_core=NO_VAL16" },
@@ -240,6 +230,56 @@ static const struct {
     { "deadline=2030-01-02", "deadline=@2030-01-02T00:00:00" },
     /* tasksuite's own key is not applied */
     { "array-throttle=4", "name=NULL time_limit=NO_VAL" },
+};
+
+/* Up to 22.05 (before TS_SBATCH_2302_RULES). */
+static const struct {
+    const char *opts;
+    const char *want;
+} cases_2205[] = {
+    { "nodes=2;ntasks-per-node=3", "ntasks_per_node=3 num_tasks=6 "
+      "min_cpus=6 bitflags=16384" },
+    { "nodes=1-3;nodelist=n[1-2]", "min_nodes=2 max_nodes=3" },
+    { "ntasks=4;ntasks-per-node=2", "num_tasks=4 min_nodes=NO_VAL" },
+}, cases_2302[] = {
+    /* --ntasks-per-node sizes min_cpus, sets no task count; --nodelist
+     * counts only without --nodes, and may name more nodes. */
+    { "nodes=2;ntasks-per-node=3", "ntasks_per_node=3 num_tasks=NO_VAL "
+      "min_cpus=6 bitflags=0" },
+    { "nodes=2;ntasks-per-node=2;cpus-per-task=2", "num_tasks=NO_VAL "
+      "min_cpus=8" },
+    { "nodes=1-3;nodelist=n[1-2]", "min_nodes=1 max_nodes=3" },
+    { "nodes=1;nodelist=n[1-2]", "min_nodes=1 max_nodes=1 req_nodes=n[1-2]" },
+    { "ntasks=4;ntasks-per-node=2", "num_tasks=4 min_nodes=2" },
+    { "ntasks=5;ntasks-per-node=2", "num_tasks=5 min_nodes=3" },
+}, cases_gpu_2205[] = {
+    /* Up to 23.02 (before TS_SBATCH_2311_RULES): TRES as "gres:gpu". */
+    { "mem-per-gpu=1G", "mem_per_tres=gres:gpu:1024 pn_min_memory=NO_VAL64" },
+    { "gres=gpu:v100:2", "tres_per_node=gres:gpu:v100:2" },
+    { "gres=gpu:2", "tres_per_node=gres:gpu:2" },
+    { "gres=gres:gpu:1", "tres_per_node=gres:gpu:1" },
+    { "gres=gpu:1,mps:100", "tres_per_node=gres:gpu:1,gres:mps:100" },
+    { "gpus=2", "tres_per_job=gres:gpu:2 tres_per_node=NULL" },
+    { "gpus=v100:2", "tres_per_job=gres:gpu:v100:2" },
+    { "gpus-per-node=v100:1", "tres_per_node=gres:gpu:v100:1" },
+    { "gres=mps:10;gpus-per-node=1", "tres_per_node=gres:gpu:1,gres:mps:10" },
+    { "gpus-per-task=1;ntasks=2", "tres_per_task=gres:gpu:1 num_tasks=2" },
+    { "cpus-per-task=4", "tres_per_task=NULL" },
+}, cases_2311[] = {
+    /* 23.11: "gres/gpu", and tres_per_task carries CPUs and GPUs per task. */
+    { "mem-per-gpu=1G", "mem_per_tres=gres/gpu:1024 pn_min_memory=NO_VAL64" },
+    { "gres=gpu:v100:2", "tres_per_node=gres/gpu:v100:2" },
+    { "gres=gpu:2", "tres_per_node=gres/gpu:2" },
+    { "gres=gres:gpu:1", "tres_per_node=gres/gpu:1" },
+    { "gres=gpu:1,mps:100", "tres_per_node=gres/gpu:1,gres/mps:100" },
+    { "gpus=2", "tres_per_job=gres/gpu:2 tres_per_node=NULL" },
+    { "gpus=v100:2", "tres_per_job=gres/gpu:v100:2" },
+    { "gpus-per-node=v100:1", "tres_per_node=gres/gpu:v100:1" },
+    { "gres=mps:10;gpus-per-node=1", "tres_per_node=gres/gpu:1,gres/mps:10" },
+    { "gpus-per-task=1;ntasks=2", "tres_per_task=gres/gpu=1 num_tasks=2" },
+    { "gpus-per-task=v100:2", "tres_per_task=gres/gpu:v100=2" },
+    { "cpus-per-task=4", "tres_per_task=cpu=4" },
+    { "cpus-per-task=3;gpus-per-task=1", "tres_per_task=cpu=3,gres/gpu=1" },
 };
 
 /* "@YYYY-MM-DDTHH:MM:SS" (local time) as seconds. */
@@ -325,8 +365,6 @@ static const struct {
     { "gpus-per-node=,", "slurm.gpus-per-node: ,: not a GPU count" },
     { "nodelist=/etc/hosts", "slurm.nodelist: /etc/hosts: node files are not "
       "supported" },
-    { "nodes=1;nodelist=n[1-2]", "slurm.nodelist: n[1-2]: names 2 nodes, "
-      "more than the 1" },
     { "nodes=2;ntasks=1", "slurm.ntasks: 1: fewer tasks than nodes (2)" },
     { "output=x.log", "slurm.output: x.log: not an sbatch option tasksuite "
       "passes" },
@@ -336,6 +374,18 @@ static const struct {
     { "tmp=-1", "slurm.tmp: -1: not a size" },
     { "ntasks-per-node=70000", "slurm.ntasks-per-node: 70000: not a count "
       "from 1 to 65533" },
+};
+
+/* Refused only by some releases' rules. */
+static const struct {
+    const char *opts;
+    const char *want;
+} errors_2205[] = {
+    { "nodes=1;nodelist=n[1-2]", "slurm.nodelist: n[1-2]: names 2 nodes, "
+      "more than the 1" },
+}, errors_2311[] = {
+    { "gpus-per-task=v100:1,a100:1", "slurm.gpus-per-task: v100:1,a100:1: "
+      "not [type:]count: Slurm 23.11 and newer take one GPU type per task" },
 };
 
 static void check_error(const char *opts, const char *want)
@@ -391,7 +441,8 @@ static void check_specials(void)
            "time=2h;partition=gpu;array-throttle=8", NULL, &d, &err) == 0
        && strcmp(d.name, "demo") == 0 && d.min_nodes == 1 && d.max_nodes == 1
        && d.cpus_per_task == 4 && d.min_cpus == 4 && d.pn_min_memory == 16384
-       && strcmp(d.tres_per_node, "gres:gpu:v100:2") == 0
+       && strcmp(d.tres_per_node, TS_SBATCH_2311_RULES ? "gres/gpu:v100:2"
+                                 : "gres:gpu:v100:2") == 0
        && strcmp(d.features, "a&b") == 0 && strcmp(d.account, "grp") == 0
        && d.warn_signal == 12 && d.warn_time == 300
        && d.warn_flags == KILL_JOB_BATCH && d.time_limit == 120
@@ -566,6 +617,26 @@ int main(void)
 {
     for (size_t i = 0; i < COUNT(cases); i++)
         check_case(cases[i].opts, cases[i].want);
+    /* The rules of the release this is built against (plain ifs: every
+     * table compiles everywhere). */
+    if (TS_SBATCH_2302_RULES) {
+        for (size_t i = 0; i < COUNT(cases_2302); i++)
+            check_case(cases_2302[i].opts, cases_2302[i].want);
+    } else {
+        for (size_t i = 0; i < COUNT(cases_2205); i++)
+            check_case(cases_2205[i].opts, cases_2205[i].want);
+        for (size_t i = 0; i < COUNT(errors_2205); i++)
+            check_error(errors_2205[i].opts, errors_2205[i].want);
+    }
+    if (TS_SBATCH_2311_RULES) {
+        for (size_t i = 0; i < COUNT(cases_2311); i++)
+            check_case(cases_2311[i].opts, cases_2311[i].want);
+        for (size_t i = 0; i < COUNT(errors_2311); i++)
+            check_error(errors_2311[i].opts, errors_2311[i].want);
+    } else {
+        for (size_t i = 0; i < COUNT(cases_gpu_2205); i++)
+            check_case(cases_gpu_2205[i].opts, cases_gpu_2205[i].want);
+    }
     for (size_t i = 0; i < COUNT(errors); i++)
         check_error(errors[i].opts, errors[i].want);
     check_specials();

@@ -516,11 +516,44 @@ static void test_defaults(void)
     is_int(s->resume.retry_on, TS_RETRY_TIMEOUT, "retry_on default");
     is_int(s->resume.signal, SIGUSR2, "signal default");
     is_int(s->resume.signal_lead_s, 300, "signal lead default");
-    is_int(s->close_after_s, 180, "close_after default");
+    is_int(s->close_after_s, 0, "close_after default: none, complete when all done");
     ok(!s->worker_schedule.present, "no worker schedule");
     ok(s->nmatrix == 0 && s->ntasks == 0, "no matrix, no tasks");
     is_int((long long)s->warnings.n, 0, "no warnings");
     ts_spec_free(s);
+}
+
+/* The default lead (300 s) never comes at or before the start of a short
+ * job: at most half the walltime, and the suite says so. */
+static void test_signal_lead_clamp(void)
+{
+    static const struct {
+        const char *yaml;
+        int lead;
+        const char *warning;   /* NULL: none */
+    } cases[] = {
+        { "run: x\nslurm: {time: \"1\"}\n", 30,
+          "t.yaml:2:9: resume.signal lead 300s is longer than the 1-minute walltime: using 30s" },
+        { "run: x\nslurm: {time: \"0:10\"}\n", 30,
+          "t.yaml:2:9: resume.signal lead 300s is longer than the 1-minute walltime: using 30s" },
+        { "run: x\nslurm: {time: \"8\"}\nresume: {signal: USR2@300}\n", 240,
+          "t.yaml:2:9: resume.signal lead 300s is more than half of the 8-minute walltime: using 240s" },
+        { "run: x\nslurm: {time: \"2:00:00\"}\n", 300, NULL },
+        { "run: x\nslurm: {time: \"10\"}\n", 300, NULL },
+        { "run: x\nslurm: {time: UNLIMITED}\n", 300, NULL },
+        { "run: x\n", 300, NULL },
+        { "run: x\nslurm: {time: \"1\"}\nresume: {signal: USR1@10}\n", 10, NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ts_suite *s = parse_ok(cases[i].yaml, "suite with a walltime");
+        if (!s)
+            continue;
+        is_int(s->resume.signal_lead_s, cases[i].lead, "lead after the clamp");
+        is_int((long long)s->warnings.n, cases[i].warning ? 1 : 0, "one warning when clamped");
+        if (cases[i].warning && s->warnings.n)
+            is_str(s->warnings.v[0], cases[i].warning, "the warning names both numbers");
+        ts_spec_free(s);
+    }
 }
 
 static void test_default_names(void)
@@ -915,6 +948,7 @@ int main(void)
     test_invalid();
     test_limits();
     test_defaults();
+    test_signal_lead_clamp();
     test_default_names();
     test_values();
     test_more_warnings();

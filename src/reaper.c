@@ -1,0 +1,199 @@
+/* reaper.c: see reaper.h. No malloc and no stdio but snprintf: the hook
+ * supervisor calls this after fork in a possibly multi-threaded process. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "reaper.h"
+
+typedef struct kdirent {
+    uint64_t ino;
+    int64_t off;
+    unsigned short reclen;
+    unsigned char type;
+    char name[];
+} kdirent;
+
+int ts_each_dirent(int dir, void (*fn)(const char *, void *), void *arg)
+{
+    _Alignas(kdirent) char buf[4096];
+    long n;
+    if (lseek(dir, 0, SEEK_SET) < 0)
+        return -1;
+    while ((n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0)
+        for (long off = 0; off < n;) {
+            const kdirent *d = (const void *)(buf + off);
+            off += d->reclen;
+            fn(d->name, arg);
+        }
+    return n == 0 ? 0 : -1;
+}
+
+typedef struct scan {
+    pid_t self;
+    void (*fn)(pid_t, void *);
+    void *arg;
+    int count;
+} scan;
+
+/* One /proc entry: a child of ours if its parent pid is ours. */
+static void scan_one(const char *name, void *arg)
+{
+    scan *sc = arg;
+    char path[64], stat[512];
+    if (name[0] < '1' || name[0] > '9')
+        return;
+    snprintf(path, sizeof path, "/proc/%.20s/stat", name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t got = read(fd, stat, sizeof stat - 1);
+    close(fd);
+    if (got <= 0)
+        return;
+    stat[got] = '\0';
+    char *p = strrchr(stat, ')');   /* the name may hold anything */
+    if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+        return;
+    if (strtol(p + 4, NULL, 10) == (long)sc->self) {
+        sc->fn((pid_t)strtol(name, NULL, 10), sc->arg);
+        sc->count++;
+    }
+}
+
+/* Calls fn(pid, arg) for each child of ours (one pass), from
+ * /proc/self/task/TID/children when the kernel has it, else from the parent
+ * pid in every /proc/PID/stat. Returns the number of children seen, -1 when
+ * /proc cannot tell. Reading /proc is all it does: a pid it reports is ours
+ * until we reap it, so signalling it is safe. */
+int ts_reaper_each_child(void (*fn)(pid_t, void *), void *arg)
+{
+    char path[64], buf[4096];
+    pid_t self = getpid();
+    int count = 0;
+
+    snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)self);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        long cur = -1;
+        ssize_t n;
+        while ((n = read(fd, buf, sizeof buf)) > 0) {
+            for (ssize_t i = 0; i < n; i++) {
+                if (buf[i] >= '0' && buf[i] <= '9') {
+                    cur = (cur < 0 ? 0 : cur * 10) + (buf[i] - '0');
+                } else if (cur >= 0) {
+                    fn((pid_t)cur, arg);
+                    count++;
+                    cur = -1;
+                }
+            }
+        }
+        close(fd);
+        if (cur >= 0) {
+            fn((pid_t)cur, arg);
+            count++;
+        }
+        if (n == 0)
+            return count;
+        count = 0;   /* unreadable after all: scan */
+    }
+
+    scan sc = { .self = self, .fn = fn, .arg = arg, .count = 0 };
+    int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+        return -1;
+    int rc = ts_each_dirent(dir, scan_one, &sc);
+    close(dir);
+    return rc == 0 ? sc.count : -1;
+}
+
+
+typedef struct sweep {
+    pid_t leader;     /* left alone: handled by the caller */
+    int sig;          /* sent to each live child; 0: none; SIGTERM once each */
+    int live;         /* children still running (or stopped) */
+    pid_t *termed;    /* who had SIGTERM already */
+    int *n_termed;
+} sweep;
+
+/* One child: reap it if it is a zombie, else count it and signal it. */
+static void sweep_one(pid_t pid, void *arg)
+{
+    sweep *s = arg;
+    if (pid == s->leader || pid <= 0)
+        return;
+    pid_t r;
+    while ((r = waitpid(pid, NULL, WNOHANG)) < 0 && errno == EINTR)
+        ;
+    if (r != 0)
+        return;   /* reaped now, or not ours after all */
+    s->live++;
+    if (s->sig == SIGTERM) {
+        for (int i = 0; i < *s->n_termed; i++)
+            if (s->termed[i] == pid)
+                return;
+        if (*s->n_termed < TS_REAPER_MAX_TERMED)
+            s->termed[(*s->n_termed)++] = pid;
+        (void)kill(pid, SIGTERM);
+        (void)kill(pid, SIGCONT);
+    } else if (s->sig) {
+        (void)kill(pid, s->sig);
+    }
+}
+
+/* Live children other than the leader, signalling each with sig. -1 when
+ * /proc cannot tell. */
+int ts_reaper_sweep(pid_t leader, int sig, pid_t *termed, int *n_termed)
+{
+    sweep s = { .leader = leader, .sig = sig, .termed = termed, .n_termed = n_termed };
+    return ts_reaper_each_child(sweep_one, &s) < 0 ? -1 : s.live;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void nap_ms(int64_t ms)
+{
+    struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L };
+    (void)nanosleep(&ts, NULL);
+}
+
+int ts_reaper_stop_all(int64_t term_ms, int64_t kill_ms)
+{
+    pid_t termed[TS_REAPER_MAX_TERMED];
+    int n_termed = 0;
+    int found = ts_reaper_sweep(0, SIGTERM, termed, &n_termed);
+    if (found <= 0)
+        return found;
+    int64_t end = mono_ms() + term_ms;
+    int live = found;
+    while (live > 0 && mono_ms() < end) {
+        nap_ms(20);
+        live = ts_reaper_sweep(0, SIGTERM, termed, &n_termed);
+    }
+    end = mono_ms() + kill_ms;
+    while (live > 0) {
+        live = ts_reaper_sweep(0, SIGKILL, NULL, NULL);
+        if (live <= 0 || mono_ms() >= end)
+            break;
+        nap_ms(20);
+    }
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+    return found;
+}
