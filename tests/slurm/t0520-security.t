@@ -68,9 +68,19 @@ like "$(stat -c %a "$W"/tasksuite-"$jobid"/*.env_preparation.log 2>/dev/null)" '
     echo "    C: \"$(printf '$B%.0s' $(seq 300))\""
     echo "    D: \"$(printf '$C%.0s' $(seq 300))\""
 } | put "$W" bomb.yaml
+rss_kb() {   # the largest resident set of this cluster's slurmd processes (kB)
+    local f max=0 v
+    for f in "$TS_CLUSTER_DIR"/run/slurmd-*.pid; do
+        v=$(awk '/^VmHWM:/ {print $2}' "/proc/$(cat "$f")/status" 2>/dev/null)
+        [ "${v:-0}" -gt "$max" ] && max=$v
+    done
+    echo "$max"
+}
 t0=$(date +%s)
 out=$(as_user "$W" sbatch --wait -N1 -n1 -o "$W/bomb.out" --task-suite=bomb.yaml --wrap 'echo TASK-RAN' 2>&1)
 took=$(($(date +%s) - t0))
+hwm=$(rss_kb)
+ok $((hwm == 0 || hwm > 200000)) "slurmd's peak RSS stays small (${hwm} kB; the bomb asked for 27 GB)"
 like "$(cat "$W/bomb.out" 2>/dev/null)" 'env_preparation failed on node n[12] .*expands to more than [0-9]+ bytes' \
     "a \$VAR expansion bomb fails the job with a clear error in its output (${took}s)"
 unlike "$(cat "$W/bomb.out" 2>/dev/null)" 'TASK-RAN' "its task does not start"
