@@ -4,7 +4,10 @@
  * (one transaction, as `submit` does), then times: opening the journal
  * (quick_check included), the per-state counters, a walk over every task,
  * ingesting a started + exited record per task from N event files, and
- * second ingests that find nothing new (live-task scan, full scan). Usage: status-100k HOME [N]
+ * second ingests that find nothing new (live-task scan, full scan).
+ * Usage: status-100k HOME [N [PENDING [RUNNING]]]: the last PENDING tasks
+ * get no event file (not started), the RUNNING before them only a started
+ * record (a suite still running).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,8 +52,9 @@ static int walk_cb(const ts_task_info *t, void *arg)
     return 0;
 }
 
-/* Event files as exec would leave them (without its fsyncs: not timed). */
-static void write_events(const char *sdir, const char *id, long n)
+/* Event files as exec would leave them (without its fsyncs: not timed):
+ * started + exited for tasks below `ended`, started only up to n. */
+static void write_events(const char *sdir, const char *id, long n, long ended)
 {
     char path[2 * PATH_MAX], line[TS_EVENT_MAX + 1];
     ts_err err = { .msg = "" };
@@ -70,7 +74,7 @@ static void write_events(const char *sdir, const char *id, long n)
             perror(path);
             exit(1);
         }
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < (i < ended ? 2 : 1); k++) {
             memset(&ev, 0, sizeof ev);
             ev.type = k == 0 ? TS_EV_STARTED : TS_EV_EXITED;
             ts_event_key_new(ev.key, &err);
@@ -99,6 +103,8 @@ int main(int argc, char **argv)
 {
     const char *home = argc > 1 ? argv[1] : NULL;
     long n = argc > 2 ? strtol(argv[2], NULL, 10) : 100000;
+    long pending = argc > 3 ? strtol(argv[3], NULL, 10) : 0;
+    long running = argc > 4 ? strtol(argv[4], NULL, 10) : 0;
     ts_err err = { .msg = "" };
     ts_journal *j;
     ts_task_new *tasks;
@@ -108,8 +114,8 @@ int main(int argc, char **argv)
     ts_counts c;
     struct stat sb;
 
-    if (!home || n <= 0) {
-        fprintf(stderr, "usage: status-100k HOME [N]\n");
+    if (!home || n <= 0 || pending < 0 || running < 0 || pending + running > n) {
+        fprintf(stderr, "usage: status-100k HOME [N [PENDING [RUNNING]]]\n");
         return 2;
     }
     tasks = calloc((size_t)n, sizeof *tasks);
@@ -182,7 +188,7 @@ int main(int argc, char **argv)
         snprintf(parent, sizeof parent, "%s/suites", home);
         mkdir(parent, 0755);
     }
-    write_events(sdir, id, n);
+    write_events(sdir, id, n - pending, n - pending - running);
     ts_ingest_stats st;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (ts_journal_ingest(j, id, sdir, &st, &err) < 0)

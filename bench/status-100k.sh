@@ -30,7 +30,9 @@ Usage: bench/status-100k.sh [BUILD_DIR] [N] [--tasksuite PATH] [--before PATH] [
    (R runs each, output to /dev/null) on that journal, every task finished,
    200,000 records ingested, N event files on disk, in two states:
      a. the suite still "open" (within close_after_s of its last task),
-     b. the suite "complete".
+     b. the suite "complete",
+     c. a second suite of N tasks still running: half of them finished,
+        1% running (a started record), the rest not started.
    Two edits with the sqlite3 shell first make it a journal that never needs
    Slurm: the helper's submission intent is marked done and max_retries set
    to 0 (the helper fails 10% of the tasks). SLURM_CONF points to a missing
@@ -136,6 +138,15 @@ timed_runs() {
         printf '  %-52s %9sx\n' "  before / now" "$(awk -v a="${bb%% *}" -v b="${a%% *}" 'BEGIN {printf "%.1f", a / b}')"
     fi
 }
+# same_output ARGS...: does the before binary print the same (with --before)?
+same_output() {
+    [[ -n ${BEFORE_HOME:-} ]] || return 0
+    if cmp -s <("$ts" "$@" 2>/dev/null) <(TASKSUITE_HOME=$BEFORE_HOME "$before" "$@" 2>/dev/null); then
+        echo "  output of $*: byte-identical to the before binary's"
+    else
+        echo "  output of $*: DIFFERS from the before binary's"
+    fi
+}
 
 # The journal floor of a status: the helper's counters + per-task walk medians.
 floor=$(awk 'function m() {match($0, /[0-9.]+ \/ [0-9.]+ ms/); split(substr($0, RSTART, RLENGTH), p, " "); return p[3] + 0}
@@ -165,45 +176,67 @@ echo " a. suite still open (finished less than close_after_s ago, close_after_s 
 timed_runs "tasksuite status $id" "$ts" status "$id" | tee "$work/a.out"
 timed_runs "tasksuite status $id --json" "$ts" status "$id" --json
 timed_runs "tasksuite list" "$ts" list
+same_output status "$id"
+same_output status "$id" --json
+# completes it (on_complete cannot load the helper's suite file: said on stderr)
 sqlite3 "$db" "UPDATE suites SET close_after_s = 0;"
-"$ts" status "$id" >/dev/null   # completes it
+"$ts" status "$id" >/dev/null 2>&1
 if [[ -n ${BEFORE_HOME:-} ]]; then
     sqlite3 "$BEFORE_HOME/journal.db" "UPDATE suites SET close_after_s = 0;"
-    TASKSUITE_HOME=$BEFORE_HOME "$before" status "$id" >/dev/null
+    TASKSUITE_HOME=$BEFORE_HOME "$before" status "$id" >/dev/null 2>&1
 fi
 echo " b. suite complete ($(sqlite3 "$db" "SELECT state FROM suites WHERE id = '$id'"))"
 timed_runs "tasksuite status $id" "$ts" status "$id" | tee "$work/b.out"
 timed_runs "tasksuite status $id --json" "$ts" status "$id" --json
 timed_runs "tasksuite list" "$ts" list
+same_output status "$id"
 echo "  ratios against the journal floor (helper above: counters + per-task walk = $floor ms)"
 ratio_line "status, suite open / floor" "$(med_of "tasksuite status $id" "$work/a.out")" "$floor" ""
 ratio_line "status, suite complete / floor" "$(med_of "tasksuite status $id" "$work/b.out")" "$floor" ""
 echo "  (status prints the $(sqlite3 "$db" "SELECT COUNT(*) FROM tasks WHERE state != 'completed'") tasks that are not completed; --json is $("$ts" status "$id" --json | wc -c) bytes)"
-if [[ -n ${BEFORE_HOME:-} ]]; then
-    if cmp -s <("$ts" status "$id" --json) <(TASKSUITE_HOME=$BEFORE_HOME "$before" status "$id" --json); then
-        echo "  status --json: byte-identical to the before binary's"
-    else
-        echo "  status --json: DIFFERS from the before binary's"
-    fi
+
+# c. A suite still running: the same N tasks, half finished, 1% running (a
+# started record), the rest not started yet (no event directory).
+mid=$work/home-mid
+pend=$(( n - n / 2 - n / 100 ))
+"$work/status-100k" "$mid" "$n" "$pend" $(( n / 100 )) > "$work/helper-mid.out"
+mid_id=$(sed -n 's/^tasksuite bench: one suite (\([a-z0-9]*\)).*/\1/p' "$work/helper-mid.out")
+sqlite3 "$mid/journal.db" "UPDATE submissions SET state = 'done'; UPDATE suites SET max_retries = 0, close_after_s = 1000000000;
+                           PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+saved_before=${BEFORE_HOME:-}
+if [[ -n $before ]]; then
+    BEFORE_HOME=$work/home-mid-before
+    mkdir -p "$BEFORE_HOME"
+    cp "$mid/journal.db" "$BEFORE_HOME/journal.db"
+    ln -s "$mid/suites" "$BEFORE_HOME/suites"
 fi
+echo " c. suite still running ($(sqlite3 "$mid/journal.db" "SELECT group_concat(state || ' ' || n, ', ') FROM (SELECT state, COUNT(*) n FROM tasks GROUP BY state)"))"
+TASKSUITE_HOME=$mid timed_runs "tasksuite status $mid_id" "$ts" status "$mid_id"
+TASKSUITE_HOME=$mid timed_runs "tasksuite status $mid_id --json" "$ts" status "$mid_id" --json
+TASKSUITE_HOME=$mid timed_runs "tasksuite list" "$ts" list
+TASKSUITE_HOME=$mid same_output status "$mid_id"
+TASKSUITE_HOME=$mid same_output status "$mid_id" --json
+BEFORE_HOME=$saved_before
 
 # Memory of status --json: the same suite at N/10 tasks, built the same way.
 if [[ -x /usr/bin/time ]] && (( n >= 10 )); then
     small=$work/home-small
     "$work/status-100k" "$small" $(( n / 10 )) > "$work/helper-small.out"
     sid=$(sed -n 's/^tasksuite bench: one suite (\([a-z0-9]*\)).*/\1/p' "$work/helper-small.out")
-    sqlite3 "$small/journal.db" "UPDATE submissions SET state = 'done'; UPDATE suites SET max_retries = 0, close_after_s = 0;"
+    sqlite3 "$small/journal.db" "UPDATE submissions SET state = 'done'; UPDATE suites SET max_retries = 0, close_after_s = 0;
+                                 PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+    if [[ -n $before ]]; then
+        mkdir -p "$work/home-small-before"
+        cp "$small/journal.db" "$work/home-small-before/journal.db"
+        ln -s "$small/suites" "$work/home-small-before/suites"
+    fi
     peak() {  # peak RSS in MiB of: HOME BINARY ID
-        TASKSUITE_HOME=$1 /usr/bin/time -f %M -o "$work/rss" "$2" status "$3" --json >/dev/null 2>&1
+        TASKSUITE_HOME=$1 /usr/bin/time -f %M -o "$work/rss" "$2" status "$3" --json >/dev/null 2>&1 \
+            || { echo "status-100k.sh: failed: $2 status $3 --json" >&2; exit 1; }
         awk '{printf "%.1f", $1 / 1024}' "$work/rss"
     }
-    bins=("$ts")
-    [[ -z $before ]] || bins+=("$before")
-    for b in "${bins[@]}"; do
-        if [[ $b == "$ts" ]]; then h=$home; else h=$BEFORE_HOME; fi
-        if [[ $b == "$ts" ]]; then hs=$small; else hs=$work/home-small-before; rm -rf "$hs"; mkdir -p "$hs"
-            sqlite3 "$small/journal.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
-            cp "$small/journal.db" "$hs/journal.db"; ln -s "$small/suites" "$hs/suites"; fi
+    for b in "$ts" $before; do
+        if [[ $b == "$ts" ]]; then h=$home hs=$small; else h=$BEFORE_HOME hs=$work/home-small-before; fi
         peak "$hs" "$b" "$sid" >/dev/null      # completes it (reads every event file once)
         p1=$(peak "$hs" "$b" "$sid"); p2=$(peak "$h" "$b" "$id")
         printf '  %-52s %6s MiB at %d tasks, %s MiB at %d (%sx)\n' "status --json peak RSS ($(basename "$b"))" \

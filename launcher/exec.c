@@ -136,26 +136,34 @@ typedef struct signal_ctx {
     int warn;
     int lead;
     int term_at_limit;      /* SIGTERM came when the walltime was over */
+    time_t started;         /* when exec started: about the job's start */
 } signal_ctx;
 
-/* Slurm re-sends the warning at once to a requeued job (its time limit is
- * checked against the previous run's end): a warning that comes while far
- * more than the lead time is left is not meant for this attempt. Slurm
- * looks at time limits every 30 s, so a warning that is due may come up to
- * that much early or late: WARN_SLACK_S covers it. */
-#define WARN_SLACK_S 35
-static int warning_is_due(int signo, void *arg)
+/* When the warning is meant for the task: `lead` seconds before the end of
+ * this attempt's walltime, and never in its first half (the suite file
+ * clamps the lead against slurm.time; a partition's default walltime is
+ * only known here). Slurm sends it early at times: it checks limits every
+ * 30 s, and re-sends it at once to a requeued job (its time limit is
+ * checked against the previous run's end). Such a warning is held back
+ * until its time; with no known end it goes through at once. */
+static double warning_due_at(int signo, void *arg)
 {
     signal_ctx *sc = arg;
     if (signo != sc->warn || sc->lead <= 0)
-        return 1;
+        return 0;
     time_t end = ts_walltime_end_time_fresh();
-    long left = end > 0 ? (long)(end - time(NULL)) : -1;
-    if (left < 0 || left <= sc->lead + WARN_SLACK_S)
-        return 1;
-    fprintf(stderr, "tasksuite exec: ignoring an early warning signal (%ld s of walltime left, lead %d s)\n",
-            left, sc->lead);
-    return 0;
+    time_t now = time(NULL);
+    if (end <= 0 || end <= now)
+        return 0;
+    long wall = (long)(end - sc->started);
+    long lead = sc->lead;
+    if (wall > 0 && lead > wall / 2)
+        lead = wall / 2;
+    if ((long)(end - now) <= lead + 1)
+        return 0;
+    fprintf(stderr, "tasksuite exec: the warning signal came %ld s before the walltime; "
+            "holding it until %ld s before\n", (long)(end - now), lead);
+    return (double)(end - lead);
 }
 
 static void on_signal(int signo, void *arg)
@@ -305,6 +313,7 @@ int cmd_exec(int argc, char **argv)
 
     /* First thing: a warning that arrives now must be queued, not fatal. */
     ts_runner_block_signals(0);
+    time_t started = time(NULL);
     if (parse_args(argc, argv, &a) < 0) {
         fprintf(stderr, "usage: tasksuite exec --dir SUITEDIR --manifest FILE [--offset K]\n");
         return TS_EXIT_USAGE;
@@ -346,11 +355,12 @@ int cmd_exec(int argc, char **argv)
         .node = getenv("SLURMD_NODENAME"), .node_rank = rank,
         .num_nodes = rs.num_nodes,
     };
-    signal_ctx sc = { .ev = &ev, .warn = rs.warn_signal, .lead = rs.warn_lead_s };
+    signal_ctx sc = { .ev = &ev, .warn = rs.warn_signal, .lead = rs.warn_lead_s,
+                      .started = started };
     ts_run_req req = {
         .setup = t.setup, .run = t.run, .envp = env.v, .cwd = rs.workdir,
         .stdout_path = out, .stderr_path = errp, .warn_signal = rs.warn_signal,
-        .on_signal = on_signal, .filter = warning_is_due, .arg = &sc,
+        .on_signal = on_signal, .defer = warning_due_at, .arg = &sc,
     };
     ts_run_result res;
     if (ts_events_started(&ev, &err) < 0 || ts_run_task(&req, &res, &err) < 0) {

@@ -44,8 +44,18 @@ typedef struct row {
     cJSON *json;             /* --json: the summary */
 } row;
 
+/* Refresh the caller's open and closed suites from their events; keep the
+ * counters each sync ends with (listing them again costs as much). */
+typedef struct ids {
+    char (*v)[TS_SUITE_ID_LEN + 1];
+    ts_counts *c;
+    bool *counted;
+    size_t n, cap;
+} ids;
+
 typedef struct listing {
     ts_journal *j;
+    const ids *synced;
     const char *labels[MAX_LABELS];
     int nlabels;
     bool json;
@@ -101,7 +111,13 @@ static int row_cb(const ts_suite_info *s, void *arg)
     }
     r = &l->rows[l->n];
     memset(r, 0, sizeof *r);
-    if (ts_journal_counts(l->j, s->id, &r->c, l->err) < 0)
+    size_t k = 0;
+    while (l->synced && k < l->synced->n
+           && (!l->synced->counted[k] || strcmp(l->synced->v[k], s->id) != 0))
+        k++;
+    if (l->synced && k < l->synced->n)
+        r->c = l->synced->c[k];
+    else if (ts_journal_counts(l->j, s->id, &r->c, l->err) < 0)
         return -1;
     memcpy(r->id, s->id, sizeof r->id);
     r->state = s->state;
@@ -120,28 +136,29 @@ static int row_cb(const ts_suite_info *s, void *arg)
     return 0;
 }
 
-/* Refresh the caller's open and closed suites from their events. */
-typedef struct ids {
-    char (*v)[TS_SUITE_ID_LEN + 1];
-    size_t n, cap;
-} ids;
-
 static int active_cb(const ts_suite_info *s, void *arg)
 {
     ids *a = arg;
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 16;
-        void *nv = realloc(a->v, cap * sizeof *a->v);
-        if (!nv)
+        void *nv = realloc(a->v, cap * sizeof *a->v), *nc, *nk;
+        if (nv)
+            a->v = nv;
+        nc = nv ? realloc(a->c, cap * sizeof *a->c) : NULL;
+        if (nc)
+            a->c = nc;
+        nk = nc ? realloc(a->counted, cap * sizeof *a->counted) : NULL;
+        if (!nk)
             return 1;
-        a->v = nv;
+        a->counted = nk;
         a->cap = cap;
     }
+    a->counted[a->n] = false;
     memcpy(a->v[a->n++], s->id, sizeof a->v[0]);
     return 0;
 }
 
-static void refresh(ts_journal *j)
+static void refresh(ts_journal *j, ids *a)
 {
     ts_suite_filter f = {
         .state_mask = TS_BIT(TS_SUITE_OPEN) | TS_BIT(TS_SUITE_CLOSED),
@@ -149,23 +166,26 @@ static void refresh(ts_journal *j)
         .owner_uid = getuid(),
     };
     ts_sync_opts so = { .no_slurm = true, .quiet = true };
-    ids a = { 0 };
     ts_err err = { .code = 0 };
     bool warned = false;
 
-    if (ts_journal_suites_foreach(j, &f, active_cb, &a, &err) < 0) {
+    if (ts_journal_suites_foreach(j, &f, active_cb, a, &err) < 0) {
         fprintf(stderr, "tasksuite list: warning: %s\n", err.msg);
-        free(a.v);
+        a->n = 0;
         return;
     }
-    for (size_t i = 0; i < a.n; i++) {
-        if (ts_sync(j, a.v[i], &so, NULL, &err) < 0 && !warned) {
-            fprintf(stderr, "tasksuite list: warning: suite %s not refreshed: %s\n",
-                    a.v[i], err.msg);
+    for (size_t i = 0; i < a->n; i++) {
+        ts_sync_result res;
+        if (ts_sync(j, a->v[i], &so, &res, &err) < 0) {
+            if (!warned)
+                fprintf(stderr, "tasksuite list: warning: suite %s not refreshed: %s\n",
+                        a->v[i], err.msg);
             warned = true;
+        } else if (res.counted && !res.became_complete) {
+            a->c[i] = res.counts;
+            a->counted[i] = true;
         }
     }
-    free(a.v);
 }
 
 static int parse_states(const char *arg, unsigned *mask)
@@ -281,9 +301,11 @@ int cmd_list(int argc, char **argv)
     }
     if (ts_journal_open(NULL, &j, &err) < 0)
         return ts_report_fail("list", &err);
-    refresh(j);
+    ids synced = { 0 };
+    refresh(j, &synced);
     f.label = l.nlabels ? l.labels[0] : NULL;
     l.j = j;
+    l.synced = &synced;
     l.err = &err;
     if (ts_journal_suites_foreach(j, &f, row_cb, &l, &err) < 0) {
         rc = ts_report_fail("list", &err);
@@ -320,6 +342,9 @@ int cmd_list(int argc, char **argv)
         cJSON_Delete(l.rows[i].json);
     }
     free(l.rows);
+    free(synced.v);
+    free(synced.c);
+    free(synced.counted);
     ts_journal_close(j);
     return rc;
 }

@@ -123,10 +123,17 @@ int ts_remote_user_init(spank_t sp)
     ts_err err = { 0 };
     char workers[16];
 
-    if (!ts_option_value
-        || spank_getenv(sp, "SLURM_SPANK_" TS_JOBENV_SPEC, text, sizeof step_spec)
-               != ESPANK_SUCCESS)
+    if (!ts_option_value)
         return 0;   /* not a --task-suite step: leave it untouched */
+    spank_err_t got = spank_getenv(sp, "SLURM_SPANK_" TS_JOBENV_SPEC, text, sizeof step_spec);
+    if (got == ESPANK_NOSPACE) {   /* never start without the preparation asked for */
+        snprintf(task_failure, sizeof task_failure,
+                 "tasksuite: the job's suite is larger than %d bytes: env_preparation cannot run",
+                 TS_HOOKSPEC_MAX);
+        return 0;
+    }
+    if (got != ESPANK_SUCCESS)
+        return 0;
     if (ts_cfg_broken) {
         snprintf(task_failure, sizeof task_failure, "%s",
                  "tasksuite: the plugin's arguments in plugstack.conf are invalid on this node "

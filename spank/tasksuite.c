@@ -1,9 +1,13 @@
 /* tasksuite.c: the SPANK entry points; a thin dispatcher over src/. */
 #include "config.h"
 
+#include <errno.h>
+#include <grp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <slurm/spank.h>
 
@@ -160,6 +164,31 @@ int slurm_spank_job_epilog(spank_t sp, int ac, char **av)
 }
 #endif
 
+/* The end of the allocation, as root, in a child of slurmstepd. Slurm
+ * 24.11's extern step calls slurm_spank_exit while another of its threads
+ * shuts X11 forwarding down with seteuid(job user), which glibc applies to
+ * every thread: in-process, the record, state_dir and cgroup work saw that
+ * euid about one time in four (measured). A child owns its credentials:
+ * the real and saved ids are still root, so it takes root back whole. */
+static void extern_exit_as_root(spank_t sp)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        slurm_error("tasksuite: env_cleanup: fork: %s", strerror(errno));
+        return;
+    }
+    if (pid == 0) {
+        if (setresuid(0, 0, 0) < 0 || setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0) {
+            slurm_error("tasksuite: env_cleanup: cannot take root back: %s", strerror(errno));
+            _exit(1);
+        }
+        ts_remote_extern_exit(sp);
+        _exit(0);
+    }
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
 /* In the extern step (PrologFlags=Contain) this is the end of the
  * allocation on the node, after every other step there ended. */
 int slurm_spank_exit(spank_t sp, int ac, char **av)
@@ -170,7 +199,7 @@ int slurm_spank_exit(spank_t sp, int ac, char **av)
     if (spank_context() == S_CTX_REMOTE
         && spank_get_item(sp, S_JOB_STEPID, &step) == ESPANK_SUCCESS
         && step == TS_EXTERN_STEP_ID && !ts_cfg_broken && load_cfg(ac, av) == 0)
-        ts_remote_extern_exit(sp);
+        extern_exit_as_root(sp);
     free(ts_option_value);
     ts_option_value = NULL;
     return 0;

@@ -527,14 +527,20 @@ typedef struct ts_suite_walk_cbs {
 int ts_journal_suite_walk(ts_journal *j, const char *suite_id,
                           const ts_suite_walk_cbs *cb, void *arg, ts_err *err);
 
+/* How many tasks of a suite are in a state of state_mask (TS_BIT(TS_TASK_*),
+ * not 0): an index range, proportional to the answer. */
+int ts_journal_count_states(ts_journal *j, const char *suite_id, unsigned state_mask,
+                            long *n, ts_err *err);
+
 /* A sync with nothing to do, found cheaply (see sync.c): a fingerprint of
  * what commands other than sync change (suite row, submissions, per-state
  * task counts), and *quiet: nothing a sync acts on is there (no task
  * pending or running, no attempt running or ended_by_signal, no submission
- * left as an intent or in Slurm). Three index-driven queries. */
+ * left as an intent or in Slurm). Three index-driven queries. counts (may
+ * be NULL) gets the per-state counters read on the way. */
 #define TS_SETTLE_KEY_MAX 512
 int ts_journal_settle_key(ts_journal *j, const char *suite_id, char *buf,
-                          size_t len, bool *quiet, ts_err *err);
+                          size_t len, bool *quiet, ts_counts *counts, ts_err *err);
 /* The key stored by the last sync that left the suite settled ("" none);
  * key NULL clears it. */
 int ts_journal_settled_get(ts_journal *j, const char *suite_id, char *buf,

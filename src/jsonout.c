@@ -139,12 +139,13 @@ static int fixed_g(char *buf, double v, int p)
         buf[len++] = '-';
     while (ni)
         buf[len++] = digits[--ni];
-    /* the decimals, trailing zeros dropped (%g) */
+    /* the decimals (fewer than 17: 64 bits), trailing zeros dropped (%g) */
     char dec[32];
     int nd = d;
+    uint64_t f64 = (uint64_t)frac;
     for (int k = d - 1; k >= 0; k--) {
-        dec[k] = (char)('0' + (int)(frac % 10));
-        frac /= 10;
+        dec[k] = (char)('0' + (int)(f64 % 10));
+        f64 /= 10;
     }
     while (nd > 0 && dec[nd - 1] == '0')
         nd--;

@@ -205,7 +205,9 @@ static void run_hook(const ts_node_ctx *c, const ts_hookspec *spec, const ts_hoo
     /* In the job's own containment for the rest of the allocation (the
      * extern step's cgroup, PrologFlags=Contain), not only the step's. */
     char (*cg)[PATH_MAX] = calloc(TS_NODE_MAX_CGROUPS, PATH_MAX);
-    int ncg = cg ? ts_cgroup_extern_procs(c->job_id, cg, TS_NODE_MAX_CGROUPS) : 0;
+    int ncg = cg ? ts_cgroup_extern_procs(c->job_id, cg, TS_NODE_MAX_CGROUPS - 1) : 0;
+    if (cg && c->extra_cgroup)
+        snprintf(cg[ncg++], PATH_MAX, "%s", c->extra_cgroup);
     rep->in_job_cgroup = ncg > 0;
     ts_hook_req req = {
         .argv = h->run ? NULL : h->args.v,
@@ -361,7 +363,10 @@ int ts_node_prepare_step(const ts_node_ctx *c, const ts_hookspec *spec, const ch
         rc = 1;
         goto out;
     }
-    if (st.state != TS_PREP_RUNNING) {   /* decided by an earlier task */
+    /* A record of an earlier run of this job id (a requeued job, where
+     * nothing removed it at the end: no extern step) is not this run's. */
+    bool stale = st.started != 0 && st.restart != c->restart;
+    if (st.state != TS_PREP_RUNNING && !stale) {   /* decided by an earlier task */
         rc = verdict(c, &st, msg, len);
         snprintf(out->log, sizeof out->log, "%s", st.log);
         ts_prepstamp_free(&st);
@@ -369,14 +374,28 @@ int ts_node_prepare_step(const ts_node_ctx *c, const ts_hookspec *spec, const ch
     }
     /* Ours to run: a new record, or one whose preparer died holding the lock
      * (its step was cancelled): run it (again). */
-    bool again = st.started != 0;
+    bool again = st.started != 0 && !stale;
     ts_prepstamp_free(&st);
     memset(&st, 0, sizeof st);
     st.uid = (long)c->uid;
     st.restart = c->restart;
     st.started = (long)time(NULL);
     st.pid = (long)getpid();
-    remember(c, spec_text, &st);
+    /* Without an end of the allocation to act on the record (no extern
+     * step, no job epilog) it only serves this run's tasks: keep it small,
+     * it stays in state_dir (tmpfs) until the node reboots. */
+    char (*probe)[PATH_MAX] = c->cleanup_by_epilog ? NULL : calloc(TS_NODE_MAX_CGROUPS, PATH_MAX);
+    bool has_end = c->cleanup_by_epilog
+                   || (probe && ts_cgroup_extern_procs(c->job_id, probe, TS_NODE_MAX_CGROUPS) > 0);
+    free(probe);
+    remember(c, has_end ? spec_text : NULL, &st);
+    if (has_end && ts_cgroup_job_memory(c->job_id, st.mem_parent, sizeof st.mem_parent,
+                                        &st.mem_limit) < 0) {
+        st.mem_parent[0] = '\0';
+        st.mem_limit = 0;
+    }
+    if (!has_end)
+        st.nodelist = NULL;
     if (!spec->prep.present) {
         st.state = TS_PREP_NOHOOK;
         st.finished = st.started;
@@ -492,7 +511,22 @@ int ts_node_finish(const ts_node_ctx *c, ts_node_report *rep, ts_err *err)
         rep->debug = true;
         say(rep->text, sizeof rep->text, "no %s in the suite", TS_HOOK_CLEANUP);
     } else {
+        /* The extern step's memory cgroup is gone by now: a cgroup of the
+         * cleanup's own, with the job's memory limit (cgjoin.h). */
+        char cgdir[PATH_MAX], procs[PATH_MAX + 16];
+        bool own = st.mem_parent[0] && st.mem_limit
+                   && ts_cgroup_cleanup_create(st.mem_parent, c->job_id, c->node, st.mem_limit,
+                                               cgdir, sizeof cgdir, procs, sizeof procs) == 0;
+        cc.extra_cgroup = own ? procs : NULL;
         run_hook(&cc, &spec, &spec.cleanup, TS_HOOK_CLEANUP, rep, NULL);
+        if (own)
+            ts_cgroup_cleanup_remove(cgdir);
+        else if (st.mem_parent[0] && st.mem_limit && rep->text[0]) {
+            size_t n = strlen(rep->text);
+            say(rep->text + n, sizeof rep->text - n,
+                "; it ran without the job's memory limit (no cgroup of its own under %s)",
+                st.mem_parent);
+        }
     }
     ts_hookspec_free(&spec);
     ts_prepstamp_free(&st);

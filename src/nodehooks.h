@@ -58,6 +58,7 @@ typedef struct ts_node_ctx {
     int n_limits;
     bool first_task;           /* the step's first task on this node (logs) */
     bool cleanup_by_epilog;    /* tasksuite_epilog.so: the job epilog cleans up */
+    const char *extra_cgroup;  /* another cgroup.procs for the hook (cleanup's own) */
     /* ts_node_prepare_step: called with true before it blocks (waiting for
      * another task's preparation, or running the hook), with false after
      * (the plugin makes the task killable meanwhile). May be NULL. */

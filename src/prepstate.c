@@ -195,6 +195,7 @@ static bool add_limits(cJSON *o, const ts_prepstamp *st)
 
 int ts_prepstate_write(int fd, const ts_prepstamp *st, ts_err *err)
 {
+    char mem[32];
     cJSON *o = cJSON_CreateObject();
     char *text = NULL;
     int rc = -1;
@@ -212,6 +213,9 @@ int ts_prepstate_write(int fd, const ts_prepstamp *st, ts_err *err)
         && cJSON_AddStringToObject(o, "num_nodes", st->num_nodes)
         && cJSON_AddStringToObject(o, "work_dir", st->work_dir)
         && cJSON_AddStringToObject(o, "slurm_conf", st->slurm_conf)
+        && cJSON_AddStringToObject(o, "mem_parent", st->mem_parent)
+        && (snprintf(mem, sizeof mem, "%llu", st->mem_limit) > 0)
+        && cJSON_AddStringToObject(o, "mem_limit", mem)
         && add_limits(o, st))
         text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
@@ -362,6 +366,15 @@ int ts_prepstate_read(int fd, ts_prepstamp *st, ts_err *err)
     copy_str(o, "num_nodes", st->num_nodes, sizeof st->num_nodes);
     copy_str(o, "work_dir", st->work_dir, sizeof st->work_dir);
     copy_str(o, "slurm_conf", st->slurm_conf, sizeof st->slurm_conf);
+    copy_str(o, "mem_parent", st->mem_parent, sizeof st->mem_parent);
+    {
+        char mem[32], *end;
+        copy_str(o, "mem_limit", mem, sizeof mem);
+        errno = 0;
+        st->mem_limit = strtoull(mem, &end, 10);
+        if (errno || *end || mem[0] == '-')
+            st->mem_limit = 0;
+    }
     char state[32];
     copy_str(o, "state", state, sizeof state);
     for (int s = TS_PREP_RUNNING; s <= TS_PREP_NOHOOK; s++)

@@ -64,6 +64,8 @@ typedef struct ts_prepstamp {
     char slurm_conf[PATH_MAX];
     int n_limits;
     ts_prep_limit limits[TS_PREP_MAX_LIMITS];
+    char mem_parent[PATH_MAX];        /* cgjoin.h: where cleanup's cgroup goes */
+    unsigned long long mem_limit;     /* the job's memory limit, 0: none */
 } ts_prepstamp;
 
 /* Free what ts_prepstate_read allocated (spec, nodelist); the stamp can be

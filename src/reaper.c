@@ -106,7 +106,7 @@ int ts_reaper_each_child(void (*fn)(pid_t, void *), void *arg)
         }
         if (n == 0)
             return count;
-        count = 0;   /* unreadable after all: scan */
+        /* unreadable after all: scan (the scan counts on its own) */
     }
 
     scan sc = { .self = self, .fn = fn, .arg = arg, .count = 0 };

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "reaper.h"
@@ -72,9 +73,32 @@ static void child_exec(const ts_run_req *req, const char *text)
     _exit(127);
 }
 
+/* A signal held back by req->defer until its time (at most one: the
+ * warning), across setup and run. */
+typedef struct deferred {
+    int sig;                    /* 0: none */
+    double due;                 /* epoch seconds */
+} deferred;
+
+static double now_epoch(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void deliver(const ts_run_req *req, pid_t pid, int sig, ts_run_result *res)
+{
+    if (sig == req->warn_signal)
+        res->warned = 1;
+    kill(-pid, sig);
+    if (req->on_signal && sig != SIGCONT)
+        req->on_signal(sig, req->arg);
+}
+
 /* Run one shell text to completion, forwarding signals to its group. */
 static int run_one(const ts_run_req *req, const char *text, const sigset_t *owned,
-                   ts_run_result *res, pid_t *group, ts_err *err)
+                   ts_run_result *res, pid_t *group, deferred *later, ts_err *err)
 {
     int status = 0;
 
@@ -88,7 +112,22 @@ static int run_one(const ts_run_req *req, const char *text, const sigset_t *owne
 
     for (;;) {
         siginfo_t si;
-        int sig = sigwaitinfo(owned, &si);
+        int sig;
+        if (later->sig) {
+            double left = later->due - now_epoch();
+            if (left <= 0) {
+                deliver(req, pid, later->sig, res);
+                later->sig = 0;
+                continue;
+            }
+            struct timespec to = { .tv_sec = (time_t)left,
+                                   .tv_nsec = (long)((left - (double)(time_t)left) * 1e9) };
+            sig = sigtimedwait(owned, &si, &to);
+            if (sig < 0 && errno == EAGAIN)
+                continue;       /* its time has come: delivered above */
+        } else {
+            sig = sigwaitinfo(owned, &si);
+        }
         if (sig < 0) {
             if (errno == EINTR)
                 continue;
@@ -111,11 +150,13 @@ static int run_one(const ts_run_req *req, const char *text, const sigset_t *owne
         }
         if (req->filter && !req->filter(sig, req->arg))
             continue;
-        if (sig == req->warn_signal)
-            res->warned = 1;
-        kill(-pid, sig);
-        if (req->on_signal && sig != SIGCONT)
-            req->on_signal(sig, req->arg);
+        double due = req->defer ? req->defer(sig, req->arg) : 0;
+        if (due > now_epoch()) {
+            later->sig = sig;
+            later->due = due;
+            continue;
+        }
+        deliver(req, pid, sig, res);
     }
     if (WIFEXITED(status)) {
         res->exit_code = WEXITSTATUS(status);
@@ -140,6 +181,7 @@ int ts_run_task(const ts_run_req *req, ts_run_result *res, ts_err *err)
     int rc = 0;
 
     pid_t group = 0;
+    deferred later = { 0 };
 
     memset(res, 0, sizeof *res);
     /* Whatever the task starts comes to us when its parent exits, so that
@@ -150,13 +192,13 @@ int ts_run_task(const ts_run_req *req, ts_run_result *res, ts_err *err)
     owned_signals(&owned, req->warn_signal);
     sigprocmask(SIG_BLOCK, &owned, &old);
     if (req->setup && *req->setup) {
-        rc = run_one(req, req->setup, &owned, res, &group, err);
+        rc = run_one(req, req->setup, &owned, res, &group, &later, err);
         if (rc == 0 && res->exit_code != 0)
             res->failed_in_setup = 1;
     }
     if (rc == 0 && !res->failed_in_setup) {
         int warned = res->warned;
-        rc = run_one(req, req->argv ? NULL : req->run, &owned, res, &group, err);
+        rc = run_one(req, req->argv ? NULL : req->run, &owned, res, &group, &later, err);
         res->warned |= warned;
     }
     /* The task is over when its main process is: stop and reap the rest

@@ -33,6 +33,10 @@ typedef struct ts_run_req {
     /* Called first for each signal: 0 drops it (not forwarded, no
      * on_signal). NULL forwards everything. */
     int (*filter)(int signo, void *arg);
+    /* Called next: an epoch time in the future holds the signal back until
+     * then (one at a time; a later one replaces it), anything else
+     * forwards it now. NULL forwards everything now. */
+    double (*defer)(int signo, void *arg);
     void *arg;
 } ts_run_req;
 

@@ -375,8 +375,12 @@ static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
     if (si->spec_json && strstr(si->spec_json, "\"local\":true"))
         return 0;
     intent_ids ids = { 0 };
-    if (ts_journal_tasks_foreach(j, si->id, retry_task_mask(si->retry_on), note_retry, &r,
-                                 err) < 0)
+    /* Most syncs have nothing to retry: count over the state index first
+     * (the walk below reads every task of a big suite). */
+    long nretry = 0;
+    if (ts_journal_count_states(j, si->id, retry_task_mask(si->retry_on), &nretry, err) < 0
+        || (nretry && ts_journal_tasks_foreach(j, si->id, retry_task_mask(si->retry_on),
+                                               note_retry, &r, err) < 0))
         goto out;
     /* An attempt queued from inside its predecessor's job (exec, in-job
      * resume) whose record never made it to the event file (a crash right
@@ -414,7 +418,9 @@ out:
 
 /* ------------------------------------------------------------ settled */
 
-static int is_settled(ts_journal *j, const char *suite_id, bool *settled, ts_err *err)
+/* *c is filled when *settled. */
+static int is_settled(ts_journal *j, const char *suite_id, bool *settled, ts_counts *c,
+                      ts_err *err)
 {
     char key[TS_SETTLE_KEY_MAX], mark[TS_SETTLE_KEY_MAX];
     bool quiet;
@@ -424,7 +430,7 @@ static int is_settled(ts_journal *j, const char *suite_id, bool *settled, ts_err
         return -1;
     if (!mark[0])
         return 0;
-    if (ts_journal_settle_key(j, suite_id, key, sizeof key, &quiet, err) < 0)
+    if (ts_journal_settle_key(j, suite_id, key, sizeof key, &quiet, c, err) < 0)
         return -1;
     *settled = quiet && strcmp(key, mark) == 0;
     return 0;
@@ -455,7 +461,7 @@ static int settle_mark(ts_journal *j, const ts_suite_info *si, bool idle, ts_err
     char key[TS_SETTLE_KEY_MAX];
     bool quiet = false;
 
-    if (idle && ts_journal_settle_key(j, si->id, key, sizeof key, &quiet, err) < 0)
+    if (idle && ts_journal_settle_key(j, si->id, key, sizeof key, &quiet, NULL, err) < 0)
         return -1;
     return ts_journal_settled_set(j, si->id, idle && quiet ? key : NULL, err);
 }
@@ -500,7 +506,8 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
      * not a scan of every task. */
     bool settled = false;
     long dirs = -1;
-    if (is_settled(j, si.id, &settled, err) < 0)
+    ts_counts c;
+    if (is_settled(j, si.id, &settled, &c, err) < 0)
         goto out;
     if (settled)
         goto tick;
@@ -529,17 +536,20 @@ tick:
      * fast ingest skips tasks whose attempt already has an outcome, and a
      * late record (a rank's exit after another rank failed) must not be
      * lost. */
-    ts_counts c;
-    if (ts_journal_counts(j, si.id, &c, err) < 0)
+    if (!settled && ts_journal_counts(j, si.id, &c, err) < 0)
         goto out;
     /* Only when the suite is about to complete (idle past close_after):
      * a full re-read of every event file is the expensive part of a sync. */
     double now = (double)time(NULL);
-    if (c.n[TS_TASK_PENDING] + c.n[TS_TASK_RUNNING] == 0 && si.state != TS_SUITE_COMPLETE
-        && si.state != TS_SUITE_CANCELLED
-        && (si.state == TS_SUITE_CLOSED || now - si.last_added_at >= (double)si.close_after_s)
-        && ts_journal_ingest_all(j, si.id, dir, &st, err) < 0)
+    bool read_all = c.n[TS_TASK_PENDING] + c.n[TS_TASK_RUNNING] == 0
+                    && si.state != TS_SUITE_COMPLETE && si.state != TS_SUITE_CANCELLED
+                    && (si.state == TS_SUITE_CLOSED
+                        || now - si.last_added_at >= (double)si.close_after_s);
+    if (read_all && (ts_journal_ingest_all(j, si.id, dir, &st, err) < 0
+                     || ts_journal_counts(j, si.id, &c, err) < 0))
         goto out;
+    res->counts = c;
+    res->counted = true;
     if (ts_journal_suite_tick(j, si.id, (double)time(NULL), &res->state,
                               &res->became_complete, err) < 0)
         goto out;

@@ -26,6 +26,8 @@ typedef struct ts_sync_result {
     long ingested;        /* new event records applied */
     long classified;      /* attempts classified from Slurm's records */
     long resubmitted;     /* tasks given a new attempt */
+    bool counted;         /* counts holds the suite's counters at the end */
+    ts_counts counts;     /* (not for a suite already complete or cancelled) */
 } ts_sync_result;
 
 /* opts and res may be NULL. */

@@ -6,6 +6,7 @@
 # Facts this relies on (Slurm 22.05, see SLURM-NOTES.md §1): SLURM_CONF alone points
 # daemons and clients at the private cluster; several slurmd on one host work with
 # per-node ports and %n in the slurmd paths; munge is reached via AuthInfo=socket=.
+# The same holds for Slurm 24.11 built from source (--slurm-prefix).
 #
 # Run "cluster.sh --help" for usage.  Progress messages go to stderr; on success
 # the only line on stdout is "SLURM_CONF=DIR/etc/slurm.conf".
@@ -349,7 +350,7 @@ EOF
     [[ -z $MAX_JOB_COUNT ]] || echo "MaxJobCount=$MAX_JOB_COUNT"
     [[ -z $FIRST_JOB_ID ]] || echo "FirstJobId=$FIRST_JOB_ID"
     for (( i = 1; i <= NODES; i++ )); do
-        echo "NodeName=n$i NodeHostname=localhost NodeAddr=127.0.0.1 Port=$(( PORT_BASE + i )) CPUs=$CPUS State=UNKNOWN"
+        echo "NodeName=n$i NodeHostname=localhost NodeAddr=127.0.0.1 Port=$(( PORT_BASE + i )) CPUs=$CPUS RealMemory=4000 State=UNKNOWN"
     done
     echo "PartitionName=debug Nodes=$( (( NODES == 1 )) && echo n1 || echo "n[1-$NODES]") Default=YES MaxTime=INFINITE State=UP"
 }
@@ -363,7 +364,9 @@ render_cgroup_conf() {
     echo "CgroupPlugin=cgroup/v1"
     echo "CgroupMountpoint=/sys/fs/cgroup"
     echo "ConstrainCores=no"
-    echo "ConstrainRAMSpace=no"
+    # With containment, the job's memory cgroup has its limit (RealMemory
+    # below, or the job's --mem): what a hook must count against.
+    [[ $CONTAIN == yes ]] && echo "ConstrainRAMSpace=yes" || echo "ConstrainRAMSpace=no"
 }
 
 render_plugstack() {

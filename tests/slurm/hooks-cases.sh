@@ -117,8 +117,10 @@ hook_cases() {
     suite "$W" arr 'true' 'true'
     out=$(as_user "$W" sbatch --wait --array=1-3 -N1 -n1 -o /dev/null --task-suite=arr.yaml --wrap true 2>&1)
     j=$(printf '%s\n' "$out" | jobid_of)
-    sleep 1
-    wait_marks "$W" cleanup 3 "" ""
+    # Each element's extern step ends after sbatch --wait returned: wait for
+    # 3 cleanups of this array (other jobs' lines are in the same file).
+    arr_cleaned() { [ "$(awk -v j="$j" '$1 == "cleanup" && $3 >= j' "$W/markers" | wc -l)" -ge 3 ]; }
+    wait_for 30 arr_cleaned
     n1=$(grep -E '^prep ' "$W/markers" | awk '{print $3}' | sort -n | uniq -c | awk -v j="$j" '$2 >= j {n++; if ($1 != 1) bad++} END {print n + 0 "," bad + 0}')
     is "$n1" "3,0" "an array of 3: env_preparation once per element (3 job ids, once each)"
     n2=$(grep -E '^cleanup ' "$W/markers" | awk '{print $3}' | sort -n | uniq -c | awk -v j="$j" '$2 >= j {n++; if ($1 != 1) bad++} END {print n + 0 "," bad + 0}')

@@ -145,7 +145,8 @@ done
 ok $gone "the element left Slurm's queue"
 is "$(t status "$id" --json 2>/dev/null | jget '[t["state"] for t in d["tasks"] if t["name"] == "sleeper"][0]')" \
     cancelled "the task is cancelled"
-is "$(t status "$id" --json 2>/dev/null | jget 'd["state"]')" open "the suite is not"
+is "$(t status "$id" --json 2>/dev/null | jget 'd["state"]')" complete \
+    "the suite is not cancelled: all its tasks are done, so it is complete"
 t cancel "$id" --task nosuch >/dev/null 2>&1
 is $? 3 "cancel --task of an unknown task exits 3"
 

@@ -2,10 +2,12 @@
 # Resumable tasks on the real cluster, with real 1-minute walltimes (Slurm's
 # granularity), the slow cases running in parallel:
 #  A  a training-like task that checkpoints a step counter and needs three
-#     walltimes: warning signal -> checkpoint -> exit 75 -> requeued in the
-#     job -> resumes from TASK_SUITE_CHECKPOINT; exact final count
+#     walltimes: warning signal -> checkpoint -> exit 75 -> next attempt
+#     queued from the job -> resumes from TASK_SUITE_CHECKPOINT; exact final
+#     count
 #  B  a task that ignores the warning and is hard-killed at the walltime:
-#     the safety-net reconcile job resubmits it; after max_retries it ends
+#     it is resubmitted (from the job on Slurm's TERM, else by the safety-net
+#     reconcile job); after max_retries it ends
 #     `timeout` and the suite completes instead of hanging
 #  C  exit 75 is a timeout (retried at once, no walltime needed)
 #  D  a failing task is not retried by default, and is with retry_on: [failed]

@@ -39,7 +39,7 @@ run: |
   if [ "$TASK_SUITE_ATTEMPT" -ge 2 ]; then echo "attempt $TASK_SUITE_ATTEMPT"; exit 0; fi
   # a helper that ignores SIGUSR2 and leaves the process group
   setsid sh -c 'trap "" USR2; echo $$ >> "$TASK_SUITE_TASK_DIR/pids"; sleep 1000 & echo $! >> "$TASK_SUITE_TASK_DIR/pids"; wait' &
-  sh -c 'trap "" USR2; echo $$ >> "$TASK_SUITE_TASK_DIR/pids"; sleep 1000' &
+  sh -c 'trap "" USR2; echo $$ >> "$TASK_SUITE_TASK_DIR/pids"; exec sleep 1000' &
   wait
 YAML
 

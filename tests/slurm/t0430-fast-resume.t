@@ -3,7 +3,9 @@
 # the next attempt is queued from inside the previous attempt's job (its
 # recovery key in the comment), eligible at once (no cred_expire hold), and
 # recorded so that nothing queues it twice, even with syncs running all
-# along (status, sync and the reconcile jobs all race it here).
+# along (status, sync and the reconcile jobs all race it here); the same
+# for a task of two nodes; and a next attempt queued without its record
+# (exec killed in between) is found in Slurm by its key and adopted.
 . "$(dirname "$0")/lib.sh"
 
 W=$(mk_workdir)
@@ -51,6 +53,27 @@ like "$(cat "$W/.tshome/suites/$id"/slurm/*.out 2>/dev/null)" 'attempt 2 queued 
 gaps=$(jsql "$W" "select group_concat(printf('%.1f', b.started_at - a.ended_at), ' ') from attempts a join attempts b on b.suite_id = a.suite_id and b.task_idx = a.task_idx and b.attempt = a.attempt + 1 where a.suite_id='$id'")
 diag "end of an attempt -> next attempt started: $gaps s"
 is "$(jsql "$W" "select state from suites where id='$id'")" complete "the suite completes"
+
+# ---------------------------------------------------------------- 2 nodes
+# A task of two nodes: the leader queues the next attempt once both ranks
+# have ended.
+put "$W" two.yaml <<'YAML'
+name: two
+num_nodes: 2
+resources: {cpus: 1}
+run: |
+  echo "rank $NODE_RANK attempt $TASK_SUITE_ATTEMPT"
+  [ "$TASK_SUITE_ATTEMPT" -ge 2 ] || exit 75
+YAML
+tid=$(as_user "$W" timeout 150 env TASKSUITE_HOME="$W/.tshome" "$TS_BIN" submit two.yaml \
+      2>/dev/null | tail -1)
+is "$(jsql "$W" "select group_concat(state, ',') from (select state from attempts where suite_id='$tid' order by attempt)")" \
+    "timeout,completed" "2 nodes: exit 75 on both ranks, then completed"
+like "$(squeue -h -t all -n "ts-$tid" -o '%k' 2>/dev/null | sort | tr '\n' ' ')" "tasksuite:$tid:t0:2" \
+    "2 nodes: attempt 2 was queued from the job"
+is "$(cat "$W/.tshome/suites/$tid/tasks/two/attempt-2/node-1.stdout" 2>/dev/null)" "rank 1 attempt 2" \
+    "2 nodes: attempt 2 ran on both nodes"
+scancel -n "ts-$tid" 2>/dev/null
 
 # ---------------------------------------------------------------- lost record
 # The next attempt was queued (recovery key in the comment) but the record

@@ -52,6 +52,31 @@ like "$(cat "$W"/tasksuite-"$jobid"/*.env_cleanup.log 2>/dev/null)" 'cleanup-nof
 like "$(stat -c %a "$W"/tasksuite-"$jobid"/*.env_preparation.log 2>/dev/null)" '^600$' \
     "hook logs are private to the user (0600: preparation output often holds tokens)"
 
+# ------------------------------------------------ cleanup within the job's memory limit
+# By the time the extern step's exit runs, Slurm has removed the job's memory
+# cgroup: env_cleanup gets a cgroup of its own with the job's limit.
+cat > "$W/memlim.sh" <<'SH'
+cg=$(grep -E '^[0-9]+:memory:' /proc/self/cgroup | cut -d: -f3)
+echo "$1 cg=$cg limit=$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes" 2>/dev/null)"
+SH
+chmod 755 "$W/memlim.sh"
+put "$W" memlim.yaml <<YAML
+name: memlim
+run: "true"
+env_preparation:
+  args: ["sh", "$W/memlim.sh", "prep"]
+env_cleanup:
+  args: ["sh", "$W/memlim.sh", "cleanup"]
+YAML
+out=$(as_user "$W" sbatch --wait -N1 -n1 -o /dev/null --task-suite=memlim.yaml --wrap true 2>&1)
+jobid=$(printf '%s\n' "$out" | jobid_of)
+wait_for 20 bash -c "cat $W/tasksuite-$jobid/*.env_cleanup.log 2>/dev/null | grep -q '^cleanup cg='"
+prep_lim=$(sed -n 's/^prep .*limit=//p' "$W"/tasksuite-"$jobid"/*.env_preparation.log 2>/dev/null)
+like "$(cat "$W"/tasksuite-"$jobid"/*.env_cleanup.log 2>/dev/null)" "^cleanup cg=/.*/tasksuite_cleanup_${jobid}_n[12] limit=${prep_lim:-none}\$" \
+    "env_cleanup runs in a memory cgroup of its own with the job's limit (${prep_lim:-none} bytes)"
+wait_for 10 bash -c "! ls -d /sys/fs/cgroup/memory/*/tasksuite_cleanup_${jobid}_* 2>/dev/null"
+ok $? "which is removed afterwards"
+
 # ------------------------------------------------ an expansion bomb as root
 # 2.9 KB of suite file asking root for ~27 GB: $VAR values expand when the
 # hook's environment is built, so no check at submission can be the

@@ -26,6 +26,7 @@
 #include "logtail.h"
 #include "report.h"
 #include "report_json.h"
+#include "sync.h"
 #include "tap.h"
 
 static char root[256];
@@ -363,17 +364,19 @@ static void test_jsonout(void)
 
     all = 1;
     uint64_t x = 88172645463325252ULL;
-    for (int i = 0; i < 20000 + (int)(sizeof nums / sizeof nums[0]); i++) {
+    for (int i = 0; i < 200000 + (int)(sizeof nums / sizeof nums[0]); i++) {
         double v;
         char got[32], want[64];
         if (i < (int)(sizeof nums / sizeof nums[0])) {
             v = nums[i];
         } else {
             x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-            switch (i % 4) {
-            case 0: v = 1.7e9 + (double)(x % 100000000) / 1e6; break;   /* times */
-            case 1: v = (double)(int64_t)x / 1e3; break;
-            case 2: v = (double)(x % 1000) / 10.0; break;               /* percent */
+            switch (i % 6) {
+            case 0: v = 1.7e9 + (double)(x % 100000000000ULL) / 1e6; break;  /* times */
+            case 1: v = -(1.7e9 + (double)(x % 1000000) / 1e3); break;
+            case 2: v = (double)(x % 100000000000000ULL) / 100.0; break;
+            case 3: v = (double)(x % 1000) / 10.0; break;                   /* percent */
+            case 4: v = (double)(int64_t)(x >> 1) / (double)(1ULL << (x % 30 + 1)); break;
             default: memcpy(&v, &x, sizeof v); if (isnan(v)) v = 0; break;
             }
         }
@@ -386,7 +389,7 @@ static void test_jsonout(void)
         }
         cJSON_Delete(n);
     }
-    ok(all, "20,000 numbers (times, fractions, integers, any bits) as cJSON prints them");
+    ok(all, "200,000 numbers (times, fractions, integers, any bits) as cJSON prints them");
     cJSON *inf = cJSON_CreateArray();
     cJSON_AddItemToArray(inf, cJSON_CreateNumber(INFINITY));
     cJSON_AddItemToArray(inf, cJSON_CreateNumber(NAN));
@@ -512,6 +515,65 @@ static void test_status_json_memory(void)
          kib[1], n[1]);
     ok(kib[0] > 0 && kib[1] > 0 && kib[1] - kib[0] < 4096,
        "streaming 30x the tasks takes less than 4 MiB more memory");
+}
+
+/* Task idx ran once and exited with code (its event records). */
+static void task_done(const char *id, const char *dir, long idx, int code)
+{
+    ts_err err = { .code = 0 };
+    ts_evctx ctx = { .suite_dir = dir, .suite_id = id, .task_idx = idx, .attempt = 1,
+                     .jobid = "77", .node = "n1", .num_nodes = 1 };
+    if (ts_events_started(&ctx, &err) < 0 || ts_events_exited(&ctx, code, 0, &err) < 0)
+        diag("events: %s", err.msg);
+}
+
+/* A finished suite that stays open (close_after_s): the first sync finds
+ * nothing to do and marks it settled; the next ones skip ingest (a late
+ * record in a settled task's file waits for the full read before the suite
+ * completes, as before); adding a task clears the mark. */
+static void test_settled(ts_journal *j)
+{
+    ts_suite_new sn = { .name = "settle", .owner_uid = getuid(), .close_after_s = 3600 };
+    const ts_task_new two[] = { { .name = "a" }, { .name = "b" } }, more[] = { { .name = "c" } };
+    ts_sync_opts so = { .no_slurm = true, .quiet = true };
+    char id[TS_SUITE_ID_LEN + 1], dir[512], mark[TS_SETTLE_KEY_MAX], mark2[TS_SETTLE_KEY_MAX];
+    ts_err err = { .code = 0 };
+    ts_sync_result res;
+    long first;
+
+    if (ts_journal_suite_create(j, &sn, two, 2, id, NULL, &err) < 0)
+        diag("create: %s", err.msg);
+    suite_dir(j, id, dir, sizeof dir);
+    task_done(id, dir, 0, 0);
+    ok(ts_sync(j, id, &so, &res, &err) == 0 && res.ingested == 2
+       && ts_journal_settled_get(j, id, mark, sizeof mark, &err) == 0 && !mark[0],
+       "a task still pending: not settled");
+    task_done(id, dir, 1, 3);
+    ok(ts_sync(j, id, &so, &res, &err) == 0 && res.ingested == 2 && res.state == TS_SUITE_OPEN
+       && ts_journal_settled_get(j, id, mark, sizeof mark, &err) == 0 && mark[0],
+       "both finished, the suite open: settled (%s)", mark);
+    ok(res.counted && res.counts.n[TS_TASK_COMPLETED] == 1 && res.counts.n[TS_TASK_FAILED] == 1,
+       "the sync's counters: 1 completed, 1 failed");
+
+    ts_evctx late = { .suite_dir = dir, .suite_id = id, .task_idx = 1, .attempt = 1,
+                      .jobid = "77", .node = "n1", .num_nodes = 1 };
+    ts_events_checkpoint(&late, "/ck/late", 1, &err);
+    ok(ts_sync(j, id, &so, &res, &err) == 0 && res.ingested == 0 && res.counted
+       && res.counts.total == 2 && ts_journal_settled_get(j, id, mark2, sizeof mark2, &err) == 0
+       && !strcmp(mark, mark2), "settled: the next sync reads no event file");
+
+    ok(ts_journal_tasks_add(j, id, more, 1, &first, NULL, &err) == 0, "a task added");
+    ok(ts_sync(j, id, &so, &res, &err) == 0
+       && ts_journal_settled_get(j, id, mark2, sizeof mark2, &err) == 0 && !mark2[0],
+       "adding a task clears the mark");
+    task_done(id, dir, first, 0);
+    ok(ts_sync(j, id, &so, &res, &err) == 0 && res.ingested == 2
+       && ts_journal_settled_get(j, id, mark2, sizeof mark2, &err) == 0 && mark2[0]
+       && strcmp(mark, mark2) != 0, "finished again: settled with a new fingerprint");
+    ts_suite_info si;
+    ok(ts_journal_suite_get(j, id, &si, &err) == 0 && si.state == TS_SUITE_OPEN,
+       "still open (close_after_s)");
+    ts_suite_info_clear(&si);
 }
 
 static void test_status_json(ts_journal *j)
@@ -800,6 +862,7 @@ int main(void)
     test_jsonout();
     test_status_json(j);
     test_status_json_memory();
+    test_settled(j);
     test_logtail();
     test_cancel(j);
     ts_journal_close(j);

@@ -126,7 +126,9 @@ static ts_node_ctx ctx(uint32_t job)
                           .user_hooks = true, .max_timeout_s = 60, .grace_ms = 300,
                           .limits = job_limits,
                           .n_limits = (int)(sizeof job_limits / sizeof job_limits[0]),
-                          .waiting = on_waiting };
+                          .waiting = on_waiting,
+                          /* no cgroups here: as if a job epilog ends the allocation */
+                          .cleanup_by_epilog = true };
 }
 
 /* A hook spec as the step receives it: the text and what it parses to. */
@@ -971,6 +973,65 @@ static void test_finish_refused_dir(void)
     ok(!exists(marker), "the planted cleanup did not run");
 }
 
+/* Nothing ends the allocation for the plugin (no extern step, no epilog):
+ * the record keeps only the verdict, and finish runs nothing. */
+static void test_no_end(void)
+{
+    ts_err err = { 0 };
+    ts_node_report rep;
+    ts_prepstamp st;
+    ts_hookspec h;
+    char msg[1536], json[1024], marker[300], p[PATH_MAX];
+    snprintf(marker, sizeof marker, "%s/markers-noend", dir);
+    snprintf(json, sizeof json,
+             "{\"v\":1,\"name\":\"demo\",\"prep\":{\"run\":\"echo prep >> %s\"},"
+             "\"cleanup\":{\"run\":\"echo cleanup >> %s\"}}", marker, marker);
+    if (ts_hooks_deserialize(json, &h, &err) < 0)
+        diag("spec: %s", err.msg);
+    ts_node_ctx c = ctx(90);
+    c.cleanup_by_epilog = false;
+    ok(ts_node_prepare_step(&c, &h, json, &rep, &st, msg, sizeof msg, &err) == 0 && rep.ran,
+       "no end of allocation: preparation still runs");
+    ok(strstr(rep.text, "env_cleanup will not run on n1") != NULL, "and the report says cleanup will not run: %s", rep.text);
+    ts_prepstate_path(state, 90, "n1", p, sizeof p, &err);
+    ok(strstr(slurp(p), "\"spec\"") == NULL, "the record keeps no spec");
+    ok(ts_node_finish(&c, &rep, &err) == 0, "finish: %s", rep.text);
+    ok(strstr(slurp(marker), "cleanup") == NULL, "and runs no cleanup");
+    ts_hookspec_free(&h);
+}
+
+/* A requeued job (SLURM_RESTART_COUNT 1) on a node whose record of the first
+ * run was never removed (no extern step) prepares again: the earlier
+ * outcome is not this run's. */
+static void test_requeued(void)
+{
+    ts_err err = { 0 };
+    ts_node_report rep;
+    ts_prepstamp st;
+    ts_hookspec h;
+    char msg[1536], json[1024], marker[300];
+    snprintf(marker, sizeof marker, "%s/markers-requeue", dir);
+    snprintf(json, sizeof json,
+             "{\"v\":1,\"name\":\"demo\",\"prep\":{\"run\":\"echo prep >> %s; test -e %s.ok\"}}",
+             marker, marker);
+    if (ts_hooks_deserialize(json, &h, &err) < 0)
+        diag("spec: %s", err.msg);
+    ts_node_ctx c = ctx(91);
+    ok(ts_node_prepare_step(&c, &h, json, &rep, &st, msg, sizeof msg, &err) == 1,
+       "first run: the preparation fails");
+    char okfile[320];
+    snprintf(okfile, sizeof okfile, "%s.ok", marker);
+    FILE *f = fopen(okfile, "w");
+    if (f)
+        fclose(f);
+    c.restart = 1;
+    ok(ts_node_prepare_step(&c, &h, json, &rep, &st, msg, sizeof msg, &err) == 0 && rep.ran,
+       "the requeued run prepares again, and succeeds: %s", msg);
+    is_int(count(marker, "prep"), 2, "the hook ran once per run");
+    ts_node_finish(&c, &rep, &err);
+    ts_hookspec_free(&h);
+}
+
 int main(void)
 {
     /* forked children (and valgrind's exit handlers in them) must not
@@ -1002,6 +1063,8 @@ int main(void)
     test_limits_applied();
     test_limits_exact();
     test_finish_refused_dir();
+    test_no_end();
+    test_requeued();
 
     char cmd[PATH_MAX + 16];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

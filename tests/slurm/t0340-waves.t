@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Waves: a suite larger than the cluster's MaxJobCount (every array element
+# counts) is queued in part, the rest as earlier elements leave Slurm's job
+# table, by the suite's own reconcile jobs (no daemon, no `status` needed).
+# Own cluster: MaxJobCount=50 and MinJobAge=2 (Slurm's 300 s would make each
+# wave wait 5 minutes for ended jobs to be purged), 200 quick tasks.
+. "$(dirname "$0")/lib.sh"
+
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+CL=$SRC/tests/cluster/cluster.sh
+D=$TS_CLUSTER_DIR-waves
+PORT=${TS_WAVES_PORT_BASE:-$((TS_PORT_BASE + 2900))}
+PLUGIN=$TS_PREFIX/lib/slurm/tasksuite.so
+LIMIT=50
+W=$(mk_workdir)
+[[ -n ${TS_KEEP:-} ]] || trap '"$CL" stop --dir "$D" >/dev/null 2>&1; rm -rf "$D" "$W"' EXIT
+
+conf=$("$CL" start --dir "$D" --port-base "$PORT" --nodes 2 --plugin "$PLUGIN" \
+    --max-job-count "$LIMIT" 2>"$W/cluster.err" | tail -1)
+ok $? "a cluster with MaxJobCount=$LIMIT starts"
+[[ $conf == SLURM_CONF=* ]] || { cat "$W/cluster.err" >&2; done_testing; exit 1; }
+export "${conf?}"
+# cluster.sh writes MinJobAge=300; a reconfigure applies a shorter one.
+sed -i 's/^MinJobAge=.*/MinJobAge=2/' "$SLURM_CONF"
+scontrol reconfigure >/dev/null 2>&1
+wait_for 20 sh -c 'scontrol show config | grep -Eq "^MinJobAge +=  *2 sec"'
+ok $? "MinJobAge is 2 s"
+
+# 200 tasks: each writes its own output file (counted at the end).
+{
+    echo "name: waves"
+    echo "run: echo done > \"\$TASK_SUITE_TASK_DIR/out\"; sleep 1"
+    echo "matrix:"
+    echo "  a: [$(seq -s, 0 19)]"
+    echo "  b: [$(seq -s, 0 9)]"
+} | put "$W" waves.yaml
+out=$(ts "$W" submit --detach waves.yaml 2>"$W/submit.err")
+rc=$?
+id=$(printf '%s\n' "$out" | tail -1)
+is "$rc" 0 "submit of 200 tasks on a cluster with MaxJobCount=$LIMIT succeeds"
+like "$(cat "$W/submit.err")" "[0-9]+ of 200 tasks wait for room in Slurm \(MaxJobCount $LIMIT" \
+    "submit says how many tasks wait for room"
+queued=$(squeue -h -r -t all -u "$TS_USER" -o %i | wc -l)
+ok $((!(queued > 1 && queued < LIMIT))) "the first wave fits the job table ($queued jobs of at most $((LIMIT - 1)))"
+st=$(ts "$W" status "$id" 2>&1)
+like "$st" "queue: +[0-9]+ queued, [0-9]+ waiting for room" "status shows how many are queued and how many wait for room"
+waiting=$(jsql "$W" "SELECT SUM(range_count) FROM submissions")
+ok $((!(waiting == 200))) "one submission holds all 200 tasks (as a range)"
+
+# Until the suite is complete: never more than the limit in Slurm, and no
+# human command (the reconcile jobs queue every wave).
+max_seen=0 done=no waves=0 prev_jobs=-1
+for ((i = 0; i < 600; i++)); do
+    n=$(squeue -h -r -t all -o %i 2>/dev/null | wc -l)
+    ((n > max_seen)) && max_seen=$n
+    jobs=$(jsql "$W" "SELECT COUNT(*) FROM slurm_jobs" 2>/dev/null)
+    [[ $jobs != "$prev_jobs" ]] && waves=$((waves + 1)) prev_jobs=$jobs
+    if [[ $(jsql "$W" "SELECT state FROM suites WHERE id = '$id'" 2>/dev/null) == complete ]]; then
+        done=yes
+        break
+    fi
+    sleep 0.5
+done
+is "$done" yes "the suite completes without a human command ($waves changes of the queued arrays)"
+ok $((!(max_seen <= LIMIT))) "never more than MaxJobCount in Slurm's table (at most $max_seen)"
+queued_total=$(jsql "$W" "SELECT SUM(last_index - first_index + 1) FROM slurm_jobs")
+is "$queued_total" 200 "every task was queued exactly once (array elements recorded: $queued_total)"
+arrays=$(jsql "$W" "SELECT COUNT(*) FROM slurm_jobs")
+ok $((!(arrays >= 4))) "in waves: $arrays arrays"
+outs=$(find "$W/.tshome/suites/$id/tasks" -name out 2>/dev/null | wc -l)
+is "$outs" 200 "all 200 tasks ran (their output files)"
+is "$(jsql "$W" "SELECT COUNT(*) FROM tasks WHERE suite_id = '$id' AND state = 'completed' AND attempts = 1")" 200 \
+    "all 200 tasks completed on their first attempt"
+st=$(ts "$W" status "$id" 2>&1)
+unlike "$st" "waiting for room" "status no longer shows waiting tasks"
+
+done_testing
