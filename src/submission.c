@@ -486,8 +486,8 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
      * job table has, keeping 2 places for reconcile jobs; a refusal for
      * want of room ends this wave. The rest waits: the wave's reconcile job
      * (or a later sync) queues it as ended jobs leave Slurm's table. */
-    if (max_jobs && ntasks - rec.next + 3 >= (long)max_jobs
-        && (room = wave_room(&min_age, err)) < 0)
+    if (max_jobs && (ntasks - rec.next + 3 >= (long)max_jobs || rec.next > 0)
+        && rec.next < ntasks && (room = wave_room(&min_age, err)) < 0)
         goto out;
     for (long offset = rec.next; offset < ntasks;) {
         long count = ntasks - offset < (long)max ? ntasks - offset : (long)max;
@@ -521,13 +521,15 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
             if (r < 0) {
                 /* No room: ask how much there is (once), or halve (a
                  * user's limit we cannot see), or stop this wave. */
+                bool table = false;     /* the job table is what is full */
                 if (room < 0 && max_jobs) {
                     if ((room = wave_room(&min_age, err)) < 0)
                         goto out;
+                    table = room < count;
                     if (room > 0 && room < count)
                         continue;
                 }
-                if (!submitted && count > 1) {
+                if (!table && !submitted && count > 1) {
                     room = count / 2;
                     continue;
                 }

@@ -31,6 +31,8 @@ MAX_ARRAY_SIZE=1001
 MAX_JOB_COUNT=          # empty: Slurm's default (10000), not written
 CPUS=16
 CRED_EXPIRE=5           # seconds; Slurm's default is 120 (requeued jobs wait for it)
+SLURMD_TIMEOUT=         # empty: Slurm's default (300), not written
+DAEMON=                 # respawn --daemon NAME
 SLURM_PREFIX=${TS_SLURM_PREFIX:-}   # empty: the system's Slurm (PATH, /usr/sbin)
 SLURM_PREFIX_GIVEN=
 FIRST_JOB_ID=${TS_FIRST_JOB_ID:-}   # empty: Slurm's default (1)
@@ -44,7 +46,7 @@ Commands:
         [--plugin-args "k=v ..."] [--prolog-alloc yes|no]
         [--max-array-size N] [--max-job-count N] [--cpus N]
         [--slurm-prefix P] [--first-job-id N] [--cred-expire S]
-        [--run-in-job yes|no]
+        [--run-in-job yes|no] [--slurmd-timeout S]
                   Start (or keep, if already running with the same config, or
                   restart, if the config changed) a private cluster. Nodes n1..nN,
                   slurmctld on port P, slurmd of nI on P+I. Waits until all nodes
@@ -55,6 +57,12 @@ Commands:
   status [--dir DIR]        Show state and sinfo; exit 0 if running, 1 if not.
   env [--dir DIR]           Print the SLURM_CONF=... line.
   resume-nodes [--dir DIR]  Resume drained/down nodes (best effort).
+  respawn [--dir DIR] --daemon slurmctld|slurmd-nI
+                            Start that one daemon again if it is not running
+                            (a test killed it), with the cluster's current
+                            config and state: slurmctld recovers its saved
+                            state (no -c), slurmd re-registers. Nothing else
+                            is touched (start would restart all and wipe state).
   selftest [--dir DIR]      Run a batch job as root and as $TEST_USER and an srun
                             over all nodes; exit 0 if all work.
 
@@ -76,6 +84,8 @@ epilog run in the job's extern step; implies Contain and Alloc, so use it
 with --contain yes).
 --cred-expire S: munge credential lifetime (default 5; Slurm's own default,
 120, is what sites run: a requeued job then waits ~121 s).
+--slurmd-timeout S: SlurmdTimeout (default Slurm's 300): how soon a node whose
+slurmd died is set DOWN and its jobs end NODE_FAIL.
 
 Example:
   export "\$($PROG start --nodes 3 --plugin /path/tasksuite.so)"
@@ -349,6 +359,7 @@ EOF
     (( ${#flags[@]} )) && (IFS=,; echo "PrologFlags=${flags[*]}")
     [[ -z $MAX_JOB_COUNT ]] || echo "MaxJobCount=$MAX_JOB_COUNT"
     [[ -z $FIRST_JOB_ID ]] || echo "FirstJobId=$FIRST_JOB_ID"
+    [[ -z $SLURMD_TIMEOUT ]] || echo "SlurmdTimeout=$SLURMD_TIMEOUT"
     for (( i = 1; i <= NODES; i++ )); do
         echo "NodeName=n$i NodeHostname=localhost NodeAddr=127.0.0.1 Port=$(( PORT_BASE + i )) CPUs=$CPUS RealMemory=4000 State=UNKNOWN"
     done
@@ -645,6 +656,32 @@ do_status() {
     return 1
 }
 
+# Start one daemon a test killed, without touching anything else (start
+# would restart the whole cluster and wipe its state). slurmctld without -c
+# recovers jobs and nodes from StateSaveLocation.
+do_respawn() {
+    local node
+    [[ -e $MARKER && -r $CONF && -r $RUN/fingerprint ]] || die "no cluster was started in $DIR"
+    case $DAEMON in
+        slurmctld) ;;
+        slurmd-n[0-9]*)
+            node=${DAEMON#slurmd-}
+            grep -q "^NodeName=$node " "$CONF" || die "--daemon: no node $node in $CONF" ;;
+        *) die "--daemon: expected slurmctld or slurmd-nI, got '$DAEMON'" ;;
+    esac
+    if pidfile_alive "$RUN/$DAEMON.pid"; then
+        note "$DAEMON is running"
+        return 0
+    fi
+    if [[ $DAEMON == slurmctld ]]; then
+        spawn slurmctld "$SLURMCTLD_BIN" -D
+        wait_for 30 ctld_answers || die "slurmctld did not answer within 30s after respawn (see $LOG/slurmctld.log)"
+    else
+        spawn "$DAEMON" "$SLURMD_BIN" -D -N "$node"
+    fi
+    note "respawned $DAEMON"
+}
+
 do_resume_nodes() {
     local nodes
     cluster_running || die "cluster in $DIR is not running"
@@ -725,7 +762,9 @@ parse_options() {
             --first-job-id)   FIRST_JOB_ID=${2:-}; shift ;;
             --run-in-job)     RUN_IN_JOB=${2:-}; shift ;;
             --cred-expire)    CRED_EXPIRE=${2:-}; shift ;;
-            --dir=*|--nodes=*|--port-base=*|--plugin=*|--plugin-args=*|--prolog-alloc=*|--contain=*|--max-array-size=*|--max-job-count=*|--cpus=*|--slurm-prefix=*|--first-job-id=*|--cred-expire=*|--run-in-job=*)
+            --slurmd-timeout) SLURMD_TIMEOUT=${2:-}; shift ;;
+            --daemon)         DAEMON=${2:-}; shift ;;
+            --dir=*|--nodes=*|--port-base=*|--plugin=*|--plugin-args=*|--prolog-alloc=*|--contain=*|--max-array-size=*|--max-job-count=*|--cpus=*|--slurm-prefix=*|--first-job-id=*|--cred-expire=*|--run-in-job=*|--slurmd-timeout=*|--daemon=*)
                               parse_options "${1%%=*}" "${1#*=}" ;;
             -h|--help)        usage; exit 0 ;;
             *)                die "unknown option '$1' (see --help)" ;;
@@ -741,6 +780,7 @@ validate_options() {
     [[ -z $MAX_JOB_COUNT ]] || need_int --max-job-count "$MAX_JOB_COUNT" 1 10000000
     need_int --cpus "$CPUS" 1 1024
     need_int --cred-expire "$CRED_EXPIRE" 1 100000
+    [[ -z $SLURMD_TIMEOUT ]] || need_int --slurmd-timeout "$SLURMD_TIMEOUT" 1 65533
     [[ -z $FIRST_JOB_ID ]] || need_int --first-job-id "$FIRST_JOB_ID" 1 60000000
     [[ $PROLOG_ALLOC == yes || $PROLOG_ALLOC == no ]] || die "--prolog-alloc: expected yes or no"
     [[ $CONTAIN == yes || $CONTAIN == no ]] || die "--contain: expected yes or no"
@@ -759,7 +799,7 @@ main() {
     shift
     case $cmd in
         -h|--help|help) usage; exit 0 ;;
-        start|stop|status|env|resume-nodes|selftest) ;;
+        start|stop|status|env|resume-nodes|respawn|selftest) ;;
         *) die "unknown command '$cmd' (see --help)" ;;
     esac
     parse_options "$@"
@@ -783,6 +823,7 @@ main() {
         status)       do_status ;;
         env)          echo "SLURM_CONF=$CONF" ;;
         resume-nodes) if [[ -e $MARKER ]]; then lock_dir; fi; do_resume_nodes ;;
+        respawn)      lock_dir; do_respawn ;;
         selftest)     do_selftest ;;
     esac
 }

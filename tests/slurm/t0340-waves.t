@@ -50,7 +50,8 @@ ok $((!(waiting == 200))) "one submission holds all 200 tasks (as a range)"
 # Until the suite is complete: never more than the limit in Slurm, and no
 # human command (the reconcile jobs queue every wave).
 max_seen=0 done=no waves=0 prev_jobs=-1
-for ((i = 0; i < 600; i++)); do
+end=$((SECONDS + 420))
+while ((SECONDS < end)); do
     n=$(squeue -h -r -t all -o %i 2>/dev/null | wc -l)
     ((n > max_seen)) && max_seen=$n
     jobs=$(jsql "$W" "SELECT COUNT(*) FROM slurm_jobs" 2>/dev/null)

@@ -43,6 +43,22 @@ like "$(scontrol show config | grep -i '^PrologFlags')" 'RunInJob' "slurmctld ru
 
 hook_cases yes "$STATE"
 
+# ---------------------------------------------------------------- root at the end, every time
+# Slurm 24.11's extern step runs slurm_spank_exit while another of its
+# threads switches the process to the job user's euid (X11 shutdown): the
+# cleanup must still act as root (it failed about one time in four).
+W=$(mk_workdir)
+suite "$W" many 'true' 'true'
+out=$(as_user "$W" sbatch --wait --array=1-12 -N1 -n1 -o /dev/null --task-suite=many.yaml --wrap true 2>&1)
+j=$(printf '%s\n' "$out" | jobid_of)
+all_cleaned() { [ "$(awk -v j="$j" '$1 == "cleanup" && $3 >= j' "$W/markers" | wc -l)" -ge 12 ]; }
+wait_for 60 all_cleaned
+is "$(awk -v j="$j" '$1 == "cleanup" && $3 >= j' "$W/markers" | wc -l)" 12 \
+    "an array of 12: env_cleanup ran for every element"
+unlike "$(slurmd_log n1; slurmd_log n2)" 'env_cleanup on n[12].*(could not start|refused|cannot remove|Permission denied)' \
+    "no cleanup was refused or failed to start (slurmd's log)"
+rm -rf "$W"
+
 # ---------------------------------------------------------------- tasksuite_epilog.so
 start "$TS_PREFIX/lib/slurm/tasksuite_epilog.so"
 ok $? "the same cluster with tasksuite_epilog.so"

@@ -480,6 +480,15 @@ static long stream_rss_kib(const char *home, const char *id)
     return kib;
 }
 
+/* AddressSanitizer keeps freed memory in quarantine: RSS says nothing there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
 static void test_status_json_memory(void)
 {
     char home[300], id[2][TS_SUITE_ID_LEN + 1];
@@ -513,8 +522,12 @@ static void test_status_json_memory(void)
         kib[k] = stream_rss_kib(home, id[k]);
     diag("status --json peak RSS: %ld KiB for %ld tasks, %ld KiB for %ld", kib[0], n[0],
          kib[1], n[1]);
+#ifdef UNDER_ASAN
+    ok(kib[0] > 0 && kib[1] > 0, "streamed both (memory not compared under ASan)");
+#else
     ok(kib[0] > 0 && kib[1] > 0 && kib[1] - kib[0] < 4096,
        "streaming 30x the tasks takes less than 4 MiB more memory");
+#endif
 }
 
 /* Task idx ran once and exited with code (its event records). */
@@ -541,7 +554,12 @@ static void test_settled(ts_journal *j)
     ts_sync_result res;
     long first;
 
-    if (ts_journal_suite_create(j, &sn, two, 2, id, NULL, &err) < 0)
+    int64_t sub;
+
+    /* Its submission is done with (as classify leaves it once Slurm has
+     * no element of it left open). */
+    if (ts_journal_suite_create(j, &sn, two, 2, id, &sub, &err) < 0
+        || ts_journal_intent_set_state(j, sub, TS_SUB_DONE, &err) < 0)
         diag("create: %s", err.msg);
     suite_dir(j, id, dir, sizeof dir);
     task_done(id, dir, 0, 0);
@@ -549,9 +567,13 @@ static void test_settled(ts_journal *j)
        && ts_journal_settled_get(j, id, mark, sizeof mark, &err) == 0 && !mark[0],
        "a task still pending: not settled");
     task_done(id, dir, 1, 3);
-    ok(ts_sync(j, id, &so, &res, &err) == 0 && res.ingested == 2 && res.state == TS_SUITE_OPEN
+    ok(ts_sync(j, id, &so, &res, &err) == 0 && res.ingested == 2 && res.state == TS_SUITE_OPEN,
+       "both finished, the suite open");
+    /* the sync that read the last records had a live task: the next one
+     * finds none and marks the suite */
+    ok(ts_sync(j, id, &so, &res, &err) == 0 && res.ingested == 0
        && ts_journal_settled_get(j, id, mark, sizeof mark, &err) == 0 && mark[0],
-       "both finished, the suite open: settled (%s)", mark);
+       "the next sync finds nothing to do: settled (%s)", mark);
     ok(res.counted && res.counts.n[TS_TASK_COMPLETED] == 1 && res.counts.n[TS_TASK_FAILED] == 1,
        "the sync's counters: 1 completed, 1 failed");
 
@@ -560,14 +582,16 @@ static void test_settled(ts_journal *j)
     ts_events_checkpoint(&late, "/ck/late", 1, &err);
     ok(ts_sync(j, id, &so, &res, &err) == 0 && res.ingested == 0 && res.counted
        && res.counts.total == 2 && ts_journal_settled_get(j, id, mark2, sizeof mark2, &err) == 0
-       && !strcmp(mark, mark2), "settled: the next sync reads no event file");
+       && mark[0] && !strcmp(mark, mark2), "settled: the next sync reads no event file");
 
-    ok(ts_journal_tasks_add(j, id, more, 1, &first, NULL, &err) == 0, "a task added");
+    ok(ts_journal_tasks_add(j, id, more, 1, &first, &sub, &err) == 0, "a task added");
     ok(ts_sync(j, id, &so, &res, &err) == 0
        && ts_journal_settled_get(j, id, mark2, sizeof mark2, &err) == 0 && !mark2[0],
        "adding a task clears the mark");
+    ts_journal_intent_set_state(j, sub, TS_SUB_DONE, &err);
     task_done(id, dir, first, 0);
     ok(ts_sync(j, id, &so, &res, &err) == 0 && res.ingested == 2
+       && ts_sync(j, id, &so, &res, &err) == 0
        && ts_journal_settled_get(j, id, mark2, sizeof mark2, &err) == 0 && mark2[0]
        && strcmp(mark, mark2) != 0, "finished again: settled with a new fingerprint");
     ts_suite_info si;
