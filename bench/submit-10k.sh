@@ -20,6 +20,7 @@ CHUNKED=yes
 WORK=${TS_BENCH_WORK:-/tmp/ts-bench-submit}
 USER_NAME=tsuser
 KEEP=no
+BASELINE=
 
 usage() {
     cat <<EOF
@@ -51,6 +52,9 @@ Options:
   --no-chunked           skip the MaxArraySize=1001 cluster
   --work DIR             scratch directory (default $WORK); cluster dirs
                          are DIR/cl-one and DIR/cl-chunked
+  --baseline DIR         also time the submit of another tasksuite install
+                         (e.g. the previous commit's), interleaved with this
+                         one in every run: before/after in the same run
   --keep                 leave the clusters running
   -h, --help             this text
 EOF
@@ -67,6 +71,7 @@ while (( $# )); do
         --no-chunked) CHUNKED=no ;;
         --work) WORK=${2:?}; shift ;;
         --keep) KEEP=yes ;;
+        --baseline) BASELINE=${2:?}; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "submit-10k.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -80,6 +85,8 @@ TS=$PREFIX/bin/tasksuite
 PLUGIN=$PREFIX/lib/slurm/tasksuite.so
 [[ $(id -u) == 0 ]] || { echo "submit-10k.sh: run as root (starts private clusters)" >&2; exit 1; }
 [[ -x $TS && -f $PLUGIN ]] || { echo "submit-10k.sh: no tasksuite install under $PREFIX (make install)" >&2; exit 1; }
+TS_BASE=${BASELINE:+$BASELINE/bin/tasksuite}
+[[ -z $BASELINE || -x $TS_BASE ]] || { echo "submit-10k.sh: no tasksuite under $BASELINE" >&2; exit 1; }
 
 CL_ONE=$WORK/cl-one CL_CHUNK=$WORK/cl-chunked
 cleanup() {
@@ -91,7 +98,7 @@ trap cleanup EXIT
 
 rm -rf "$WORK/homes" "$WORK/calls" "$WORK/suite.yaml" "$WORK/inner.sh"
 mkdir -p "$WORK/homes" "$WORK/calls"
-chmod 755 "$WORK"; chmod 777 "$WORK/homes" "$WORK/calls"
+chmod 755 "$WORK"; chmod 1777 "$WORK/homes"; chmod 777 "$WORK/calls"
 cc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$WORK/calltimer.so" "$SRC/bench/calltimer.c" -ldl
 chmod 755 "$WORK/calltimer.so"
 
@@ -110,7 +117,7 @@ chmod 644 "$WORK/suite.yaml"
 
 # Every cancelled element stays a job record for MinJobAge (300 s) and counts
 # against MaxJobCount (default 10000: a 10,000-element array alone is refused).
-MAXJOBS=$(( (RUNS + 1) * (4 * TASKS + LOOP) + 10000 ))
+MAXJOBS=$(( (RUNS + 1) * (5 * TASKS + LOOP) + 10000 ))
 start_cluster() {  # DIR PORT MAXARRAY -> prints SLURM_CONF=...
     "$CL" start --dir "$1" --port-base "$2" --nodes 2 --plugin "$PLUGIN" \
         --max-array-size "$3" --max-job-count "$MAXJOBS" 2>"$1.err" | tail -1 \
@@ -120,9 +127,9 @@ start_cluster() {  # DIR PORT MAXARRAY -> prints SLURM_CONF=...
 # The measuring side runs as the user, in one shell per cluster, and times with
 # $EPOCHREALTIME (no fork), so runuser/PAM is outside every measurement.
 cat > "$WORK/inner.sh" <<'EOF'
-# inner.sh MODE RUNS TASKS LOOP MAXARRAY WORK TS   (run as the test user)
+# inner.sh MODE RUNS TASKS LOOP MAXARRAY WORK TS [BASELINE_TS]   (run as the test user)
 set -u
-mode=$1 runs=$2 tasks=$3 loop=$4 maxarray=$5 work=$6 ts=$7
+mode=$1 runs=$2 tasks=$3 loop=$4 maxarray=$5 work=$6 ts=$7 base=${8:-}
 suite=$work/suite.yaml
 cd "$work/homes"
 us() { local t=${EPOCHREALTIME/./}; echo "${t#0}"; }
@@ -153,9 +160,24 @@ for (( r = 1; r <= runs; r++ )); do
         timed validate "$r" "$ts" validate "$suite"
         timed dryrun "$r" env TASKSUITE_HOME="$home" "$ts" submit --dry-run "$suite"
     fi
+    # The baseline first in odd runs, second in even ones: drift hits both.
+    if [ -n "$base" ] && [ $((r % 2)) = 1 ]; then
+        mkdir -p "$home-base"
+        TASKSUITE_HOME=$home-base "$base" list >/dev/null 2>&1
+        timed submit_base "$r" env TASKSUITE_HOME="$home-base" LD_PRELOAD="$work/calltimer.so" \
+            TS_CALLTIMER_OUT="$work/calls/base-$mode-$r" "$base" submit --detach "$suite"
+        settle
+    fi
     timed submit "$r" env TASKSUITE_HOME="$home" LD_PRELOAD="$work/calltimer.so" \
         TS_CALLTIMER_OUT="$work/calls/$mode-$r" "$ts" submit --detach "$suite"
     settle
+    if [ -n "$base" ] && [ $((r % 2)) = 0 ]; then
+        mkdir -p "$home-base"
+        TASKSUITE_HOME=$home-base "$base" list >/dev/null 2>&1
+        timed submit_base "$r" env TASKSUITE_HOME="$home-base" LD_PRELOAD="$work/calltimer.so" \
+            TS_CALLTIMER_OUT="$work/calls/base-$mode-$r" "$base" submit --detach "$suite"
+        settle
+    fi
     if [ "$mode" = one ]; then
         timed bare_hold "$r" sbatch --array=0-$(( tasks - 1 )) --hold --wrap true
         settle
@@ -176,9 +198,11 @@ measure() {
     local conf
     conf=$(start_cluster "$1" "$2" "$3")
     runuser -u "$USER_NAME" -- env "$conf" bash "$WORK/inner.sh" "$4" "$RUNS" "$TASKS" \
-        "$LOOP" "$3" "$WORK" "$TS" > "$WORK/raw-$4"
+        "$LOOP" "$3" "$WORK" "$TS" "$TS_BASE" > "$WORK/raw-$4"
     for (( r = 1; r <= RUNS; r++ )); do
         awk -v r="$r" '{print "call", r, $2, $3, $4}' "$WORK/calls/$4-$r" >> "$WORK/raw-$4"
+        [[ -z $TS_BASE ]] || awk -v r="$r" '{print "basecall", r, $2, $3, $4}' \
+            "$WORK/calls/base-$4-$r" >> "$WORK/raw-$4"
     done
 }
 
@@ -190,8 +214,8 @@ med() {  # med FILE NAME -> median in ms (1 decimal)
 raw() {  # raw FILE NAME -> "r1 r2 r3" in ms
     awk -v n="$2" '$1 == n {printf "%s%.1f", sep, $3 / 1000; sep = " "} END {print ""}' "$1"
 }
-callsum() {  # callsum FILE PATTERN -> median over runs of the summed ms (and the call count)
-    awk -v p="$2" '$1 == "call" && $3 ~ p {ms[$2] += $5; n[$2] += $4} END {for (r in ms) print ms[r], n[r]}' "$1" \
+callsum() {  # callsum FILE PATTERN [TAG] -> median over runs of the summed ms (and the call count)
+    awk -v p="$2" -v t="${3:-call}" '$1 == t && $3 ~ p {ms[$2] += $5; n[$2] += $4} END {for (r in ms) print ms[r], n[r]}' "$1" \
         | sort -g | awk '{a[NR] = $1; c[NR] = $2} END {if (!NR) {print "0.0 0"; exit} m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.1f %d\n", m, c[1]}'
 }
 div() { awk -v a="$1" -v b="$2" 'BEGIN {printf (b > 0 ? "%.1f" : "-"), a / b}'; }
@@ -218,6 +242,12 @@ row "  in libslurm calls ($nslurm: init, config RPCs, array + reconcile-job subm
 row "  in fsync/fdatasync ($nsync calls)" "$sync" ""
 row "  the rest: parse, expand, journal, manifest (CPU)" "$(awk -v a="$sub" -v b="$slurm" -v c="$sync" 'BEGIN {printf "%.1f", a - b - c}')" ""
 row "  CPU time of the submit process (user+sys, getrusage)" "$cpu" ""
+if [[ -n $TS_BASE ]]; then
+    bsub=$(med "$F" submit_base)
+    read -r bcpu _ < <(callsum "$F" '^cpu$' basecall)
+    row "baseline: $TS_BASE submit --detach" "$bsub" "[$(raw "$F" submit_base)]"
+    row "  its CPU time (user+sys)" "$bcpu" ""
+fi
 row "tasksuite validate FILE (parse, expand, print $TASKS tasks)" "$val" "[$(raw "$F" validate)]"
 row "tasksuite submit --dry-run FILE (parse, expand, 1 config RPC)" "$dry" "[$(raw "$F" dryrun)]"
 row "sbatch --array=0-$(( TASKS - 1 )) --hold --wrap true" "$bh" "[$(raw "$F" bare_hold)]"
@@ -226,9 +256,14 @@ row "sbatch --hold --wrap true, loop of $LOOP (measured)" "$lp" "[$(raw "$F" loo
 row "  scaled x$(awk -v t="$TASKS" -v n="$LOOP" 'BEGIN {print t / n}') to $TASKS jobs (estimate, not measured)" "$scaled" ""
 echo
 echo "  ratios"
-row "sbatch loop ($TASKS, scaled) / tasksuite submit" "$(div "$scaled" "$sub")x" "(target >= 300x)"
-row "tasksuite submit / bare sbatch --array --hold" "$(div "$sub" "$bh")x" "(target <= 15x)"
+row "sbatch loop ($TASKS, scaled) / tasksuite submit" "$(div "$scaled" "$sub")x" "(target >= 500x)"
+row "tasksuite submit / bare sbatch --array --hold" "$(div "$sub" "$bh")x" "(target <= 10x)"
 row "tasksuite submit / bare sbatch --array --begin" "$(div "$sub" "$bb")x" ""
+if [[ -n $TS_BASE ]]; then
+    row "baseline submit / bare sbatch --array --hold" "$(div "$bsub" "$bh")x" "(before)"
+    row "sbatch loop ($TASKS, scaled) / baseline submit" "$(div "$scaled" "$bsub")x" "(before)"
+    row "baseline submit / tasksuite submit" "$(div "$bsub" "$sub")x" "(speed-up, same run)"
+fi
 echo
 echo "  journal + manifest share of the submit, three estimates (ms)"
 row "submit - bare sbatch --array --hold - validate" "$(awk -v a="$sub" -v b="$bh" -v c="$val" 'BEGIN {printf "%.1f", a - b - c}')" ""
@@ -249,9 +284,14 @@ if [[ $CHUNKED == yes ]]; then
     row "  in fsync/fdatasync ($ncsync calls)" "$csync" ""
     row "  CPU time of the submit process (user+sys, getrusage)" "$ccpu" ""
     row "$NARR x sbatch --array=0-1000 --hold --wrap true" "$cbare" "[$(raw "$F" bare_chunks)]"
+    if [[ -n $TS_BASE ]]; then
+        cbsub=$(med "$F" submit_base)
+        row "baseline: $TS_BASE submit --detach" "$cbsub" "[$(raw "$F" submit_base)]"
+    fi
     echo
     echo "  ratios"
-    row "sbatch loop ($TASKS, scaled from A) / tasksuite submit" "$(div "$scaled" "$csub")x" "(target >= 300x)"
-    row "tasksuite submit / $NARR bare sbatch --array calls" "$(div "$csub" "$cbare")x" "(target <= 15x)"
+    row "sbatch loop ($TASKS, scaled from A) / tasksuite submit" "$(div "$scaled" "$csub")x" "(target >= 500x)"
+    row "tasksuite submit / $NARR bare sbatch --array calls" "$(div "$csub" "$cbare")x" "(target <= 10x)"
     row "tasksuite submit / ONE bare array (from A)" "$(div "$csub" "$bh")x" ""
+    [[ -z $TS_BASE ]] || row "baseline submit / tasksuite submit" "$(div "$cbsub" "$csub")x" "(speed-up, same run)"
 fi

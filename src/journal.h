@@ -40,8 +40,12 @@
  *         num_nodes, state pending|running|completed|failed|timeout|cancelled|
  *         node_fail|preempted, attempts, last_exit, last_signal,
  *         last_checkpoint, last_step, updated_at)        PK (suite_id, idx)
- *   submissions(id, suite_id, state intent|submitted|done, manifest, times)
+ *   submissions(id, suite_id, state intent|submitted|done, manifest, times,
+ *               range_first, range_count, wave_chunk)   (version 2)
  *   submission_tasks(submission_id, position, suite_id, task_idx, attempt)
+ *     A fresh submission (submit, add: new tasks, attempt 1) is a range
+ *     instead: position p is task range_first + p, attempt 1, no rows.
+ *     wave_chunk is set when Slurm had no room for all of it (waves).
  *   slurm_jobs(submission_id, array_job_id, index_offset, first_index,
  *              last_index, reconcile_job_id)
  *   attempts(suite_id, task_idx, attempt, slurm_job_id, node, num_nodes,

@@ -77,7 +77,9 @@ static void put_string(ts_jout *w, const char *s)
         case '\r': esc[1] = 'r'; break;
         case '\t': esc[1] = 't'; break;
         default:
-            memcpy(esc + 1, "u00", 3);
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
             esc[4] = hex[*p >> 4];
             esc[5] = hex[*p & 15];
             n = 6;
@@ -140,7 +142,7 @@ static int fixed_g(char *buf, double v, int p)
     while (ni)
         buf[len++] = digits[--ni];
     /* the decimals (fewer than 17: 64 bits), trailing zeros dropped (%g) */
-    char dec[32];
+    char dec[32] = "";
     int nd = d;
     uint64_t f64 = (uint64_t)frac;
     for (int k = d - 1; k >= 0; k--) {

@@ -210,7 +210,7 @@ int ts_json_suite_status_write(FILE *f, ts_journal *j, const ts_suite_info *s,
     }
     ts_jout_init(w, f);
     ts_jout_obj(w, NULL);
-    cJSON_ArrayForEach(e, head)
+    for (e = head->child; e; e = e->next)
         ts_jout_item(w, e->string, e);
     cJSON_Delete(head);
     ts_jout_arr(w, "tasks");

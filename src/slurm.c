@@ -1240,6 +1240,10 @@ static int finish(job_desc_msg_t *d, opt_ctx *c, ts_err *err)
      * from it; 23.02 only sizes min_cpus with it (below). */
     bool per_node = c->ntasks_per_node != NO_VAL && !c->ntasks_set
                     && (c->max_nodes == 0 || c->min_nodes == c->max_nodes);
+    if (per_node && (uint64_t)c->min_nodes * c->ntasks_per_node >= NO_VAL)
+        return ts_errf(err, "slurm.ntasks-per-node: %" PRIu32 " tasks on each "
+                       "of %" PRIu32 " nodes is too many", c->ntasks_per_node,
+                       c->min_nodes);
     if (per_node && !TS_SBATCH_2302_RULES) {
         c->ntasks = c->min_nodes * c->ntasks_per_node;
         c->ntasks_set = true;

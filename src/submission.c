@@ -580,9 +580,9 @@ out:
 int ts_submission_describe(const ts_submit_ctx *c, long ntasks, FILE *f, ts_err *err)
 {
     ts_kvlist opts = { 0 };
-    uint32_t max = 1001;
+    uint32_t max = 1001, max_jobs = 0;
     ts_err probe = { 0 };
-    int have_max = ts_slurm_max_array_size(&max, &probe) == 0;
+    int have_max = ts_slurm_limits(&max, &max_jobs, &probe) == 0;
     uint32_t throttle = suite_throttle(c);
 
     if (ts_slurm_options(c->s, &opts, err) < 0)
@@ -603,6 +603,9 @@ int ts_submission_describe(const ts_submit_ctx *c, long ntasks, FILE *f, ts_err 
         fprintf(f, " --task-suite=%s  # tasks %ld-%ld\n", c->spec_file, offset,
                 offset + count - 1);
     }
+    if (max_jobs && ntasks + 3 >= (long)max_jobs)
+        fprintf(f, "  (more tasks than the cluster's MaxJobCount %u: queued in waves, what "
+                "fits first, the rest as earlier tasks end)\n", max_jobs);
     ts_kvlist_free(&opts);
     return 0;
 }

@@ -7,6 +7,18 @@
  * recovery key in its comment, "tasksuite:<suite>:<sub>:<offset>", so a
  * re-run after a crash (ts_submission_submit with recover) finds chunks that
  * were queued but not recorded instead of queueing them twice.
+ *
+ * Waves. Slurm counts every element against MaxJobCount (and a user's
+ * MaxSubmitJobs). Arrays are queued in position order; when Slurm has no
+ * room for the rest (sized from its job table when the suite cannot fit at
+ * once, or refused for want of room), the submission is marked as queued in
+ * waves (ts_journal_intent_set_waves) and the rest waits. A reconcile job
+ * watches each wave's arrays (afterany); when it runs it queues the next
+ * wave, or, if ended jobs still hold the room (MinJobAge), leaves a reconcile
+ * job that starts MinJobAge + 10 s later and tries again. `status`/`sync`
+ * try too (ts_submission_fill_waves). No daemon: the chain of reconcile jobs
+ * is the only thing that waits. Recovery keys are unchanged; a chunk queued
+ * but not recorded is found by its key and its size read from Slurm.
  */
 #ifndef TS_SUBMISSION_H
 #define TS_SUBMISSION_H

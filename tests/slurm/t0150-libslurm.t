@@ -131,6 +131,16 @@ is "$rc" 5 "a GRES the cluster lacks: refused by slurmctld (exit 5)"
 is "$p" "submit array 0-0 of ${PREFIX}g: Invalid generic resource (gres) specification" \
     "the refusal names the submission and Slurm's reason"
 like "$s" "Invalid generic resource \\(gres\\) specification" "sbatch gives the same reason"
+# --signal=R: (at a reservation's end): Slurm 24.11 refuses it without
+# preemption (PreemptMode=OFF here), 22.05 takes it; either way the same.
+s=$(as_user "$W" sbatch --parsable --hold -J "${PREFIX}r" -o /dev/null --signal=R:USR1@60 held.sh 2>&1)
+p=$(probe submit 0 0 held.sh --signal=R:USR1@60 "name=${PREFIX}r" hold=1 out=/dev/null 2>&1)
+if [[ $s =~ ^[0-9]+$ ]]; then
+    like "$p" '^[0-9]+$' "--signal=R:USR1@60: sbatch and the library both submit it"
+    scancel "$s" "$p" 2>/dev/null
+else
+    like "$p" "^submit array 0-0 of ${PREFIX}r: .*[Pp]reempt" "--signal=R:USR1@60: refused as sbatch refuses it (${s#sbatch: error: })"
+fi
 
 # ------------------------------------------------------------ cancel, remaining time
 script long.sh 'sleep 300'

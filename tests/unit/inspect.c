@@ -600,6 +600,51 @@ static void test_settled(ts_journal *j)
     ts_suite_info_clear(&si);
 }
 
+/* A big suite still running: with 4,096 live tasks or more, ingest lists
+ * events/ once and opens only the directories there; what those hold is
+ * read all the same, the others cost nothing. */
+static void test_ingest_many_live(ts_journal *j)
+{
+    enum { N = 5000 };
+    ts_suite_new sn = { .name = "many", .owner_uid = getuid(), .close_after_s = -1 };
+    ts_task_new *t = calloc(N, sizeof *t);
+    char (*names)[16] = calloc(N, sizeof *names);
+    char id[TS_SUITE_ID_LEN + 1], dir[512];
+    ts_err err = { .code = 0 };
+    ts_ingest_stats st;
+    ts_counts c;
+
+    for (int i = 0; t && names && i < N; i++) {
+        snprintf(names[i], sizeof names[i], "m%d", i);
+        t[i].name = names[i];
+    }
+    if (!t || !names || ts_journal_suite_create(j, &sn, t, N, id, NULL, &err) < 0) {
+        ok(0, "many: create: %s", err.msg);
+        free(t);
+        free(names);
+        return;
+    }
+    free(t);
+    free(names);
+    suite_dir(j, id, dir, sizeof dir);
+    task_done(id, dir, 0, 0);
+    task_done(id, dir, 4321, 2);
+    task_done(id, dir, N - 1, 0);
+    ts_evctx run = { .suite_dir = dir, .suite_id = id, .task_idx = 77, .attempt = 1,
+                     .jobid = "78", .node = "n2", .num_nodes = 1 };
+    ts_events_started(&run, &err);
+    int rc = ts_journal_ingest(j, id, dir, &st, &err);
+    ok(rc == 0 && st.applied == 7 && st.dirs == N,
+       "5,000 live tasks, 4 started: their 7 records read (%ld, %ld live)", st.applied,
+       st.dirs);
+    ok(ts_journal_counts(j, id, &c, &err) == 0 && c.n[TS_TASK_COMPLETED] == 2
+       && c.n[TS_TASK_FAILED] == 1 && c.n[TS_TASK_RUNNING] == 1
+       && c.n[TS_TASK_PENDING] == N - 4, "2 completed, 1 failed, 1 running, the rest pending");
+    rc = ts_journal_ingest(j, id, dir, &st, &err);
+    ok(rc == 0 && st.applied == 0 && st.dirs == N - 3,
+       "again: nothing new, the three finished ones no longer live (%ld)", st.dirs);
+}
+
 static void test_status_json(ts_journal *j)
 {
     ts_suite_new sn = { .name = "demo", .owner_uid = getuid(), .close_after_s = -1 };
@@ -887,6 +932,7 @@ int main(void)
     test_status_json(j);
     test_status_json_memory();
     test_settled(j);
+    test_ingest_many_live(j);
     test_logtail();
     test_cancel(j);
     ts_journal_close(j);

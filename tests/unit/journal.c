@@ -741,6 +741,93 @@ static void test_submissions(ts_journal *j)
        && err.code == TS_EXIT_NOTFOUND, "unknown submission id");
 }
 
+/* Tasks are inserted TASK_BATCH (64) rows per statement and a fresh intent
+ * is a range: more than a batch, a duplicate past the first batches, the
+ * positions read back, and the waves' bookkeeping. */
+static int count_pos_cb(long position, long task_idx, int attempt, void *arg)
+{
+    long *n = arg;
+    if (position != *n || task_idx != *n || attempt != 1)
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+static int intent_of_cb(const ts_intent_info *in, void *arg)
+{
+    *(ts_intent_info *)arg = *in;
+    return 1;
+}
+
+static void test_big_insert(ts_journal *j)
+{
+    enum { N = 203 };
+    static char names[N][16];
+    ts_task_new t[N];
+    ts_suite_new sn = { .name = "big", .close_after_s = -1 };
+    ts_err err = { .msg = "" };
+    char id[9] = "", db[PATH_MAX];
+    int64_t sub = 0;
+    long n = 0, waiting = -1;
+
+    snprintf(db, sizeof db, "%s", ts_journal_path(j));
+    memset(t, 0, sizeof t);
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "t%d", i);
+        t[i].name = names[i];
+        t[i].args_json = i == 7 ? "{\"k\":\"a \\\"b\\\"\"}" : NULL;
+        t[i].priority = i % 3;
+    }
+    long long tasks = sql_int(db, "SELECT COUNT(*) FROM tasks");
+    t[150].name = "t3";     /* a duplicate in the third batch */
+    ok(ts_journal_suite_create(j, &sn, t, N, id, NULL, &err) < 0
+       && strstr(err.msg, "duplicate task name \"t3\" in suite ") != NULL,
+       "a duplicate past the first batches is named: %s", err.msg);
+    is_int(sql_int(db, "SELECT COUNT(*) FROM tasks"), tasks, "and nothing is written");
+    t[150].name = names[150];
+    ok(ts_journal_suite_create(j, &sn, t, N, id, &sub, &err) == 0, "%d tasks in one create", N);
+    char q[256];
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM tasks WHERE suite_id = '%s'", id);
+    is_int(sql_int(db, q), N, "every task written");
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM tasks WHERE suite_id = '%s' AND idx = 202"
+             " AND name = 't202' AND priority = 1 AND attempts = 1 AND state = 'pending'", id);
+    is_int(sql_int(db, q), 1, "the last (single-row) task with its columns");
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM tasks WHERE suite_id = '%s' AND idx = 7"
+             " AND args_json = '{\"k\":\"a \\\"b\\\"\"}'", id);
+    is_int(sql_int(db, q), 1, "args_json kept as given");
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM submission_tasks WHERE submission_id = %lld",
+             (long long)sub);
+    is_int(sql_int(db, q), 0, "a fresh intent has no per-task rows (a range)");
+    ok(ts_journal_intent_tasks_foreach(j, sub, count_pos_cb, &n, &err) == 0 && n == N,
+       "the range lists position i = task i, attempt 1 (%ld)", n);
+    ts_intent_info in = { 0 };
+    ts_journal_intents_foreach(j, id, 0, intent_of_cb, &in, &err);
+    ok(in.ntasks == N && in.queued == 0 && !in.waves, "intent: %ld tasks, none queued",
+       in.ntasks);
+
+    /* Waves: 120 queued, the rest waits until the submission is marked. */
+    ts_slurm_job a = { .array_job_id = 300, .index_offset = 0, .first_index = 0,
+                       .last_index = 99 };
+    ts_slurm_job b = { .array_job_id = 301, .index_offset = 100, .first_index = 0,
+                       .last_index = 19 };
+    ok(ts_journal_intent_add_job(j, sub, &a, &err) == 0
+       && ts_journal_intent_add_job(j, sub, &b, &err) == 0
+       && ts_journal_intent_set_state(j, sub, TS_SUB_SUBMITTED, &err) == 0,
+       "two arrays recorded");
+    ok(ts_journal_waiting(j, id, &waiting, &err) == 0 && waiting == 0,
+       "nothing waits while the submission is not in waves");
+    ok(ts_journal_intent_set_waves(j, sub, 1001, &err) == 0, "mark it queued in waves");
+    ok(ts_journal_waiting(j, id, &waiting, &err) == 0 && waiting == N - 120,
+       "%ld tasks wait for room", waiting);
+    ts_journal_intents_foreach(j, id, 0, intent_of_cb, &in, &err);
+    ok(in.queued == 120 && in.waves && in.njobs == 2, "intent: 120 queued in waves");
+    ts_slurm_job c = { .array_job_id = 302, .index_offset = 120, .first_index = 0,
+                       .last_index = N - 121 };
+    ok(ts_journal_intent_add_job(j, sub, &c, &err) == 0
+       && ts_journal_waiting(j, id, &waiting, &err) == 0 && waiting == 0,
+       "none once the last wave is recorded");
+}
+
 /* ------------------------------------------------------------ lock */
 
 static void test_lock(const char *home)
@@ -848,6 +935,7 @@ int main(void)
         test_list(j);
         test_lifecycle(j);
         test_submissions(j);
+        test_big_insert(j);
         ts_journal_close(j);
     }
     test_lock(subdir("lock"));

@@ -308,6 +308,38 @@ static void test_atomic_no_follow(void)
         diag("%s", err.msg);
 }
 
+/* The manifest is written without cJSON: every byte a name, command or
+ * value may hold comes back as it was (read with cJSON). */
+static void test_manifest_escapes(void)
+{
+    const char *d = dir_at("escapes", 0700);
+    char path[PATH_MAX];
+    ts_kv env[] = { { .key = "TASK_SUITE_ARG_X", .value = "tab\there \"q\" \\ nl\n\x01\x1f \xc3\xa9" },
+                    { .key = "TASK_SUITE_ARG_E", .value = "" } };
+    ts_manifest_entry v[] = {
+        { .task_idx = 0, .name = "a/b \"c\"", .attempt = 1, .run = "echo '$X' \\\n\r\b\f",
+          .env = { env, 2 } },
+        { .task_idx = 123456789, .name = "second", .attempt = 7, .setup = "s", .run = "" },
+    };
+    ts_manifest_entry back;
+    ts_err err = { .msg = "" };
+
+    snprintf(path, sizeof path, "%s/sub-2.jsonl", d);
+    if (!ok(ts_manifest_write(path, v, 2, &err) == 0, "a manifest with control characters and quotes"))
+        diag("%s", err.msg);
+    ok(ts_manifest_read(path, 0, &back, &err) == 0, "line 0 reads back");
+    is_str(back.name, v[0].name, "name");
+    is_str(back.run, v[0].run, "run");
+    ok(back.setup == NULL, "no setup");
+    ok(back.env.n == 2 && !strcmp(back.env.v[0].value, env[0].value)
+       && !strcmp(back.env.v[1].value, ""), "env values byte for byte");
+    ts_manifest_entry_free(&back);
+    ok(ts_manifest_read(path, 1, &back, &err) == 0 && back.task_idx == 123456789
+       && back.attempt == 7 && !strcmp(back.setup, "s") && !strcmp(back.run, "")
+       && back.env.n == 0, "line 1: numbers, setup, empty run and env");
+    ts_manifest_entry_free(&back);
+}
+
 /* ------------------------------------------------------------ readers */
 
 static int read_manifest(const char *path, ts_err *err)
@@ -415,6 +447,7 @@ int main(void)
     test_secure_dir();
     test_write_manifest();
     test_atomic_no_follow();
+    test_manifest_escapes();
     test_readers();
     nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return done_testing();

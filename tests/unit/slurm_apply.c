@@ -374,6 +374,8 @@ static const struct {
     { "tmp=-1", "slurm.tmp: -1: not a size" },
     { "ntasks-per-node=70000", "slurm.ntasks-per-node: 70000: not a count "
       "from 1 to 65533" },
+    { "nodes=100000;ntasks-per-node=60000", "slurm.ntasks-per-node: 60000 "
+      "tasks on each of 100000 nodes is too many" },
 };
 
 /* Refused only by some releases' rules. */
