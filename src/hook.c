@@ -485,7 +485,7 @@ static void close_above(int keep)
     close_pass p = { .keep = keep };
     p.dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (p.dir >= 0) {
-        int rc;
+        int rc = -1;
         do {   /* closing while reading: read the list again until clean */
             p.closed = 0;
             rc = ts_each_dirent(p.dir, close_one, &p);

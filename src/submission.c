@@ -533,13 +533,6 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
                     room = count / 2;
                     continue;
                 }
-                if (!submitted && !rec.next) {
-                    ts_errc(err, TS_EXIT_SLURM, "%s: Slurm has no room for any of "
-                            "the %ld tasks now (MaxJobCount %u, or your job limits); "
-                            "nothing was queued, try again later", c->suite_id,
-                            ntasks, max_jobs);
-                    goto out;
-                }
                 ts_err_clear(err);
                 break;
             }
@@ -556,6 +549,12 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
         rec.next = offset;
     }
     waiting = ntasks - rec.next;
+    if (waiting > 0 && rec.next == 0) {
+        ts_errc(err, TS_EXIT_SLURM, "suite %s: Slurm has no room for any of its %ld "
+                "tasks now (MaxJobCount %u, or your job limits); nothing was queued, "
+                "try again later", c->suite_id, ntasks, max_jobs);
+        goto out;
+    }
     /* Marked before the reconcile job: its sync must know there is more. */
     if (waiting > 0 && ts_journal_intent_set_waves(c->j, sub_id, (long)max, err) < 0)
         goto out;

@@ -34,6 +34,18 @@ ok $? "MinJobAge is 2 s"
     echo "  a: [$(seq -s, 0 19)]"
     echo "  b: [$(seq -s, 0 9)]"
 } | put "$W" waves.yaml
+# No room at all (another user's 47 held jobs): refused, nothing written.
+filler=$(sbatch --parsable --array=0-46 --hold --chdir=/tmp -o /dev/null --wrap true)
+err=$(ts "$W" submit --detach waves.yaml 2>&1)
+rc=$?
+is "$rc" 5 "no room for any task: submit fails (exit 5, Slurm)"
+like "$err" "Slurm has no room for any of its 200 tasks now \(MaxJobCount $LIMIT" "and says why"
+is "$(ts "$W" list 2>&1)" "tasksuite list: no suites" "the refused suite is not left in the journal"
+is "$(ls "$W/.tshome/suites" 2>/dev/null | wc -l)" 0 "no run directory is left behind"
+scancel "$filler"
+wait_for 30 sh -c '[ -z "$(squeue -h -t all -o %i)" ]'
+ok $? "the other jobs are purged"
+
 out=$(ts "$W" submit --detach waves.yaml 2>"$W/submit.err")
 rc=$?
 id=$(printf '%s\n' "$out" | tail -1)

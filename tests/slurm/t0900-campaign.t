@@ -25,7 +25,7 @@
 #
 # Knobs (for debugging, not for CI): TS_CAMPAIGN_TASKS (1000), TS_CAMPAIGN_LONG
 # (70 steps), TS_CAMPAIGN_LONGEST (130), TS_CAMPAIGN_STEP_S (1),
-# TS_CAMPAIGN_BOUND (s from submit until the suite must be complete, 900),
+# TS_CAMPAIGN_BOUND (s from submit until the suite must be complete, 600),
 # TS_CAMPAIGN_NODE_FAULT (node: the whole node dies | slurmd: only slurmd is
 # killed, its job steps live on), TS_CAMPAIGN_CTLD_SIGNAL (TERM | KILL),
 # TS_KEEP=1 keeps the cluster, its logs and the work directory.
@@ -45,7 +45,7 @@ NTASKS=${TS_CAMPAIGN_TASKS:-1000}
 LONG=${TS_CAMPAIGN_LONG:-70}
 LONGEST=${TS_CAMPAIGN_LONGEST:-130}
 STEP_S=${TS_CAMPAIGN_STEP_S:-1}
-BOUND=${TS_CAMPAIGN_BOUND:-900}
+BOUND=${TS_CAMPAIGN_BOUND:-600}
 NODE_FAULT=${TS_CAMPAIGN_NODE_FAULT:-node}
 CTLD_SIGNAL=${TS_CAMPAIGN_CTLD_SIGNAL:-TERM}
 VICTIM=""   # the node with the most running jobs when the fault comes
@@ -248,11 +248,28 @@ descendants() {
         }'
 }
 
-# The node dies at once: its slurmd and slurmstepds (the stepds have the
-# node's slurmd log open) are stopped, then everything below them, then all
-# are killed. With TS_CAMPAIGN_NODE_FAULT=slurmd only slurmd is killed.
+# The node's processes: its slurmdstepds (they have the node's slurmd log
+# open) and every process of its jobs (SLURMD_NODENAME in their environment,
+# with this cluster's SLURM_CONF).
+node_procs() {   # node_procs NODE
+    local p f
+    for p in $(find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/fd/*' \
+                   -lname "$LOGD/slurmd-$1.log" 2>/dev/null | cut -d/ -f3 | sort -u); do
+        alive "$p" "$STEPD_BIN" && echo "$p"
+    done
+    for f in $(grep -lzx "SLURMD_NODENAME=$1" /proc/[0-9]*/environ 2>/dev/null); do
+        grep -qzx "SLURM_CONF=$SLURM_CONF" "$f" 2>/dev/null && { p=${f#/proc/}; echo "${p%/environ}"; }
+    done
+}
+
+# The node dies at once: its slurmd, slurmstepds and job processes are
+# stopped (so nothing forks or writes any more), then killed, leaves first:
+# a stopped process group orphaned by its parent's death gets SIGHUP and
+# SIGCONT from the kernel, which would let `tasksuite exec` wake up and
+# record its task's end. Scanned again for a few seconds (a step that was
+# being launched). With TS_CAMPAIGN_NODE_FAULT=slurmd only slurmd is killed.
 node_crash() {   # node_crash NODE
-    local node=$1 sd p pids=() more
+    local node=$1 sd p round pids=() found more new nstepd=0 njob=0
     sd=$(cat "$D/run/slurmd-$node.pid")
     alive "$sd" "$SLURMD_BIN" || { event "slurmd of $node (pid $sd) is not running"; return 1; }
     if [[ $NODE_FAULT == slurmd ]]; then
@@ -260,23 +277,28 @@ node_crash() {   # node_crash NODE
         fault "kill -9 of slurmd $node (pid $sd) alone: its job steps live on"
         return 0
     fi
-    pids=("$sd")
-    for p in $(find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/fd/*' \
-                   -lname "$LOGD/slurmd-$node.log" 2>/dev/null | cut -d/ -f3 | sort -u); do
-        [[ $p == "$sd" ]] || { alive "$p" "$STEPD_BIN" && pids+=("$p"); }
+    kill -STOP "$sd"
+    for round in 1 2 3 4 5 6 7 8; do
+        mapfile -t found < <(node_procs "$node" | sort -u)
+        pids=()
+        for p in "${found[@]}"; do [[ $p == "$sd" ]] || pids+=("$p"); done
+        ((${#pids[@]})) || { ((round > 3)) && break; sleep 0.3; continue; }
+        kill -STOP "${pids[@]}" 2>/dev/null
+        for _ in 1 2 3; do
+            mapfile -t more < <(descendants "${pids[@]}" | sort -u)
+            new=()
+            for p in "${more[@]}"; do [[ " ${pids[*]} " == *" $p "* ]] || new+=("$p"); done
+            ((${#new[@]})) || break
+            kill -STOP "${new[@]}" 2>/dev/null
+            pids+=("${new[@]}")
+        done
+        for p in "${pids[@]}"; do alive "$p" "$STEPD_BIN" && nstepd=$((nstepd + 1)) || njob=$((njob + 1)); done
+        # leaves first: descendants were appended after their ancestors
+        for ((k = ${#pids[@]} - 1; k >= 0; k--)); do kill -9 "${pids[k]}" 2>/dev/null; done
+        sleep 0.3
     done
-    kill -STOP "${pids[@]}" 2>/dev/null
-    local nstepd=$((${#pids[@]} - 1))
-    for _ in 1 2 3; do
-        mapfile -t more < <(descendants "${pids[@]}" | sort -u)
-        local new=()
-        for p in "${more[@]}"; do [[ " ${pids[*]} " == *" $p "* ]] || new+=("$p"); done
-        ((${#new[@]})) || break
-        kill -STOP "${new[@]}" 2>/dev/null
-        pids+=("${new[@]}")
-    done
-    kill -9 "${pids[@]}" 2>/dev/null
-    fault "node $node dies: kill -9 of its slurmd (pid $sd), $nstepd slurmstepd and $((${#pids[@]} - 1 - nstepd)) job processes"
+    kill -9 "$sd"
+    fault "node $node dies: kill -9 of its slurmd (pid $sd), $nstepd slurmstepd and $njob job processes"
 }
 
 node_state() { sinfo -h -N -n "$1" -o '%T' 2>/dev/null | head -1; }
@@ -329,7 +351,7 @@ kill_sync 1; sync1=$?
 # A node dies while long tasks run on it: the one running most of them.
 for ((k = 0; k < 60; k++)); do
     read -r n VICTIM < <(squeue -h -t RUNNING -u "$TS_USER" -o %N 2>/dev/null | sort | uniq -c | sort -rn | head -1)
-    ((${n:-0} >= (NTASKS >= 1000 ? 10 : 1))) && (( $(awk -v a="$T0" -v b="$(date +%s)" 'BEGIN { print b - a >= 40 }') )) && break
+    ((${n:-0} >= (NTASKS >= 1000 ? 10 : 1))) && (( $(awk -v a="$T0" -v b="$(date +%s)" 'BEGIN { print (b - a >= 40) }') )) && break
     sleep 1
 done
 VICTIM=${VICTIM:-n3}
