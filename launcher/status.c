@@ -158,9 +158,11 @@ static int print_text(FILE *f, ts_journal *j, const ts_suite_info *s,
     ts_progress_counts(buf, sizeof buf, c, false);
     fprintf(f, "counts:   %s\n", buf);
     long waiting = 0;      /* waves: tasks Slurm has no room for yet */
-    if (ts_journal_waiting(j, s->id, &waiting, NULL) == 0 && waiting > 0)
-        fprintf(f, "queue:    %ld queued, %ld waiting for room\n",
-                c->n[TS_TASK_PENDING] + c->n[TS_TASK_RUNNING] - waiting, waiting);
+    if (ts_journal_waiting(j, s->id, &waiting, NULL) == 0 && waiting > 0) {
+        long queued = c->n[TS_TASK_PENDING] + c->n[TS_TASK_RUNNING] - waiting;
+        fprintf(f, "queue:    %ld queued, %ld waiting for room\n", queued > 0 ? queued : 0,
+                waiting);
+    }
     if (sync_error)
         fprintf(f, "warning:  not refreshed: %s\n", sync_error);
     fprintf(f, "\n");

@@ -87,4 +87,33 @@ is "$(jsql "$W" "SELECT COUNT(*) FROM tasks WHERE suite_id = '$id' AND state = '
 st=$(ts "$W" status "$id" 2>&1)
 unlike "$st" "waiting for room" "status no longer shows waiting tasks"
 
+# kill -9 after Slurm took the first wave's array, before the journal
+# recorded it: the same command again finds it by its recovery key (and its
+# size from Slurm, waves make sizes vary), queues nothing twice, and the
+# waves go on.
+{
+    echo "name: waves2"
+    echo "run: echo done > \"\$TASK_SUITE_TASK_DIR/out\""
+    echo "matrix:"
+    echo "  a: [$(seq -s, 0 99)]"
+} | put "$W" waves2.yaml
+as_user "$W" env TASKSUITE_HOME="$W/.tshome" TASKSUITE_FAULT=after-submit-chunk "$TS_BIN" \
+    submit --detach waves2.yaml >/dev/null 2>&1
+id2=$(jsql "$W" "SELECT id FROM suites WHERE name = 'waves2'")
+is "$(squeue -h -u "$TS_USER" -n "ts-$id2" -o %F | sort -u | wc -l)" 1 "killed after the first wave's array was queued"
+is "$(jsql "$W" "SELECT COUNT(*) FROM slurm_jobs j JOIN submissions s ON s.id = j.submission_id WHERE s.suite_id = '$id2'")" 0 \
+    "... and before it was recorded"
+err=$(ts "$W" submit --detach waves2.yaml 2>&1)
+like "$err" "is already suite $id2; finishing its interrupted submission" "the same command again finishes it"
+wait_for 300 sh -c "[ \"\$(sqlite3 -readonly '$W/.tshome/journal.db' \"SELECT state FROM suites WHERE id = '$id2'\")\" = complete ]"
+ok $? "the suite completes in waves"
+is "$(jsql "$W" "SELECT SUM(j.last_index - j.first_index + 1) FROM slurm_jobs j JOIN submissions s ON s.id = j.submission_id WHERE s.suite_id = '$id2'")" 100 \
+    "every task was queued exactly once"
+arrays=$(jsql "$W" "SELECT COUNT(*) FROM slurm_jobs j JOIN submissions s ON s.id = j.submission_id WHERE s.suite_id = '$id2'")
+is "$(jsql "$W" "SELECT COUNT(*) FROM tasks WHERE suite_id = '$id2' AND state = 'completed' AND attempts = 1")" 100 \
+    "all 100 tasks completed on their first attempt ($arrays arrays)"
+is "$(find "$W/.tshome/suites/$id2/tasks" -name out | wc -l)" 100 "each ran (its output file)"
+elements=$(grep -c " Name=ts-$id2 " "$D/log/jobcomp.txt" 2>/dev/null)
+is "$elements" 100 "Slurm ran 100 elements of the suite, no more"
+
 done_testing

@@ -28,6 +28,8 @@
 # TS_CAMPAIGN_BOUND (s from submit until the suite must be complete, 600),
 # TS_CAMPAIGN_NODE_FAULT (node: the whole node dies | slurmd: only slurmd is
 # killed, its job steps live on), TS_CAMPAIGN_CTLD_SIGNAL (TERM | KILL),
+# TS_CAMPAIGN_SPOOL (keep: the dead node's slurmd spool survives its "reboot",
+# as on a local disk | wipe: it comes back empty, as on tmpfs),
 # TS_KEEP=1 keeps the cluster, its logs and the work directory.
 
 D=${TS_CAMPAIGN_DIR:-/tmp/tasksuite-test/cluster-campaign}
@@ -48,6 +50,7 @@ STEP_S=${TS_CAMPAIGN_STEP_S:-1}
 BOUND=${TS_CAMPAIGN_BOUND:-600}
 NODE_FAULT=${TS_CAMPAIGN_NODE_FAULT:-node}
 CTLD_SIGNAL=${TS_CAMPAIGN_CTLD_SIGNAL:-TERM}
+SPOOL=${TS_CAMPAIGN_SPOOL:-keep}
 VICTIM=""   # the node with the most running jobs when the fault comes
 W=$(mk_workdir)
 BG=()        # pids of background processes this test started
@@ -121,6 +124,11 @@ elif (( i % 5 == 0 )); then N=$CAMPAIGN_LONG
 else N=1; fi
 stop=0
 trap 'stop=1' USR2
+# The warning goes to the task's whole process group: the test's own helpers
+# (sleep, ln, rm) run in groups of their own (job control) so that it never
+# cuts a step's bookkeeping short. `tasksuite checkpoint` runs in the task's
+# group, as in any plain script.
+set -m
 ck=${TASK_SUITE_CHECKPOINT_STEP:-0}
 me="attempt=$A job=$SLURM_JOB_ID node=$SLURMD_NODENAME restart=${SLURM_RESTART_COUNT:-0} ckpt=$ck"
 put() {   # put NAME TEXT: atomic, exclusive; 1 if NAME exists
@@ -150,10 +158,14 @@ while (( k <= N )); do
             put "dup.$k.a$A.$$" "$me: step $k written meanwhile by $w"
         fi
     fi
-    if tasksuite checkpoint "$out/step-$k" --step "$k"; then
+    set +m
+    tasksuite checkpoint "$out/step-$k" --step "$k"
+    rc=$?
+    set -m
+    if ((rc == 0)); then
         echo "$k" >> "$out/registered"
     else
-        put "ckfail.$k.a$A.$$" "$me: checkpoint of step $k failed"
+        put "ckfail.$k.a$A.$$" "$me: checkpoint of step $k failed (exit $rc)"
     fi
     if (( stop && k < N )); then
         put "a$A.end" "75 after step $k"
@@ -363,6 +375,10 @@ T_CRASH=$(date +%s)
 wait_for 90 node_down "$VICTIM"
 ok $? "slurmctld set $VICTIM DOWN (state now: $(node_state "$VICTIM"))"
 event "$VICTIM is $(node_state "$VICTIM")"
+if [[ $SPOOL == wipe ]]; then
+    rm -rf "$D/spool/slurmd-$VICTIM"/job*
+    event "$VICTIM's spool comes back empty (TS_CAMPAIGN_SPOOL=wipe)"
+fi
 "$CL" respawn --dir "$D" --daemon "slurmd-$VICTIM" 2>>"$W/respawn.log"
 event "slurmd $VICTIM started again"
 wait_for 60 node_back "$VICTIM"
@@ -583,6 +599,8 @@ done <<<"$CHECK"
 # Slurm: nothing of the suite left queued or running, no node drained.
 left=$(squeue -h -r -u "$TS_USER" -n "ts-$ID" -t PENDING,RUNNING,CONFIGURING,COMPLETING -o '%i %T %k' 2>/dev/null)
 is "$left" "" "no job of the suite's tasks is left in Slurm's queue"
+held=$(squeue -h -r -u "$TS_USER" -t PENDING -o '%i %r %k' 2>/dev/null | grep -i held)
+[[ -z $held ]] || diag "held by Slurm: $(wc -l <<<"$held") jobs, e.g. $(head -3 <<<"$held" | paste -sd';')"
 nodes=$(sinfo -h -N -o '%N %t' 2>/dev/null | sort -u | tr '\n' ' ')
 unlike "$nodes" '(drain|drng|down|fail|\*)' "no node drained or down at the end ($nodes)"
 [[ $nodes == *n1* && $nodes == *n2* && $nodes == *n3* ]]
