@@ -1132,7 +1132,7 @@ static sqlite3_stmt *task_batch_stmt(ts_journal *j, ts_err *err)
     static const char head[] =
         "INSERT INTO tasks(suite_id, idx, name, args_json, priority, num_nodes,"
         " state, attempts, updated_at) VALUES ";
-    char sql[sizeof head + TASK_BATCH * 64];
+    char sql[sizeof head + (size_t)TASK_BATCH * 64];
     size_t o = (size_t)snprintf(sql, sizeof sql, "%s", head);
     sqlite3_stmt *s = NULL;
     for (int r = 0; r < TASK_BATCH; r++) {

@@ -758,7 +758,9 @@ int ts_submission_load(ts_journal *j, const ts_suite_info *si, ts_submit_store *
     st->self = json_str(o, "tasksuite");
     const cJSON *local = cJSON_GetObjectItemCaseSensitive(o, "local");
     st->local = cJSON_IsTrue(local);
-    int rc = ts_spec_parse(st->file ? st->file : si->name, yaml->valuestring,
+    /* st's strings are freed by ts_submission_store_free on every path
+     * below; the analyzer loses them across the call. */
+    int rc = ts_spec_parse(st->file ? st->file : si->name, yaml->valuestring, // NOLINT(clang-analyzer-unix.Malloc)
                            strlen(yaml->valuestring), &st->s, err);
     cJSON_Delete(o);
     if (rc < 0 || !st->file || !st->workdir || !st->self
