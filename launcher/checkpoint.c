@@ -17,6 +17,10 @@
 
 int cmd_checkpoint(int argc, char **argv)
 {
+    /* Called from a task's process group, which gets the warning signal
+     * exec forwards: finish (a checkpoint half-registered is worse than a
+     * late one) instead of dying of it with 128+N. */
+    ts_block_warning_signals();
     static const struct option longopts[] = {
         { "step", required_argument, NULL, 's' },
         { "help", no_argument, NULL, 'h' },

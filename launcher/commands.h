@@ -16,4 +16,8 @@ int cmd_list(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 
+/* Block SIGUSR1/SIGUSR2 (the usual warning signals) for a command a task
+ * runs from inside its process group. */
+void ts_block_warning_signals(void);
+
 #endif

@@ -19,6 +19,10 @@
 
 int cmd_remaining(int argc, char **argv)
 {
+    /* Called from a task's process group, which gets the warning signal
+     * exec forwards: finish (a checkpoint half-registered is worse than a
+     * late one) instead of dying of it with 128+N. */
+    ts_block_warning_signals();
     static const struct option longopts[] = {
         { "format", required_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },
