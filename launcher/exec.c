@@ -331,6 +331,22 @@ int cmd_exec(int argc, char **argv)
     }
     int attempt = a.attempt > 0 ? a.attempt
                                 : t.attempt + (int)env_long("SLURM_RESTART_COUNT", 0);
+    /* Slurm runs this element again (node failure, launch failure): when
+     * its attempt had already queued its successor (`resubmitted`), or
+     * another job runs this attempt or a later one, running it here would
+     * run the task twice. Nothing to do, and no record to write. */
+    if (a.attempt <= 0 && !a.rank_mode && env_long("SLURM_RESTART_COUNT", 0) > 0) {
+        bool moved = false;
+        if (ts_events_chain_moved_on(rs.dir, t.task_idx, t.attempt, attempt,
+                                     getenv("SLURM_JOB_ID"), &moved, &err) < 0)
+            fprintf(stderr, "tasksuite exec: %s (running attempt %d)\n", err.msg, attempt);
+        else if (moved) {
+            fprintf(stderr, "tasksuite exec: requeued by Slurm as attempt %d, but the task "
+                    "already moved on to another job: nothing to run\n", attempt);
+            rc = 0;
+            goto out;
+        }
+    }
     if (rs.num_nodes > 1 && !a.rank_mode) {
         rc = run_ranks(&a, &rs, &t, position, attempt);
         goto out;

@@ -46,6 +46,16 @@ void ts_block_warning_signals(void)
     sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
+/* As early as a process can: the warning reaches the task's process group
+ * while `checkpoint` or `remaining` may still be starting (glibc passes
+ * argc/argv to constructors). cmd_* block it again, harmlessly. */
+__attribute__((constructor)) static void block_early(int argc, char **argv)
+{
+    if (argc > 1 && argv && argv[1]
+        && (!strcmp(argv[1], "checkpoint") || !strcmp(argv[1], "remaining")))
+        ts_block_warning_signals();
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {

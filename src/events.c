@@ -721,3 +721,54 @@ int ts_events_last_checkpoint(const char *suite_dir, long task_idx,
     free(lc);
     return rc;
 }
+
+struct moved_on {
+    int first, attempt;
+    const char *jobid;
+    bool moved;
+};
+
+static int moved_cb(const ts_event *ev, const char *bad, void *arg)
+{
+    struct moved_on *m = arg;
+
+    (void)bad;
+    if (!ev)
+        return 0;
+    if ((ev->type == TS_EV_RESUBMITTED && ev->attempt >= m->first)
+        || (ev->attempt >= m->attempt && strcmp(ev->jobid, m->jobid) != 0))
+        m->moved = true;
+    return m->moved;
+}
+
+int ts_events_chain_moved_on(const char *suite_dir, long task_idx, int first,
+                             int attempt, const char *jobid, bool *moved, ts_err *err)
+{
+    char dir[PATH_MAX], path[PATH_MAX];
+    struct moved_on m = { .first = first, .attempt = attempt, .jobid = jobid ? jobid : "" };
+    struct dirent *de;
+    DIR *d;
+    int rc = 0;
+
+    *moved = false;
+    if (task_dir(suite_dir, task_idx, dir, sizeof dir, err) < 0)
+        return -1;
+    if (!(d = opendir(dir))) {
+        if (errno == ENOENT)
+            return 0;
+        return ts_errf(err, "events: open %s: %s", dir, strerror(errno));
+    }
+    while (!m.moved && (de = readdir(d))) {
+        if (!is_ev_file(de->d_name))
+            continue;
+        if (!fits(snprintf(path, sizeof path, "%s/%s", dir, de->d_name), sizeof path))
+            continue;
+        if (ts_events_read(path, 0, moved_cb, &m, NULL, err) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    closedir(d);
+    *moved = m.moved;
+    return rc;
+}

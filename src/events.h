@@ -155,4 +155,14 @@ int ts_event_key_new(char key[TS_EVENT_KEYLEN + 1], ts_err *err);
 int ts_events_last_checkpoint(const char *suite_dir, long task_idx,
                               char *buf, size_t len, long *step, ts_err *err);
 
+/* Whether the chain of attempts of a task moved on without the element
+ * `jobid` that Slurm runs again (requeued) as `attempt`, its first run
+ * having been attempt `first` (the manifest's): an attempt it ran before
+ * already queued its successor (a `resubmitted` record of `first` or
+ * later), or another job wrote records of `attempt` or later. Then this
+ * run would duplicate the successor's (exec runs nothing). Torn and
+ * malformed lines are skipped. */
+int ts_events_chain_moved_on(const char *suite_dir, long task_idx, int first,
+                             int attempt, const char *jobid, bool *moved, ts_err *err);
+
 #endif

@@ -2994,6 +2994,145 @@ int ts_journal_task_requeued(ts_journal *j, const char *suite_id, long idx,
     return tx_commit(j, err);
 }
 
+/* Attempts [first, next) of task idx were lost to a Slurm requeue of their
+ * element (node failure, launch failure, preemption): one still `running`
+ * (no ended record) is closed as node_fail, a number the requeue consumed
+ * before the task started gets a node_fail row of its own, so the task's
+ * attempts are numbered without gaps. One transaction. */
+int ts_journal_attempts_lost(ts_journal *j, const char *suite_id, long idx,
+                             int first, int next, ts_err *err)
+{
+    static const char *const sql[] = {
+        "UPDATE attempts SET state = 'node_fail', classified = 1,"
+        " ended_at = COALESCE(ended_at, ?5)"
+        " WHERE suite_id = ?1 AND task_idx = ?2 AND attempt >= ?3 AND attempt < ?4"
+        " AND (state = 'running' OR (state = 'ended_by_signal' AND classified = 0))",
+        "INSERT OR IGNORE INTO attempts(suite_id, task_idx, attempt, state,"
+        " classified, ended_at) SELECT ?1, ?2, ?3, 'node_fail', 1, ?5"
+        " WHERE ?3 < ?4 AND EXISTS (SELECT 1 FROM tasks WHERE suite_id = ?1"
+        " AND idx = ?2)",
+    };
+    if (first < 1)
+        first = 1;
+    if (first >= next)
+        return 0;
+    if (tx_begin(j, err) < 0)
+        return -1;
+    for (int a = first; a <= next; a++)
+        for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+            sqlite3_stmt *s = NULL;
+            /* the UPDATE covers the whole range at once */
+            if (i == 0 && a != first)
+                continue;
+            if (i == 1 && a == next)
+                continue;
+            if (sqlite3_prepare_v2(j->db, sql[i], -1, &s, NULL) != SQLITE_OK) {
+                ts_errc(err, TS_EXIT_JOURNAL, "journal: lost attempts: %s",
+                        sqlite3_errmsg(j->db));
+                sqlite3_finalize(s);
+                return tx_fail(j);
+            }
+            sqlite3_bind_text(s, 1, suite_id, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(s, 2, idx);
+            sqlite3_bind_int(s, 3, i == 0 ? first : a);
+            sqlite3_bind_int(s, 4, next);
+            sqlite3_bind_double(s, 5, now_s());
+            int rc = sqlite3_step(s);
+            sqlite3_finalize(s);
+            if (rc != SQLITE_DONE) {
+                ts_errc(err, TS_EXIT_JOURNAL, "journal: lost attempts: %s",
+                        sqlite3_errmsg(j->db));
+                return tx_fail(j);
+            }
+        }
+    return tx_commit(j, err);
+}
+
+/* Held elements released so far for task idx, logged in `events` as
+ * `held_released` rows; one more is logged when fewer than max (*allowed). */
+int ts_journal_held_release(ts_journal *j, const char *suite_id, long idx, int attempt,
+                            const char *job_spec, int max, bool *allowed, ts_err *err)
+{
+    static const char *const sql[] = {
+        "SELECT COUNT(*) FROM events WHERE suite_id = ?1 AND task_idx = ?2"
+        " AND type = 'held_released'",
+        "INSERT OR IGNORE INTO events(key, suite_id, task_idx, attempt, type, at)"
+        " VALUES (?3, ?1, ?2, ?4, 'held_released', ?5)",
+    };
+    char key[160];
+    long n = 0;
+
+    *allowed = false;
+    if (tx_begin(j, err) < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *s = NULL;
+        if (sqlite3_prepare_v2(j->db, sql[i], -1, &s, NULL) != SQLITE_OK) {
+            ts_errc(err, TS_EXIT_JOURNAL, "journal: held release: %s",
+                    sqlite3_errmsg(j->db));
+            sqlite3_finalize(s);
+            return tx_fail(j);
+        }
+        snprintf(key, sizeof key, "held:%s:%ld:%s:%ld", suite_id, idx, job_spec, n + 1);
+        sqlite3_bind_text(s, 1, suite_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, idx);
+        if (i == 1) {
+            sqlite3_bind_text(s, 3, key, -1, SQLITE_STATIC);
+            sqlite3_bind_int(s, 4, attempt);
+            sqlite3_bind_double(s, 5, now_s());
+        }
+        int rc = sqlite3_step(s);
+        if (i == 0 && rc == SQLITE_ROW)
+            n = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+            ts_errc(err, TS_EXIT_JOURNAL, "journal: held release: %s",
+                    sqlite3_errmsg(j->db));
+            return tx_fail(j);
+        }
+        if (i == 0 && n >= max)
+            break;
+        if (i == 1)
+            *allowed = true;
+    }
+    return tx_commit(j, err);
+}
+
+/* Whether a submission other than `intent` holds an attempt of task idx in
+ * (attempt, upto]: the element that ran `attempt` had already queued its
+ * successor (or a sync resubmitted the task) when Slurm reran it as upto,
+ * so that rerun is not the task's attempt. */
+int ts_journal_task_moved_on(ts_journal *j, const char *suite_id, long idx,
+                             int attempt, int upto, int64_t intent, bool *moved,
+                             ts_err *err)
+{
+    static const char sql[] =
+        "SELECT 1 FROM submission_tasks WHERE suite_id = ?1 AND task_idx = ?2"
+        " AND attempt > ?3 AND attempt <= ?5 AND submission_id != ?4 LIMIT 1";
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    *moved = false;
+    if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK) {
+        ts_errc(err, TS_EXIT_JOURNAL, "journal: task moved on: %s", sqlite3_errmsg(j->db));
+        sqlite3_finalize(s);
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, suite_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, idx);
+    sqlite3_bind_int(s, 3, attempt);
+    sqlite3_bind_int64(s, 4, intent);
+    sqlite3_bind_int(s, 5, upto);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc == SQLITE_ROW)
+        *moved = true;
+    else if (rc != SQLITE_DONE)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: task moved on: %s",
+                       sqlite3_errmsg(j->db));
+    return 0;
+}
+
 /* A job that already runs the task's attempt `next` (queued by the previous
  * attempt's own job, see exec) becomes a submission of its own, left as an
  * intent with its job recorded, so that the next sync writes its manifest,

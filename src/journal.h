@@ -364,6 +364,27 @@ int ts_journal_task_set_state(ts_journal *j, const char *suite_id, long idx,
 int ts_journal_task_requeued(ts_journal *j, const char *suite_id, long idx,
                              int next_attempt, ts_err *err);
 
+/* Attempts first .. next-1 of task idx were lost to a Slurm requeue of
+ * their element: those still `running` (no ended record) or killed by a
+ * signal and not yet classified (the node's death) become node_fail
+ * (classified), a number with no row at all (consumed by the requeue before
+ * the task started) gets a node_fail row, so attempt numbers have no gaps.
+ * Attempts with an ended record keep it. */
+int ts_journal_attempts_lost(ts_journal *j, const char *suite_id, long idx,
+                             int first, int next, ts_err *err);
+
+/* A held element (job_spec "A_T") of task idx may be released: fewer than
+ * max were released for the task so far (each logged in `events` as a
+ * `held_released` row). *allowed; when true, this release is logged. */
+int ts_journal_held_release(ts_journal *j, const char *suite_id, long idx, int attempt,
+                            const char *job_spec, int max, bool *allowed, ts_err *err);
+
+/* *moved: a submission other than `intent` holds an attempt of task idx in
+ * (attempt, upto] (the element that ran `attempt` had queued its successor
+ * before Slurm reran it as `upto`: the chain moved on without it). */
+int ts_journal_task_moved_on(ts_journal *j, const char *suite_id, long idx,
+                             int attempt, int upto, int64_t intent, bool *moved, ts_err *err);
+
 /* ------------------------------------------------------------ submissions */
 
 /* Slurm job job_id (a one-element array, index 0) already runs attempt

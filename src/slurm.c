@@ -1939,6 +1939,30 @@ time_t ts_slurm_end_time(uint32_t job_id)
     return end > 0 && (uint64_t)end < (uint64_t)INFINITE ? end : 0;
 }
 
+int ts_slurm_release(uint32_t job_id, ts_err *err)
+{
+    job_desc_msg_t d;
+    job_array_resp_msg_t *resp = NULL;
+    char id[16];
+    int rc;
+
+    if (ts_slurm_init(err) < 0)
+        return -1;
+    ts_compat_init_job_desc(&d);
+    /* job_id_str (job_desc has no job_id since 25.11), with update_job2
+     * as libslurm asks for it */
+    snprintf(id, sizeof id, "%u", job_id);
+    d.job_id_str = id;
+    d.priority = INFINITE;          /* what `scontrol release` sends */
+    rc = slurm_update_job2(&d, &resp);
+    if (resp)
+        slurm_free_job_array_resp(resp);
+    if (rc != SLURM_SUCCESS)
+        return ts_errc(err, TS_EXIT_SLURM, "release job %u: %s", job_id,
+                       slurm_strerror(errno));
+    return 0;
+}
+
 int ts_slurm_requeue(uint32_t job_id, ts_err *err)
 {
     if (ts_slurm_init(err) < 0)

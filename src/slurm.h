@@ -187,6 +187,10 @@ time_t ts_slurm_end_time(uint32_t job_id);
  * keeps its id and its array index, SLURM_RESTART_COUNT grows by one. */
 int ts_slurm_requeue(uint32_t job_id, ts_err *err);
 
+/* Release a held job or array element (by its own job id), as `scontrol
+ * release` does (priority INFINITE: Slurm recomputes it). */
+int ts_slurm_release(uint32_t job_id, ts_err *err);
+
 /* "PENDING", "RUNNING", "COMPLETED", "FAILED", "TIMEOUT", "CANCELLED",
  * "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE",
  * "UNKNOWN" (Slurm's spelling). */

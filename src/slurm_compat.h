@@ -73,6 +73,14 @@ typedef hostlist_t ts_hostlist;
 #define TS_SUBMIT_RESPONSE_JOB_ID(r) ((r)->job_id)
 #endif
 
+/* The job a job_desc_msg_t names (slurm_update_job()): 25.11 made job_id a
+ * step id there too. An lvalue: TS_JOB_DESC_JOB_ID(&d) = id. */
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(25, 11, 0)
+#define TS_JOB_DESC_JOB_ID(d) ((d)->step_id.job_id)
+#else
+#define TS_JOB_DESC_JOB_ID(d) ((d)->job_id)
+#endif
+
 /* 26.05: slurm_free_ctl_conf() became slurm_free_conf(), and the calls
  * that name a job take a slurm_step_id_t (the whole job: step NO_VAL). */
 #if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(26, 5, 0)

@@ -164,13 +164,115 @@ static int follow_requeues(ts_journal *j, const char *suite_id, const snap_all *
             for (size_t e = 0; e < is->arrays[k].nel; e++) {
                 const ts_job_info *el = &is->arrays[k].el[e];
                 long pos = is->arrays[k].job.index_offset + (long)el->array_task_id;
+                bool moved;
                 if (el->restart_cnt == 0 || pos < 0 || (size_t)pos >= is->pos.n
                     || (el->state != TS_JOB_PENDING && el->state != TS_JOB_RUNNING))
+                    continue;
+                /* The element's attempt had already queued its successor:
+                 * Slurm's rerun is not the task's attempt (exec skips it). */
+                if (ts_journal_task_moved_on(j, suite_id, is->pos.v[pos].task_idx,
+                                             is->pos.v[pos].attempt,
+                                             is->pos.v[pos].attempt + (int)el->restart_cnt,
+                                             is->id, &moved, err) < 0)
+                    return -1;
+                if (moved)
                     continue;
                 if (ts_journal_task_requeued(j, suite_id, is->pos.v[pos].task_idx,
                                              is->pos.v[pos].attempt + (int)el->restart_cnt,
                                              err) < 0)
                     return -1;
+            }
+    }
+    return 0;
+}
+
+/* After the events are read: the attempts an element's requeues consumed
+ * (manifest attempt .. attempt - 1) that never ended are closed as
+ * node_fail, a number with no row gets one (see ts_journal_attempts_lost). */
+static int close_lost(ts_journal *j, const char *suite_id, const snap_all *sa,
+                      ts_err *err)
+{
+    for (size_t i = 0; i < sa->n; i++) {
+        const intent_snap *is = &sa->v[i];
+        for (size_t k = 0; k < is->narrays; k++)
+            for (size_t e = 0; e < is->arrays[k].nel; e++) {
+                const ts_job_info *el = &is->arrays[k].el[e];
+                long pos = is->arrays[k].job.index_offset + (long)el->array_task_id;
+                bool moved;
+                if (el->restart_cnt == 0 || pos < 0 || (size_t)pos >= is->pos.n)
+                    continue;
+                slot sl = is->pos.v[pos];
+                if (ts_journal_task_moved_on(j, suite_id, sl.task_idx, sl.attempt,
+                                             sl.attempt + (int)el->restart_cnt, is->id,
+                                             &moved, err) < 0)
+                    return -1;
+                if (!moved
+                    && ts_journal_attempts_lost(j, suite_id, sl.task_idx, sl.attempt,
+                                                sl.attempt + (int)el->restart_cnt,
+                                                err) < 0)
+                    return -1;
+            }
+    }
+    return 0;
+}
+
+/* An element Slurm holds (e.g. "launch failed requeued held" after a node
+ * came back with a stale spool) never runs, and the array's afterany
+ * reconcile job never either: release it, at most TS_HELD_RELEASES times
+ * per task; then cancel it, close its attempt as node_fail and queue the
+ * task afresh (when it has attempts left). Both are logged. */
+#define TS_HELD_RELEASES 3
+
+static int release_held(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
+                        ts_err *err)
+{
+    for (size_t i = 0; i < sa->n; i++) {
+        const intent_snap *is = &sa->v[i];
+        for (size_t k = 0; k < is->narrays; k++)
+            for (size_t e = 0; e < is->arrays[k].nel; e++) {
+                const ts_job_info *el = &is->arrays[k].el[e];
+                long pos = is->arrays[k].job.index_offset + (long)el->array_task_id;
+                char spec[64];
+                bool allowed = false;
+                ts_err serr = { 0 };
+                if (!el->held || el->state != TS_JOB_PENDING || pos < 0
+                    || (size_t)pos >= is->pos.n)
+                    continue;
+                slot sl = is->pos.v[pos];
+                int attempt = sl.attempt + (int)el->restart_cnt;
+                if (el->array_job_id)
+                    snprintf(spec, sizeof spec, "%u_%u", el->array_job_id,
+                             el->array_task_id);
+                else
+                    snprintf(spec, sizeof spec, "%u", el->job_id);
+                if (ts_journal_held_release(j, si->id, sl.task_idx, attempt, spec,
+                                            TS_HELD_RELEASES, &allowed, err) < 0)
+                    return -1;
+                if (allowed) {
+                    if (!el->job_id)    /* still in the range record: never ran */
+                        snprintf(serr.msg, sizeof serr.msg, "release job %s: no job id",
+                                 spec);
+                    if (!el->job_id || ts_slurm_release(el->job_id, &serr) < 0)
+                        fprintf(stderr, "tasksuite: %s\n", serr.msg);
+                    else
+                        fprintf(stderr, "tasksuite: task %ld: job %s was held by Slurm: "
+                                "released\n", sl.task_idx, spec);
+                    continue;
+                }
+                if (ts_slurm_cancel(spec, &serr) < 0) {
+                    fprintf(stderr, "tasksuite: %s\n", serr.msg);
+                    continue;
+                }
+                fprintf(stderr, "tasksuite: task %ld: job %s held by Slurm again after %d "
+                        "releases: cancelled\n", sl.task_idx, spec, TS_HELD_RELEASES);
+                if (ts_journal_attempt_classify(j, si->id, sl.task_idx, attempt,
+                                                TS_ATT_NODE_FAIL, err) < 0)
+                    return -1;
+                if (attempt < 1 + si->max_retries) {
+                    long idx = sl.task_idx;
+                    if (ts_journal_intent_create(j, si->id, &idx, 1, NULL, err) < 0)
+                        return -1;
+                }
             }
     }
     return 0;
@@ -210,7 +312,17 @@ static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
                  * same way: manifest attempt + SLURM_RESTART_COUNT). */
                 int attempt = sl.attempt + (int)s->el[e].restart_cnt;
                 int v = verdict(s->el[e].state);
+                bool moved = false;
                 if (open_attempt(&o, sl.task_idx) != attempt || v < 0)
+                    continue;
+                /* A rerun of an element whose attempt had already queued its
+                 * successor ran nothing (exec): its end says nothing about
+                 * the successor's attempt of the same number. */
+                if (s->el[e].restart_cnt
+                    && ts_journal_task_moved_on(j, suite_id, sl.task_idx, sl.attempt,
+                                                attempt, is->id, &moved, err) < 0)
+                    goto out;
+                if (moved)
                     continue;
                 if (ts_journal_attempt_classify(j, suite_id, sl.task_idx, attempt,
                                                 (enum ts_attempt_state)v, err) < 0)
@@ -523,6 +635,10 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
         goto out;
     res->ingested = st.applied;
     dirs = st.dirs;
+    if (sa.n && close_lost(j, si.id, &sa, err) < 0)
+        goto out;
+    if (sa.n && release_held(j, &si, &sa, err) < 0)
+        goto out;
     if (sa.n && classify(j, si.id, &sa, res, err) < 0)
         goto out;
     if (!opts->no_slurm && si.state != TS_SUITE_CANCELLED && resubmit(j, &si, &sa, res, err) < 0)

@@ -736,6 +736,37 @@ static void test_resubmitted(void)
        "the same attempt found again (by its key) is not adopted twice");
     is_int(sql_int(db, "SELECT COUNT(*) FROM submissions"), 2,
            "still one submission per attempt (the first and the adopted one)");
+
+    /* Slurm requeues job 100 (its node died while it was still running in
+     * Slurm's view): as attempt 2 it would duplicate job 4242's. */
+    bool moved = false;
+    ok(ts_events_chain_moved_on(sdir, 0, 1, 2, "100", &moved, &err) == 0 && moved,
+       "a rerun of the element that queued its successor: moved on");
+    ok(ts_events_chain_moved_on(sdir, 0, 1, 3, "100", &moved, &err) == 0 && moved,
+       "also on a second requeue (attempt 3)");
+    ok(ts_events_chain_moved_on(sdir, 1, 1, 2, "100", &moved, &err) == 0 && !moved,
+       "another task (no event file): not moved on");
+    /* Task 0 of job 200, attempt 1 lost with its node (no record after
+     * `started`): its rerun is attempt 2, the task's. */
+    char sdir2[1100];
+    snprintf(sdir2, sizeof sdir2, "%s/other", sdir);
+    mkdir(sdir2, 0755);
+    ts_evctx c2 = { .suite_dir = sdir2, .suite_id = id, .task_idx = 0, .attempt = 1,
+                    .jobid = "200", .node = "n1" };
+    ts_events_started(&c2, &err);
+    ok(ts_events_chain_moved_on(sdir2, 0, 1, 2, "200", &moved, &err) == 0 && !moved,
+       "an attempt lost with its node: its rerun runs");
+    /* exit 75 and `scontrol requeue` (no resubmitted record): runs too */
+    ts_events_exited(&c2, 75, 0, &err);
+    ok(ts_events_chain_moved_on(sdir2, 0, 1, 2, "200", &moved, &err) == 0 && !moved,
+       "an attempt requeued by its own job (exit 75, no successor): its rerun runs");
+    /* another job already wrote records of attempt 2 */
+    ts_evctx c3 = c2;
+    c3.attempt = 2;
+    c3.jobid = "300";
+    ts_events_started(&c3, &err);
+    ok(ts_events_chain_moved_on(sdir2, 0, 1, 2, "200", &moved, &err) == 0 && moved,
+       "another job runs attempt 2: moved on");
     ts_journal_close(j);
 }
 

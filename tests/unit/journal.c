@@ -909,6 +909,86 @@ static void test_names(void)
        "state names round-trip");
 }
 
+/* A Slurm requeue (node failure) of an element: the attempts it consumed
+ * that never ended are closed as node_fail, a number consumed before the
+ * task started gets a row, ended attempts keep their state; a later
+ * attempt queued by another submission means the chain moved on. */
+static int att_cb(const ts_attempt_info *a, void *arg)
+{
+    char *out = arg;
+    char one[64];
+    snprintf(one, sizeof one, "%d:%s;", a->attempt, ts_attempt_state_name(a->state));
+    strcat(out, one);
+    return 0;
+}
+
+static void test_lost_attempts(void)
+{
+    const char *home = subdir("lost");
+    char id[9], db[PATH_MAX], sql[512], got[256] = "";
+    ts_err err = { .msg = "" };
+    int64_t sub = 0;
+    bool moved = true;
+    ts_journal *j = open_ok(home);
+
+    if (!j || create3(j, "lost", id, &sub) < 0) {
+        ok(0, "lost attempts: setup");
+        if (j)
+            ts_journal_close(j);
+        return;
+    }
+    snprintf(db, sizeof db, "%s/journal.db", home);
+    snprintf(sql, sizeof sql, "INSERT INTO attempts(suite_id, task_idx, attempt, state)"
+             " VALUES ('%s', 0, 1, 'running'), ('%s', 1, 1, 'completed'),"
+             " ('%s', 1, 2, 'ended_by_signal')", id, id, id);
+    sql_int(db, sql);
+    ok(ts_journal_attempts_lost(j, id, 0, 1, 3, &err) == 0
+       && ts_journal_attempts_lost(j, id, 1, 1, 3, &err) == 0
+       && ts_journal_attempts_lost(j, id, 2, 1, 1, &err) == 0,
+       "record lost attempts: %s", err.msg);
+    ts_journal_attempts_foreach(j, id, 0, 0, att_cb, got, &err);
+    is_str(got, "1:node_fail;2:node_fail;",
+           "a running attempt is closed, the skipped number gets a row");
+    got[0] = '\0';
+    ts_journal_attempts_foreach(j, id, 1, 0, att_cb, got, &err);
+    is_str(got, "1:completed;2:node_fail;",
+           "an ended attempt keeps its state, one killed by a signal is node_fail");
+    got[0] = '\0';
+    ts_journal_attempts_foreach(j, id, 2, 0, att_cb, got, &err);
+    is_str(got, "", "no requeue, nothing recorded");
+    ok(ts_journal_attempts_lost(j, id, 0, 1, 3, &err) == 0, "again: a no-op");
+    ok(ts_journal_attempts_lost(j, id, 99, 1, 3, &err) == 0,
+       "unknown task: nothing recorded");
+
+    ok(ts_journal_task_moved_on(j, id, 1, 1, 2, sub, &moved, &err) == 0 && !moved,
+       "no later attempt: not moved on");
+    bool adopted = false;
+    ok(ts_journal_adopt_job(j, id, 1, 2, 4242, &adopted, &err) == 0 && adopted,
+       "attempt 2 queued by attempt 1's job: %s", err.msg);
+    ok(ts_journal_task_moved_on(j, id, 1, 1, 2, sub, &moved, &err) == 0 && moved,
+       "then Slurm's rerun of attempt 1's element as attempt 2 is a duplicate");
+    ok(ts_journal_task_moved_on(j, id, 1, 1, 3, sub, &moved, &err) == 0 && moved,
+       "and as attempt 3 too");
+    ok(ts_journal_task_moved_on(j, id, 1, 2, 3, sub, &moved, &err) == 0 && !moved,
+       "but not a rerun of attempt 2's element");
+    ok(ts_journal_task_moved_on(j, id, 1, 0, 1, sub, &moved, &err) == 0 && !moved,
+       "nor a chain that moved on only after the rerun (attempt 2 > 1)");
+
+    /* A held element is released at most 3 times per task, each logged. */
+    bool allowed[4] = { false, false, false, true };
+    int okc = 0;
+    for (int i = 0; i < 4; i++)
+        okc += ts_journal_held_release(j, id, 2, 1, "77_2", 3, &allowed[i], &err) == 0;
+    ok(okc == 4 && allowed[0] && allowed[1] && allowed[2] && !allowed[3],
+       "a held element is released 3 times, not a 4th: %s", err.msg);
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM events WHERE suite_id = '%s'"
+             " AND task_idx = 2 AND type = 'held_released'", id);
+    is_int(sql_int(db, sql), 3, "each release is logged in the journal");
+    ok(ts_journal_held_release(j, id, 0, 1, "77_0", 3, &allowed[0], &err) == 0
+       && allowed[0], "another task has releases of its own");
+    ts_journal_close(j);
+}
+
 int main(void)
 {
     ts_journal *j;
@@ -938,6 +1018,7 @@ int main(void)
         test_big_insert(j);
         ts_journal_close(j);
     }
+    test_lost_attempts();
     test_lock(subdir("lock"));
     test_fs();
     rm_rf(root);
