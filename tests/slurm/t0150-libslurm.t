@@ -32,9 +32,12 @@ script() {   # script NAME BODY
     chmod 644 "$W/$1"
 }
 
-# scontrol's view of a job without what differs between two submissions.
+# scontrol's view of a job without what differs between two submissions
+# (SubmitLine, shown from 25.x, holds sbatch's command line, with spaces: the
+# multi-line form keeps it on a line of its own).
 job_fields() {   # job_fields ID
-    scontrol show job -o "$1" 2>/dev/null | head -1 | tr ' ' '\n' \
+    scontrol show job "$1" 2>/dev/null | awk 'NF == 0 {exit} {print}' \
+        | grep -v '^ *SubmitLine=' | tr ' ' '\n' \
         | grep -Ev '^(JobId|ArrayJobId|ArrayTaskId|JobName|SubmitTime|LastSchedEval|Command|AllocNode:Sid|EligibleTime|AccrueTime|StartTime|EndTime|Reason|SuspendTime|RunTime|WorkDir|StdErr|StdOut|StdIn|Power=|Priority|Comment)' \
         | grep -v '^$'
 }
