@@ -147,6 +147,8 @@ int cmd_add(int argc, char **argv)
                            || ts_localrun(j, id, store.dir, store.self, &err) < 0)
                         : ts_submission_submit(&ctx, sub, NULL, &err) < 0))
         goto fail;
+    if (!store.local)
+        ts_submission_watch_or_warn(&ctx, "add", true);
     printf("suite %s: added task %s (index %ld)\n", id, name, idx);
     rc = TS_EXIT_OK;
     goto out;

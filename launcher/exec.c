@@ -347,6 +347,19 @@ int cmd_exec(int argc, char **argv)
             goto out;
         }
     }
+    /* Cancelled after this element was queued (or before its wave was):
+     * `tasksuite cancel --task` left a marker. Nothing to run, no record. */
+    if (!a.rank_mode) {
+        bool cancelled = false;
+        if (ts_events_is_cancelled(rs.dir, t.task_idx, &cancelled, &err) < 0)
+            fprintf(stderr, "tasksuite exec: %s (running attempt %d)\n", err.msg, attempt);
+        else if (cancelled) {
+            fprintf(stderr, "tasksuite exec: task \"%s\" was cancelled: nothing to run\n",
+                    t.name);
+            rc = 0;
+            goto out;
+        }
+    }
     if (rs.num_nodes > 1 && !a.rank_mode) {
         rc = run_ranks(&a, &rs, &t, position, attempt);
         goto out;

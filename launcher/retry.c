@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "events.h"
 #include "exitcodes.h"
 #include "grow.h"
 #include "journal.h"
@@ -136,13 +137,19 @@ int cmd_retry(int argc, char **argv)
         || ts_journal_intents_foreach(j, id, TS_BIT(TS_SUB_INTENT), first_intent, &sub, &err) < 0
         || ts_submission_load(j, &si, &store, &ctx, &err) < 0)
         goto fail;
+    /* A cancelled task gets its next attempt: its elements run again. */
+    for (size_t i = 0; i < p.n; i++)
+        if (ts_events_cancel_mark(store.dir, p.idx[i], false, &err) < 0) {
+            ts_submission_store_free(&store);
+            goto fail;
+        }
     ctx.recover = true;
     int r = ts_submission_write_manifest(&ctx, sub, &err);
     if (r == 0 && store.local)   /* a --local suite reruns here, now */
         r = (ts_localrun_mark(j, sub, &err) < 0
              || ts_localrun(j, id, store.dir, store.self, &err) < 0) ? -1 : 0;
-    else if (r == 0)
-        r = ts_submission_submit(&ctx, sub, NULL, &err);
+    else if (r == 0 && (r = ts_submission_submit(&ctx, sub, NULL, &err)) == 0)
+        ts_submission_watch_or_warn(&ctx, "retry", true);
     ts_submission_store_free(&store);
     if (r < 0)
         goto fail;

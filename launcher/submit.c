@@ -391,6 +391,8 @@ int cmd_submit(int argc, char **argv)
                 fprintf(stderr, "tasksuite submit: suite %s is partly submitted; run the same command again to finish it\n", id);
             goto out;
         }
+        if (!o.local)
+            ts_submission_watch_or_warn(&ctx, "submit", ctx.recover);
     }
     ts_fault_point("after-submit");
     long waiting = 0;

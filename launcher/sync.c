@@ -9,6 +9,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,16 +17,45 @@
 #include "exitcodes.h"
 #include "journal.h"
 #include "report.h"
+#include "submission.h"
 #include "sync.h"
+
+/* The watchdog (`reconcile ID --watch PERIOD`, see submission.h) queues
+ * the next one unless the suite is settled for good: at the base period
+ * when this refresh changed something, else at twice this one. */
+static void rewatch(ts_journal *j, const char *id, const ts_sync_result *res, long period)
+{
+    ts_suite_info si = { 0 };
+    ts_submit_store store;
+    ts_submit_ctx ctx;
+    ts_err err = { 0 };
+
+    if (res->state == TS_SUITE_COMPLETE || res->state == TS_SUITE_CANCELLED)
+        return;
+    long next = res->ingested || res->classified || res->resubmitted ? ts_watch_base_period()
+                                                                       : 2 * period;
+    if (ts_journal_suite_get(j, id, &si, &err) < 0
+        || ts_submission_load(j, &si, &store, &ctx, &err) < 0) {
+        fprintf(stderr, "tasksuite reconcile: suite %s: no next watchdog job: %s\n", id, err.msg);
+        ts_suite_info_clear(&si);
+        return;
+    }
+    if (ts_submission_watch(&ctx, next, true, &err) < 0)
+        fprintf(stderr, "tasksuite reconcile: suite %s: no next watchdog job: %s\n", id, err.msg);
+    ts_submission_store_free(&store);
+    ts_suite_info_clear(&si);
+}
 
 static int run(const char *cmd, int argc, char **argv, int need_id)
 {
     static const struct option longopts[] = {
         { "quiet", no_argument, NULL, 'q' },
+        { "watch", required_argument, NULL, 'w' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     int c, quiet = 0;
+    long watch = 0;
     ts_journal *j = NULL;
     ts_err err = { 0 };
     ts_sync_result res = { 0 };
@@ -35,6 +65,8 @@ static int run(const char *cmd, int argc, char **argv, int need_id)
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (c == 'q') {
             quiet = 1;
+        } else if (c == 'w' && need_id && (watch = strtol(optarg, NULL, 10)) > 0) {
+            continue;
         } else {
             fprintf(c == 'h' ? stdout : stderr, "usage: tasksuite %s %s[--quiet]\n", cmd,
                     need_id ? "ID " : "[ID] ");
@@ -60,6 +92,8 @@ static int run(const char *cmd, int argc, char **argv, int need_id)
                    res.classified, res.classified == 1 ? "" : "s", res.resubmitted,
                    res.resubmitted == 1 ? "" : "s");
         rc = TS_EXIT_OK;
+        if (watch > 0)
+            rewatch(j, id, &res, watch);
     }
     ts_journal_close(j);
     return rc;

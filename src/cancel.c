@@ -1,14 +1,18 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cancel.h"
+#include "events.h"
 #include "exitcodes.h"
+#include "layout.h"
 #include "report.h"
+#include "submission.h"
 
 typedef struct rec_job {
     int64_t sub_id;
@@ -426,6 +430,13 @@ int ts_cancel_suite(ts_journal *j, const char *suite_id, const ts_cancel_opts *o
     if ((c.arrays_ever > 0 || c.intents > 0)
         && suite_slurm(&c, c.arrays_ever == 0 || r->already) < 0)
         goto out;
+    /* Its watchdog has nothing left to watch (a cancelled suite is
+     * settled); one left behind would only run and exit. */
+    if ((c.arrays_ever > 0 || c.intents > 0) && !getenv("TASKSUITE_NO_RECONCILE_JOB")) {
+        ts_err werr = { 0 };
+        if (ts_submission_unwatch(si.id, &werr) < 0)
+            warn(&c, "could not cancel the suite's watchdog job: %s", werr.msg);
+    }
     if (!r->already) {
         if (ts_journal_suite_cancel(j, si.id, err) < 0
             || ts_journal_counts(j, si.id, &after, err) < 0)
@@ -469,6 +480,12 @@ int ts_cancel_task(ts_journal *j, const char *suite_id, const char *task,
     }
     r->already = tb.state == TS_TASK_CANCELLED;
     c.task_idx = tb.idx;
+    /* First the marker: an element Slurm starts from here on (a wave not
+     * queued yet, one that starts while we look) runs nothing. */
+    char dir[PATH_MAX];
+    if (ts_layout_suite_dir(ts_journal_home(j), si.output_dir, si.id, dir, sizeof dir, err) < 0
+        || ts_events_cancel_mark(dir, tb.idx, true, err) < 0)
+        goto out;
     if (collect(&c) < 0)
         goto out;
     if (c.nelems) {

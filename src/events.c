@@ -772,3 +772,58 @@ int ts_events_chain_moved_on(const char *suite_dir, long task_idx, int first,
     *moved = m.moved;
     return rc;
 }
+
+/* ------------------------------------------------------------ cancel marker */
+
+static int marker_path(const char *suite_dir, long task_idx, char *dir, char *buf,
+                       size_t len, ts_err *err)
+{
+    if (task_dir(suite_dir, task_idx, dir, PATH_MAX, err) < 0)
+        return -1;
+    if (!fits(snprintf(buf, len, "%s/cancelled", dir), len))
+        return ts_errf(err, "events: path too long under %s", suite_dir);
+    return 0;
+}
+
+int ts_events_cancel_mark(const char *suite_dir, long task_idx, bool on, ts_err *err)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 16], events[PATH_MAX];
+    bool created;
+
+    if (marker_path(suite_dir, task_idx, dir, path, sizeof path, err) < 0)
+        return -1;
+    if (!on) {
+        if (unlink(path) == 0)
+            return fsync_path(dir, err);
+        if (errno == ENOENT || errno == ENOTDIR)
+            return 0;
+        return ts_errf(err, "events: remove %s: %s", path, strerror(errno));
+    }
+    if (!fits(snprintf(events, sizeof events, "%s/events", suite_dir), sizeof events))
+        return ts_errf(err, "events: path too long under %s", suite_dir);
+    if (mkdir1(events, &created, err) < 0 || mkdir1(dir, &created, err) < 0)
+        return -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return ts_errf(err, "events: create %s: %s", path, strerror(errno));
+    close(fd);
+    return fsync_path(dir, err);
+}
+
+int ts_events_is_cancelled(const char *suite_dir, long task_idx, bool *cancelled,
+                           ts_err *err)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 16];
+    struct stat st;
+
+    *cancelled = false;
+    if (marker_path(suite_dir, task_idx, dir, path, sizeof path, err) < 0)
+        return -1;
+    if (lstat(path, &st) == 0) {
+        *cancelled = true;
+        return 0;
+    }
+    if (errno == ENOENT || errno == ENOTDIR)
+        return 0;
+    return ts_errf(err, "events: stat %s: %s", path, strerror(errno));
+}

@@ -165,4 +165,13 @@ int ts_events_last_checkpoint(const char *suite_dir, long task_idx,
 int ts_events_chain_moved_on(const char *suite_dir, long task_idx, int first,
                              int attempt, const char *jobid, bool *moved, ts_err *err);
 
+/* The cancel marker, SUITEDIR/events/<task_idx>/cancelled (an empty file,
+ * not a record: ingestion ignores it). `tasksuite cancel --task` sets it so
+ * that an element Slurm starts after the cancel (a wave queued later, an
+ * element the cancel could not reach) runs nothing; `retry` clears it.
+ * Set and clear are idempotent and fsync'd; is_cancelled is one stat. */
+int ts_events_cancel_mark(const char *suite_dir, long task_idx, bool on, ts_err *err);
+int ts_events_is_cancelled(const char *suite_dir, long task_idx, bool *cancelled,
+                           ts_err *err);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -196,4 +197,58 @@ int ts_reaper_stop_all(int64_t term_ms, int64_t kill_ms)
     while (waitpid(-1, NULL, WNOHANG) > 0)
         ;
     return found;
+}
+
+typedef struct group_scan {
+    pid_t pgid;
+    int sig;
+    dev_t dev;        /* the program spared: its file's device and inode */
+    ino_t ino;
+    int count;
+} group_scan;
+
+/* One /proc entry: signal it if it is in the group and not the spared
+ * program. The stat line is "pid (name) state ppid pgrp ...". */
+static void group_one(const char *name, void *arg)
+{
+    group_scan *g = arg;
+    char path[64], stat_line[512];
+    if (name[0] < '1' || name[0] > '9')
+        return;
+    snprintf(path, sizeof path, "/proc/%.20s/stat", name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t got = read(fd, stat_line, sizeof stat_line - 1);
+    close(fd);
+    if (got <= 0)
+        return;
+    stat_line[got] = '\0';
+    char *p = strrchr(stat_line, ')');
+    if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+        return;
+    char *end;
+    (void)strtol(p + 4, &end, 10);                 /* ppid */
+    if (*end != ' ' || strtol(end + 1, NULL, 10) != (long)g->pgid)
+        return;
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%.20s/exe", name);
+    if (stat(path, &st) == 0 && st.st_dev == g->dev && st.st_ino == g->ino)
+        return;
+    if (kill((pid_t)strtol(name, NULL, 10), g->sig) == 0)
+        g->count++;
+}
+
+int ts_signal_group_sparing(pid_t pgid, int sig, const char *spared_exe)
+{
+    struct stat st;
+    if (pgid <= 1 || stat(spared_exe, &st) < 0)
+        return -1;
+    group_scan g = { .pgid = pgid, .sig = sig, .dev = st.st_dev, .ino = st.st_ino };
+    int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+        return -1;
+    int rc = ts_each_dirent(dir, group_one, &g);
+    close(dir);
+    return rc == 0 ? g.count : -1;
 }

@@ -43,4 +43,13 @@ int ts_reaper_sweep(pid_t leader, int sig, pid_t *termed, int *n_termed);
  * waits for orphans that are its own children. */
 int ts_reaper_stop_all(int64_t term_ms, int64_t kill_ms);
 
+/* Send sig to every process of process group pgid except those running the
+ * program spared_exe names (compared by device and inode, so a path like
+ * /proc/self/exe works). For the warning: a `tasksuite checkpoint` that is
+ * still being loaded when it comes cannot block it yet and would die of it
+ * without recording anything; once loaded it blocks the warning anyway.
+ * Returns the number signalled, -1 when /proc cannot tell (the caller then
+ * signals the whole group). */
+int ts_signal_group_sparing(pid_t pgid, int sig, const char *spared_exe);
+
 #endif

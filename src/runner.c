@@ -91,7 +91,10 @@ static void deliver(const ts_run_req *req, pid_t pid, int sig, ts_run_result *re
 {
     if (sig == req->warn_signal)
         res->warned = 1;
-    kill(-pid, sig);
+    /* The warning spares tasksuite's own commands in the group (see
+     * ts_signal_group_sparing); every other signal goes to the whole group. */
+    if (sig != req->warn_signal || ts_signal_group_sparing(pid, sig, "/proc/self/exe") < 0)
+        kill(-pid, sig);
     if (req->on_signal && sig != SIGCONT)
         req->on_signal(sig, req->arg);
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,6 +322,54 @@ static int note_array(const ts_slurm_job *job, void *arg)
     return 0;
 }
 
+/* Queue one safety-net job (name ts-<id>-reconcile, the recovery key in
+ * its comment): `tasksuite reconcile ID ARGS` on one CPU, with the suite's
+ * partition and account, none of the plugin's variables. dep, begin: NULL
+ * or its dependency and earliest start. *full (may be NULL) is set when
+ * Slurm refused it for want of room. */
+static int queue_safety_job(const ts_submit_ctx *c, const ts_kvlist *opts, char *const *env,
+                            const char *key, const char *args, const char *dep,
+                            const char *begin, int *full, uint32_t *job_id, ts_err *err)
+{
+    char name[64], self[PATH_MAX * 2], home[PATH_MAX * 2], out[PATH_MAX], *script = NULL;
+    ts_kvlist ropts = { 0 };
+    strv renv = { 0 };
+    int rc = -1;
+
+    snprintf(name, sizeof name, "ts-%s-reconcile", c->suite_id);
+    if (shell_quote(self, sizeof self, c->self) < 0
+        || shell_quote(home, sizeof home, ts_journal_home(c->j)) < 0
+        || asprintf(&script, "#!/bin/sh\n# tasksuite %s: safety net for suite %s\n"
+                             "TASKSUITE_HOME=%s exec %s reconcile %s%s\n",
+                    PACKAGE_VERSION, c->suite_id, home, self, c->suite_id, args) < 0) {
+        script = NULL;
+        ts_errf(err, "cannot write the reconcile job's script");
+        goto out;
+    }
+    snprintf(out, sizeof out, "%s/slurm/reconcile-%%j.out", c->suite_dir);
+    if (reconcile_options(opts, begin, &ropts) < 0) {
+        ts_errf(err, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; env[i]; i++)
+        if (keep_var(env[i]) && strv_add(&renv, strdup(env[i])) < 0) {
+            ts_errf(err, "out of memory");
+            goto out;
+        }
+    ts_array_req req = {
+        .job_name = name, .comment = key, .script = script,
+        .work_dir = c->workdir, .std_out = out, .first = 0, .last = 0,
+        .options = &ropts, .env = renv.v, .dependency = dep,
+        .single = 1, .full = full,
+    };
+    rc = ts_slurm_submit(&req, job_id, err);
+out:
+    strv_free(&renv);
+    free(script);
+    ts_kvlist_free(&ropts);
+    return rc;
+}
+
 /* The safety net: a small job that runs `tasksuite reconcile ID` once every
  * array of this submission's latest wave has ended (afterany), classifies
  * what the task events cannot tell (hard kill at the walltime, node
@@ -332,12 +381,10 @@ static int submit_reconcile(const ts_submit_ctx *c, int64_t sub_id, const ts_kvl
                             char *const *env, const ts_job_info *queued, size_t nqueued,
                             long waiting, long delay, ts_err *err)
 {
-    char key[128], name[64], dep[64 * 12 + 16], self[PATH_MAX * 2], home[PATH_MAX * 2];
-    char out[PATH_MAX], begin[32], *script = NULL;
+    char key[128], dep[64 * 12 + 16], begin[32];
     arrays a = { .watched = -1 };
-    ts_kvlist ropts = { 0 };
     uint32_t job_id;
-    int rc = -1, full = 0;
+    int full = 0;
 
     if (ts_journal_intent_jobs_foreach(c->j, sub_id, note_array, &a, err) < 0)
         return -1;
@@ -350,7 +397,6 @@ static int submit_reconcile(const ts_submit_ctx *c, int64_t sub_id, const ts_kvl
     else
         snprintf(key, sizeof key, "tasksuite:%s:%lld:reconcile:%ld", c->suite_id,
                  (long long)sub_id, a.offsets[0]);
-    snprintf(name, sizeof name, "ts-%s-reconcile", c->suite_id);
     /* A delayed job already waiting does the same: one is enough. */
     job_id = a.n ? find_queued(queued, nqueued, key) : find_pending(queued, nqueued, key);
     if (!job_id) {
@@ -358,52 +404,105 @@ static int submit_reconcile(const ts_submit_ctx *c, int64_t sub_id, const ts_kvl
         for (size_t i = 0; i < a.n && o < sizeof dep; i++)
             o += (size_t)snprintf(dep + o, sizeof dep - o, ":%u", a.ids[i]);
         snprintf(begin, sizeof begin, "now+%ld", delay);
-        if (shell_quote(self, sizeof self, c->self) < 0
-            || shell_quote(home, sizeof home, ts_journal_home(c->j)) < 0
-            || asprintf(&script, "#!/bin/sh\n# tasksuite %s: safety net for suite %s\n"
-                                 "TASKSUITE_HOME=%s exec %s reconcile %s\n",
-                        PACKAGE_VERSION, c->suite_id, home, self, c->suite_id) < 0) {
-            ts_errf(err, "cannot write the reconcile job's script");
-            goto out;
-        }
-        snprintf(out, sizeof out, "%s/slurm/reconcile-%%j.out", c->suite_dir);
-        if (reconcile_options(opts, a.n ? NULL : begin, &ropts) < 0) {
-            ts_errf(err, "out of memory");
-            goto out;
-        }
-        /* Not a suite allocation: none of the plugin's variables. */
-        strv renv = { 0 };
-        for (size_t i = 0; env[i]; i++)
-            if (keep_var(env[i]) && strv_add(&renv, strdup(env[i])) < 0) {
-                strv_free(&renv);
-                ts_errf(err, "out of memory");
-                goto out;
-            }
-        ts_array_req req = {
-            .job_name = name, .comment = key, .script = script,
-            .work_dir = c->workdir, .std_out = out, .first = 0, .last = 0,
-            .options = &ropts, .env = renv.v, .dependency = a.n ? dep : NULL,
-            .single = 1, .full = waiting > 0 ? &full : NULL,
-        };
-        int r = ts_slurm_submit(&req, &job_id, err);
-        strv_free(&renv);
-        if (r < 0 && full) {
+        if (queue_safety_job(c, opts, env, key, "", a.n ? dep : NULL, a.n ? NULL : begin,
+                             waiting > 0 ? &full : NULL, &job_id, err) < 0) {
             /* Not even room for it: the next `tasksuite status` or `sync`
              * queues the rest (and this job) instead. */
+            if (!full)
+                return -1;
             ts_err_clear(err);
-            rc = 0;
-            goto out;
+            return 0;
         }
-        if (r < 0)
-            goto out;
         ts_fault_point("after-submit-reconcile");
     }
-    rc = 0;
-    for (size_t i = 0; rc == 0 && i < a.n; i++)
-        rc = ts_journal_intent_set_reconcile_job(c->j, sub_id, a.ids[i], job_id, err);
+    for (size_t i = 0; i < a.n; i++)
+        if (ts_journal_intent_set_reconcile_job(c->j, sub_id, a.ids[i], job_id, err) < 0)
+            return -1;
+    return 0;
+}
+
+/* The watchdog's recovery key: at most one waits per suite. */
+static void watch_key(const char *suite_id, char *key, size_t len)
+{
+    snprintf(key, len, "tasksuite:%s:watch", suite_id);
+}
+
+long ts_watch_base_period(void)
+{
+#ifdef TS_FAULT_INJECTION
+    /* Tests see a watchdog at work in seconds instead of minutes. */
+    const char *p = getenv("TASKSUITE_FAULT_WATCH_PERIOD");
+    if (p && strtol(p, NULL, 10) > 0)
+        return strtol(p, NULL, 10);
+#endif
+    return TS_WATCH_PERIOD_S;
+}
+
+int ts_submission_watch(const ts_submit_ctx *c, long period, bool look, ts_err *err)
+{
+    char key[64], name[64], args[48], begin[32];
+    ts_kvlist opts = { 0 };
+    ts_job_info *queued = NULL;
+    size_t nqueued = 0;
+    strv env = { 0 }, spank = { 0 };
+    uint32_t job_id = 0;
+    int rc = -1;
+
+    if (getenv("TASKSUITE_NO_RECONCILE_JOB"))
+        return 0;
+    if (period < ts_watch_base_period())
+        period = ts_watch_base_period();
+    if (period > TS_WATCH_PERIOD_MAX_S)
+        period = TS_WATCH_PERIOD_MAX_S;
+    watch_key(c->suite_id, key, sizeof key);
+    snprintf(name, sizeof name, "ts-%s-reconcile", c->suite_id);
+    if (look && ts_slurm_find_jobs(getuid(), name, &queued, &nqueued, err) < 0)
+        goto out;
+    if (find_pending(queued, nqueued, key)) {
+        rc = 0;
+        goto out;
+    }
+    snprintf(args, sizeof args, " --watch %ld", period);
+    snprintf(begin, sizeof begin, "now+%ld", period);
+    if (ts_slurm_options(c->s, &opts, err) < 0 || build_envs(c, &env, &spank, err) < 0)
+        goto out;
+    rc = queue_safety_job(c, &opts, env.v, key, args, NULL, begin, NULL, &job_id, err);
 out:
-    free(script);
-    ts_kvlist_free(&ropts);
+    free(queued);
+    ts_kvlist_free(&opts);
+    strv_free(&env);
+    strv_free(&spank);
+    return rc;
+}
+
+void ts_submission_watch_or_warn(const ts_submit_ctx *c, const char *cmd, bool look)
+{
+    ts_err err = { 0 };
+    if (ts_submission_watch(c, ts_watch_base_period(), look, &err) < 0)
+        fprintf(stderr, "tasksuite %s: suite %s: no watchdog job (%s); `tasksuite status` "
+                "or `sync` refresh the suite instead\n", cmd, c->suite_id, err.msg);
+}
+
+int ts_submission_unwatch(const char *suite_id, ts_err *err)
+{
+    char key[64], name[64], spec[16];
+    ts_job_info *queued = NULL;
+    size_t nqueued = 0;
+    int rc = 0;
+
+    watch_key(suite_id, key, sizeof key);
+    snprintf(name, sizeof name, "ts-%s-reconcile", suite_id);
+    if (ts_slurm_find_jobs(getuid(), name, &queued, &nqueued, err) < 0)
+        return -1;
+    uint32_t id;
+    while (rc == 0 && (id = find_pending(queued, nqueued, key))) {
+        snprintf(spec, sizeof spec, "%" PRIu32, id);
+        rc = ts_slurm_cancel(spec, err);
+        for (size_t i = 0; i < nqueued; i++)   /* done with this one */
+            if (queued[i].job_id == id)
+                queued[i].state = TS_JOB_RUNNING;
+    }
+    free(queued);
     return rc;
 }
 
@@ -431,15 +530,15 @@ static int ensure_requeue(ts_kvlist *opts)
 #define TS_WAVE_PURGE_S 10
 
 /* Places left in Slurm's job table for this submission's arrays, keeping
- * 2 for reconcile jobs (this wave's, and a delayed one if the next finds
- * no room); *min_age gets MinJobAge. */
+ * 3 for safety-net jobs (this wave's reconcile job, a delayed one if the next finds
+ * no room, the watchdog); *min_age gets MinJobAge. */
 static long wave_room(uint32_t *min_age, ts_err *err)
 {
     uint32_t max_jobs = 0;
     long in_table = 0;
     if (ts_slurm_job_room(&max_jobs, min_age, &in_table, err) < 0)
         return -1;
-    long room = (long)max_jobs - 1 - in_table - 2;
+    long room = (long)max_jobs - 1 - in_table - 3;
     return room > 0 ? room : 0;
 }
 

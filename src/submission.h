@@ -108,6 +108,29 @@ typedef struct ts_next_req {
 
 int ts_submission_submit_next(const ts_next_req *r, uint32_t *job_id, ts_err *err);
 
+/* The watchdog. A reconcile job waits for its arrays to end (afterany);
+ * an element Slurm holds (after a launch failure: "launch failed requeued
+ * held") never ends, and neither does the wait, so nothing would refresh
+ * the suite until someone runs `status`. The watchdog is a safety-net job
+ * with no dependency that starts `period` seconds from now and runs
+ * `tasksuite reconcile ID --watch PERIOD`: a refresh (which releases held
+ * elements), then the next watchdog, until the suite is complete. Its
+ * period starts at TS_WATCH_PERIOD_S and doubles, up to
+ * TS_WATCH_PERIOD_MAX_S, while a refresh finds nothing to do. At most one
+ * waits per suite (recovery key "tasksuite:<suite>:watch"): look asks Slurm
+ * first (false: the caller knows there is none, a fresh suite). */
+#define TS_WATCH_PERIOD_S 300
+#define TS_WATCH_PERIOD_MAX_S 3600
+long ts_watch_base_period(void);   /* TS_WATCH_PERIOD_S (tests may shorten it) */
+int ts_submission_watch(const ts_submit_ctx *c, long period, bool look, ts_err *err);
+
+/* The same with the base period, a failure only a warning on stderr
+ * (`tasksuite CMD: ...`): the suite works without it. */
+void ts_submission_watch_or_warn(const ts_submit_ctx *c, const char *cmd, bool look);
+
+/* Cancel the suite's waiting watchdog (the suite is complete). */
+int ts_submission_unwatch(const char *suite_id, ts_err *err);
+
 /* The sbatch options + chunking that ts_submission_submit would use, printed
  * for --dry-run. */
 int ts_submission_describe(const ts_submit_ctx *c, long ntasks, FILE *out,

@@ -594,6 +594,7 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
     snap_all sa = { .j = j, .err = err };
     char dir[4096];
     int rc = -1;
+    bool in_slurm = false;
 
     if (!opts)
         opts = &none;
@@ -675,11 +676,17 @@ tick:
                                        || !retryable_states(&si, &c)), err) < 0)
         goto out;
     rc = 0;
+    /* Only a suite in Slurm has a watchdog to cancel when it completes. */
+    in_slurm = !opts->no_slurm && !(si.spec_json && strstr(si.spec_json, "\"local\":true"));
 out:
     snap_free(&sa);
     ts_suite_info_clear(&si);
     ts_journal_unlock(j);
     /* After the lock is released: the hook may well call tasksuite itself. */
+    if (rc == 0 && res->became_complete && in_slurm && !getenv("TASKSUITE_NO_RECONCILE_JOB")) {
+        ts_err unwatch_err = { 0 };   /* not needed any more; harmless if left */
+        (void)ts_submission_unwatch(suite_id, &unwatch_err);
+    }
     if (rc == 0 && res->became_complete) {
         ts_err hook_err = { 0 };
         if (ts_on_complete_run(j, suite_id, &hook_err) < 0)

@@ -105,15 +105,30 @@ is "$(jsql "$W" "SELECT COUNT(*) FROM slurm_jobs j JOIN submissions s ON s.id = 
     "... and before it was recorded"
 err=$(ts "$W" submit --detach waves2.yaml 2>&1)
 like "$err" "is already suite $id2; finishing its interrupted submission" "the same command again finishes it"
+# A task still waiting for room is cancelled: its wave is queued later and
+# its element runs nothing; the task stays cancelled (not lost, not retried).
+like "$(ts "$W" status "$id2" 2>&1)" "[0-9]+ waiting for room" "some tasks still wait for room"
+out=$(ts "$W" cancel "$id2" --task a=99 2>&1)
+ok $? "cancel --task a=99 while it waits for room succeeds"
 wait_for 300 sh -c "[ \"\$(sqlite3 -readonly '$W/.tshome/journal.db' \"SELECT state FROM suites WHERE id = '$id2'\")\" = complete ]"
 ok $? "the suite completes in waves"
 is "$(jsql "$W" "SELECT SUM(j.last_index - j.first_index + 1) FROM slurm_jobs j JOIN submissions s ON s.id = j.submission_id WHERE s.suite_id = '$id2'")" 100 \
     "every task was queued exactly once"
 arrays=$(jsql "$W" "SELECT COUNT(*) FROM slurm_jobs j JOIN submissions s ON s.id = j.submission_id WHERE s.suite_id = '$id2'")
-is "$(jsql "$W" "SELECT COUNT(*) FROM tasks WHERE suite_id = '$id2' AND state = 'completed' AND attempts = 1")" 100 \
-    "all 100 tasks completed on their first attempt ($arrays arrays)"
-is "$(find "$W/.tshome/suites/$id2/tasks" -name out | wc -l)" 100 "each ran (its output file)"
+is "$(jsql "$W" "SELECT COUNT(*) FROM tasks WHERE suite_id = '$id2' AND state = 'completed' AND attempts = 1")" 99 \
+    "the other 99 tasks completed on their first attempt ($arrays arrays)"
+is "$(find "$W/.tshome/suites/$id2/tasks" -name out | wc -l)" 99 "each ran (its output file)"
+ok $((! $(find "$W/.tshome/suites/$id2/tasks" -path '*a=99*' -name out | wc -l))) \
+    "the cancelled task's element ran nothing"
+is "$(jsql "$W" "SELECT state || ' ' || attempts FROM tasks WHERE suite_id = '$id2' AND name = 'a=99'")" \
+    "cancelled 0" "the cancelled task stays cancelled, no attempt"
 elements=$(grep -c " Name=ts-$id2 " "$D/log/jobcomp.txt" 2>/dev/null)
 is "$elements" 100 "Slurm ran 100 elements of the suite, no more"
+# retry re-arms it: its next element runs.
+out=$(ts "$W" retry "$id2" --task a=99 2>&1)
+like "$out" "1 task resubmitted" "retry --task a=99 queues it again"
+wait_for 120 sh -c "[ \"\$(sqlite3 -readonly '$W/.tshome/journal.db' \"SELECT state FROM tasks WHERE suite_id = '$id2' AND name = 'a=99'\")\" = completed ]"
+ok $? "the retried task runs and completes"
+ok $((! ! $(find "$W/.tshome/suites/$id2/tasks" -path '*a=99*' -name out | wc -l))) "its output file exists"
 
 done_testing

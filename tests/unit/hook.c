@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "hook.h"
+#include "reaper.h"
 #include "tap.h"
 
 static char dir[256];
@@ -933,6 +934,62 @@ static void test_cgroup_join(void)
        "one it cannot join: the hook does not run (%s)", r.error);
 }
 
+
+/* The warning spares tasksuite's own commands in the task's group: a
+ * process running the spared program lives, the others of the group get
+ * the signal, a process of another group is not touched. */
+static void start_in_group(pid_t *pid, pid_t pgid, const char *prog)
+{
+    *pid = fork();
+    if (*pid == 0) {
+        setpgid(0, pgid);
+        if (strcmp(prog, "/usr/bin/tail") == 0)
+            execl(prog, prog, "-f", "/dev/null", (char *)NULL);
+        else
+            execl(prog, prog, "30", (char *)NULL);
+        _exit(127);
+    }
+    setpgid(*pid, pgid ? pgid : *pid);
+}
+
+static bool died_of(pid_t pid, int sig)
+{
+    int st = 0;
+    for (int i = 0; i < 200; i++) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid)
+            return WIFSIGNALED(st) && WTERMSIG(st) == sig;
+        usleep(10000);
+    }
+    return false;
+}
+
+static bool alive(pid_t pid)
+{
+    return waitpid(pid, NULL, WNOHANG) == 0;
+}
+
+static void test_signal_group_sparing(void)
+{
+    pid_t leader, spared, victim, outsider;
+    start_in_group(&leader, 0, "/bin/sleep");
+    start_in_group(&spared, leader, "/usr/bin/tail");   /* tail -f /dev/null */
+    start_in_group(&victim, leader, "/bin/sleep");
+    start_in_group(&outsider, 0, "/bin/sleep");
+    usleep(100000);   /* let each exec its program */
+    int n = ts_signal_group_sparing(leader, SIGUSR2, "/usr/bin/tail");
+    ok(n == 2, "the warning went to the group's 2 other processes (%d)", n);
+    ok(died_of(leader, SIGUSR2) && died_of(victim, SIGUSR2), "they died of it");
+    ok(alive(outsider), "a process of another group is untouched");
+    ok(ts_signal_group_sparing(1, SIGUSR2, "/usr/bin/tail") < 0, "group 1 is refused");
+    ok(ts_signal_group_sparing(leader, SIGUSR2, "/nonexistent") < 0,
+       "an unknown spared program is an error (the caller signals the group)");
+    kill(spared, SIGKILL);
+    kill(outsider, SIGKILL);
+    waitpid(spared, NULL, 0);
+    waitpid(outsider, NULL, 0);
+}
+
 int main(void)
 {
     /* forked children (and valgrind's exit handlers in them) must not
@@ -972,6 +1029,7 @@ int main(void)
     test_fd_window();
     test_many_groups();
     test_cgroup_join();
+    test_signal_group_sparing();
 
     if (have_other)
         ts_hook_user_free(&other);
