@@ -91,7 +91,9 @@ build() {
     name=$1
     srcs=""
     for s in $(sources "$name"); do
-        srcs="$srcs $top/src/$s"
+        # the layer folder a file lives in (src/<layer>/) or src/ itself
+        f=$(find "$top/src" -name "$s" -print -quit)
+        srcs="$srcs ${f:-$top/src/$s}"
     done
     pkgs=$(packages "$name")
     cflags="" libs=""
