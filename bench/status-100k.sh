@@ -190,10 +190,20 @@ timed_runs "tasksuite status $id" "$ts" status "$id" | tee "$work/b.out"
 timed_runs "tasksuite status $id --json" "$ts" status "$id" --json
 timed_runs "tasksuite list" "$ts" list
 same_output status "$id"
+# SELECT what FROM the task counts per state (WHERE where): a journal of
+# schema 4 keeps tasks nothing has changed yet packed in task_chunks (no row
+# in tasks); schema 3 (--before) has no such table.
+task_states() {
+    local db=$1 where=$2 what=$3
+    sqlite3 "$db" "SELECT $what FROM (SELECT state, SUM(n) n FROM (SELECT state, COUNT(*) n
+                   FROM tasks GROUP BY state UNION ALL SELECT state, untouched FROM task_chunks)
+                   GROUP BY state) $where" 2>/dev/null \
+        || sqlite3 "$db" "SELECT $what FROM (SELECT state, COUNT(*) n FROM tasks GROUP BY state) $where"
+}
 echo "  ratios against the journal floor (helper above: counters + per-task walk = $floor ms)"
 ratio_line "status, suite open / floor" "$(med_of "tasksuite status $id" "$work/a.out")" "$floor" ""
 ratio_line "status, suite complete / floor" "$(med_of "tasksuite status $id" "$work/b.out")" "$floor" ""
-echo "  (status prints the $(sqlite3 "$db" "SELECT COUNT(*) FROM tasks WHERE state != 'completed'") tasks that are not completed; --json is $("$ts" status "$id" --json | wc -c) bytes)"
+echo "  (status prints the $(task_states "$db" "WHERE state != 'completed'" "SUM(n)") tasks that are not completed; --json is $("$ts" status "$id" --json | wc -c) bytes)"
 
 # c. A suite still running: the same N tasks, half finished, 1% running (a
 # started record), the rest not started yet (no event directory).
@@ -210,7 +220,7 @@ if [[ -n $before ]]; then
     cp "$mid/journal.db" "$BEFORE_HOME/journal.db"
     ln -s "$mid/suites" "$BEFORE_HOME/suites"
 fi
-echo " c. suite still running ($(sqlite3 "$mid/journal.db" "SELECT group_concat(state || ' ' || n, ', ') FROM (SELECT state, COUNT(*) n FROM tasks GROUP BY state)"))"
+echo " c. suite still running ($(task_states "$mid/journal.db" "" "group_concat(state || ' ' || n, ', ')"))"
 TASKSUITE_HOME=$mid timed_runs "tasksuite status $mid_id" "$ts" status "$mid_id"
 TASKSUITE_HOME=$mid timed_runs "tasksuite status $mid_id --json" "$ts" status "$mid_id" --json
 TASKSUITE_HOME=$mid timed_runs "tasksuite list" "$ts" list

@@ -27,6 +27,7 @@
 #include "exitcodes.h"
 #include "layout.h"
 #include "manifest.h"
+#include "outcome.h"
 #include "runner.h"
 #include "slurm.h"
 #include "submission.h"
@@ -34,9 +35,6 @@
 #include "walltime.h"
 
 extern char **environ;
-
-/* EX_TEMPFAIL: "give me another attempt", the graceful timeout. */
-#define TS_TASK_EXIT_TEMPFAIL 75
 
 typedef struct exec_args {
     const char *dir;
@@ -181,19 +179,16 @@ static void on_signal(int signo, void *arg)
         fprintf(stderr, "tasksuite exec: %s\n", err.msg);
 }
 
-static int exit_status(const ts_run_result *r)
+/* The attempt's end, for outcome.h. `warn_signal` and `term_at_limit` only
+ * where this process forwarded the warning and saw Slurm's TERM. */
+static ts_task_ending ending_of(const ts_run_result *r, int warn_signal, bool term_at_limit)
 {
-    return r->term_signal ? 128 + r->term_signal : r->exit_code;
-}
-
-/* The task died of the warning signal tasksuite forwarded to it (a plain
- * script that never heard of tasksuite takes SIGUSR2's default action), or
- * a shell around it reported that death as 128+N: the walltime ended the
- * attempt, so it timed out, and is retried like a graceful timeout. */
-static int died_of_warning(const ts_run_result *r, int warn)
-{
-    return warn > 0 && r->warned
-        && (r->term_signal == warn || (!r->term_signal && r->exit_code == 128 + warn));
+    ts_task_ending e = {
+        .exit_code = r->exit_code, .term_signal = r->term_signal,
+        .warn_signal = warn_signal, .warned = r->warned != 0,
+        .term_at_limit = term_at_limit,
+    };
+    return e;
 }
 
 /* The in-job path of a resume, fast: the next attempt is queued from here
@@ -250,11 +245,11 @@ static int queue_next(const ts_runspec *rs, const ts_manifest_entry *t, const ts
  * number, once Slurm's cred_expire has passed). A task killed at the
  * walltime without a warning is caught by the safety-net reconcile job. */
 static void maybe_requeue(const ts_runspec *rs, const ts_manifest_entry *t,
-                          const ts_evctx *ev, int attempt, int status)
+                          const ts_evctx *ev, int attempt, enum ts_task_outcome outcome)
 {
     const char *job = getenv("SLURM_JOB_ID");
     ts_err err = { 0 };
-    if (status != TS_TASK_EXIT_TEMPFAIL || !job || !(rs->retry_on & TS_RETRY_TIMEOUT)
+    if (!ts_task_outcome_is_timeout(outcome) || !job || !(rs->retry_on & TS_RETRY_TIMEOUT)
         || attempt >= 1 + rs->max_retries)
         return;
     if (queue_next(rs, t, ev, attempt) == 0)
@@ -298,8 +293,9 @@ static int run_ranks(const exec_args *a, const ts_runspec *rs, const ts_manifest
         .attempt = attempt, .jobid = getenv("SLURM_JOB_ID"),
         .node = getenv("SLURMD_NODENAME"), .node_rank = 0, .num_nodes = rs->num_nodes,
     };
-    maybe_requeue(rs, t, &ev, attempt, exit_status(&res));
-    return exit_status(&res);
+    ts_task_ending end = ending_of(&res, 0, false);
+    maybe_requeue(rs, t, &ev, attempt, ts_task_outcome_of(&end));
+    return ts_task_exit_status(&end);
 }
 
 int cmd_exec(int argc, char **argv)
@@ -402,18 +398,18 @@ int cmd_exec(int argc, char **argv)
                 "stopped\n", res.leftovers, res.leftovers == 1 ? "" : "es");
     /* Killed by the warning, or by Slurm's TERM at the walltime: a timeout,
      * retried from here at once rather than by the safety net later. */
-    int timed_out = died_of_warning(&res, rs.warn_signal)
-        || (sc.term_at_limit
-            && (res.term_signal == SIGTERM || (!res.term_signal && res.exit_code == 128 + SIGTERM)));
+    ts_task_ending end = ending_of(&res, rs.warn_signal, sc.term_at_limit != 0);
+    enum ts_task_outcome outcome = ts_task_outcome_of(&end);
+    int timed_out = outcome == TS_OUTCOME_CUT_AT_LIMIT;
     if (timed_out && ts_events_graceful_timeout(&ev, &err) < 0)
         fprintf(stderr, "tasksuite exec: %s\n", err.msg);
-    rc = exit_status(&res);
+    rc = ts_task_exit_status(&end);
     if (timed_out)
         fprintf(stderr, "tasksuite exec: the task ended on %s: a timeout (attempt %d)\n",
                 sc.term_at_limit ? "SIGTERM at the walltime" : "the warning signal", attempt);
     /* The successor first: whoever reads this attempt's end reads it too. */
     if (!a.rank_mode)
-        maybe_requeue(&rs, &t, &ev, attempt, timed_out ? TS_TASK_EXIT_TEMPFAIL : rc);
+        maybe_requeue(&rs, &t, &ev, attempt, outcome);
     if (ts_events_exited(&ev, res.term_signal ? -1 : res.exit_code, res.term_signal,
                          &err) < 0)
         fprintf(stderr, "tasksuite exec: %s\n", err.msg);

@@ -1,13 +1,14 @@
-/* tasksuite.c: the SPANK entry points; a thin dispatcher over src/. */
+/* tasksuite.c: the SPANK entry points, and the one place that asks
+ * spank_context(): each callback is one switch that hands the work to the
+ * file named after the process it runs in (srun_sbatch.c, slurmstepd.c,
+ * slurmd.c; see plugin.h). Also the plugin's state every context shares:
+ * the plugstack.conf arguments and the --task-suite option.
+ */
 #include "config.h"
 
-#include <errno.h>
-#include <grp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <slurm/spank.h>
 
@@ -77,54 +78,75 @@ static int load_cfg(int ac, char **av)
     return 0;
 }
 
-int slurm_spank_init(spank_t sp, int ac, char **av)
+static int register_option(spank_t sp)
 {
-    spank_context_t ctx = spank_context();
-    if (load_cfg(ac, av) < 0) {
-        /* slurmd refuses to start and sbatch/srun refuse the job: the admin
-         * and the user see it at once. In a job's slurmstepd (plugstack.conf
-         * edited without restarting slurmd) a failing init would fail every
-         * job, and from 25.05 drain the node: the plugin stays inert there and
-         * fails only the tasks of --task-suite steps, with a message. */
-        if (ctx != S_CTX_REMOTE)
-            return -1;
-        ts_cfg_broken = 1;
-    }
-    /* sbatch/salloc ignore an exported spank_options[] table: register here,
-     * in every context that parses or receives options. */
-    if (ctx == S_CTX_SLURMD)
-        slurm_info("tasksuite: version %s loaded (user_hooks=%s, max_hook_timeout=%lds, state_dir=%s), built for Slurm " TS_SLURM_RELEASE_FMT,
-                   PACKAGE_VERSION, ts_cfg.user_hooks ? "yes" : "no",
-                   ts_cfg.max_hook_timeout_s, ts_cfg.state_dir,
-                   TS_SLURM_RELEASE_ARGS(TS_SLURM_BUILT));
-    if (ctx == S_CTX_ALLOCATOR || ctx == S_CTX_LOCAL || ctx == S_CTX_REMOTE) {
-        spank_err_t rc = spank_option_register(sp, &task_suite_option);
-        if (rc != ESPANK_SUCCESS) {
-            slurm_error("tasksuite: cannot register --%s: %s", TS_OPTION_NAME,
-                        spank_strerror(rc));
-            return -1;
-        }
+    spank_err_t rc = spank_option_register(sp, &task_suite_option);
+    if (rc != ESPANK_SUCCESS) {
+        slurm_error("tasksuite: cannot register --%s: %s", TS_OPTION_NAME,
+                    spank_strerror(rc));
+        return -1;
     }
     return 0;
 }
 
+/* sbatch/salloc ignore an exported spank_options[] table: the option is
+ * registered here, in every context that parses or receives options. */
+int slurm_spank_init(spank_t sp, int ac, char **av)
+{
+    /* Arguments that do not parse: slurmd refuses to start and sbatch/srun
+     * refuse the job: the admin and the user see it at once. In a job's
+     * slurmstepd (plugstack.conf edited without restarting slurmd) a failing
+     * init would fail every job, and from 25.05 drain the node: the plugin
+     * stays inert there and fails only the tasks of --task-suite steps, with
+     * a message. */
+    int cfg_ok = load_cfg(ac, av) == 0;
+    switch (spank_context()) {
+    case S_CTX_SLURMD:
+        if (!cfg_ok)
+            return -1;
+        slurm_info("tasksuite: version %s loaded (user_hooks=%s, max_hook_timeout=%lds, state_dir=%s), built for Slurm " TS_SLURM_RELEASE_FMT,
+                   PACKAGE_VERSION, ts_cfg.user_hooks ? "yes" : "no",
+                   ts_cfg.max_hook_timeout_s, ts_cfg.state_dir,
+                   TS_SLURM_RELEASE_ARGS(TS_SLURM_BUILT));
+        return 0;
+    case S_CTX_ALLOCATOR:
+    case S_CTX_LOCAL:
+        if (!cfg_ok)
+            return -1;
+        return register_option(sp);
+    case S_CTX_REMOTE:
+        if (!cfg_ok)
+            ts_cfg_broken = 1;   /* inert, see above */
+        return register_option(sp);
+    default:   /* the job prolog/epilog: no option to register */
+        return cfg_ok ? 0 : -1;
+    }
+}
+
 int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 {
-    spank_context_t ctx = spank_context();
     (void)ac;
     (void)av;
-    if (ctx == S_CTX_ALLOCATOR || ctx == S_CTX_LOCAL)
-        return ts_allocator_post_opt(sp);
-    return 0;
+    switch (spank_context()) {
+    case S_CTX_ALLOCATOR:   /* sbatch, salloc */
+        return ts_sbatch_post_opt(sp);
+    case S_CTX_LOCAL:       /* srun */
+        return ts_srun_post_opt(sp);
+    default:
+        return 0;
+    }
 }
 
 int slurm_spank_user_init(spank_t sp, int ac, char **av)
 {
     (void)ac;
     (void)av;
-    if (spank_context() == S_CTX_REMOTE)
-        return ts_remote_user_init(sp);
-    return 0;
+    switch (spank_context()) {
+    case S_CTX_REMOTE:
+        return ts_slurmstepd_user_init(sp);
+    default:
+        return 0;
+    }
 }
 
 /* Root, in each task's process before it execs: read this node's
@@ -133,9 +155,12 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 {
     (void)ac;
     (void)av;
-    if (spank_context() == S_CTX_REMOTE)
-        return ts_remote_task_init_privileged(sp);
-    return 0;
+    switch (spank_context()) {
+    case S_CTX_REMOTE:
+        return ts_slurmstepd_task_init_privileged(sp);
+    default:
+        return 0;
+    }
 }
 
 /* As the user, stdio connected: the one place a step failure reaches srun
@@ -144,62 +169,47 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
 {
     (void)ac;
     (void)av;
-    if (spank_context() == S_CTX_REMOTE)
-        return ts_remote_task_init(sp);
-    return 0;
+    switch (spank_context()) {
+    case S_CTX_REMOTE:
+        return ts_slurmstepd_task_init(sp);
+    default:
+        return 0;
+    }
 }
 
 #ifdef TS_JOB_EPILOG
-/* tasksuite-epilog.so only. Defining a job epilog makes slurmd start a
+/* tasksuite_epilog.so only. Defining a job epilog makes slurmd start a
  * "slurmstepd spank epilog" process for EVERY job on the node, with or
  * without the option (measured: doc/PERFORMANCE.md); tasksuite.so has none
  * and does its cleanup in the extern step instead (PrologFlags=Contain).
  * Always 0: a non-zero status would drain the node. */
 int slurm_spank_job_epilog(spank_t sp, int ac, char **av)
 {
-    if (load_cfg(ac, av) < 0)
+    switch (spank_context()) {
+    case S_CTX_JOB_SCRIPT:
+        if (load_cfg(ac, av) == 0)
+            ts_slurmd_job_epilog(sp);
         return 0;
-    ts_jobscript_epilog(sp);
-    return 0;
+    default:
+        return 0;
+    }
 }
 #endif
-
-/* The end of the allocation, as root, in a child of slurmstepd. Slurm
- * 24.11's extern step calls slurm_spank_exit while another of its threads
- * shuts X11 forwarding down with seteuid(job user), which glibc applies to
- * every thread: in-process, the record, state_dir and cgroup work saw that
- * euid about one time in four (measured). A child owns its credentials:
- * the real and saved ids are still root, so it takes root back whole. */
-static void extern_exit_as_root(spank_t sp)
-{
-    pid_t pid = fork();
-    if (pid < 0) {
-        slurm_error("tasksuite: env_cleanup: fork: %s", strerror(errno));
-        return;
-    }
-    if (pid == 0) {
-        if (setresuid(0, 0, 0) < 0 || setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0) {
-            slurm_error("tasksuite: env_cleanup: cannot take root back: %s", strerror(errno));
-            _exit(1);
-        }
-        ts_remote_extern_exit(sp);
-        _exit(0);
-    }
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-}
 
 /* In the extern step (PrologFlags=Contain) this is the end of the
  * allocation on the node, after every other step there ended. */
 int slurm_spank_exit(spank_t sp, int ac, char **av)
 {
     uint32_t step = 0;
-    (void)ac;
-    (void)av;
-    if (spank_context() == S_CTX_REMOTE
-        && spank_get_item(sp, S_JOB_STEPID, &step) == ESPANK_SUCCESS
-        && step == TS_EXTERN_STEP_ID && !ts_cfg_broken && load_cfg(ac, av) == 0)
-        extern_exit_as_root(sp);
+    switch (spank_context()) {
+    case S_CTX_REMOTE:
+        if (spank_get_item(sp, S_JOB_STEPID, &step) == ESPANK_SUCCESS
+            && step == TS_EXTERN_STEP_ID && !ts_cfg_broken && load_cfg(ac, av) == 0)
+            ts_slurmstepd_extern_exit(sp);
+        break;
+    default:
+        break;
+    }
     free(ts_option_value);
     ts_option_value = NULL;
     return 0;

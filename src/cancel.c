@@ -12,7 +12,6 @@
 #include "exitcodes.h"
 #include "layout.h"
 #include "report.h"
-#include "submission.h"
 
 typedef struct rec_job {
     int64_t sub_id;
@@ -361,6 +360,32 @@ static void ctx_free(ctx *c)
     free(c->live);
 }
 
+/* The suite's watchdog (submission.h) waits with no dependency and has
+ * nothing left to watch in a cancelled suite; one left behind would only
+ * run and exit. Best effort: a failure is a warning. */
+static void cancel_watchdog(const ctx *c)
+{
+    char name[64], key[64], spec[16];
+    ts_job_info *jobs = NULL;
+    size_t n = 0;
+    ts_err werr = { 0 };
+
+    snprintf(name, sizeof name, "ts-%s-reconcile", c->id);
+    snprintf(key, sizeof key, "tasksuite:%s:watch", c->id);
+    if (s_find(c, c->owner, name, &jobs, &n, &werr) < 0) {
+        warn(c, "could not look for the suite's watchdog job: %s", werr.msg);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].state != TS_JOB_PENDING || strcmp(jobs[i].comment, key) != 0)
+            continue;
+        snprintf(spec, sizeof spec, "%" PRIu32, jobs[i].job_id ? jobs[i].job_id : jobs[i].array_job_id);
+        if (s_cancel(c, spec, &werr) < 0)
+            warn(c, "could not cancel the suite's watchdog job %s: %s", spec, werr.msg);
+    }
+    free(jobs);
+}
+
 /* ---------------------------------------------------------------- suite */
 
 static int suite_slurm(ctx *c, bool optional)
@@ -430,13 +455,8 @@ int ts_cancel_suite(ts_journal *j, const char *suite_id, const ts_cancel_opts *o
     if ((c.arrays_ever > 0 || c.intents > 0)
         && suite_slurm(&c, c.arrays_ever == 0 || r->already) < 0)
         goto out;
-    /* Its watchdog has nothing left to watch (a cancelled suite is
-     * settled); one left behind would only run and exit. */
-    if ((c.arrays_ever > 0 || c.intents > 0) && !getenv("TASKSUITE_NO_RECONCILE_JOB")) {
-        ts_err werr = { 0 };
-        if (ts_submission_unwatch(si.id, &werr) < 0)
-            warn(&c, "could not cancel the suite's watchdog job: %s", werr.msg);
-    }
+    if (c.arrays_ever > 0 || c.intents > 0)
+        cancel_watchdog(&c);
     if (!r->already) {
         if (ts_journal_suite_cancel(j, si.id, err) < 0
             || ts_journal_counts(j, si.id, &after, err) < 0)

@@ -185,6 +185,30 @@ static const char *const migrations[] = {
      * when a sync last found nothing for events or Slurm to change; a sync
      * that finds the same skips ingest, classification and retries. */
     "ALTER TABLE suites ADD COLUMN settled TEXT;",
+    /* 3 -> 4: a fresh suite's tasks get no `tasks` row at submit (a row per
+     * task was most of the submit's CPU): they are packed CHUNK_TASKS to a
+     * task_chunk_data row (see pack_task), and a task gets its row the first
+     * time anything changes it (task_row). Until then it is `untouched`:
+     * pending (or cancelled with its chunk), attempt 1, no exit.
+     * untouched = tasks of the chunk still without a row; 0 deletes it. */
+    "CREATE TABLE task_chunks ("
+    "  suite_id   TEXT NOT NULL REFERENCES suites(id) ON DELETE CASCADE,"
+    "  first_idx  INTEGER NOT NULL CHECK (first_idx >= 0),"
+    "  count      INTEGER NOT NULL CHECK (count > 0),"
+    "  untouched  INTEGER NOT NULL,"
+    "  state      TEXT NOT NULL DEFAULT 'pending'"
+    "             CHECK (state IN ('pending','cancelled')),"
+    "  updated_at REAL NOT NULL,"
+    "  PRIMARY KEY (suite_id, first_idx)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE task_chunk_data ("
+    "  suite_id  TEXT NOT NULL,"
+    "  first_idx INTEGER NOT NULL,"
+    "  data      BLOB NOT NULL,"
+    "  PRIMARY KEY (suite_id, first_idx),"
+    "  FOREIGN KEY (suite_id, first_idx)"
+    "    REFERENCES task_chunks(suite_id, first_idx) ON DELETE CASCADE"
+    ");",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
@@ -210,6 +234,8 @@ enum stmt_id {
     S_OFFSET_GET, S_OFFSET_SET, S_EVENT_INSERT, S_ATT_ENSURE, S_ATT_GET,
     S_ATT_UPDATE, S_ATT_WARNED, S_ATT_CLASSIFY, S_RANK_STARTED, S_RANK_EXITED,
     S_RANK_GRACEFUL, S_RANKS, S_CP_INSERT,
+    S_TASK_EXISTS, S_CHUNK_OF, S_CHUNK_TOUCH, S_CHUNK_DROP, S_CHUNK_INSERT,
+    S_CHUNK_DATA_INSERT, S_CANCEL_CHUNKS, S_TASK_INSERT_AS, S_CHUNK_DATA,
     S_COUNT
 };
 
@@ -244,14 +270,17 @@ static const struct {
     [S_SUITE_RESOLVE] = { "look up suite",
         "SELECT id FROM suites WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 6" },
     [S_ACTIVE] = { "count active tasks",
-        "SELECT COUNT(*) FROM tasks WHERE suite_id = ?1"
-        " AND state IN ('pending', 'running')" },
+        "SELECT (SELECT COUNT(*) FROM tasks WHERE suite_id = ?1"
+        " AND state IN ('pending', 'running')) + (SELECT COALESCE(SUM(untouched), 0)"
+        " FROM task_chunks WHERE suite_id = ?1 AND state = 'pending')" },
     [S_TASK_INSERT] = { "insert task",
         "INSERT INTO tasks(suite_id, idx, name, args_json, priority, num_nodes,"
         " state, attempts, updated_at)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 1, ?7)" },
     [S_TASK_MAXIDX] = { "read last task index",
-        "SELECT COALESCE(MAX(idx), -1) FROM tasks WHERE suite_id = ?1" },
+        "SELECT MAX((SELECT COALESCE(MAX(idx), -1) FROM tasks WHERE suite_id = ?1),"
+        " (SELECT COALESCE(MAX(first_idx + count - 1), -1) FROM task_chunks"
+        "  WHERE suite_id = ?1))" },
     [S_TASK_BUMP] = { "start a new attempt",
         "UPDATE tasks SET attempts = attempts + 1, state = 'pending',"
         " updated_at = ?3 WHERE suite_id = ?1 AND idx = ?2" },
@@ -277,7 +306,10 @@ static const struct {
         "UPDATE tasks SET state = 'cancelled', updated_at = ?2"
         " WHERE suite_id = ?1 AND state IN ('pending', 'running')" },
     [S_COUNTS] = { "count tasks",
-        "SELECT state, COUNT(*) FROM tasks WHERE suite_id = ?1 GROUP BY state" },
+        "SELECT state, SUM(n) FROM ("
+        " SELECT state, COUNT(*) n FROM tasks WHERE suite_id = ?1 GROUP BY state"
+        " UNION ALL SELECT state, untouched FROM task_chunks WHERE suite_id = ?1)"
+        " GROUP BY state" },
     [S_SUB_INSERT] = { "insert submission intent",
         "INSERT INTO submissions(suite_id, state, created_at, updated_at)"
         " VALUES (?1, 'intent', ?2, ?2)" },
@@ -358,6 +390,30 @@ static const struct {
     [S_CP_INSERT] = { "insert checkpoint",
         "INSERT INTO checkpoints(suite_id, task_idx, attempt, path, step, at, node)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+    [S_TASK_EXISTS] = { "read task",
+        "SELECT 1 FROM tasks WHERE suite_id = ?1 AND idx = ?2" },
+    [S_CHUNK_OF] = { "read task chunk",
+        "SELECT first_idx, count, state, updated_at FROM task_chunks"
+        " WHERE suite_id = ?1 AND first_idx <= ?2 ORDER BY first_idx DESC LIMIT 1" },
+    [S_CHUNK_DATA] = { "read task chunk",
+        "SELECT data FROM task_chunk_data WHERE suite_id = ?1 AND first_idx = ?2" },
+    [S_CHUNK_TOUCH] = { "update task chunk",
+        "UPDATE task_chunks SET untouched = untouched - 1"
+        " WHERE suite_id = ?1 AND first_idx = ?2" },
+    [S_CHUNK_DROP] = { "drop task chunk",
+        "DELETE FROM task_chunks WHERE suite_id = ?1 AND first_idx = ?2"
+        " AND untouched <= 0" },
+    [S_CHUNK_INSERT] = { "insert task chunk",
+        "INSERT INTO task_chunks(suite_id, first_idx, count, untouched, state,"
+        " updated_at) VALUES (?1, ?2, ?3, ?3, 'pending', ?4)" },
+    [S_CHUNK_DATA_INSERT] = { "insert task chunk",
+        "INSERT INTO task_chunk_data(suite_id, first_idx, data) VALUES (?1, ?2, ?3)" },
+    [S_TASK_INSERT_AS] = { "insert task",
+        "INSERT INTO tasks(suite_id, idx, name, args_json, priority, num_nodes,"
+        " state, attempts, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)" },
+    [S_CANCEL_CHUNKS] = { "cancel tasks",
+        "UPDATE task_chunks SET state = 'cancelled', updated_at = ?2"
+        " WHERE suite_id = ?1 AND state = 'pending'" },
 };
 
 struct ts_journal {
@@ -370,6 +426,16 @@ struct ts_journal {
     int lock_timeout_ms;
     bool wal;
     sqlite3_stmt *st[S_COUNT];
+    /* The chunk task_row read last: a sync ingesting the first records of
+     * many tasks gives them their rows one by one, mostly from one chunk.
+     * A chunk's data never changes (it is only ever deleted), so this
+     * copy stays right; its state and time are read each time. */
+    struct {
+        char suite_id[TS_SUITE_ID_LEN + 1];
+        long first, count;
+        char *data;
+        size_t *off;            /* count + 1 offsets into data */
+    } chunk;
 };
 
 /* ================================================================ helpers */
@@ -1029,6 +1095,8 @@ void ts_journal_close(ts_journal *j)
         return;
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(j->st[i]);
+    free(j->chunk.data);
+    free(j->chunk.off);
     if (j->db)
         sqlite3_close(j->db);
     if (j->lockfd >= 0) {
@@ -1150,13 +1218,34 @@ static sqlite3_stmt *task_batch_stmt(ts_journal *j, ts_err *err)
     return s;
 }
 
+static int insert_task_chunks(ts_journal *j, const char *suite_id, int suite_nodes,
+                              const ts_task_new *tasks, size_t n, double now,
+                              ts_err *err);
+static int first_duplicate(const ts_task_new *tasks, size_t n, const char **dup);
+
+/* A fresh suite's tasks, packed in chunks (no row each): names checked
+ * here, as no UNIQUE index sees them. */
+static int insert_packed(ts_journal *j, const char *suite_id, int suite_nodes,
+                         const ts_task_new *tasks, size_t n, double now, ts_err *err)
+{
+    const char *dup;
+
+    if (first_duplicate(tasks, n, &dup) < 0)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: insert task: out of memory");
+    if (dup)
+        return ts_errc(err, TS_EXIT_FAIL, "journal: insert task: duplicate task name "
+                       "\"%s\" in suite %s", dup, suite_id);
+    return insert_task_chunks(j, suite_id, suite_nodes, tasks, n, now, err);
+}
+
 /* Insert tasks at first_idx.. and an intent holding them (inside a tx).
- * The intent is a range (attempt 1 for each), not a row per task. A
- * duplicate name fails its batch, which SQLite undoes alone; the rows are
- * then inserted one by one from there so the message names it. */
+ * The intent is a range (attempt 1 for each), not a row per task. packed
+ * (a fresh suite, first_idx 0): no row per task either, see task_chunks.
+ * Otherwise a duplicate name fails its batch, which SQLite undoes alone;
+ * the rows are then inserted one by one from there so the message names it. */
 static int insert_tasks(ts_journal *j, const char *suite_id, int suite_nodes,
                         const ts_task_new *tasks, size_t n, long first_idx,
-                        double now, int64_t *sub_id, ts_err *err)
+                        bool packed, double now, int64_t *sub_id, ts_err *err)
 {
     sqlite3_stmt *s;
     int64_t sid;
@@ -1175,8 +1264,13 @@ static int insert_tasks(ts_journal *j, const char *suite_id, int suite_nodes,
     if (run(j, s, S_SUB_INSERT_RANGE, err) < 0)
         return -1;
     sid = sqlite3_last_insert_rowid(j->db);
+    if (packed) {
+        if (insert_packed(j, suite_id, suite_nodes, tasks, n, now, err) < 0)
+            return -1;
+        i = n;
+    }
 
-    if (n >= TASK_BATCH) {
+    if (n - i >= TASK_BATCH) {
         sqlite3_stmt *b = task_batch_stmt(j, err);
         if (!b)
             return -1;
@@ -1230,6 +1324,347 @@ static int insert_tasks(ts_journal *j, const char *suite_id, int suite_nodes,
     if (sub_id)
         *sub_id = sid;
     return 0;
+}
+
+/* ---------------------------------------------------------------- chunks */
+
+/* Tasks per task_chunks row: small enough that giving one task its row
+ * (task_row: read and scan the chunk) stays cheap, large enough that a
+ * 100,000-task suite is ~200 rows. */
+#define CHUNK_TASKS 512
+
+/* Names seen, for the duplicate check of a fresh suite (no UNIQUE index
+ * does it for tasks without a row). Open addressing; names not copied. */
+struct nameset {
+    const char **v;
+    size_t mask;
+};
+
+static size_t name_hash(const char *s)
+{
+    size_t h = 14695981039346656037ull & SIZE_MAX;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * (1099511628211ull & SIZE_MAX);
+    return h;
+}
+
+static int nameset_init(struct nameset *h, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    h->mask = cap - 1;
+    h->v = calloc(cap, sizeof *h->v);
+    return h->v ? 0 : -1;
+}
+
+/* Adds name; false if it was there already. */
+static bool nameset_add(struct nameset *h, const char *name)
+{
+    size_t i = name_hash(name) & h->mask;
+    for (; h->v[i]; i = (i + 1) & h->mask)
+        if (strcmp(h->v[i], name) == 0)
+            return false;
+    h->v[i] = name;
+    return true;
+}
+
+/* The stored name equal to name, or NULL. */
+static const char *nameset_find(const struct nameset *h, const char *name)
+{
+    for (size_t i = name_hash(name) & h->mask; h->v[i]; i = (i + 1) & h->mask)
+        if (strcmp(h->v[i], name) == 0)
+            return h->v[i];
+    return NULL;
+}
+
+/* One task in a chunk: name NUL args_json NUL priority NUL nodes NUL. */
+static void pack_task(ts_strbuf *b, const ts_task_new *t, int suite_nodes)
+{
+    ts_strbuf_puts(b, t->name);
+    ts_strbuf_putc(b, '\0');
+    ts_strbuf_puts(b, t->args_json ? t->args_json : "{}");
+    ts_strbuf_putc(b, '\0');
+    ts_strbuf_long(b, t->priority);
+    ts_strbuf_putc(b, '\0');
+    ts_strbuf_long(b, t->num_nodes > 0 ? t->num_nodes : suite_nodes);
+    ts_strbuf_putc(b, '\0');
+}
+
+struct packed {
+    const char *name, *args_json;
+    int priority, num_nodes;
+};
+
+/* Decode the task at *p (< end) and move *p past it; -1 if cut short. */
+static int unpack_task(const char **p, const char *end, struct packed *t)
+{
+    const char *f[4];
+    for (int k = 0; k < 4; k++) {
+        const char *z = *p < end ? memchr(*p, '\0', (size_t)(end - *p)) : NULL;
+        if (!z)
+            return -1;
+        f[k] = *p;
+        *p = z + 1;
+    }
+    t->name = f[0];
+    t->args_json = f[1];
+    t->priority = (int)strtol(f[2], NULL, 10);
+    t->num_nodes = (int)strtol(f[3], NULL, 10);
+    return 0;
+}
+
+static int chunk_corrupt(const char *suite_id, long first, ts_err *err)
+{
+    return ts_errc(err, TS_EXIT_JOURNAL, "journal: task chunk %ld of suite %s is "
+                   "corrupt", first, suite_id);
+}
+
+/* Tasks 0.. of a fresh suite, packed by CHUNK_TASKS (inside a tx). */
+static int insert_task_chunks(ts_journal *j, const char *suite_id, int suite_nodes,
+                              const ts_task_new *tasks, size_t n, double now,
+                              ts_err *err)
+{
+    ts_strbuf b = { 0 };
+    sqlite3_stmt *s;
+    int ret = 0;
+
+    for (size_t first = 0; ret == 0 && first < n; first += CHUNK_TASKS) {
+        size_t count = n - first < CHUNK_TASKS ? n - first : CHUNK_TASKS;
+        b.len = 0;
+        for (size_t i = first; i < first + count; i++)
+            pack_task(&b, &tasks[i], suite_nodes);
+        if (b.oom) {
+            ret = ts_errc(err, TS_EXIT_JOURNAL, "journal: insert task: out of memory");
+            break;
+        }
+        if (!(s = st(j, S_CHUNK_INSERT, err))) {
+            ret = -1;
+            break;
+        }
+        bind_text(s, 1, suite_id);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)first);
+        sqlite3_bind_int64(s, 3, (sqlite3_int64)count);
+        sqlite3_bind_double(s, 4, now);
+        if (run(j, s, S_CHUNK_INSERT, err) < 0 || !(s = st(j, S_CHUNK_DATA_INSERT, err))) {
+            ret = -1;
+            break;
+        }
+        bind_text(s, 1, suite_id);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)first);
+        sqlite3_bind_blob(s, 3, b.p, (int)b.len, SQLITE_STATIC);
+        ret = run(j, s, S_CHUNK_DATA_INSERT, err);
+    }
+    free(b.p);
+    return ret;
+}
+
+/* The first task named twice (in order), or NULL; -1 out of memory. */
+static int first_duplicate(const ts_task_new *tasks, size_t n, const char **dup)
+{
+    struct nameset h;
+    *dup = NULL;
+    if (nameset_init(&h, n) < 0)
+        return -1;
+    for (size_t i = 0; i < n && !*dup; i++)
+        if (!nameset_add(&h, tasks[i].name))
+            *dup = tasks[i].name;
+    free(h.v);
+    return 0;
+}
+
+/* Calls cb for each packed task of the suite's chunks (rows or not), in
+ * index order, until it returns non-zero. */
+typedef int (*packed_cb)(long idx, const struct packed *t, void *arg);
+
+static int chunks_foreach(ts_journal *j, const char *suite_id, packed_cb cb,
+                          void *arg, ts_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc, ret = 0;
+
+    if (sqlite3_prepare_v2(j->db, "SELECT first_idx, data FROM task_chunk_data"
+                           " WHERE suite_id = ?1 ORDER BY first_idx", -1, &s, NULL)
+        != SQLITE_OK)
+        return dberr(j, "read task chunks", err);
+    bind_text(s, 1, suite_id);
+    while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        long idx = (long)sqlite3_column_int64(s, 0);
+        const char *p = sqlite3_column_blob(s, 1);
+        const char *end = p + sqlite3_column_bytes(s, 1);
+        struct packed t = { 0 };
+        for (; ret == 0 && p < end; idx++) {
+            if (unpack_task(&p, end, &t) < 0)
+                ret = chunk_corrupt(suite_id, (long)sqlite3_column_int64(s, 0), err);
+            else
+                ret = cb(idx, &t, arg);
+        }
+    }
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = dberr(j, "read task chunks", err);
+    sqlite3_finalize(s);
+    return ret;
+}
+
+struct name_hit {
+    const struct nameset *names;
+    const char *found;      /* the name that clashes (points into the set) */
+};
+
+static int clash_cb(long idx, const struct packed *t, void *arg)
+{
+    struct name_hit *h = arg;
+    (void)idx;
+    h->found = nameset_find(h->names, t->name);
+    return h->found != NULL;
+}
+
+/* Names added to a suite must not be those of its packed tasks. */
+static int check_chunk_names(ts_journal *j, const char *suite_id,
+                             const ts_task_new *tasks, size_t n, ts_err *err)
+{
+    struct nameset h;
+    struct name_hit hit = { .names = &h };
+    int rc;
+
+    if (nameset_init(&h, n) < 0)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: insert task: out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (tasks[i].name)      /* a missing name is insert_tasks' to report */
+            nameset_add(&h, tasks[i].name);
+    rc = chunks_foreach(j, suite_id, clash_cb, &hit, err);
+    if (rc > 0)
+        rc = ts_errc(err, TS_EXIT_FAIL, "journal: insert task: duplicate task name "
+                     "\"%s\" in suite %s", hit.found, suite_id);
+    free(h.v);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Give task idx its row if it is still packed in a chunk (inside a tx):
+ * everything that changes a task (or adds rows that refer to it) calls
+ * this first. 1: the row exists now, 0: no such task. */
+/* Copy chunk (suite_id, first) of count tasks into j->chunk with the
+ * offset of each task, unless it is there already. */
+static int chunk_load(ts_journal *j, const char *suite_id, long first, long count,
+                      ts_err *err)
+{
+    sqlite3_stmt *s;
+    const char *p, *end;
+    struct packed t;
+    size_t len, *off;
+    char *data;
+    int rc;
+
+    if (j->chunk.data && j->chunk.first == first && j->chunk.count == count
+        && strcmp(j->chunk.suite_id, suite_id) == 0)
+        return 0;
+    if (!(s = st(j, S_CHUNK_DATA, err)))
+        return -1;
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_int64(s, 2, first);
+    if ((rc = row(j, s, S_CHUNK_DATA, err)) <= 0)
+        return rc < 0 ? -1 : chunk_corrupt(suite_id, first, err);
+    len = (size_t)sqlite3_column_bytes(s, 0);
+    data = malloc(len ? len : 1);
+    off = malloc(((size_t)count + 1) * sizeof *off);
+    if (data && off && len)
+        memcpy(data, sqlite3_column_blob(s, 0), len);
+    sqlite3_reset(s);
+    if (!data || !off) {
+        free(data);
+        free(off);
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: read task chunk: out of memory");
+    }
+    p = data;
+    end = data + len;
+    for (long i = 0; i <= count; i++) {
+        off[i] = (size_t)(p - data);
+        if (i < count && unpack_task(&p, end, &t) < 0) {
+            free(data);
+            free(off);
+            return chunk_corrupt(suite_id, first, err);
+        }
+    }
+    free(j->chunk.data);
+    free(j->chunk.off);
+    snprintf(j->chunk.suite_id, sizeof j->chunk.suite_id, "%s", suite_id);
+    j->chunk.first = first;
+    j->chunk.count = count;
+    j->chunk.data = data;
+    j->chunk.off = off;
+    return 0;
+}
+
+/* Insert task idx's row from its chunk (loaded), with the chunk's state
+ * and time. */
+static int insert_from_chunk(ts_journal *j, const char *suite_id, long idx,
+                             const char *state, double updated_at, ts_err *err)
+{
+    long i = idx - j->chunk.first;
+    const char *p = j->chunk.data + j->chunk.off[i];
+    struct packed t;
+    sqlite3_stmt *s;
+
+    if (unpack_task(&p, j->chunk.data + j->chunk.off[i + 1], &t) < 0)
+        return chunk_corrupt(suite_id, j->chunk.first, err);
+    if (!(s = st(j, S_TASK_INSERT_AS, err)))
+        return -1;
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_int64(s, 2, idx);
+    sqlite3_bind_text(s, 3, t.name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, t.args_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 5, t.priority);
+    sqlite3_bind_int(s, 6, t.num_nodes);
+    bind_text(s, 7, state);
+    sqlite3_bind_double(s, 8, updated_at);
+    return run(j, s, S_TASK_INSERT_AS, err);
+}
+
+/* Give task idx its row if it is still packed in a chunk (inside a tx):
+ * everything that changes a task (or adds rows that refer to it) calls
+ * this first. 1: the row exists now, 0: no such task. */
+static int task_row(ts_journal *j, const char *suite_id, long idx, ts_err *err)
+{
+    sqlite3_stmt *s = st(j, S_TASK_EXISTS, err), *c;
+    char state[16];
+    long first, count;
+    double updated_at;
+    int rc;
+
+    if (!s)
+        return -1;
+    bind_text(s, 1, suite_id);
+    sqlite3_bind_int64(s, 2, idx);
+    if ((rc = row(j, s, S_TASK_EXISTS, err)) != 0) {
+        sqlite3_reset(s);
+        return rc;
+    }
+    if (!(c = st(j, S_CHUNK_OF, err)))
+        return -1;
+    bind_text(c, 1, suite_id);
+    sqlite3_bind_int64(c, 2, idx);
+    if ((rc = row(j, c, S_CHUNK_OF, err)) <= 0)
+        return rc;
+    first = (long)sqlite3_column_int64(c, 0);
+    count = (long)sqlite3_column_int64(c, 1);
+    snprintf(state, sizeof state, "%s", col_text(c, 2) ? col_text(c, 2) : "pending");
+    updated_at = sqlite3_column_double(c, 3);
+    sqlite3_reset(c);
+    if (idx >= first + count)
+        return 0;
+    if (chunk_load(j, suite_id, first, count, err) < 0
+        || insert_from_chunk(j, suite_id, idx, state, updated_at, err) < 0)
+        return -1;
+    for (int k = 0; k < 2; k++) {
+        enum stmt_id id = k ? S_CHUNK_DROP : S_CHUNK_TOUCH;
+        if (!(s = st(j, id, err)))
+            return -1;
+        bind_text(s, 1, suite_id);
+        sqlite3_bind_int64(s, 2, first);
+        if (run(j, s, id, err) < 0)
+            return -1;
+    }
+    return 1;
 }
 
 int ts_journal_suite_create(ts_journal *j, const ts_suite_new *sn,
@@ -1302,7 +1737,7 @@ int ts_journal_suite_create(ts_journal *j, const ts_suite_new *sn,
         if (run(j, s, S_LABEL_INSERT, err) < 0)
             goto fail;
     }
-    if (insert_tasks(j, id, nodes, tasks, ntasks, 0, now, sub_id, err) < 0)
+    if (insert_tasks(j, id, nodes, tasks, ntasks, 0, true, now, sub_id, err) < 0)
         goto fail;
     if (tx_commit(j, err) < 0) {
         free(labels);
@@ -1437,7 +1872,9 @@ int ts_journal_tasks_add(ts_journal *j, const char *suite_id,
         goto fail;
     first = (long)sqlite3_column_int64(s, 0) + 1;
     sqlite3_reset(s);
-    if (insert_tasks(j, suite_id, nodes, tasks, ntasks, first, now, sub_id, err) < 0)
+    if (check_chunk_names(j, suite_id, tasks, ntasks, err) < 0
+        || insert_tasks(j, suite_id, nodes, tasks, ntasks, first, false, now, sub_id,
+                        err) < 0)
         goto fail;
     if (!(s = st(j, S_SUITE_ADDED, err)))
         goto fail;
@@ -1731,7 +2168,11 @@ int ts_journal_suite_cancel(ts_journal *j, const char *suite_id, ts_err *err)
             goto fail;
         bind_text(s, 1, suite_id);
         sqlite3_bind_double(s, 2, now);
-        if (run(j, s, S_CANCEL_TASKS, err) < 0)
+        if (run(j, s, S_CANCEL_TASKS, err) < 0 || !(s = st(j, S_CANCEL_CHUNKS, err)))
+            goto fail;
+        bind_text(s, 1, suite_id);
+        sqlite3_bind_double(s, 2, now);
+        if (run(j, s, S_CANCEL_CHUNKS, err) < 0)
             goto fail;
     }
     return tx_commit(j, err);
@@ -1768,48 +2209,223 @@ int ts_journal_counts(ts_journal *j, const char *suite_id, ts_counts *out,
     return 0;
 }
 
+/* ---------------------------------------------------------------- untouched */
+
+/* Walks the tasks still packed in chunks (no row yet), in index order. */
+struct untouched {
+    const char *suite_id;
+    sqlite3_stmt *chunks;   /* the suite's chunks with their data */
+    sqlite3_stmt *rows;     /* indices in one chunk that have a row */
+    const char *p, *end;    /* next packed task of the current chunk */
+    long idx;               /* its index */
+    long next_row;          /* next index of the chunk with a row, LONG_MAX: none */
+    unsigned mask;          /* TS_BIT of the states wanted, 0 = all */
+    enum ts_task_state state;
+    double updated_at;
+};
+
+static int untouched_open(ts_journal *j, struct untouched *u, const char *suite_id,
+                          unsigned mask, ts_err *err)
+{
+    static const char *const sql[2] = {
+        ("SELECT c.first_idx, c.count, c.untouched, c.state, c.updated_at, d.data"
+         " FROM task_chunks c JOIN task_chunk_data d"
+         " ON d.suite_id = c.suite_id AND d.first_idx = c.first_idx"
+         " WHERE c.suite_id = ?1 ORDER BY c.first_idx"),
+        "SELECT idx FROM tasks WHERE suite_id = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx",
+    };
+    memset(u, 0, sizeof *u);
+    u->suite_id = suite_id;
+    u->mask = mask;
+    if (sqlite3_prepare_v2(j->db, sql[0], -1, &u->chunks, NULL) != SQLITE_OK
+        || sqlite3_prepare_v2(j->db, sql[1], -1, &u->rows, NULL) != SQLITE_OK)
+        return dberr(j, "read task chunks", err);
+    bind_text(u->chunks, 1, suite_id);
+    bind_text(u->rows, 1, suite_id);
+    return 0;
+}
+
+static void untouched_close(struct untouched *u)
+{
+    sqlite3_finalize(u->chunks);
+    sqlite3_finalize(u->rows);
+    u->chunks = u->rows = NULL;
+}
+
+static int untouched_skip_row(ts_journal *j, struct untouched *u, ts_err *err)
+{
+    int rc = sqlite3_step(u->rows);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return dberr(j, "read task chunks", err);
+    u->next_row = rc == SQLITE_ROW ? (long)sqlite3_column_int64(u->rows, 0) : LONG_MAX;
+    return 0;
+}
+
+/* Enter the next chunk: 1, 0 at the end, -1 error. A chunk whose state is
+ * not wanted is entered empty. */
+static int untouched_chunk(ts_journal *j, struct untouched *u, ts_err *err)
+{
+    sqlite3_stmt *c = u->chunks;
+    int rc = sqlite3_step(c);
+    long first, count;
+
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc != SQLITE_ROW)
+        return dberr(j, "read task chunks", err);
+    first = (long)sqlite3_column_int64(c, 0);
+    count = (long)sqlite3_column_int64(c, 1);
+    u->state = (enum ts_task_state)ts_task_state_parse(col_text(c, 3));
+    u->updated_at = sqlite3_column_double(c, 4);
+    u->p = u->end = NULL;
+    u->idx = first;
+    u->next_row = LONG_MAX;
+    if (u->mask && !(u->mask & TS_BIT(u->state)))
+        return 1;
+    u->p = sqlite3_column_blob(c, 5);
+    u->end = u->p + sqlite3_column_bytes(c, 5);
+    if (sqlite3_column_int64(c, 2) == count)
+        return 1;               /* none has a row: nothing to skip */
+    sqlite3_reset(u->rows);
+    sqlite3_bind_int64(u->rows, 2, first);
+    sqlite3_bind_int64(u->rows, 3, first + count);
+    return untouched_skip_row(j, u, err) < 0 ? -1 : 1;
+}
+
+/* The next untouched task into *t: pending (or its chunk's cancelled),
+ * attempt 1 handed out, nothing else yet. 1, 0 at the end, -1 error. */
+static int untouched_next(ts_journal *j, struct untouched *u, ts_task_info *t,
+                          ts_err *err)
+{
+    struct packed pk;
+    int rc;
+
+    for (;;) {
+        while (u->p && u->p < u->end) {
+            long idx = u->idx++;
+            if (unpack_task(&u->p, u->end, &pk) < 0)
+                return chunk_corrupt(u->suite_id, idx, err);
+            if (idx == u->next_row) {
+                if (untouched_skip_row(j, u, err) < 0)
+                    return -1;
+                continue;
+            }
+            *t = (ts_task_info){
+                .suite_id = u->suite_id, .idx = idx, .name = pk.name,
+                .args_json = pk.args_json, .priority = pk.priority,
+                .num_nodes = pk.num_nodes, .state = u->state, .attempts = 1,
+                .last_exit = -1, .last_step = -1, .updated_at = u->updated_at,
+            };
+            return 1;
+        }
+        if ((rc = untouched_chunk(j, u, err)) <= 0)
+            return rc;
+    }
+}
+
+/* The columns of TASK_COLS, read into *t. */
+#define TASK_COLS "idx, name, args_json, priority, num_nodes, state, attempts," \
+    " last_exit, last_signal, last_checkpoint, last_step, updated_at"
+
+static void task_of_row(sqlite3_stmt *s, const char *suite_id, ts_task_info *t)
+{
+    *t = (ts_task_info){
+        .suite_id = suite_id,
+        .idx = (long)sqlite3_column_int64(s, 0),
+        .name = col_text(s, 1),
+        .args_json = col_text(s, 2),
+        .priority = sqlite3_column_int(s, 3),
+        .num_nodes = sqlite3_column_int(s, 4),
+        .state = (enum ts_task_state)ts_task_state_parse(col_text(s, 5)),
+        .attempts = sqlite3_column_int(s, 6),
+        .has_exit = !col_null(s, 7),
+        .last_exit = col_null(s, 7) ? -1 : sqlite3_column_int(s, 7),
+        .last_signal = sqlite3_column_int(s, 8),
+        .last_checkpoint = col_text(s, 9),
+        .last_step = col_null(s, 10) ? -1 : (long)sqlite3_column_int64(s, 10),
+        .updated_at = sqlite3_column_double(s, 11),
+    };
+}
+
+/* Tasks of the suite in index order, filtered by mask: rows and untouched
+ * tasks merged (op names the caller in messages). */
+static int tasks_merged(ts_journal *j, const char *suite_id, unsigned mask,
+                        const char *op, ts_task_cb cb, void *arg, ts_err *err)
+{
+    char sql[1024], states[256];
+    struct untouched u;
+    ts_task_info rt = { 0 }, ut = { 0 };
+    sqlite3_stmt *s = NULL;
+    int rc, urc = 0, ret = 0;
+
+    if (state_in("state", task_state_names, TS_TASK_NSTATES, mask,
+                 states, sizeof states) < 0)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: %s: bad filter", op);
+    snprintf(sql, sizeof sql, "SELECT " TASK_COLS " FROM tasks WHERE suite_id = ?1"
+             " AND %s ORDER BY idx", states);
+    if (untouched_open(j, &u, suite_id, mask, err) < 0) {
+        untouched_close(&u);
+        return -1;
+    }
+    if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK) {
+        untouched_close(&u);
+        return dberr(j, op, err);
+    }
+    bind_text(s, 1, suite_id);
+    if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        task_of_row(s, suite_id, &rt);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        urc = untouched_next(j, &u, &ut, err);
+    while (ret == 0 && urc >= 0 && (rc == SQLITE_ROW || urc == 1)) {
+        if (rc == SQLITE_ROW && (urc != 1 || rt.idx < ut.idx)) {
+            if ((ret = cb(&rt, arg)) == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
+                task_of_row(s, suite_id, &rt);
+        } else if ((ret = cb(&ut, arg)) == 0)
+            urc = untouched_next(j, &u, &ut, err);
+    }
+    if (ret == 0 && urc < 0)
+        ret = -1;
+    else if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        ret = dberr(j, op, err);
+    sqlite3_finalize(s);
+    untouched_close(&u);
+    return ret;
+}
+
 int ts_journal_tasks_foreach(ts_journal *j, const char *suite_id,
                              unsigned state_mask, ts_task_cb cb, void *arg,
                              ts_err *err)
 {
-    char sql[1024], states[256];
-    sqlite3_stmt *s;
-    int rc, ret = 0;
+    return tasks_merged(j, suite_id, state_mask, "list tasks", cb, arg, err);
+}
 
-    if (state_in("state", task_state_names, TS_TASK_NSTATES, state_mask,
-                 states, sizeof states) < 0)
-        return ts_errc(err, TS_EXIT_JOURNAL, "journal: list tasks: bad filter");
-    snprintf(sql, sizeof sql,
-             "SELECT idx, name, args_json, priority, num_nodes, state, attempts,"
-             " last_exit, last_signal, last_checkpoint, last_step, updated_at"
-             " FROM tasks WHERE suite_id = ?1 AND %s ORDER BY idx", states);
-    if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK)
-        return dberr(j, "list tasks", err);
-    bind_text(s, 1, suite_id);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        ts_task_info t = {
-            .suite_id = suite_id,
-            .idx = (long)sqlite3_column_int64(s, 0),
-            .name = col_text(s, 1),
-            .args_json = col_text(s, 2),
-            .priority = sqlite3_column_int(s, 3),
-            .num_nodes = sqlite3_column_int(s, 4),
-            .state = (enum ts_task_state)ts_task_state_parse(col_text(s, 5)),
-            .attempts = sqlite3_column_int(s, 6),
-            .has_exit = !col_null(s, 7),
-            .last_exit = col_null(s, 7) ? -1 : sqlite3_column_int(s, 7),
-            .last_signal = sqlite3_column_int(s, 8),
-            .last_checkpoint = col_text(s, 9),
-            .last_step = col_null(s, 10) ? -1 : (long)sqlite3_column_int64(s, 10),
-            .updated_at = sqlite3_column_double(s, 11),
-        };
-        if ((ret = cb(&t, arg)) != 0)
-            break;
-    }
-    if (ret == 0 && rc != SQLITE_DONE)
-        ret = dberr(j, "list tasks", err);
-    sqlite3_finalize(s);
-    return ret;
+struct find_name {
+    const char *name;
+    long idx;
+};
+
+static int find_cb(long idx, const struct packed *t, void *arg)
+{
+    struct find_name *f = arg;
+    if (!f->name || strcmp(t->name, f->name) != 0)
+        return 0;
+    f->idx = idx;
+    return 1;
+}
+
+/* A task without a row yet, by name: 2 found (*idx), 0 not. A task that has
+ * its row is found by S_TASK_FIND first, so no row needs checking here. */
+static int find_packed(ts_journal *j, const char *suite_id, const char *name,
+                       long *idx, ts_err *err)
+{
+    struct find_name f = { .name = name, .idx = -1 };
+    int rc = chunks_foreach(j, suite_id, find_cb, &f, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        return 0;
+    *idx = f.idx;
+    return 2;
 }
 
 int ts_journal_task_find(ts_journal *j, const char *suite_id, const char *name,
@@ -1824,9 +2440,13 @@ int ts_journal_task_find(ts_journal *j, const char *suite_id, const char *name,
     bind_text(s, 2, name);
     if ((rc = row(j, s, S_TASK_FIND, err)) < 0)
         return -1;
+    if (rc == 0 && (rc = find_packed(j, suite_id, name, idx, err)) < 0)
+        return -1;
     if (rc == 0)
         return ts_errc(err, TS_EXIT_NOTFOUND, "no task \"%s\" in suite %s",
                        name, suite_id);
+    if (rc == 2)
+        return 0;
     *idx = (long)sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
     return 0;
@@ -1842,7 +2462,7 @@ int ts_journal_task_set_state(ts_journal *j, const char *suite_id, long idx,
                        (int)state);
     if (tx_begin(j, err) < 0)
         return -1;
-    if (!(s = st(j, S_TASK_SET_STATE, err)))
+    if (task_row(j, suite_id, idx, err) < 0 || !(s = st(j, S_TASK_SET_STATE, err)))
         goto fail;
     bind_text(s, 1, suite_id);
     sqlite3_bind_int64(s, 2, idx);
@@ -1891,7 +2511,8 @@ int ts_journal_intent_create(ts_journal *j, const char *suite_id,
     for (size_t i = 0; i < n; i++) {
         int attempt;
 
-        if (!(s = st(j, S_TASK_BUMP, err)))
+        if (task_row(j, suite_id, task_idx[i], err) < 0
+            || !(s = st(j, S_TASK_BUMP, err)))
             goto fail;
         bind_text(s, 1, suite_id);
         sqlite3_bind_int64(s, 2, task_idx[i]);
@@ -2193,13 +2814,13 @@ static int task_follow(ts_journal *j, const char *suite_id, long idx,
                        int attempt, enum ts_attempt_state astate, int exit_code,
                        int signo, double now, ts_err *err)
 {
-    sqlite3_stmt *s = st(j, S_TASK_GET, err);
+    sqlite3_stmt *s;
     enum ts_task_state want = task_state_of(astate);
     int attempts, cur_exit, cur_sig, rc;
     const char *cur;
     bool cancelled, same;
 
-    if (!s)
+    if (task_row(j, suite_id, idx, err) < 0 || !(s = st(j, S_TASK_GET, err)))
         return -1;
     bind_text(s, 1, suite_id);
     sqlite3_bind_int64(s, 2, idx);
@@ -2396,13 +3017,9 @@ static int apply_event(struct ingest *in, const ts_event *ev)
         note_bad(in, "record of another suite");
         return 0;
     }
-    if (!(s = st(j, S_TASK_GET, err)))
+    /* its first record gives a packed task its row */
+    if ((rc = task_row(j, in->suite_id, ev->task_idx, err)) < 0)
         return -1;
-    bind_text(s, 1, in->suite_id);
-    sqlite3_bind_int64(s, 2, ev->task_idx);
-    if ((rc = row(j, s, S_TASK_GET, err)) < 0)
-        return -1;
-    sqlite3_reset(s);
     if (rc == 0) {
         note_bad(in, "record of a task not in the suite");
         return 0;
@@ -2614,6 +3231,56 @@ static bool att_open(const char *state, int classified)
            || !strcmp(state, "ended_by_signal");
 }
 
+static int cmp_long(const void *a, const void *b);
+
+struct idx_list {
+    long **v;
+    size_t *n, *cap;
+};
+
+static int add_idx_cb(const ts_task_info *t, void *arg)
+{
+    struct idx_list *l = arg;
+    if (*l->n == *l->cap) {
+        size_t cap = *l->cap ? 2 * *l->cap : 256;
+        long *nv = realloc(*l->v, cap * sizeof *nv);
+        if (!nv)
+            return -1;
+        *l->v = nv;
+        *l->cap = cap;
+    }
+    (*l->v)[(*l->n)++] = t->idx;
+    return 0;
+}
+
+/* Untouched tasks are live (never started): appended, then all sorted. */
+static int add_untouched(ts_journal *j, const char *suite_id, long **v, size_t *n,
+                         size_t *cap, ts_err *err)
+{
+    struct idx_list l = { v, n, cap };
+    struct untouched u;
+    ts_task_info t;
+    size_t had = *n;
+    int rc;
+
+    if (untouched_open(j, &u, suite_id, 0, err) < 0) {
+        untouched_close(&u);
+        return -1;
+    }
+    while ((rc = untouched_next(j, &u, &t, err)) == 1)
+        if (add_idx_cb(&t, &l) < 0) {
+            rc = ts_errc(err, TS_EXIT_JOURNAL, "journal: list live tasks: out of "
+                         "memory");
+            break;
+        }
+    untouched_close(&u);
+    if (rc < 0)
+        return -1;
+    if (*n > had && had > 0)
+        qsort(*v, *n, sizeof **v, cmp_long);
+    return 0;
+}
+
 static int live_tasks(ts_journal *j, const char *suite_id, long **out,
                       size_t *n, ts_err *err)
 {
@@ -2668,6 +3335,8 @@ static int live_tasks(ts_journal *j, const char *suite_id, long **out,
     }
     if (rc[0] != SQLITE_DONE || rc[1] != SQLITE_DONE)
         ret = dberr(j, "list live tasks", err);
+    else
+        ret = add_untouched(j, suite_id, &v, n, &cap, err);
 out:
     sqlite3_finalize(s[0]);
     sqlite3_finalize(s[1]);
@@ -2898,7 +3567,7 @@ int ts_journal_attempt_classify(ts_journal *j, const char *suite_id,
                        "attempt number %d", attempt);
     if (tx_begin(j, err) < 0)
         return -1;
-    if (!(s = st(j, S_ATT_CLASSIFY, err)))
+    if (task_row(j, suite_id, task_idx, err) < 0 || !(s = st(j, S_ATT_CLASSIFY, err)))
         goto fail;
     bind_text(s, 1, suite_id);
     sqlite3_bind_int64(s, 2, task_idx);
@@ -2976,6 +3645,8 @@ int ts_journal_task_requeued(ts_journal *j, const char *suite_id, long idx,
 
     if (tx_begin(j, err) < 0)
         return -1;
+    if (task_row(j, suite_id, idx, err) < 0)
+        return tx_fail(j);
     if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK) {
         ts_errc(err, TS_EXIT_JOURNAL, "journal: requeue task: %s", sqlite3_errmsg(j->db));
         sqlite3_finalize(s);
@@ -3018,6 +3689,8 @@ int ts_journal_attempts_lost(ts_journal *j, const char *suite_id, long idx,
         return 0;
     if (tx_begin(j, err) < 0)
         return -1;
+    if (task_row(j, suite_id, idx, err) < 0)
+        return tx_fail(j);
     for (int a = first; a <= next; a++)
         for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
             sqlite3_stmt *s = NULL;
@@ -3157,6 +3830,8 @@ static int adopt_job(ts_journal *j, const char *suite_id, long idx, int next,
     };
     sqlite3_int64 sub = 0;
     *adopted = false;
+    if (task_row(j, suite_id, idx, err) < 0)    /* submission_tasks refers to it */
+        return -1;
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
         sqlite3_stmt *s = NULL;
         if (sqlite3_prepare_v2(j->db, sql[i], -1, &s, NULL) != SQLITE_OK) {
@@ -3248,21 +3923,102 @@ int ts_journal_checkpoints_foreach(ts_journal *j, const char *suite_id, long tas
  * `status --json` grow with the suite. */
 #define WALK_CACHE_KIB "2048"
 
+/* The walk's cursors over attempts and checkpoints, advanced task by task. */
+struct walk {
+    ts_journal *j;
+    const ts_suite_walk_cbs *cb;
+    void *arg;
+    sqlite3_stmt *s[2];
+    int rc[2];
+};
+
+static int walk_attempts(struct walk *w, const ts_task_info *ti)
+{
+    int ret;
+    /* Rows of a task not in the table cannot be (foreign keys); skip
+     * any below the current index all the same. */
+    for (; w->rc[0] == SQLITE_ROW; w->rc[0] = sqlite3_step(w->s[0])) {
+        sqlite3_stmt *a = w->s[0];
+        long idx = (long)sqlite3_column_int64(a, 0);
+        if (idx > ti->idx)
+            break;
+        if (idx < ti->idx || !w->cb->attempt)
+            continue;
+        ts_attempt_info ai = {
+            .suite_id = ti->suite_id,
+            .task_idx = idx,
+            .attempt = sqlite3_column_int(a, 1),
+            .slurm_job_id = col_text(a, 2) ? col_text(a, 2) : "",
+            .node = col_text(a, 3) ? col_text(a, 3) : "",
+            .num_nodes = sqlite3_column_int(a, 4),
+            .ranks_started = -1,
+            .ranks_exited = -1,
+            .state = (enum ts_attempt_state)ts_attempt_state_parse(col_text(a, 5)),
+            .classified = sqlite3_column_int(a, 6) != 0,
+            .started_at = sqlite3_column_double(a, 7),
+            .ended_at = sqlite3_column_double(a, 8),
+            .exit_code = col_null(a, 9) ? -1 : sqlite3_column_int(a, 9),
+            .signal = sqlite3_column_int(a, 10),
+            .warned = sqlite3_column_int(a, 11) != 0,
+            .warn_signal = sqlite3_column_int(a, 12),
+        };
+        if ((ret = w->cb->attempt(&ai, w->arg)) != 0)
+            return ret;
+    }
+    return 0;
+}
+
+static int walk_checkpoints(struct walk *w, const ts_task_info *ti)
+{
+    int ret;
+    for (; w->rc[1] == SQLITE_ROW; w->rc[1] = sqlite3_step(w->s[1])) {
+        sqlite3_stmt *c = w->s[1];
+        long idx = (long)sqlite3_column_int64(c, 0);
+        if (idx > ti->idx)
+            break;
+        if (idx < ti->idx || !w->cb->checkpoint)
+            continue;
+        ts_checkpoint_info ci = {
+            .task_idx = idx,
+            .attempt = sqlite3_column_int(c, 1),
+            .path = col_text(c, 2),
+            .step = col_null(c, 3) ? -1 : (long)sqlite3_column_int64(c, 3),
+            .at = sqlite3_column_double(c, 4),
+            .node = col_text(c, 5),
+        };
+        if ((ret = w->cb->checkpoint(&ci, w->arg)) != 0)
+            return ret;
+    }
+    return 0;
+}
+
+static int walk_task(const ts_task_info *ti, void *arg)
+{
+    struct walk *w = arg;
+    int ret;
+
+    if (w->cb->task && (ret = w->cb->task(ti, w->arg)) != 0)
+        return ret;
+    if ((ret = walk_attempts(w, ti)) != 0 || (ret = walk_checkpoints(w, ti)) != 0)
+        return ret;
+    if (w->cb->task_end && (ret = w->cb->task_end(ti, w->arg)) != 0)
+        return ret;
+    return 0;
+}
+
 int ts_journal_suite_walk(ts_journal *j, const char *suite_id,
                           const ts_suite_walk_cbs *cb, void *arg, ts_err *err)
 {
-    static const char *const sql[3] = {
-        ("SELECT idx, name, args_json, priority, num_nodes, state, attempts,"
-         " last_exit, last_signal, last_checkpoint, last_step, updated_at"
-         " FROM tasks WHERE suite_id = ?1 ORDER BY idx"),
+    static const char *const sql[2] = {
         ("SELECT task_idx, attempt, slurm_job_id, node, num_nodes, state,"
          " classified, started_at, ended_at, exit_code, signal, warned, warn_signal"
          " FROM attempts WHERE suite_id = ?1 ORDER BY task_idx, attempt"),
         ("SELECT task_idx, attempt, path, step, at, node FROM checkpoints"
          " WHERE suite_id = ?1 ORDER BY task_idx, attempt, at, id"),
     };
-    sqlite3_stmt *s[3] = { NULL, NULL, NULL };
-    int rc[3] = { SQLITE_DONE, SQLITE_DONE, SQLITE_DONE }, ret = 0;
+    struct walk w = { .j = j, .cb = cb, .arg = arg,
+                      .rc = { SQLITE_DONE, SQLITE_DONE } };
+    int ret = 0;
     bool began = false;
 
     if (exec_sql(j, "walk suite", "PRAGMA cache_size = -" WALK_CACHE_KIB, err) < 0)
@@ -3274,94 +4030,21 @@ int ts_journal_suite_walk(ts_journal *j, const char *suite_id,
         }
         began = true;
     }
-    for (int k = 0; k < 3; k++) {
-        if (sqlite3_prepare_v2(j->db, sql[k], -1, &s[k], NULL) != SQLITE_OK) {
+    for (int k = 0; k < 2; k++) {
+        if (sqlite3_prepare_v2(j->db, sql[k], -1, &w.s[k], NULL) != SQLITE_OK) {
             ret = dberr(j, "walk suite", err);
             goto out;
         }
-        bind_text(s[k], 1, suite_id);
-        rc[k] = sqlite3_step(s[k]);
+        bind_text(w.s[k], 1, suite_id);
+        w.rc[k] = sqlite3_step(w.s[k]);
     }
-    while (rc[0] == SQLITE_ROW) {
-        sqlite3_stmt *t = s[0];
-        ts_task_info ti = {
-            .suite_id = suite_id,
-            .idx = (long)sqlite3_column_int64(t, 0),
-            .name = col_text(t, 1),
-            .args_json = col_text(t, 2),
-            .priority = sqlite3_column_int(t, 3),
-            .num_nodes = sqlite3_column_int(t, 4),
-            .state = (enum ts_task_state)ts_task_state_parse(col_text(t, 5)),
-            .attempts = sqlite3_column_int(t, 6),
-            .has_exit = !col_null(t, 7),
-            .last_exit = col_null(t, 7) ? -1 : sqlite3_column_int(t, 7),
-            .last_signal = sqlite3_column_int(t, 8),
-            .last_checkpoint = col_text(t, 9),
-            .last_step = col_null(t, 10) ? -1 : (long)sqlite3_column_int64(t, 10),
-            .updated_at = sqlite3_column_double(t, 11),
-        };
-        if (cb->task && (ret = cb->task(&ti, arg)) != 0)
-            goto out;
-        /* Rows of a task not in the table cannot be (foreign keys); skip
-         * any below the current index all the same. */
-        for (; rc[1] == SQLITE_ROW; rc[1] = sqlite3_step(s[1])) {
-            sqlite3_stmt *a = s[1];
-            long idx = (long)sqlite3_column_int64(a, 0);
-            if (idx > ti.idx)
-                break;
-            if (idx < ti.idx || !cb->attempt)
-                continue;
-            ts_attempt_info ai = {
-                .suite_id = suite_id,
-                .task_idx = idx,
-                .attempt = sqlite3_column_int(a, 1),
-                .slurm_job_id = col_text(a, 2) ? col_text(a, 2) : "",
-                .node = col_text(a, 3) ? col_text(a, 3) : "",
-                .num_nodes = sqlite3_column_int(a, 4),
-                .ranks_started = -1,
-                .ranks_exited = -1,
-                .state = (enum ts_attempt_state)ts_attempt_state_parse(col_text(a, 5)),
-                .classified = sqlite3_column_int(a, 6) != 0,
-                .started_at = sqlite3_column_double(a, 7),
-                .ended_at = sqlite3_column_double(a, 8),
-                .exit_code = col_null(a, 9) ? -1 : sqlite3_column_int(a, 9),
-                .signal = sqlite3_column_int(a, 10),
-                .warned = sqlite3_column_int(a, 11) != 0,
-                .warn_signal = sqlite3_column_int(a, 12),
-            };
-            if ((ret = cb->attempt(&ai, arg)) != 0)
-                goto out;
-        }
-        for (; rc[2] == SQLITE_ROW; rc[2] = sqlite3_step(s[2])) {
-            sqlite3_stmt *c = s[2];
-            long idx = (long)sqlite3_column_int64(c, 0);
-            if (idx > ti.idx)
-                break;
-            if (idx < ti.idx || !cb->checkpoint)
-                continue;
-            ts_checkpoint_info ci = {
-                .task_idx = idx,
-                .attempt = sqlite3_column_int(c, 1),
-                .path = col_text(c, 2),
-                .step = col_null(c, 3) ? -1 : (long)sqlite3_column_int64(c, 3),
-                .at = sqlite3_column_double(c, 4),
-                .node = col_text(c, 5),
-            };
-            if ((ret = cb->checkpoint(&ci, arg)) != 0)
-                goto out;
-        }
-        if (cb->task_end && (ret = cb->task_end(&ti, arg)) != 0)
-            goto out;
-        rc[0] = sqlite3_step(t);
-    }
-    for (int k = 0; k < 3; k++)
-        if (rc[k] != SQLITE_DONE && rc[k] != SQLITE_ROW) {
+    ret = tasks_merged(j, suite_id, 0, "walk suite", walk_task, &w, err);
+    for (int k = 0; ret == 0 && k < 2; k++)
+        if (w.rc[k] != SQLITE_DONE && w.rc[k] != SQLITE_ROW)
             ret = dberr(j, "walk suite", err);
-            break;
-        }
 out:
-    for (int k = 0; k < 3; k++)
-        sqlite3_finalize(s[k]);
+    for (int k = 0; k < 2; k++)
+        sqlite3_finalize(w.s[k]);
     if (began)
         sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
     sqlite3_exec(j->db, "PRAGMA cache_size = -" CACHE_KIB, NULL, NULL, NULL);
@@ -3373,7 +4056,7 @@ out:
 int ts_journal_count_states(ts_journal *j, const char *suite_id, unsigned state_mask,
                             long *n, ts_err *err)
 {
-    char sql[512], states[256];
+    char sql[1024], states[256];
     sqlite3_stmt *s = NULL;
     int rc;
 
@@ -3383,8 +4066,9 @@ int ts_journal_count_states(ts_journal *j, const char *suite_id, unsigned state_
     if (state_in("state", task_state_names, TS_TASK_NSTATES, state_mask, states,
                  sizeof states) < 0)
         return ts_errc(err, TS_EXIT_JOURNAL, "journal: count tasks: bad filter");
-    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM tasks WHERE suite_id = ?1 AND %s",
-             states);
+    snprintf(sql, sizeof sql, "SELECT (SELECT COUNT(*) FROM tasks WHERE suite_id = ?1"
+             " AND %s) + (SELECT COALESCE(SUM(untouched), 0) FROM task_chunks"
+             " WHERE suite_id = ?1 AND %s)", states, states);
     if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK)
         return dberr(j, "count tasks", err);
     bind_text(s, 1, suite_id);

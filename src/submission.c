@@ -575,8 +575,13 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
     snprintf(name, sizeof name, "ts-%s", c->suite_id);
     if (c->recover && ts_slurm_find_jobs(getuid(), name, &queued, &nqueued, err) < 0)
         goto out;
-    if (snprintf(out, sizeof out, "%s/slurm", c->suite_dir) >= (int)sizeof out
-        || ts_secure_dir(out, TS_RUN_DIR_MODE, "run directory", err) < 0)
+    /* Room is kept for the file name appended after the directory check. */
+    if (snprintf(out, sizeof out - strlen("/%A_%a.out"), "%s/slurm", c->suite_dir)
+        >= (int)(sizeof out - strlen("/%A_%a.out"))) {
+        ts_errf(err, "path too long for the Slurm output files under %.80s", c->suite_dir);
+        goto out;
+    }
+    if (ts_secure_dir(out, TS_RUN_DIR_MODE, "run directory", err) < 0)
         goto out;
     strcat(out, "/%A_%a.out");
 

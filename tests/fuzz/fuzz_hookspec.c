@@ -57,7 +57,7 @@ static void check_hook(const ts_hook *h)
     check(h->timeout_s > 0);
 }
 
-/* What src/nodehooks.c does with a hook's envs, as root. */
+/* What src/node/nodehooks.c does with a hook's envs, as root. */
 static void build_env(const ts_hook *h, const char *what)
 {
     ts_env e;

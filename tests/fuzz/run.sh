@@ -53,13 +53,17 @@ CONFIG
 
 # Per target: the sources besides fuzz_TARGET.c, pkg-config packages,
 # -max_len, -malloc_limit_mb, dictionary.
-# spec.c asks slurmopt.c which sbatch options exist; slurmopt.c uses units.c;
+# spec.c asks optnames.c which sbatch options exist; slurmopt.c uses units.c;
 # spec_json.c serialises suites (spec.c, slurmopt.c) and checks env names
 # (taskenv.c).
+# The suite-file reader is split by concern (src/core/spec.c lists the files).
+spec_c="spec.c spec_prescan.c spec_schema.c spec_values.c spec_top.c spec_resources.c
+        spec_hooks.c spec_tasks.c spec_placeholders.c spec_resume.c spec_workers.c
+        spec_slurm.c"
 sources() {
     case $1 in
-    spec)      echo "spec.c units.c err.c slurmopt.c" ;;
-    hookspec)  echo "spec_json.c taskenv.c spec.c units.c err.c slurmopt.c" ;;
+    spec)      echo "$spec_c units.c err.c slurmopt.c optnames.c" ;;
+    hookspec)  echo "spec_json.c taskenv.c $spec_c units.c err.c slurmopt.c optnames.c" ;;
     envexpand) echo "taskenv.c err.c" ;;
     prepstate) echo "prepstate.c err.c" ;;
     esac
@@ -95,6 +99,11 @@ build() {
         f=$(find "$top/src" -name "$s" -print -quit)
         srcs="$srcs ${f:-$top/src/$s}"
     done
+    # headers are included by name from every layer folder (as in Makefile.am)
+    incs="-I$top/src"
+    for d in "$top"/src/*/; do
+        incs="$incs -I${d%/}"
+    done
     pkgs=$(packages "$name")
     cflags="" libs=""
     if [ -n "$pkgs" ]; then
@@ -104,7 +113,7 @@ build() {
     # shellcheck disable=SC2086 # flag and file lists are meant to split
     "$CC" -std=gnu11 -g -O1 -fno-omit-frame-pointer \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -I"$work/include" -I"$top/src" $cflags \
+        -I"$work/include" $incs $cflags \
         "$here/fuzz_$name.c" $srcs $libs -o "$work/fuzz_$name" >"$work/build-$name.log" 2>&1
 }
 

@@ -6,6 +6,8 @@
 #
 # Every hook appends "<hook> <node> <jobid>" to a marker file in a shared
 # directory; counting those lines tells how often each ran on each node.
+# Left out of shellcheck here: SC2001: style; SC2034: nodes is unused (left for the owner).
+# shellcheck disable=SC2001,SC2034
 
 # The plugin's state_dir on this cluster (plugstack.conf), default /run/tasksuite.
 cluster_state_dir() {

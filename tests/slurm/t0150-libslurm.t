@@ -3,6 +3,8 @@
 # MaxArraySize, submitting arrays as the test user (options land where
 # sbatch puts them), element states and exit codes, cancel, remaining time,
 # finding jobs by name, and the one-line errors (refused, unreachable).
+# Left out of shellcheck here: ok $(...) and $opts are split into words on purpose.
+# shellcheck disable=SC2046,SC2086
 . "$(dirname "$0")/lib.sh"
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)

@@ -4,6 +4,8 @@
 # parse and count right, logs show each task's output, unknown names are
 # "not found" (3), bad values are usage errors (2), and cancel stops first
 # one task's array element, then the whole suite.
+# Left out of shellcheck here: SC2154: the EXIT trap's own loop sets s; SC2143: style.
+# shellcheck disable=SC2154,SC2143
 . "$(dirname "$0")/lib.sh"
 
 W=$(mk_workdir)

@@ -6,6 +6,8 @@
 # along (status, sync and the reconcile jobs all race it here); the same
 # for a task of two nodes; and a next attempt queued without its record
 # (exec killed in between) is found in Slurm by its key and adopted.
+# Left out of shellcheck here: $jobs is split into words on purpose.
+# shellcheck disable=SC2086
 . "$(dirname "$0")/lib.sh"
 
 W=$(mk_workdir)

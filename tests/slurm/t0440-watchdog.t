@@ -12,6 +12,8 @@
 # 300 s later); waiting those 5 minutes would double this leg, so the case
 # that watches it work shortens its period (TASKSUITE_FAULT_WATCH_PERIOD,
 # fault-injection builds only).
+# Left out of shellcheck here: the EXIT trap's own loop sets s.
+# shellcheck disable=SC2154
 . "$(dirname "$0")/lib.sh"
 
 W=$(mk_workdir)

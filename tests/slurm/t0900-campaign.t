@@ -33,6 +33,8 @@
 # TS_CAMPAIGN_SPOOL (keep: the dead node's slurmd spool survives its "reboot",
 # as on a local disk | wipe: it comes back empty, as on tmpfs),
 # TS_KEEP=1 keeps the cluster, its logs and the work directory.
+# Left out of shellcheck here: SC2013: the file names read are /proc paths (no blanks); SC2034: T_CRASH is unused (left for the owner).
+# shellcheck disable=SC2013,SC2034
 
 D=${TS_CAMPAIGN_DIR:-/tmp/tasksuite-test/cluster-campaign}
 PORT=${TS_CAMPAIGN_PORT_BASE:-25017}

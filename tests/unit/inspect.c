@@ -5,7 +5,9 @@
 #include "config.h"
 
 #include <ftw.h>
+#include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -824,7 +826,14 @@ static void test_cancel(ts_journal *j)
     fake_add(501, 0, TS_JOB_RUNNING, name, key);
     fake_add(501, 1, TS_JOB_PENDING, name, key);
     fake_add(502, 0, TS_JOB_PENDING, "ts-reconcile", "");
+    char dir[PATH_MAX];
+    bool marked = false;
+    suite_dir(j, id, dir, sizeof dir);
     ok(ts_cancel_task(j, id, "sleeper", &o, &r, &err) == 0, "cancel --task sleeper");
+    ok(ts_events_is_cancelled(dir, 2, &marked, &err) == 0 && marked,
+       "it leaves the marker an element started later finds (runs nothing)");
+    marked = true;
+    ok(ts_events_is_cancelled(dir, 1, &marked, &err) == 0 && !marked, "not for the others");
     is_str(cancelled_list(), "501_1", "its element: position 2 - offset 1");
     ok(r.pending == 1 && r.running == 0 && r.tasks == 1, "one pending element, one task");
     is_int(task_state(j, id, "sleeper"), TS_TASK_CANCELLED, "the task is cancelled");
@@ -867,8 +876,13 @@ static void test_cancel(ts_journal *j)
     fake_add(777, 0, TS_JOB_PENDING, name, key);
     fake_add(888, 0, TS_JOB_PENDING, name, "something else");
     fake_add(502, 0, TS_JOB_PENDING, "ts-reconcile", "");
+    char wname[64], wkey[64];
+    snprintf(wname, sizeof wname, "ts-%s-reconcile", id);
+    snprintf(wkey, sizeof wkey, "tasksuite:%s:watch", id);
+    fake_add(503, 0, TS_JOB_PENDING, wname, wkey);
     ok(ts_cancel_suite(j, id, &o, &r, &err) == 0, "cancel the suite");
-    is_str(cancelled_list(), "500 501 777 502", "arrays, the unrecorded one, the reconcile job");
+    is_str(cancelled_list(), "500 501 777 502 503",
+           "arrays, the unrecorded one, the reconcile job, the watchdog");
     ok(r.arrays == 3 && r.pending == 2 && r.running == 1 && r.reconcile == 1,
        "counted by state");
     ts_journal_suite_get(j, id, &si, &err);

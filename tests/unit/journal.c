@@ -759,6 +759,156 @@ static int intent_of_cb(const ts_intent_info *in, void *arg)
     return 1;
 }
 
+/* A fresh suite's tasks have no row until something changes them (see
+ * task_chunks in journal.c): every reader sees them all the same. */
+struct seen {
+    long n, bad;
+    const char *want_args;
+};
+
+static int seen_cb(const ts_task_info *t, void *arg)
+{
+    struct seen *s = arg;
+    char name[16];
+    snprintf(name, sizeof name, "t%ld", t->idx);
+    if (t->idx != s->n || strcmp(t->name, name) != 0 || t->attempts != 1
+        || t->priority != (int)(t->idx % 3) || t->num_nodes != 1 || t->has_exit
+        || t->last_checkpoint || t->last_step != -1
+        || (t->idx == 7 && strcmp(t->args_json, s->want_args) != 0)
+        || (t->idx != 7 && strcmp(t->args_json, "{}") != 0))
+        s->bad++;
+    s->n++;
+    return 0;
+}
+
+static int state_of_cb(const ts_task_info *t, void *arg)
+{
+    if (t->idx == 7)
+        *(int *)arg = (int)t->state;
+    return 0;
+}
+
+static void test_packed(ts_journal *j, const char *id, long n)
+{
+    struct seen s = { .want_args = "{\"k\":\"a \\\"b\\\"\"}" };
+    ts_err err = { .msg = "" };
+    ts_counts c;
+    long idx = -1, first = -1, live = 0;
+    int st = -1;
+    char db[PATH_MAX], q[256];
+
+    snprintf(db, sizeof db, "%s", ts_journal_path(j));
+    ok(ts_journal_tasks_foreach(j, id, 0, seen_cb, &s, &err) == 0 && s.n == n
+       && s.bad == 0, "all %ld packed tasks listed, in order, pending attempt 1 (%ld bad)",
+       s.n, s.bad);
+    ok(ts_journal_counts(j, id, &c, &err) == 0 && c.total == n
+       && c.n[TS_TASK_PENDING] == n, "counted as pending");
+    ok(ts_journal_count_states(j, id, TS_BIT(TS_TASK_PENDING), &live, &err) == 0
+       && live == n, "and by state");
+    ok(ts_journal_task_find(j, id, "t202", &idx, &err) == 0 && idx == 202,
+       "found by name (%ld)", idx);
+    ok(ts_journal_task_find(j, id, "t999", &idx, &err) < 0
+       && err.code == TS_EXIT_NOTFOUND, "an unknown name is not");
+
+    ok(ts_journal_task_set_state(j, id, 7, TS_TASK_FAILED, &err) == 0,
+       "a packed task changes state");
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM tasks WHERE suite_id = '%s' AND idx = 7"
+             " AND name = 't7' AND priority = 1 AND attempts = 1 AND state = 'failed'"
+             " AND args_json = '{\"k\":\"a \\\"b\\\"\"}'", id);
+    is_int(sql_int(db, q), 1, "it got its row, with its columns");
+    snprintf(q, sizeof q, "SELECT SUM(untouched) FROM task_chunks WHERE suite_id = '%s'",
+             id);
+    is_int(sql_int(db, q), n - 1, "one task less in the chunk");
+    s.n = s.bad = 0;
+    ts_journal_tasks_foreach(j, id, 0, seen_cb, &s, &err);
+    ts_journal_tasks_foreach(j, id, 0, state_of_cb, &st, &err);
+    ok(s.n == n && s.bad == 0 && st == TS_TASK_FAILED, "still listed once, in order");
+    ok(ts_journal_counts(j, id, &c, &err) == 0 && c.total == n
+       && c.n[TS_TASK_FAILED] == 1 && c.n[TS_TASK_PENDING] == n - 1, "and counted once");
+    s.n = 7;
+    s.bad = 0;
+    ok(ts_journal_tasks_foreach(j, id, TS_BIT(TS_TASK_FAILED), seen_cb, &s, &err) == 0
+       && s.n == 8 && s.bad == 0, "a filter sees the row only");
+
+    ts_task_new dup[] = { { .name = "t5" } }, more[] = { { .name = "extra" } };
+    ok(ts_journal_tasks_add(j, id, dup, 1, &first, NULL, &err) < 0
+       && strstr(err.msg, "duplicate task name \"t5\" in suite ") != NULL,
+       "adding a packed task's name fails: %s", err.msg);
+    ok(ts_journal_tasks_add(j, id, more, 1, &first, NULL, &err) == 0 && first == n,
+       "an added task comes after the packed ones (%ld)", first);
+
+    ok(ts_journal_suite_cancel(j, id, &err) == 0
+       && ts_journal_counts(j, id, &c, &err) == 0
+       && c.n[TS_TASK_CANCELLED] == n && c.n[TS_TASK_FAILED] == 1 && c.done == n + 1,
+       "cancel: packed tasks cancelled too (%ld)", c.n[TS_TASK_CANCELLED]);
+    ok(ts_journal_task_set_state(j, id, 8, TS_TASK_CANCELLED, &err) == 0, "touch one");
+    ok(ts_journal_task_set_state(j, id, 9, TS_TASK_PENDING, &err) == 0, "and another");
+    ok(ts_journal_counts(j, id, &c, &err) == 0 && c.n[TS_TASK_CANCELLED] == n - 1
+       && c.n[TS_TASK_PENDING] == 1, "a cancelled packed task keeps its state in its row");
+}
+
+/* More tasks than one chunk (512): rows given in any order (0..511 and
+ * 512, 513, 700, 1024, 1099: 517), a chunk whose
+ * every task has its row goes away, the walk still sees each task once. */
+struct order {
+    long n, bad, failed;
+};
+
+static int order_cb(const ts_task_info *t, void *arg)
+{
+    struct order *o = arg;
+    char name[16];
+    snprintf(name, sizeof name, "u%ld", t->idx);
+    if (t->idx != o->n || strcmp(t->name, name) != 0)
+        o->bad++;
+    o->failed += t->state == TS_TASK_FAILED;
+    o->n++;
+    return 0;
+}
+
+static void test_chunks(ts_journal *j)
+{
+    enum { N = 1100 };
+    static char names[N][16];
+    static ts_task_new t[N];
+    static const long touch[] = { 700, 1099, 513, 0, 512, 1024 };
+    ts_suite_new sn = { .name = "chunks", .close_after_s = -1 };
+    ts_err err = { .msg = "" };
+    char id[9] = "", db[PATH_MAX], q[256];
+    struct order o = { 0 };
+    ts_counts c;
+    long idx = -1;
+    bool all = true;
+
+    snprintf(db, sizeof db, "%s", ts_journal_path(j));
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "u%d", i);
+        t[i].name = names[i];
+    }
+    ok(ts_journal_suite_create(j, &sn, t, N, id, NULL, &err) == 0, "%d tasks", N);
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM task_chunks WHERE suite_id = '%s'", id);
+    is_int(sql_int(db, q), 3, "in 3 chunks");
+    for (size_t k = 0; k < sizeof touch / sizeof touch[0]; k++)
+        all &= ts_journal_task_set_state(j, id, touch[k], TS_TASK_FAILED, &err) == 0;
+    for (long i = 1; i < 512; i++)
+        all &= ts_journal_task_set_state(j, id, i, TS_TASK_FAILED, &err) == 0;
+    ok(all, "tasks of every chunk changed, in no order: %s", err.msg);
+    is_int(sql_int(db, q), 2, "the first chunk, all rows now, is gone");
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM tasks WHERE suite_id = '%s' AND"
+             " name = 'u' || idx", id);
+    is_int(sql_int(db, q), 517, "each row has its own name");
+    int frc = ts_journal_tasks_foreach(j, id, 0, order_cb, &o, &err);
+    ok(frc == 0 && o.n == N && o.bad == 0 && o.failed == 517,
+       "walk: %ld tasks, %ld out of place, %ld failed", o.n, o.bad, o.failed);
+    int crc = ts_journal_counts(j, id, &c, &err);
+    ok(crc == 0 && c.total == N && c.n[TS_TASK_FAILED] == 517
+       && c.n[TS_TASK_PENDING] == N - 517, "counts");
+    ok(ts_journal_task_find(j, id, "u1098", &idx, &err) == 0 && idx == 1098,
+       "a name in the last chunk");
+    ok(ts_journal_task_set_state(j, id, N, TS_TASK_FAILED, &err) < 0
+       && err.code == TS_EXIT_NOTFOUND, "past the last chunk: no task");
+}
+
 static void test_big_insert(ts_journal *j)
 {
     enum { N = 203 };
@@ -788,13 +938,10 @@ static void test_big_insert(ts_journal *j)
     ok(ts_journal_suite_create(j, &sn, t, N, id, &sub, &err) == 0, "%d tasks in one create", N);
     char q[256];
     snprintf(q, sizeof q, "SELECT COUNT(*) FROM tasks WHERE suite_id = '%s'", id);
-    is_int(sql_int(db, q), N, "every task written");
-    snprintf(q, sizeof q, "SELECT COUNT(*) FROM tasks WHERE suite_id = '%s' AND idx = 202"
-             " AND name = 't202' AND priority = 1 AND attempts = 1 AND state = 'pending'", id);
-    is_int(sql_int(db, q), 1, "the last (single-row) task with its columns");
-    snprintf(q, sizeof q, "SELECT COUNT(*) FROM tasks WHERE suite_id = '%s' AND idx = 7"
-             " AND args_json = '{\"k\":\"a \\\"b\\\"\"}'", id);
-    is_int(sql_int(db, q), 1, "args_json kept as given");
+    is_int(sql_int(db, q), 0, "a fresh suite's tasks get no row at submit");
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM task_chunks WHERE suite_id = '%s'"
+             " AND untouched = %d", id, N);
+    is_int(sql_int(db, q), 1, "they are packed in one chunk");
     snprintf(q, sizeof q, "SELECT COUNT(*) FROM submission_tasks WHERE submission_id = %lld",
              (long long)sub);
     is_int(sql_int(db, q), 0, "a fresh intent has no per-task rows (a range)");
@@ -826,6 +973,7 @@ static void test_big_insert(ts_journal *j)
     ok(ts_journal_intent_add_job(j, sub, &c, &err) == 0
        && ts_journal_waiting(j, id, &waiting, &err) == 0 && waiting == 0,
        "none once the last wave is recorded");
+    test_packed(j, id, N);
 }
 
 /* ------------------------------------------------------------ lock */
@@ -1016,6 +1164,7 @@ int main(void)
         test_lifecycle(j);
         test_submissions(j);
         test_big_insert(j);
+        test_chunks(j);
         ts_journal_close(j);
     }
     test_lost_attempts();

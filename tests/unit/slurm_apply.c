@@ -18,7 +18,10 @@
 
 #include "slurm_compat.h"
 
+#include "optnames.h"
 #include "slurm.h"
+#include "slurm_int.h"
+#include "slurmopt.h"
 #include "tap.h"
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
@@ -615,6 +618,67 @@ static void check_infos(void)
            "an out-of-range state is UNKNOWN");
 }
 
+/* ------------------------------------------------------------ one table */
+
+/* The validator (optnames.c, slurmopt.c: what a suite may ask for) and the
+ * submitter (jobdesc.c's handlers) must agree on the option list, both
+ * ways: each is built from slurmopts.def, and this fails if an option is
+ * added to one side only. */
+static bool in_names(const char *(*name)(size_t), const char *key)
+{
+    for (size_t i = 0; name(i); i++)
+        if (strcmp(name(i), key) == 0)
+            return true;
+    return false;
+}
+
+static void check_one_table(void)
+{
+    /* What slurmopt.c derives when every suite field that maps to an
+     * option is set. */
+    ts_suite s = { .name = "demo", .num_nodes = 2, .group = "grp" };
+    char *tags[] = { "a" };
+    s.tags.v = tags;
+    s.tags.n = 1;
+    s.resources.cpus = 4;
+    s.resources.memory_mb = 1024;
+    s.resources.gpu_count = 1;
+    s.resume.signal = SIGUSR2;
+    ts_kvlist derived = {0};
+    ts_err err = {{0}, 0};
+    if (!ok(ts_slurm_options(&s, &derived, &err) == 0,
+            "one table: a suite with every derived option is valid"))
+        diag("error: %s", err.msg);
+    is_int((long long)derived.n, 8, "one table: slurmopt.c derives 8 options");
+
+    size_t known = 0, handled = 0;
+    for (size_t i = 0; ts_slurm_option_name(i); i++, known++) {
+        const char *key = ts_slurm_option_name(i);
+        ok(ts_slurm_option_known(key) == 1, "one table: %s is known", key);
+        ok(in_names(ts_jobdesc_handled, key),
+           "one table: the validator's %s has a handler", key);
+    }
+    for (size_t i = 0; i < derived.n; i++)
+        ok(in_names(ts_jobdesc_handled, derived.v[i].key),
+           "one table: the derived %s has a handler", derived.v[i].key);
+    for (size_t i = 0; ts_jobdesc_handled(i); i++, handled++) {
+        const char *key = ts_jobdesc_handled(i);
+        bool from_suite = false;
+        for (size_t k = 0; k < derived.n; k++)
+            if (strcmp(derived.v[k].key, key) == 0)
+                from_suite = true;
+        ok(ts_slurm_option_known(key) || from_suite,
+           "one table: the handler for %s serves an option the validator "
+           "accepts or derives", key);
+    }
+    size_t derived_only = 0;
+    for (size_t i = 0; i < derived.n; i++)
+        derived_only += !ts_slurm_option_known(derived.v[i].key);
+    is_int((long long)handled, (long long)(known + derived_only),
+           "one table: one handler per option, none twice");
+    ts_kvlist_free(&derived);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < COUNT(cases); i++)
@@ -643,5 +707,6 @@ int main(void)
         check_error(errors[i].opts, errors[i].want);
     check_specials();
     check_infos();
+    check_one_table();
     return done_testing();
 }

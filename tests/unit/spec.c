@@ -939,8 +939,7 @@ static void test_load_errors(void)
            "directory", "missing file message");
     ok(ts_spec_load("/", &s, &err) == -1 && !s, "a directory");
     is_str(err.msg, "/: not a regular file", "directory message");
-    ts_spec_free(NULL);
-    ok(1, "ts_spec_free(NULL)");
+    ts_spec_free(NULL);   /* a no-op: nothing to check but that it returns */
 }
 
 int main(void)

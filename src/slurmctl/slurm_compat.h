@@ -10,9 +10,9 @@
  * Build-time guards are enough: libslurm's soname changes with every
  * release (libslurm.so.38 for 22.05 ... .45 for 26.05), so a binary runs
  * only with the library of the release it was built for; ts_slurm_init()
- * says so in one line when another one is loaded (src/slurm.c).
+ * says so in one line when another one is loaded (src/slurmctl/conn.c).
  *
- * Included by src/slurm.c (the only file that calls libslurm), the plugin
+ * Included by src/slurmctl/ (the only code that calls libslurm), the plugin
  * (release macros only: it never links libslurm) and unit tests.
  */
 #ifndef TS_SLURM_COMPAT_H
@@ -132,7 +132,7 @@ static inline uint32_t ts_compat_job_ref(uint32_t job_id)
 #endif
 
 /* What sbatch puts into the job request changed between releases; the
- * emulation in src/slurm.c (checked against the real sbatch by
+ * emulation in src/slurmctl/jobdesc*.c (checked against the real sbatch by
  * tests/slurm/t0150) follows the release it is built for. Plain 0/1
  * constants, tested with `if`, so both branches always compile.
  *

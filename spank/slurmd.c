@@ -1,10 +1,12 @@
-/* jobscript.c: the job epilog of tasksuite-epilog.so, as root in slurmd's
- * child, once per node per job: env_cleanup for clusters without
- * PrologFlags=Contain (where no extern step closes the allocation). It acts
- * on the node's preparation record alone, never on the spec the epilog
- * brings along (a step may carry a spec the job did not); never
- * spank_job_control_* (it crashes in this context on 22.05). Always 0 to
- * Slurm: a user's failing hook never drains the node.
+/* slurmd.c: the job epilog of tasksuite_epilog.so, as root in the child
+ * slurmd starts for the job's epilog ("slurmstepd spank epilog"; Slurm's
+ * "job script" context means the prolog/epilog, not the batch script), once
+ * per node per job: env_cleanup for clusters without PrologFlags=Contain
+ * (where no extern step closes the allocation). Built into
+ * tasksuite_epilog.so only. It acts on the node's preparation record alone,
+ * never on the spec the epilog brings along (a step may carry a spec the job
+ * did not); never spank_job_control_* (it crashes in this context on 22.05).
+ * Always 0 to Slurm: a user's failing hook never drains the node.
  */
 #include "config.h"
 
@@ -23,7 +25,7 @@ static const char *env_or(const char *name, const char *dflt)
     return v ? v : dflt;
 }
 
-int ts_jobscript_epilog(spank_t sp)
+int ts_slurmd_job_epilog(spank_t sp)
 {
     uint32_t job_id = 0;
     uid_t uid = 0;

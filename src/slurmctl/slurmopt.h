@@ -1,11 +1,14 @@
 /* slurmopt.h: what a suite asks of Slurm, as sbatch long options.
  *
  * One list serves `validate` (printed), the libslurm submission (applied to a
- * job_desc in slurm.c) and the docs. Pure logic: no libslurm here.
+ * job_desc in jobdesc.c) and the docs. Pure logic: no libslurm here.
+ * The option names (ts_slurm_option_known, ..._reserved_reason) are
+ * optnames.h's, included here for the callers that know them from here.
  */
 #ifndef TS_SLURMOPT_H
 #define TS_SLURMOPT_H
 
+#include "optnames.h"
 #include "spec.h"
 
 /* Fill `out` with ("job-name", "..."), ("nodes", "2"), ("cpus-per-task",
@@ -38,17 +41,6 @@
  *    a positive count N that the submitter appends to the array as "%N".
  *  - On error returns -1 with `out` empty (safe to free). */
 int ts_slurm_options(const ts_suite *s, ts_kvlist *out, ts_err *err);
-
-/* Is `name` an sbatch long option the `slurm:` map may pass through?
- * Exact, lower-case, without dashes ("partition", not "--partition" or "p").
- * Returns 1 or 0. */
-int ts_slurm_option_known(const char *name);
-
-/* For an sbatch option tasksuite sets itself (job-name, array, output,
- * error, dependency, nodes, signal, ...): a short reason that tells the user
- * what to write instead ("tasksuite sets the job name (use name)"). NULL
- * for any other name, known or not. */
-const char *ts_slurm_option_reserved_reason(const char *name);
 
 void ts_kvlist_free(ts_kvlist *l);
 

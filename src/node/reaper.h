@@ -8,6 +8,10 @@
  * finds every descendant, even one that left the process group (setsid).
  * A pid reported here is a child of ours until we reap it, so signalling it
  * never hits an unrelated process.
+ *
+ * It lives in src/node/ with the root-side code it was written for (the
+ * supervisor's rules above bind it); the launcher's runner.c, as the user,
+ * links the same file.
  */
 #ifndef TS_REAPER_H
 #define TS_REAPER_H

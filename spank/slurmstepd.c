@@ -1,5 +1,7 @@
-/* remote.c: slurmstepd, for every step of a --task-suite job (the batch
- * script is a step too), and the extern step that closes the allocation.
+/* slurmstepd.c: inside the step daemon, for every step of a --task-suite
+ * job (the batch script is a step too), and the extern step that closes the
+ * allocation. The dispatcher (tasksuite.c) calls these only in Slurm's
+ * "remote" context, and ts_slurmstepd_extern_exit only in the extern step.
  *
  *   user_init             (slurmstepd, once per step, before the tasks are
  *                         forked) export the TASK_SUITE_* variables to every
@@ -7,7 +9,7 @@
  *   task_init_privileged  (root, in each task's process, inside the job's
  *                         cgroup, before it execs) the first task on the node
  *                         runs env_preparation as the user; the others wait
- *                         for it (src/nodehooks.c)
+ *                         for it (src/node/nodehooks.c)
  *   task_init             (as the user, stdio already connected to srun or the
  *                         batch output) when preparation failed, print why and
  *                         fail the task. Errors from user_init never reach
@@ -27,8 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <slurm/spank.h>
@@ -116,7 +120,7 @@ static void export_num_nodes(spank_t sp)
     }
 }
 
-int ts_remote_user_init(spank_t sp)
+int ts_slurmstepd_user_init(spank_t sp)
 {
     char *text = step_spec;
     ts_hookspec spec;
@@ -250,7 +254,7 @@ static void report(uint32_t job_id, const ts_node_report *rep)
         slurm_info("tasksuite: job %lu: %s", (unsigned long)job_id, rep->text);
 }
 
-int ts_remote_task_init_privileged(spank_t sp)
+int ts_slurmstepd_task_init_privileged(spank_t sp)
 {
     char node[256], msg[sizeof task_failure];
     ts_node_ctx c;
@@ -304,22 +308,46 @@ int ts_remote_task_init_privileged(spank_t sp)
 /* The extern step ends after every other step on the node: the end of the
  * allocation here. It does not see the job's option or environment; the
  * record says everything (and nothing is done where there is none). */
-int ts_remote_extern_exit(spank_t sp)
+static void extern_exit(spank_t sp)
 {
     char node[256];
     ts_node_ctx c;
     ts_node_report rep;
     ts_err err = { 0 };
     if (!node_ctx(sp, &c, node, sizeof node))
-        return 0;
+        return;
     if (ts_node_finish(&c, &rep, &err) < 0)
         slurm_error("tasksuite: job %lu: %s on %s: %s", (unsigned long)c.job_id,
                     TS_HOOK_CLEANUP, c.node, err.msg);
     report(c.job_id, &rep);
-    return 0;
 }
 
-int ts_remote_task_init(spank_t sp)
+/* The end of the allocation, as root, in a child of slurmstepd. Slurm
+ * 24.11's extern step calls slurm_spank_exit while another of its threads
+ * shuts X11 forwarding down with seteuid(job user), which glibc applies to
+ * every thread: in-process, the record, state_dir and cgroup work saw that
+ * euid about one time in four (measured). A child owns its credentials:
+ * the real and saved ids are still root, so it takes root back whole. */
+void ts_slurmstepd_extern_exit(spank_t sp)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        slurm_error("tasksuite: env_cleanup: fork: %s", strerror(errno));
+        return;
+    }
+    if (pid == 0) {
+        if (setresuid(0, 0, 0) < 0 || setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0) {
+            slurm_error("tasksuite: env_cleanup: cannot take root back: %s", strerror(errno));
+            _exit(1);
+        }
+        extern_exit(sp);
+        _exit(0);
+    }
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+int ts_slurmstepd_task_init(spank_t sp)
 {
     (void)sp;
     if (!task_failure[0])

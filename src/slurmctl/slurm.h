@@ -1,7 +1,13 @@
 /* slurm.h: the only part of libtasksuite that talks to libslurm.
  *
+ * The interface of src/slurmctl/, the layer that talks to slurmctld
+ * (conn.c, limits.c, jobdesc*.c, optvalue.c, submit.c, query.c,
+ * tasklist.c, control.c; slurm_int.h is what they share). The folder is not
+ * called src/slurmctl/: with -I src, src/slurmctl/slurm.h would be what
+ * <slurm/slurm.h> finds instead of libslurm's header.
  * What differs between Slurm releases is in slurm_compat.h, used only by
- * slurm.c (and the plugin's version line). Functions return 0 / -1 with err filled; err->code is
+ * src/slurmctl/ (and the plugin's version line). Functions return 0 / -1
+ * with err filled; err->code is
  * TS_EXIT_SLURM when the controller could not be reached or refused an RPC
  * (the message then says "cannot reach the Slurm controller: ..." or names
  * the RPC and Slurm's reason). An option that cannot be applied is reported

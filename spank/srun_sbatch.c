@@ -1,4 +1,7 @@
-/* allocator.c: sbatch, salloc and srun, running as the submitting user.
+/* srun_sbatch.c: the submitting side, as the user: sbatch and salloc
+ * (Slurm's "allocator" context) and srun ("local"). The dispatcher
+ * (tasksuite.c) tells them apart and calls the matching entry point; nothing
+ * here asks spank_context() again.
  *
  * The suite file is read and validated here, as the user, so a bad file is
  * refused before anything is queued. What the compute side needs (hooks,
@@ -9,6 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,37 +80,23 @@ static void warn_admin_limits(const ts_suite *s)
     }
 }
 
-int ts_allocator_post_opt(spank_t sp)
+/* --task-suite FILE read, validated and turned into the hook spec the
+ * compute side gets; file[] receives FILE's absolute path. The cluster's
+ * limits are told on the user's terminal once the spec is good. NULL after
+ * an error (already logged); the caller frees the spec. */
+static char *suite_spec(char file[PATH_MAX])
 {
-    char file[PATH_MAX], workdir[PATH_MAX];
+    char workdir[PATH_MAX];
     ts_suite *s = NULL;
     ts_err err = { 0 };
     char *spec = NULL;
-    int rc = -1;
 
-    if (!ts_option_value)
-        return 0;
-    /* srun inside an allocation made with --task-suite (the option is
-     * inherited from the job's environment): the hooks are the allocation's.
-     * Hand its spec on to this step: a prolog that runs on a node this step
-     * reaches first (no PrologFlags=Alloc) gets the step's SPANK env, not
-     * the job's. The suite file is not read again (the batch script may
-     * have changed directory; the file may have changed). */
-    if (spank_context() == S_CTX_LOCAL && getenv("SLURM_JOB_ID")) {
-        const char *job_spec = getenv("SLURM_SPANK_" TS_JOBENV_SPEC);
-        const char *job_file = getenv("SLURM_SPANK_" TS_JOBENV_FILE);
-        if (job_spec)
-            return set_job_env(sp, TS_JOBENV_SPEC, job_spec) < 0
-                           || (job_file && set_job_env(sp, TS_JOBENV_FILE, job_file) < 0)
-                       ? -1
-                       : 0;
-    }
-    if (ts_path_absolute(ts_option_value, file, sizeof file, &err) < 0) {
+    if (ts_path_absolute(ts_option_value, file, PATH_MAX, &err) < 0) {
         slurm_error("tasksuite: --%s: %s", TS_OPTION_NAME, err.msg);
-        return -1;
+        return NULL;
     }
     if (load_suite(file, &s) < 0)
-        return -1;
+        return NULL;
     /* Where the hooks run (and, without output_dir, log), the same on every
      * node: the suite's workdir, else the directory of this submission. Not
      * the prolog's SLURM_JOB_WORK_DIR: a prolog started by a step on a node
@@ -140,37 +130,90 @@ int ts_allocator_post_opt(spank_t sp)
     if (strlen(spec) > TS_HOOKSPEC_MAX) {
         slurm_error("%s: the hooks are larger than %d bytes; move long scripts into a file and call it with args:",
                     file, TS_HOOKSPEC_MAX);
+        free(spec);
+        spec = NULL;
         goto out;
     }
+    warn_admin_limits(s);
+out:
+    ts_spec_free(s);
+    return spec;
+}
+
+/* srun propagates its own environment to the step: the one way to reach
+ * the step's SPANK environment from here. */
+static int pass_to_step(const char *spec)
+{
+    if (setenv("SLURM_SPANK_" TS_JOBENV_SPEC, spec, 1) < 0) {
+        slurm_error("tasksuite: cannot pass the suite to the step: %m");
+        return -1;
+    }
+    return 0;
+}
+
+int ts_sbatch_post_opt(spank_t sp)
+{
+    char file[PATH_MAX];
+    char *spec;
+    int rc;
+
+    if (!ts_option_value)
+        return 0;
+    spec = suite_spec(file);
+    if (!spec)
+        return -1;
+    rc = set_job_env(sp, TS_JOBENV_SPEC, spec) < 0
+                 || set_job_env(sp, TS_JOBENV_FILE, file) < 0
+             ? -1
+             : 0;
+    free(spec);
+    return rc;
+}
+
+int ts_srun_post_opt(spank_t sp)
+{
+    char file[PATH_MAX];
+    char *spec;
+    int rc = -1;
+
+    if (!ts_option_value)
+        return 0;
+    bool in_allocation = getenv("SLURM_JOB_ID") != NULL;
+    /* srun inside an allocation made with --task-suite (the option is
+     * inherited from the job's environment): the hooks are the allocation's.
+     * Hand its spec on to this step: a prolog that runs on a node this step
+     * reaches first (no PrologFlags=Alloc) gets the step's SPANK env, not
+     * the job's. The suite file is not read again (the batch script may
+     * have changed directory; the file may have changed). */
+    if (in_allocation) {
+        const char *job_spec = getenv("SLURM_SPANK_" TS_JOBENV_SPEC);
+        const char *job_file = getenv("SLURM_SPANK_" TS_JOBENV_FILE);
+        if (job_spec)
+            return set_job_env(sp, TS_JOBENV_SPEC, job_spec) < 0
+                           || (job_file && set_job_env(sp, TS_JOBENV_FILE, job_file) < 0)
+                       ? -1
+                       : 0;
+    }
+    spec = suite_spec(file);
+    if (!spec)
+        return -1;
     /* A step inside an allocation made without the option: its suite
      * prepares the nodes this step reaches first (each node keeps the first
      * spec it was prepared with, and cleans up from that at the end). The
      * job-control env of an existing job cannot change: hand the spec to the
      * step through srun's own environment, which srun propagates. */
-    if (spank_context() == S_CTX_LOCAL && getenv("SLURM_JOB_ID")) {
-        warn_admin_limits(s);
-        if (setenv("SLURM_SPANK_" TS_JOBENV_SPEC, spec, 1) < 0) {
-            slurm_error("tasksuite: cannot pass the suite to the step: %m");
-            goto out;
-        }
-        rc = 0;
+    if (in_allocation) {
+        rc = pass_to_step(spec);
         goto out;
     }
-    warn_admin_limits(s);
     if (set_job_env(sp, TS_JOBENV_SPEC, spec) < 0
         || set_job_env(sp, TS_JOBENV_FILE, file) < 0)
         goto out;
     /* srun's own allocation: the job-control env reaches the prolog but not
      * the step's environment, so hand the step the same value through srun's
      * own environment, which srun propagates to the step. */
-    if (spank_context() == S_CTX_LOCAL
-        && setenv("SLURM_SPANK_" TS_JOBENV_SPEC, spec, 1) < 0) {
-        slurm_error("tasksuite: cannot pass the suite to the step: %m");
-        goto out;
-    }
-    rc = 0;
+    rc = pass_to_step(spec);
 out:
     free(spec);
-    ts_spec_free(s);
     return rc;
 }

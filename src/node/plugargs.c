@@ -1,3 +1,4 @@
+/* plugargs.c: parse and check the plugin's plugstack.conf arguments (plugargs.h). */
 #include "config.h"
 
 #include <stdio.h>

@@ -1,7 +1,9 @@
 /* slurmopt.c: a suite as sbatch long options (see slurmopt.h for the rules).
  *
- * Pure logic over ts_suite; slurm.c turns the list into a job_desc and
+ * Pure logic over ts_suite; jobdesc.c turns the list into a job_desc and
  * `validate` prints it, so both see the same options in the same order.
+ * Which names exist is optnames.c's (from slurmopts.def, the list jobdesc.c
+ * applies), so this file only checks a suite's use of them.
  */
 #include "config.h"
 
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "optnames.h"
 #include "slurmopt.h"
 #include "units.h"
 
@@ -20,40 +23,6 @@
 #define NDERIVED 8
 
 /* ------------------------------------------------------------ tables */
-
-/* sbatch options that make sense in a suite file. Output, arrays, the job
- * name and dependencies are tasksuite's, so they are not here. */
-static const char *const known[] = {
-    "account", "array-throttle", "begin", "comment", "constraint",
-    "cores-per-socket", "cpus-per-task", "deadline", "exclude", "exclusive",
-    "gpus", "gpus-per-node", "gpus-per-task", "gres", "hint", "licenses",
-    "mail-type", "mail-user", "mem", "mem-per-cpu", "mem-per-gpu", "nice",
-    "no-requeue", "nodelist", "ntasks", "ntasks-per-node", "partition",
-    "priority", "qos", "requeue", "reservation", "sockets-per-node",
-    "switches", "threads-per-core", "time", "time-min", "tmp", "wckey",
-};
-
-/* Options that are flags in sbatch: an empty value is fine. */
-static const char *const flags[] = { "exclusive", "no-requeue", "requeue" };
-
-static const struct {
-    const char *name, *reason;
-} reserved[] = {
-    { "job-name",   "tasksuite sets the job name (use name)" },
-    { "array",      "tasksuite builds the job array (use array-throttle to "
-                    "limit it)" },
-    { "output",     "tasksuite owns the task output files (use output_dir)" },
-    { "error",      "tasksuite owns the task output files (use output_dir)" },
-    { "input",      "tasks read no standard input" },
-    { "open-mode",  "tasksuite owns the task output files" },
-    { "dependency", "tasksuite sets job dependencies (use depends_on)" },
-    { "wrap",       "tasksuite writes the batch script (use run)" },
-    { "nodes",      "tasksuite sets the node count (use num_nodes)" },
-    { "signal",     "tasksuite sets the warning signal (use resume.signal)" },
-    { "chdir",      "tasksuite sets the working directory (use workdir)" },
-    { "export",     "tasksuite sets the task environment (use envs)" },
-    { "clusters",   "multi-cluster submission is not supported" },
-};
 
 /* A `slurm:` key that would set what a suite field already sets. */
 static const struct {
@@ -85,19 +54,6 @@ static bool in_list(const char *const *list, size_t n, const char *name)
         if (strcmp(list[i], name) == 0)
             return true;
     return false;
-}
-
-int ts_slurm_option_known(const char *name)
-{
-    return name && in_list(known, COUNT(known), name) ? 1 : 0;
-}
-
-const char *ts_slurm_option_reserved_reason(const char *name)
-{
-    for (size_t i = 0; name && i < COUNT(reserved); i++)
-        if (strcmp(reserved[i].name, name) == 0)
-            return reserved[i].reason;
-    return NULL;
 }
 
 /* Is the suite field an `overlaps` entry names set? */
@@ -282,7 +238,7 @@ static int check_value(const ts_suite *s, const ts_kv *kv, ts_err *err)
     if (has_control(v))
         return ts_spec_errat(err, s, kv->pos, "slurm.%s: the value holds a control "
                      "character (newline, tab, ...)", kv->key);
-    if (!v[0] && !in_list(flags, COUNT(flags), kv->key))
+    if (!v[0] && !ts_slurm_option_is_flag(kv->key))
         return ts_spec_errat(err, s, kv->pos, "slurm.%s: needs a value", kv->key);
     if ((strcmp(kv->key, "time") == 0 || strcmp(kv->key, "time-min") == 0)
         && !is_duration(v))
