@@ -96,7 +96,8 @@ home=${BENCH_HOME:-$work/home}
 
 # shellcheck disable=SC2046
 ${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -Werror \
-    -I"$src/src" -I"$build" -include "$build/config.h" \
+    -I"$src/src" $(for d in "$src"/src/*/; do printf -- '-I%s ' "${d%/}"; done) \
+    -I"$build" -include "$build/config.h" \
     -o "$work/status-100k" "$here/status-100k.c" "$lib" \
     $(pkg-config --cflags --libs sqlite3 libcjson)
 

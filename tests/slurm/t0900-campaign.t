@@ -337,7 +337,8 @@ CTLD_LOG_AT=0
 node_back() { local s; s=$(node_state "$1"); [[ -n $s && $s != down* && $s != *'*' && $s != drain* && $s != fail* && $s != unknown* ]]; }
 
 progress() {
-    event "journal: tasks $(jsql "$W" "SELECT group_concat(state || '=' || n, ' ') FROM (SELECT state, COUNT(*) n FROM tasks WHERE suite_id = '$ID' GROUP BY state)" 2>/dev/null);" \
+    event "journal: tasks $(jsql "$W" "SELECT group_concat(state || '=' || n, ' ') FROM (SELECT state, COUNT(*) n FROM tasks WHERE suite_id = '$ID' GROUP BY state)" 2>/dev/null)" \
+          "never touched $(jsql "$W" "SELECT COALESCE(SUM(untouched), 0) FROM task_chunks WHERE suite_id = '$ID'" 2>/dev/null);" \
           "attempts $(jsql "$W" "SELECT group_concat(state || '=' || n, ' ') FROM (SELECT state, COUNT(*) n FROM attempts WHERE suite_id = '$ID' GROUP BY state)" 2>/dev/null);" \
           "Slurm: $(squeue -h -r -u "$TS_USER" -o '%T' 2>/dev/null | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}')" \
           "load $(cut -d' ' -f1-3 /proc/loadavg)"
