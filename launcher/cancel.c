@@ -7,7 +7,7 @@
  * cancelled. --keep-running leaves running elements alone and cancels only
  * pending ones (the journal is marked all the same). Prints one line per
  * thing cancelled, then a summary; a suite already cancelled is said so,
- * exit 0. See src/cancel.h.
+ * exit 0. See src/suite/cancel.h.
  */
 #include "config.h"
 
@@ -27,7 +27,8 @@ static const char *plural(long n)
     return n == 1 ? "" : "s";
 }
 
-int cmd_cancel(int argc, char **argv)
+/* 0: parsed, 1: --help (printed), -1: bad usage (printed) */
+static int parse(int argc, char **argv, const char **task, ts_cancel_opts *o)
 {
     static const struct option longopts[] = {
         { "task", required_argument, NULL, 't' },
@@ -35,39 +36,80 @@ int cmd_cancel(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *task = NULL;
-    ts_cancel_opts o = { .out = stdout, .warn = NULL };
-    ts_cancel_result r;
-    ts_suite_info si = { .name = NULL };
-    ts_journal *j = NULL;
-    ts_err err = { .code = 0 };
-    int c, rc;
+    int c;
 
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":t:kh", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
-            if (task) {
-                fprintf(stderr, "tasksuite cancel: --task given twice\n");
-                return TS_EXIT_USAGE;
+            if (*task) {
+                ts_cli_say("cancel", "--task given twice");
+                return -1;
             }
-            task = optarg;
+            *task = optarg;
             break;
-        case 'k': o.keep_running = true; break;
+        case 'k': o->keep_running = true; break;
         case 'h':
-            printf("%s\n", CANCEL_USAGE);
-            return TS_EXIT_OK;
+            ts_cli_usage(CANCEL_USAGE, 1);
+            return 1;
         default:
-            return ts_report_usage_error("cancel", c, argv, CANCEL_USAGE);
+            ts_report_usage_error("cancel", c, argv, CANCEL_USAGE);
+            return -1;
         }
     }
     if (argc - optind != 1) {
-        fprintf(stderr, "tasksuite cancel: %s (%s)\n",
-                argc - optind < 1 ? "no suite ID given" : "too many arguments",
-                CANCEL_USAGE);
-        return TS_EXIT_USAGE;
+        ts_cli_say("cancel", "%s (%s)",
+                   argc - optind < 1 ? "no suite ID given" : "too many arguments", CANCEL_USAGE);
+        return -1;
     }
+    return 0;
+}
+
+static void print_task(const char *task, const char *id, const ts_cancel_result *r)
+{
+    if (r->not_cancellable)
+        printf("task \"%s\" of suite %s has already completed: nothing to cancel\n", task, id);
+    else if (r->already)
+        printf("task \"%s\" of suite %s was already cancelled\n", task, id);
+    else
+        printf("task \"%s\" of suite %s cancelled%s\n", task, id,
+               r->pending + r->running + r->left_running
+                   ? "" : " (it had no pending or running Slurm job)");
+    if (r->left_running)
+        printf("its running Slurm job was left running (--keep-running)\n");
+}
+
+static void print_suite(const ts_suite_info *si, const ts_cancel_result *r)
+{
+    if (r->already) {
+        printf("suite %s (%s) was already cancelled\n", si->id, si->name);
+    } else {
+        printf("suite %s (%s) cancelled: %ld task%s cancelled", si->id, si->name, r->tasks,
+               plural(r->tasks));
+        if (r->pending + r->running)
+            printf(", %ld pending and %ld running Slurm element%s stopped", r->pending,
+                   r->running, plural(r->pending + r->running));
+        printf("\n");
+    }
+    if (r->left_running)
+        printf("%ld running Slurm element%s left running (--keep-running); "
+               "nothing will be submitted or retried\n", r->left_running,
+               plural(r->left_running));
+}
+
+int cmd_cancel(int argc, char **argv)
+{
+    const char *task = NULL;
+    ts_cancel_opts o = { .out = stdout, .warn = NULL };
+    ts_cancel_result r;
+    ts_suite_info si = { .name = NULL };
+    ts_journal *j = NULL;
+    ts_err err = { .code = 0 };
+    int rc = parse(argc, argv, &task, &o);
+
+    if (rc != 0)
+        return rc > 0 ? TS_EXIT_OK : TS_EXIT_USAGE;
     o.warn = stderr;
     o.warn_prefix = "tasksuite cancel: warning: ";
     if (ts_journal_open(NULL, &j, &err) < 0)
@@ -78,34 +120,11 @@ int cmd_cancel(int argc, char **argv)
     if (task) {
         if (ts_cancel_task(j, si.id, task, &o, &r, &err) < 0)
             goto fail;
-        if (r.not_cancellable)
-            printf("task \"%s\" of suite %s has already completed: nothing to cancel\n",
-                   task, si.id);
-        else if (r.already)
-            printf("task \"%s\" of suite %s was already cancelled\n", task, si.id);
-        else
-            printf("task \"%s\" of suite %s cancelled%s\n", task, si.id,
-                   r.pending + r.running + r.left_running
-                       ? "" : " (it had no pending or running Slurm job)");
-        if (r.left_running)
-            printf("its running Slurm job was left running (--keep-running)\n");
+        print_task(task, si.id, &r);
     } else {
         if (ts_cancel_suite(j, si.id, &o, &r, &err) < 0)
             goto fail;
-        if (r.already) {
-            printf("suite %s (%s) was already cancelled\n", si.id, si.name);
-        } else {
-            printf("suite %s (%s) cancelled: %ld task%s cancelled", si.id, si.name,
-                   r.tasks, plural(r.tasks));
-            if (r.pending + r.running)
-                printf(", %ld pending and %ld running Slurm element%s stopped",
-                       r.pending, r.running, plural(r.pending + r.running));
-            printf("\n");
-        }
-        if (r.left_running)
-            printf("%ld running Slurm element%s left running (--keep-running); "
-                   "nothing will be submitted or retried\n", r.left_running,
-                   plural(r.left_running));
+        print_suite(&si, &r);
     }
     rc = TS_EXIT_OK;
     goto out;

@@ -16,6 +16,17 @@ int cmd_list(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 
+/* The CLI's one way to speak. Every message is one line on stderr,
+ * "tasksuite CMD: message" (ts_report_fail prints a ts_err the same way);
+ * a usage line goes to stdout for --help, to stderr otherwise. */
+void ts_cli_say(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ts_cli_say, then return code (a TS_EXIT_* value). */
+int ts_cli_fail(const char *cmd, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* usage: "usage: tasksuite CMD ..." without newline. Returns TS_EXIT_OK for
+ * --help, TS_EXIT_USAGE otherwise. */
+int ts_cli_usage(const char *usage, int help);
+
 /* Block SIGUSR1/SIGUSR2 (the usual warning signals) for a command a task
  * runs from inside its process group. */
 void ts_block_warning_signals(void);

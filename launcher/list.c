@@ -170,7 +170,7 @@ static void refresh(ts_journal *j, ids *a)
     bool warned = false;
 
     if (ts_journal_suites_foreach(j, &f, active_cb, a, &err) < 0) {
-        fprintf(stderr, "tasksuite list: warning: %s\n", err.msg);
+        ts_cli_say("list", "warning: %s", err.msg);
         a->n = 0;
         return;
     }
@@ -178,7 +178,7 @@ static void refresh(ts_journal *j, ids *a)
         ts_sync_result res;
         if (ts_sync(j, a->v[i], &so, &res, &err) < 0) {
             if (!warned)
-                fprintf(stderr, "tasksuite list: warning: suite %s not refreshed: %s\n",
+                ts_cli_say("list", "warning: suite %s not refreshed: %s",
                         a->v[i], err.msg);
             warned = true;
         } else if (res.counted && !res.became_complete) {
@@ -192,10 +192,8 @@ static int parse_states(const char *arg, unsigned *mask)
 {
     char *copy = strdup(arg), *save = NULL, *tok;
 
-    if (!copy) {
-        fprintf(stderr, "tasksuite list: out of memory\n");
-        return TS_EXIT_FAIL;
-    }
+    if (!copy)
+        return ts_cli_fail("list", TS_EXIT_FAIL, "out of memory");
     for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int st = ts_suite_state_parse(tok);
         if (st < 0) {
@@ -210,10 +208,8 @@ static int parse_states(const char *arg, unsigned *mask)
         *mask |= TS_BIT(st);
     }
     free(copy);
-    if (!*mask) {
-        fprintf(stderr, "tasksuite list: --state: no state given (%s)\n", LIST_USAGE);
-        return TS_EXIT_USAGE;
-    }
+    if (!*mask)
+        return ts_cli_fail("list", TS_EXIT_USAGE, "--state: no state given (%s)", LIST_USAGE);
     return 0;
 }
 
@@ -250,7 +246,8 @@ static void print_text(const listing *l, bool all_users)
     }
 }
 
-int cmd_list(int argc, char **argv)
+/* 0: go on; 1: stop with exit code *code (--help, bad usage: printed). */
+static int parse(int argc, char **argv, ts_suite_filter *f, listing *l, int *code)
 {
     static const struct option longopts[] = {
         { "label", required_argument, NULL, 'l' },
@@ -260,11 +257,7 @@ int cmd_list(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    ts_suite_filter f = { .only_owner = true, .owner_uid = getuid() };
-    listing l = { .nlabels = 0 };
-    ts_journal *j = NULL;
-    ts_err err = { .code = 0 };
-    int c, rc = TS_EXIT_OK;
+    int c;
 
     optind = 1;
     opterr = 0;
@@ -272,33 +265,66 @@ int cmd_list(int argc, char **argv)
         switch (c) {
         case 'l':
             if (!*optarg) {
-                fprintf(stderr, "tasksuite list: --label: empty label\n");
-                return TS_EXIT_USAGE;
+                *code = ts_cli_fail("list", TS_EXIT_USAGE, "--label: empty label");
+                return 1;
             }
-            if (l.nlabels == MAX_LABELS) {
-                fprintf(stderr, "tasksuite list: at most %d --label options\n", MAX_LABELS);
-                return TS_EXIT_USAGE;
+            if (l->nlabels == MAX_LABELS) {
+                *code = ts_cli_fail("list", TS_EXIT_USAGE, "at most %d --label options",
+                                    MAX_LABELS);
+                return 1;
             }
-            l.labels[l.nlabels++] = optarg;
+            l->labels[l->nlabels++] = optarg;
             break;
         case 's':
-            if ((rc = parse_states(optarg, &f.state_mask)) != 0)
-                return rc;
+            if ((*code = parse_states(optarg, &f->state_mask)) != 0)
+                return 1;
             break;
-        case 'A': f.only_owner = false; break;
-        case 'j': l.json = true; break;
+        case 'A': f->only_owner = false; break;
+        case 'j': l->json = true; break;
         case 'h':
-            printf("%s\n", LIST_USAGE);
-            return TS_EXIT_OK;
+            *code = ts_cli_usage(LIST_USAGE, 1);
+            return 1;
         default:
-            return ts_report_usage_error("list", c, argv, LIST_USAGE);
+            *code = ts_report_usage_error("list", c, argv, LIST_USAGE);
+            return 1;
         }
     }
     if (optind != argc) {
-        fprintf(stderr, "tasksuite list: unexpected argument \"%s\" (%s)\n", argv[optind],
-                LIST_USAGE);
-        return TS_EXIT_USAGE;
+        *code = ts_cli_fail("list", TS_EXIT_USAGE, "unexpected argument \"%s\" (%s)",
+                            argv[optind], LIST_USAGE);
+        return 1;
     }
+    return 0;
+}
+
+/* The rows as one JSON array (cJSON_Print's bytes). */
+static int print_json(listing *l)
+{
+    cJSON *a = cJSON_CreateArray();
+    char *text = NULL;
+    int rc = TS_EXIT_OK;
+    for (size_t i = 0; a && i < l->n; i++)
+        if (cJSON_AddItemToArray(a, l->rows[i].json))
+            l->rows[i].json = NULL;
+    if (!a || !(text = cJSON_Print(a)))
+        rc = ts_cli_fail("list", TS_EXIT_FAIL, "out of memory");
+    else
+        printf("%s\n", text);
+    free(text);
+    cJSON_Delete(a);
+    return rc;
+}
+
+int cmd_list(int argc, char **argv)
+{
+    ts_suite_filter f = { .only_owner = true, .owner_uid = getuid() };
+    listing l = { .nlabels = 0 };
+    ts_journal *j = NULL;
+    ts_err err = { .code = 0 };
+    int rc = TS_EXIT_OK;
+
+    if (parse(argc, argv, &f, &l, &rc))
+        return rc;
     if (ts_journal_open(NULL, &j, &err) < 0)
         return ts_report_fail("list", &err);
     ids synced = { 0 };
@@ -310,30 +336,16 @@ int cmd_list(int argc, char **argv)
     if (ts_journal_suites_foreach(j, &f, row_cb, &l, &err) < 0) {
         rc = ts_report_fail("list", &err);
     } else if (l.oom) {
-        fprintf(stderr, "tasksuite list: out of memory\n");
-        rc = TS_EXIT_FAIL;
+        rc = ts_cli_fail("list", TS_EXIT_FAIL, "out of memory");
     } else if (l.json) {
-        cJSON *a = cJSON_CreateArray();
-        char *text = NULL;
-        for (size_t i = 0; a && i < l.n; i++)
-            if (cJSON_AddItemToArray(a, l.rows[i].json))
-                l.rows[i].json = NULL;
-        if (!a || !(text = cJSON_Print(a))) {
-            fprintf(stderr, "tasksuite list: out of memory\n");
-            rc = TS_EXIT_FAIL;
-        } else {
-            printf("%s\n", text);
-        }
-        free(text);
-        cJSON_Delete(a);
+        rc = print_json(&l);
     } else if (l.n == 0) {
-        fprintf(stderr, "tasksuite list: no suites%s\n",
-                f.label || f.state_mask ? " match" : "");
+        ts_cli_say("list", "no suites%s", f.label || f.state_mask ? " match" : "");
     } else {
         print_text(&l, !f.only_owner);
     }
     if (fflush(stdout) == EOF && rc == TS_EXIT_OK) {
-        fprintf(stderr, "tasksuite list: write error: %s\n", strerror(errno));
+        ts_cli_say("list", "write error: %s", strerror(errno));
         rc = TS_EXIT_FAIL;
     }
     for (size_t i = 0; i < l.n; i++) {

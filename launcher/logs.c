@@ -26,8 +26,7 @@
 #include "commands.h"
 #include "exitcodes.h"
 #include "journal.h"
-#include "layout.h"
-#include "logtail.h"
+#include "logs.h"
 #include "ctrlc.h"
 #include "report.h"
 #include "sync.h"
@@ -57,8 +56,8 @@ static int list_tasks(ts_journal *j, const char *id, long total)
     names nm = { 0 };
     ts_err err = { .code = 0 };
 
-    fprintf(stderr, "tasksuite logs: suite %s has %ld tasks: name one "
-            "(tasksuite logs %s TASK)\n", id, total, id);
+    ts_cli_say("logs", "suite %s has %ld tasks: name one (tasksuite logs %s TASK)", id, total,
+               id);
     if (ts_journal_tasks_foreach(j, id, 0, name_cb, &nm, &err) < 0)
         return ts_report_fail("logs", &err);
     if (nm.n > LIST_MAX)
@@ -69,45 +68,7 @@ static int list_tasks(ts_journal *j, const char *id, long total)
 
 /* ---------------------------------------------------------------- follow */
 
-typedef struct target {
-    ts_journal *j;
-    const char *id;
-    long idx;
-    const char *name;
-    int attempt;
-} target;
-
-/* 1 when the attempt has ended or never will start, 0 while it may still
- * produce output, -1 on error. */
-static int attempt_over(const target *t, bool *started, ts_err *err)
-{
-    ts_attempt_info a;
-    ts_task_brief tb;
-    ts_suite_info si;
-    int rc = ts_report_attempt_get(t->j, t->id, t->idx, t->attempt, &a, err);
-
-    if (rc < 0)
-        return -1;
-    *started = rc == 1;
-    if (rc == 1)
-        return ts_attempt_ended(a.state) ? 1 : 0;
-    /* no row: not started. It never will when the task or the suite is
-     * cancelled, or the task has ended without it. */
-    if (ts_journal_suite_get(t->j, t->id, &si, err) < 0)
-        return -1;
-    rc = si.state == TS_SUITE_CANCELLED;
-    ts_suite_info_clear(&si);
-    if (rc)
-        return 1;
-    if (ts_report_task_by_idx(t->j, t->id, t->idx, &tb, err) < 0)
-        return -1;
-    rc = tb.state != TS_TASK_PENDING && tb.state != TS_TASK_RUNNING;
-    rc = rc || tb.attempts > t->attempt;
-    ts_task_brief_clear(&tb);
-    return rc ? 1 : 0;
-}
-
-static int follow(const target *t, ts_logtail *tail)
+static int follow(ts_logs *l)
 {
     ts_err err = { .code = 0 };
     bool started = false, said_waiting = false, warned = false;
@@ -119,50 +80,56 @@ static int follow(const target *t, ts_logtail *tail)
         if (polls % SYNC_EVERY == 0) {
             ts_sync_opts so = { .quiet = true, .no_slurm = syncs % FULL_SYNC_EVERY != 0 };
             ts_err se = { .code = 0 };
-            if (ts_sync(t->j, t->id, &so, NULL, &se) < 0 && !warned) {
-                fprintf(stderr, "tasksuite logs: warning: suite %s not refreshed: %s\n",
-                        t->id, se.msg);
+            if (ts_sync(l->j, l->suite_id, &so, NULL, &se) < 0 && !warned) {
+                ts_cli_say("logs", "warning: suite %s not refreshed: %s", l->suite_id, se.msg);
                 warned = true;
             }
             syncs++;
         }
-        if ((over = attempt_over(t, &started, &err)) < 0)
+        if ((over = ts_logs_attempt_over(l, &started, &err)) < 0)
             goto fail;
-        if (ts_logtail_poll(tail, stdout, &err) < 0)
+        if (ts_logtail_poll(l->tail, stdout, &err) < 0)
             goto fail;
         if (over) {
-            if (ts_logtail_seen(tail) == 0) {
-                ts_logtail_flush(tail, stdout);
+            if (ts_logtail_seen(l->tail) == 0) {
+                ts_logtail_flush(l->tail, stdout);
                 if (started)
-                    fprintf(stderr, "tasksuite logs: attempt %d of task \"%s\" has "
-                            "ended without an output file\n", t->attempt, t->name);
+                    ts_cli_say("logs", "attempt %d of task \"%s\" has "
+                            "ended without an output file", l->attempt, l->tb.name);
                 else
-                    fprintf(stderr, "tasksuite logs: attempt %d of task \"%s\" never "
-                            "started\n", t->attempt, t->name);
+                    ts_cli_say("logs", "attempt %d of task \"%s\" never "
+                            "started", l->attempt, l->tb.name);
                 return TS_EXIT_FAIL;
             }
             break;
         }
-        if (!started && ts_logtail_seen(tail) == 0 && !said_waiting) {
-            fprintf(stderr, "tasksuite logs: waiting for attempt %d of task \"%s\" "
-                    "to start (Ctrl-C to stop)\n", t->attempt, t->name);
+        if (!started && ts_logtail_seen(l->tail) == 0 && !said_waiting) {
+            ts_cli_say("logs", "waiting for attempt %d of task \"%s\" "
+                    "to start (Ctrl-C to stop)", l->attempt, l->tb.name);
             said_waiting = true;
         }
         polls++;
         ts_nap_ms(POLL_MS);
     }
-    if (ts_logtail_poll(tail, stdout, &err) < 0)
+    if (ts_logtail_poll(l->tail, stdout, &err) < 0)
         goto fail;
-    ts_logtail_flush(tail, stdout);
+    ts_logtail_flush(l->tail, stdout);
     return TS_EXIT_OK;
 fail:
-    ts_logtail_flush(tail, stdout);
+    ts_logtail_flush(l->tail, stdout);
     return ts_report_fail("logs", &err);
 }
 
 /* ---------------------------------------------------------------- command */
 
-int cmd_logs(int argc, char **argv)
+typedef struct logs_opts {
+    const char *which;
+    int attempt, following;
+    const char *suite, *task;   /* task: NULL for the suite's only one */
+} logs_opts;
+
+/* -1: bad usage (printed), 1: --help (printed), 0: parsed */
+static int parse(int argc, char **argv, logs_opts *o)
 {
     static const struct option longopts[] = {
         { "attempt", required_argument, NULL, 'a' },
@@ -171,19 +138,9 @@ int cmd_logs(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *which = "stdout";
-    int c, rc, attempt = 0, following = 0, num_nodes = 0;
-    ts_journal *j = NULL;
-    ts_suite_info si = { .name = NULL };
-    ts_task_brief tb = { 0 };
-    ts_attempt_info a;
-    ts_counts counts;
-    ts_logtail *tail = NULL;
-    ts_err err = { .code = 0 };
-    char dir[PATH_MAX];
-    char **paths = NULL, **prefixes = NULL;
-    bool started = false;
+    int c;
 
+    *o = (logs_opts){ .which = "stdout" };
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":a:feh", longopts, NULL)) != -1) {
@@ -194,130 +151,67 @@ int cmd_logs(int argc, char **argv)
             errno = 0;
             n = strtol(optarg, &end, 10);
             if (errno || end == optarg || *end || n < 1 || n > INT_MAX) {
-                fprintf(stderr, "tasksuite logs: --attempt: \"%s\" is not an attempt "
-                        "number (1, 2, ...)\n", optarg);
-                return TS_EXIT_USAGE;
+                ts_cli_fail("logs", TS_EXIT_USAGE, "--attempt: \"%s\" is not an attempt "
+                            "number (1, 2, ...)", optarg);
+                return -1;
             }
-            attempt = (int)n;
+            o->attempt = (int)n;
             break;
         }
-        case 'f': following = 1; break;
-        case 'e': which = "stderr"; break;
+        case 'f': o->following = 1; break;
+        case 'e': o->which = "stderr"; break;
         case 'h':
-            printf("%s\n", LOGS_USAGE);
-            return TS_EXIT_OK;
+            ts_cli_usage(LOGS_USAGE, true);
+            return 1;
         default:
-            return ts_report_usage_error("logs", c, argv, LOGS_USAGE);
+            ts_report_usage_error("logs", c, argv, LOGS_USAGE);
+            return -1;
         }
     }
     if (argc - optind < 1 || argc - optind > 2) {
-        fprintf(stderr, "tasksuite logs: %s (%s)\n",
-                argc - optind < 1 ? "no suite ID given" : "too many arguments", LOGS_USAGE);
-        return TS_EXIT_USAGE;
+        ts_cli_fail("logs", TS_EXIT_USAGE, "%s (%s)",
+                    argc - optind < 1 ? "no suite ID given" : "too many arguments", LOGS_USAGE);
+        return -1;
     }
+    o->suite = argv[optind];
+    o->task = optind + 1 < argc ? argv[optind + 1] : NULL;
+    return 0;
+}
+
+int cmd_logs(int argc, char **argv)
+{
+    logs_opts o;
+    int rc;
+    ts_journal *j = NULL;
+    ts_suite_info si = { .name = NULL };
+    ts_logs l = { 0 };
+    ts_err err = { .code = 0 };
+    long ntasks = 0;
+
+    if ((rc = parse(argc, argv, &o)) != 0)
+        return rc < 0 ? TS_EXIT_USAGE : TS_EXIT_OK;
     if (ts_journal_open(NULL, &j, &err) < 0)
         return ts_report_fail("logs", &err);
-    if (ts_journal_suite_get(j, argv[optind], &si, &err) < 0)
+    if (ts_journal_suite_get(j, o.suite, &si, &err) < 0)
         goto fail;
-    {
-        ts_sync_opts so = { .quiet = true };
-        ts_err se = { .code = 0 };
-        if (ts_sync(j, si.id, &so, NULL, &se) < 0)
-            fprintf(stderr, "tasksuite logs: warning: suite %s not refreshed: %s\n",
-                    si.id, se.msg);
-    }
-    if (ts_sync_suite_dir(j, &si, dir, sizeof dir, &err) < 0)
+    ts_sync_opts so = { .quiet = true };
+    ts_err se = { .code = 0 };
+    if (ts_sync(j, si.id, &so, NULL, &se) < 0)
+        ts_cli_say("logs", "warning: suite %s not refreshed: %s", si.id, se.msg);
+    if ((rc = ts_logs_open(&l, j, &si, o.task, o.attempt, o.which, &ntasks, &err)) < 0)
         goto fail;
-    if (optind + 1 < argc) {
-        if (ts_report_task_get(j, si.id, argv[optind + 1], &tb, &err) < 0)
-            goto fail;
-    } else {
-        if (ts_journal_counts(j, si.id, &counts, &err) < 0)
-            goto fail;
-        if (counts.total != 1) {
-            rc = counts.total == 0
-                ? (fprintf(stderr, "tasksuite logs: suite %s has no tasks\n", si.id),
-                   TS_EXIT_NOTFOUND)
-                : list_tasks(j, si.id, counts.total);
-            goto out;
-        }
-        if (ts_report_task_by_idx(j, si.id, -1, &tb, &err) < 0)
-            goto fail;
-    }
-    if (!attempt)
-        attempt = tb.attempts > 0 ? tb.attempts : 1;
-    if (attempt > tb.attempts) {
-        ts_errc(&err, TS_EXIT_NOTFOUND, "task \"%s\" has no attempt %d (%s%d)",
-                tb.name, attempt, tb.attempts == 1 ? "only attempt " : "attempts 1-",
-                tb.attempts);
-        goto fail;
-    }
-    if ((rc = ts_report_attempt_get(j, si.id, tb.idx, attempt, &a, &err)) < 0)
-        goto fail;
-    started = rc == 1;
-    num_nodes = started && a.num_nodes > 0 ? a.num_nodes : tb.num_nodes;
-    if (num_nodes < 1)
-        num_nodes = 1;
-    if (!(paths = calloc((size_t)num_nodes, sizeof *paths))
-        || !(prefixes = calloc((size_t)num_nodes, sizeof *prefixes))) {
-        ts_errc(&err, TS_EXIT_FAIL, "out of memory");
-        goto fail;
-    }
-    for (int r = 0; r < num_nodes; r++) {
-        char p[PATH_MAX];
-        if (ts_layout_output(dir, tb.name, attempt, r, num_nodes, which, p, sizeof p,
-                             &err) < 0)
-            goto fail;
-        if (!(paths[r] = strdup(p))) {
-            ts_errc(&err, TS_EXIT_FAIL, "out of memory");
-            goto fail;
-        }
-        if (num_nodes > 1) {
-            char pre[32];
-            snprintf(pre, sizeof pre, "node-%d | ", r);
-            if (!(prefixes[r] = strdup(pre))) {
-                ts_errc(&err, TS_EXIT_FAIL, "out of memory");
-                goto fail;
-            }
-        }
-    }
-    if (!(tail = ts_logtail_new((size_t)num_nodes, (const char *const *)paths,
-                                (const char *const *)prefixes))) {
-        ts_errc(&err, TS_EXIT_FAIL, "out of memory");
-        goto fail;
-    }
-    if (following) {
-        target t = { .j = j, .id = si.id, .idx = tb.idx, .name = tb.name,
-                     .attempt = attempt };
-        rc = follow(&t, tail);
-        goto out;
-    }
-    if (ts_logtail_poll(tail, stdout, &err) < 0)
-        goto fail;
-    ts_logtail_flush(tail, stdout);
-    if (ts_logtail_seen(tail) == 0) {
-        if (!started)
-            ts_errc(&err, TS_EXIT_FAIL, "attempt %d of task \"%s\" has not started: "
-                    "no output yet%s", attempt, tb.name,
-                    attempt > 1 ? " (--attempt N for an earlier one)" : "");
-        else
-            ts_errc(&err, TS_EXIT_FAIL, "no %s of attempt %d of task \"%s\": %s "
-                    "does not exist", which, attempt, tb.name, paths[0]);
-        goto fail;
-    }
-    rc = TS_EXIT_OK;
+    if (rc == 1)   /* no TASK, and not exactly one task */
+        rc = ntasks == 0 ? ts_cli_fail("logs", TS_EXIT_NOTFOUND, "suite %s has no tasks", si.id)
+                         : list_tasks(j, si.id, ntasks);
+    else if (o.following)
+        rc = follow(&l);
+    else
+        rc = ts_logs_print(&l, stdout, &err) < 0 ? ts_report_fail("logs", &err) : TS_EXIT_OK;
     goto out;
 fail:
     rc = ts_report_fail("logs", &err);
 out:
-    for (int r = 0; paths && r < num_nodes; r++)
-        free(paths[r]);
-    for (int r = 0; prefixes && r < num_nodes; r++)
-        free(prefixes[r]);
-    free(paths);
-    free(prefixes);
-    ts_logtail_free(tail);
-    ts_task_brief_clear(&tb);
+    ts_logs_close(&l);
     ts_suite_info_clear(&si);
     ts_journal_close(j);
     return rc;

@@ -50,7 +50,7 @@ int cmd_remaining(int argc, char **argv)
     }
     /* A new process per call: the environment's end time is a copy from
      * when the task or step started, so ask Slurm (one RPC) and fall back
-     * on the copy only when it cannot answer (src/walltime.h). A libslurm
+     * on the copy only when it cannot answer (src/run/walltime.h). A libslurm
      * of another release cannot be asked: say so, and use the copy. */
     ts_err err = { 0 };
     if (getenv("SLURM_JOB_ID") && ts_slurm_check_library(&err) < 0)

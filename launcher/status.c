@@ -279,7 +279,8 @@ static int watch(ts_journal *j, const char *id, view *v)
 
 /* ---------------------------------------------------------------- command */
 
-int cmd_status(int argc, char **argv)
+/* 0: go on; 1: stop with exit code *code (--help, bad usage: printed). */
+static int parse(int argc, char **argv, int *json, int *watching, view *v, int *code)
 {
     static const struct option longopts[] = {
         { "json", no_argument, NULL, 'j' },
@@ -288,35 +289,43 @@ int cmd_status(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    int json = 0, watching = 0, c, rc;
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":jwah", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': *json = 1; break;
+        case 'w': *watching = 1; break;
+        case 'a': v->all = true; break;
+        case 'h':
+            *code = ts_cli_usage(STATUS_USAGE, 1);
+            return 1;
+        default:
+            *code = ts_report_usage_error("status", c, argv, STATUS_USAGE);
+            return 1;
+        }
+    }
+    if (argc - optind > 1)
+        *code = ts_cli_fail("status", TS_EXIT_USAGE, "too many arguments (%s)", STATUS_USAGE);
+    else if (*json && *watching)
+        *code = ts_cli_fail("status", TS_EXIT_USAGE, "--json and --watch do not go together");
+    else
+        return 0;
+    return 1;
+}
+
+int cmd_status(int argc, char **argv)
+{
+    int json = 0, watching = 0, rc;
     view v = { .all = false };
     char id[TS_SUITE_ID_LEN + 1];
     ts_journal *j = NULL;
     ts_err err = { .code = 0 };
     snap sn;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":jwah", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = 1; break;
-        case 'w': watching = 1; break;
-        case 'a': v.all = true; break;
-        case 'h':
-            printf("%s\n", STATUS_USAGE);
-            return TS_EXIT_OK;
-        default:
-            return ts_report_usage_error("status", c, argv, STATUS_USAGE);
-        }
-    }
-    if (argc - optind > 1) {
-        fprintf(stderr, "tasksuite status: too many arguments (%s)\n", STATUS_USAGE);
-        return TS_EXIT_USAGE;
-    }
-    if (json && watching) {
-        fprintf(stderr, "tasksuite status: --json and --watch do not go together\n");
-        return TS_EXIT_USAGE;
-    }
+    if (parse(argc, argv, &json, &watching, &v, &rc))
+        return rc;
     if (ts_journal_open(NULL, &j, &err) < 0)
         return ts_report_fail("status", &err);
     if (optind < argc)
@@ -347,13 +356,13 @@ int cmd_status(int argc, char **argv)
         return rc;
     }
     if (sn.sync_error[0])
-        fprintf(stderr, "tasksuite status: warning: suite %s not refreshed, showing "
-                "the journal as it is: %s\n", id, sn.sync_error);
+        ts_cli_say("status", "warning: suite %s not refreshed, showing "
+                "the journal as it is: %s", id, sn.sync_error);
     rc = sn.sync_error[0] ? sn.sync_code : TS_EXIT_OK;
     if (json) {
         if (v.latest)
-            fprintf(stderr, "tasksuite status: no ID given, showing your most "
-                    "recent suite %s (%s)\n", id, sn.s.name);
+            ts_cli_say("status", "no ID given, showing your most "
+                    "recent suite %s (%s)", id, sn.s.name);
         /* Written as the journal is read: constant memory at any size. */
         if (ts_json_suite_status_write(stdout, j, &sn.s, &sn.c, sn.have_dir ? sn.dir : NULL,
                                        sn.sync_error[0] ? sn.sync_error : NULL, &err) < 0)
@@ -363,7 +372,7 @@ int cmd_status(int argc, char **argv)
         rc = ts_report_fail("status", &err);
     }
     if (fflush(stdout) == EOF && rc == TS_EXIT_OK) {
-        fprintf(stderr, "tasksuite status: write error: %s\n", strerror(errno));
+        ts_cli_say("status", "write error: %s", strerror(errno));
         rc = TS_EXIT_FAIL;
     }
     ts_suite_info_clear(&sn.s);

@@ -36,12 +36,12 @@ static void rewatch(ts_journal *j, const char *id, const ts_sync_result *res, lo
                                                                        : 2 * period;
     if (ts_journal_suite_get(j, id, &si, &err) < 0
         || ts_submission_load(j, &si, &store, &ctx, &err) < 0) {
-        fprintf(stderr, "tasksuite reconcile: suite %s: no next watchdog job: %s\n", id, err.msg);
+        ts_cli_say("reconcile", "suite %s: no next watchdog job: %s", id, err.msg);
         ts_suite_info_clear(&si);
         return;
     }
     if (ts_submission_watch(&ctx, next, true, &err) < 0)
-        fprintf(stderr, "tasksuite reconcile: suite %s: no next watchdog job: %s\n", id, err.msg);
+        ts_cli_say("reconcile", "suite %s: no next watchdog job: %s", id, err.msg);
     ts_submission_store_free(&store);
     ts_suite_info_clear(&si);
 }
@@ -59,8 +59,10 @@ static int run(const char *cmd, int argc, char **argv, int need_id)
     ts_journal *j = NULL;
     ts_err err = { 0 };
     ts_sync_result res = { 0 };
-    char id[TS_SUITE_ID_LEN + 1];
+    char id[TS_SUITE_ID_LEN + 1], usage[64];
 
+    snprintf(usage, sizeof usage, "usage: tasksuite %s %s[--quiet]", cmd,
+             need_id ? "ID " : "[ID] ");
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (c == 'q') {
@@ -68,14 +70,11 @@ static int run(const char *cmd, int argc, char **argv, int need_id)
         } else if (c == 'w' && need_id && (watch = strtol(optarg, NULL, 10)) > 0) {
             continue;
         } else {
-            fprintf(c == 'h' ? stdout : stderr, "usage: tasksuite %s %s[--quiet]\n", cmd,
-                    need_id ? "ID " : "[ID] ");
-            return c == 'h' ? TS_EXIT_OK : TS_EXIT_USAGE;
+            return ts_cli_usage(usage, c == 'h');
         }
     }
     if (optind < argc - 1 || (need_id && optind != argc - 1)) {
-        fprintf(stderr, "usage: tasksuite %s %s[--quiet]\n", cmd, need_id ? "ID " : "[ID] ");
-        return TS_EXIT_USAGE;
+        return ts_cli_usage(usage, 0);
     }
     if (ts_journal_open(NULL, &j, &err) < 0)
         return ts_report_fail(cmd, &err);

@@ -127,9 +127,11 @@ put() {   # put DIR NAME < content
     chown "$TS_USER:" "$1/$2"
 }
 
-# SQL against a test's journal (read-only use).
+# SQL against a test's journal (read-only use). The busy timeout: a read
+# can meet the launcher's checkpoint of the WAL on a loaded machine
+# ("database is locked"), which is the test's read failing, not the product.
 jsql() {   # jsql DIR SQL
-    sqlite3 -readonly "$1/.tshome/journal.db" "$2"
+    sqlite3 -readonly -cmd ".timeout 10000" "$1/.tshome/journal.db" "$2"
 }
 
 # Poll until CMD succeeds (every 0.5 s) or TIMEOUT seconds pass.

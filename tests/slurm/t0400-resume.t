@@ -81,7 +81,7 @@ is "$(jsql "$W" "select state || ':' || attempts from tasks where suite_id='$did
 # Manual retry of the failed task of the default-policy suite.
 out=$(ts "$W" retry "$did" 2>&1)
 like "$out" "suite $did: 1 task resubmitted" "tasksuite retry resubmits the failed task"
-ok "$(wait_for 60 bash -c "runuser -u $TS_USER -- env SLURM_CONF=$SLURM_CONF TASKSUITE_HOME=$W/.tshome $TS_BIN sync $did >/dev/null 2>&1; [ \"\$(sqlite3 -readonly $W/.tshome/journal.db \"select state || ':' || attempts from tasks where suite_id='$did'\")\" = completed:2 ]"; echo $?)" \
+ok "$(wait_for 60 bash -c "runuser -u $TS_USER -- env SLURM_CONF=$SLURM_CONF TASKSUITE_HOME=$W/.tshome $TS_BIN sync $did >/dev/null 2>&1; [ \"\$(sqlite3 -readonly -cmd \".timeout 10000\" $W/.tshome/journal.db \"select state || ':' || attempts from tasks where suite_id='$did'\")\" = completed:2 ]"; echo $?)" \
     "and its second attempt completes"
 
 # ---------------------------------------------------------------- E
@@ -93,7 +93,7 @@ sleep 1
 # (a task nothing has changed yet has no row: packed in task_chunks, attempt 1)
 is "$(jsql "$W" "select coalesce((select attempts from tasks where suite_id='$eid'), (select 1 from task_chunks where suite_id='$eid'))")" 1 "with its reconcile job cancelled, nothing resubmitted the task"
 ts "$W" sync "$eid" >/dev/null 2>&1
-ok "$(wait_for 90 bash -c "runuser -u $TS_USER -- env SLURM_CONF=$SLURM_CONF TASKSUITE_HOME=$W/.tshome $TS_BIN sync $eid >/dev/null 2>&1; [ \"\$(sqlite3 -readonly $W/.tshome/journal.db \"select state from tasks where suite_id='$eid'\")\" = completed ]"; echo $?)" \
+ok "$(wait_for 90 bash -c "runuser -u $TS_USER -- env SLURM_CONF=$SLURM_CONF TASKSUITE_HOME=$W/.tshome $TS_BIN sync $eid >/dev/null 2>&1; [ \"\$(sqlite3 -readonly -cmd \".timeout 10000\" $W/.tshome/journal.db \"select state from tasks where suite_id='$eid'\")\" = completed ]"; echo $?)" \
     "tasksuite sync resubmitted it and it completed"
 
 # ---------------------------------------------------------------- A, B results

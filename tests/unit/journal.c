@@ -760,7 +760,7 @@ static int intent_of_cb(const ts_intent_info *in, void *arg)
 }
 
 /* A fresh suite's tasks have no row until something changes them (see
- * task_chunks in journal.c): every reader sees them all the same. */
+ * task_chunks in src/journal/chunks.c): every reader sees them all the same. */
 struct seen {
     long n, bad;
     const char *want_args;

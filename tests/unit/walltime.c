@@ -1,4 +1,4 @@
-/* walltime: where the job's end time comes from (src/walltime.c). Slurm's
+/* walltime: where the job's end time comes from (src/run/walltime.c). Slurm's
  * answer is stubbed: ts_slurm_end_time() below replaces src/slurm.c's, so
  * the test counts the RPCs and chooses their answers.
  *

@@ -7,10 +7,12 @@
 #include <unistd.h>
 #include <unistd.h>
 
+#include "carry.h"
 #include "grow.h"
 #include "layout.h"
 #include "slurm.h"
 #include "oncomplete.h"
+#include "record.h"
 #include "submission.h"
 #include "sync.h"
 
@@ -61,6 +63,7 @@ typedef struct snapshot {
 } snapshot;
 
 typedef struct intent_snap {
+    const ts_sync_slurm *slurm;
     int64_t id;
     slots pos;
     snapshot *arrays;
@@ -72,6 +75,7 @@ typedef struct snap_all {
     size_t n;
     ts_journal *j;
     ts_err *err;
+    ts_sync_slurm slurm;  /* every member set */
 } snap_all;
 
 static int snap_job(const ts_slurm_job *job, void *arg)
@@ -87,7 +91,7 @@ static int snap_job(const ts_slurm_job *job, void *arg)
     s->job = *job;
     /* An unreachable controller leaves this array without news: fine, the
      * next sync asks again. */
-    if (ts_slurm_array_elements(job->array_job_id, &s->el, &s->nel, &err) < 0)
+    if (is->slurm->array_elements(job->array_job_id, &s->el, &s->nel, &err) < 0)
         s->nel = 0;
     return 0;
 }
@@ -102,6 +106,7 @@ static int snap_intent(const ts_intent_info *in, void *arg)
     intent_snap *is = &v[sa->n++];
     memset(is, 0, sizeof *is);
     is->id = in->id;
+    is->slurm = &sa->slurm;
     if (ts_journal_intent_tasks_foreach(sa->j, in->id, add_slot, &is->pos, sa->err) < 0)
         return -1;
     return ts_journal_intent_jobs_foreach(sa->j, in->id, snap_job, is, sa->err);
@@ -252,14 +257,14 @@ static int release_held(ts_journal *j, const ts_suite_info *si, const snap_all *
                     if (!el->job_id)    /* still in the range record: never ran */
                         snprintf(serr.msg, sizeof serr.msg, "release job %s: no job id",
                                  spec);
-                    if (!el->job_id || ts_slurm_release(el->job_id, &serr) < 0)
+                    if (!el->job_id || sa->slurm.release(el->job_id, &serr) < 0)
                         fprintf(stderr, "tasksuite: %s\n", serr.msg);
                     else
                         fprintf(stderr, "tasksuite: task %ld: job %s was held by Slurm: "
                                 "released\n", sl.task_idx, spec);
                     continue;
                 }
-                if (ts_slurm_cancel(spec, &serr) < 0) {
+                if (sa->slurm.cancel(spec, &serr) < 0) {
                     fprintf(stderr, "tasksuite: %s\n", serr.msg);
                     continue;
                 }
@@ -484,7 +489,7 @@ static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
 
     /* A --local suite has no Slurm to resubmit to: its retries are manual
      * (tasksuite retry reruns them here). */
-    if (si->spec_json && strstr(si->spec_json, "\"local\":true"))
+    if (ts_submit_record_is_local(si->spec_json))
         return 0;
     intent_ids ids = { 0 };
     /* Most syncs have nothing to retry: count over the state index first
@@ -516,9 +521,9 @@ static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
     ctx.recover = true;
     /* a --local suite reruns through the local runner, not Slurm */
     rc = 0;
+    ts_carry_opts how = { 0 };   /* in Slurm; the suite's watchdog is already there */
     for (size_t i = 0; i < ids.n && rc == 0 && !store.local; i++)
-        if (ts_submission_write_manifest(&ctx, ids.v[i], err) < 0
-            || ts_submission_submit(&ctx, ids.v[i], NULL, err) < 0)
+        if (ts_submission_carry_out(&ctx, ids.v[i], &how, NULL, err) < 0)
             rc = -1;
     ts_submission_store_free(&store);
 out:
@@ -600,6 +605,13 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
         opts = &none;
     if (!res)
         res = &scratch;
+    const ts_sync_slurm *fake = opts->slurm;
+    sa.slurm = (ts_sync_slurm){
+        .array_elements = fake && fake->array_elements ? fake->array_elements
+                                                       : ts_slurm_array_elements,
+        .release = fake && fake->release ? fake->release : ts_slurm_release,
+        .cancel = fake && fake->cancel ? fake->cancel : ts_slurm_cancel,
+    };
     memset(res, 0, sizeof *res);
     if (ts_journal_lock(j, err) < 0)
         return -1;
@@ -677,7 +689,7 @@ tick:
         goto out;
     rc = 0;
     /* Only a suite in Slurm has a watchdog to cancel when it completes. */
-    in_slurm = !opts->no_slurm && !(si.spec_json && strstr(si.spec_json, "\"local\":true"));
+    in_slurm = !opts->no_slurm && !ts_submit_record_is_local(si.spec_json);
 out:
     snap_free(&sa);
     ts_suite_info_clear(&si);

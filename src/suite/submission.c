@@ -16,6 +16,7 @@
 #include "grow.h"
 #include "layout.h"
 #include "manifest.h"
+#include "record.h"
 #include "slurm.h"
 #include "slurmopt.h"
 #include "spec_json.h"
@@ -351,7 +352,7 @@ static int queue_safety_job(const ts_submit_ctx *c, const ts_kvlist *opts, char 
         ts_errf(err, "out of memory");
         goto out;
     }
-    for (size_t i = 0; env[i]; i++)
+    for (size_t i = 0; env && env[i]; i++)
         if (keep_var(env[i]) && strv_add(&renv, strdup(env[i])) < 0) {
             ts_errf(err, "out of memory");
             goto out;
@@ -839,34 +840,31 @@ static int load_extra(const ts_task_info *t, void *arg)
 
 /* ------------------------------------------------------------ reload */
 
-static char *json_str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
-}
-
 int ts_submission_load(ts_journal *j, const ts_suite_info *si, ts_submit_store *st,
                        ts_submit_ctx *ctx, ts_err *err)
 {
     char dir[PATH_MAX];
+    ts_submit_record rec;
+    ts_err parse_err = { 0 };
     memset(st, 0, sizeof *st);
     memset(ctx, 0, sizeof *ctx);
-    cJSON *o = si->spec_json ? cJSON_Parse(si->spec_json) : NULL;
-    const cJSON *yaml = cJSON_GetObjectItemCaseSensitive(o, "yaml");
-    if (!cJSON_IsString(yaml)) {
-        cJSON_Delete(o);
+    if (ts_submit_record_from_json(si->spec_json, &rec, &parse_err) < 0)
+        return ts_errf(err, "suite %s: the journal holds no suite file to resubmit from", si->id);
+    if (!rec.yaml) {
+        ts_submit_record_free(&rec);
         return ts_errf(err, "suite %s: the journal holds no suite file to resubmit from", si->id);
     }
-    st->file = json_str(o, "file");
-    st->workdir = json_str(o, "workdir");
-    st->self = json_str(o, "tasksuite");
-    const cJSON *local = cJSON_GetObjectItemCaseSensitive(o, "local");
-    st->local = cJSON_IsTrue(local);
+    /* The store owns the record's strings from here. */
+    st->file = rec.file;
+    st->workdir = rec.workdir;
+    st->self = rec.self;
+    st->local = rec.local;
     /* st's strings are freed by ts_submission_store_free on every path
      * below; the analyzer loses them across the call. */
-    int rc = ts_spec_parse(st->file ? st->file : si->name, yaml->valuestring, // NOLINT(clang-analyzer-unix.Malloc)
-                           strlen(yaml->valuestring), &st->s, err);
-    cJSON_Delete(o);
+    int rc = ts_spec_parse(st->file ? st->file : si->name, rec.yaml, // NOLINT(clang-analyzer-unix.Malloc)
+                           strlen(rec.yaml), &st->s, err);
+    free(rec.yaml);
+    free(rec.submit_key);
     if (rc < 0 || !st->file || !st->workdir || !st->self
         || ts_expand(st->s, &st->tl, err) < 0
         || ts_layout_suite_dir(ts_journal_home(j), si->output_dir, si->id, dir, sizeof dir,

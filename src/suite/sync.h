@@ -16,12 +16,25 @@
 
 #include <stdbool.h>
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "err.h"
 #include "journal.h"
+#include "slurm.h"
+
+/* The Slurm calls the classification makes (tests pass fakes, as cancel.h);
+ * NULL members: the real ones. Resubmissions and waves always use libslurm. */
+typedef struct ts_sync_slurm {
+    int (*array_elements)(uint32_t array_job_id, ts_job_info **out, size_t *n, ts_err *err);
+    int (*release)(uint32_t job_id, ts_err *err);
+    int (*cancel)(const char *job_spec, ts_err *err);
+} ts_sync_slurm;
 
 typedef struct ts_sync_opts {
     bool no_slurm;        /* --local suites, or Slurm unreachable is fine */
     bool quiet;           /* no progress lines on stderr */
+    const ts_sync_slurm *slurm;   /* NULL: libslurm */
 } ts_sync_opts;
 
 typedef struct ts_sync_result {

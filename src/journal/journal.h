@@ -31,7 +31,7 @@
  * this build knows is refused (TS_EXIT_JOURNAL), never touched.
  *
  * Schema (version 1), all times REAL epoch seconds:
- *   suites(id PK [a-z0-9]{8}, name, owner_uid, spec_path, spec_json, output_dir,
+ *   suites(id PK [a-z0-9]{8}, name, owner_uid, spec_path, submit_record, output_dir,
  *          labels JSON, state open|closed|complete|cancelled, close_after_s,
  *          max_retries, retry_on TS_RETRY_* bits, num_nodes, total_tasks,
  *          completions, created_at, updated_at, last_added_at)

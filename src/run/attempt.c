@@ -1,0 +1,213 @@
+/* attempt.c: one attempt of one task, end to end (attempt.h): read the
+ * runspec and the task's manifest line, decide whether there is anything
+ * to run, run it here or fan it out to the ranks, record its end and queue
+ * what comes next. `tasksuite exec` only parses its arguments and calls
+ * ts_attempt_run.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "attempt_int.h"
+#include "exitcodes.h"
+#include "layout.h"
+#include "walltime.h"
+#include "warnfilter.h"
+
+int ts_attempt_fail(const char *msg)
+{
+    fprintf(stderr, TS_ATTEMPT_MSG "%s\n", msg);
+    return TS_EXIT_FAIL;
+}
+
+static long env_long(const char *name, long dflt)
+{
+    const char *v = getenv(name);
+    char *end;
+    if (!v || !*v)
+        return dflt;
+    long n = strtol(v, &end, 10);
+    return *end ? dflt : n;
+}
+
+typedef struct signal_ctx {
+    const ts_evctx *ev;
+    ts_warnfilter filter;
+    int term_at_limit;      /* SIGTERM came when the walltime was over */
+} signal_ctx;
+
+/* The runner's defer hook: warnfilter.h's rule against the walltime's end
+ * as Slurm says it now. */
+static double warning_due_at(int signo, void *arg)
+{
+    signal_ctx *sc = arg;
+    if (signo != sc->filter.warn_signal || sc->filter.lead_s <= 0)
+        return 0;
+    time_t end = ts_walltime_end_time_fresh();
+    time_t now = time(NULL);
+    long lead = 0;
+    time_t due = ts_warnfilter_hold_until(&sc->filter, signo, end, now, &lead);
+    if (due == 0)
+        return 0;
+    fprintf(stderr, TS_ATTEMPT_MSG "the warning signal came %ld s before the walltime; "
+            "holding it until %ld s before\n", (long)(end - now), lead);
+    return (double)due;
+}
+
+static void on_signal(int signo, void *arg)
+{
+    signal_ctx *sc = arg;
+    ts_err err = { 0 };
+    /* Slurm's TERM at the time limit (checked every 30 s, so at or after
+     * the end), not a cancel: the attempt timed out. */
+    if (signo == SIGTERM && signo != sc->filter.warn_signal) {
+        time_t end = ts_walltime_end_time_fresh();
+        if (end > 0 && time(NULL) >= end - 1)
+            sc->term_at_limit = 1;
+    }
+    if (signo == sc->filter.warn_signal && ts_events_signal_received(sc->ev, signo, &err) < 0)
+        fprintf(stderr, TS_ATTEMPT_MSG "%s\n", err.msg);
+}
+
+/* 1 when there is nothing to run for this element (no record written). */
+static int nothing_to_run(const ts_attempt_args *a, const ts_runspec *rs,
+                          const ts_manifest_entry *t, int attempt)
+{
+    ts_err err = { 0 };
+    /* Slurm runs this element again (node failure, launch failure): when
+     * its attempt had already queued its successor (`resubmitted`), or
+     * another job runs this attempt or a later one, running it here would
+     * run the task twice. Nothing to do, and no record to write. */
+    if (a->attempt <= 0 && !a->rank_mode && env_long("SLURM_RESTART_COUNT", 0) > 0) {
+        bool moved = false;
+        if (ts_events_chain_moved_on(rs->dir, t->task_idx, t->attempt, attempt,
+                                     getenv("SLURM_JOB_ID"), &moved, &err) < 0)
+            fprintf(stderr, TS_ATTEMPT_MSG "%s (running attempt %d)\n", err.msg, attempt);
+        else if (moved) {
+            fprintf(stderr, TS_ATTEMPT_MSG "requeued by Slurm as attempt %d, but the task "
+                    "already moved on to another job: nothing to run\n", attempt);
+            return 1;
+        }
+    }
+    /* Cancelled after this element was queued (or before its wave was):
+     * `tasksuite cancel --task` left a marker. Nothing to run, no record. */
+    if (!a->rank_mode) {
+        bool cancelled = false;
+        if (ts_events_is_cancelled(rs->dir, t->task_idx, &cancelled, &err) < 0)
+            fprintf(stderr, TS_ATTEMPT_MSG "%s (running attempt %d)\n", err.msg, attempt);
+        else if (cancelled) {
+            fprintf(stderr, TS_ATTEMPT_MSG "task \"%s\" was cancelled: nothing to run\n",
+                    t->name);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The task's directories, output files and environment for this rank. */
+static int prepare(const ts_runspec *rs, const ts_manifest_entry *t, int attempt, int rank,
+                   ts_env *env, char *out, char *errp, ts_err *err)
+{
+    char task_dir[PATH_MAX], path[PATH_MAX];
+    if (ts_layout_task_dir(rs->dir, t->name, task_dir, sizeof task_dir, err) < 0
+        || ts_layout_attempt_dir(rs->dir, t->name, attempt, path, sizeof path, err) < 0
+        || ts_mkdirs(path, 0755, err) < 0
+        || ts_layout_output(rs->dir, t->name, attempt, rank, rs->num_nodes, "stdout",
+                            out, PATH_MAX, err) < 0
+        || ts_layout_output(rs->dir, t->name, attempt, rank, rs->num_nodes, "stderr",
+                            errp, PATH_MAX, err) < 0)
+        return -1;
+    return ts_attempt_build_env(env, rs, t, attempt, rank, task_dir, err);
+}
+
+/* This node's rank of the task (the only one for a one-node task). */
+static int run_here(const ts_attempt_args *a, const ts_runspec *rs,
+                    const ts_manifest_entry *t, int attempt)
+{
+    char out[PATH_MAX], errp[PATH_MAX];
+    ts_err err = { 0 };
+    int rank = a->rank_mode ? (int)env_long("SLURM_NODEID", 0) : 0;
+    ts_env env = { 0 };
+    if (prepare(rs, t, attempt, rank, &env, out, errp, &err) < 0) {
+        ts_env_free(&env);
+        return ts_attempt_fail(err.msg);
+    }
+    ts_evctx ev = {
+        .suite_dir = rs->dir, .suite_id = rs->id, .task_idx = t->task_idx,
+        .attempt = attempt, .jobid = getenv("SLURM_JOB_ID"),
+        .node = getenv("SLURMD_NODENAME"), .node_rank = rank,
+        .num_nodes = rs->num_nodes,
+    };
+    signal_ctx sc = { .ev = &ev, .filter = { .warn_signal = rs->warn_signal,
+                                             .lead_s = rs->warn_lead_s,
+                                             .started = a->started } };
+    ts_run_req req = {
+        .setup = t->setup, .run = t->run, .envp = env.v, .cwd = rs->workdir,
+        .stdout_path = out, .stderr_path = errp, .warn_signal = rs->warn_signal,
+        .on_signal = on_signal, .defer = warning_due_at, .arg = &sc,
+    };
+    ts_run_result res;
+    if (ts_events_started(&ev, &err) < 0 || ts_run_task(&req, &res, &err) < 0) {
+        ts_env_free(&env);
+        return ts_attempt_fail(err.msg);
+    }
+    if (res.leftovers > 0)
+        fprintf(stderr, TS_ATTEMPT_MSG "the task left %d process%s running when it ended: "
+                "stopped\n", res.leftovers, res.leftovers == 1 ? "" : "es");
+    /* Killed by the warning, or by Slurm's TERM at the walltime: a timeout,
+     * retried from here at once rather than by the safety net later. */
+    ts_task_ending end = ts_attempt_ending(&res, rs->warn_signal, sc.term_at_limit != 0);
+    enum ts_task_outcome outcome = ts_task_outcome_of(&end);
+    int timed_out = outcome == TS_OUTCOME_CUT_AT_LIMIT;
+    if (timed_out && ts_events_graceful_timeout(&ev, &err) < 0)
+        fprintf(stderr, TS_ATTEMPT_MSG "%s\n", err.msg);
+    int rc = ts_task_exit_status(&end);
+    if (timed_out)
+        fprintf(stderr, TS_ATTEMPT_MSG "the task ended on %s: a timeout (attempt %d)\n",
+                sc.term_at_limit ? "SIGTERM at the walltime" : "the warning signal", attempt);
+    /* The successor first: whoever reads this attempt's end reads it too. */
+    if (!a->rank_mode)
+        ts_attempt_maybe_requeue(rs, t, &ev, attempt, outcome);
+    if (ts_events_exited(&ev, res.term_signal ? -1 : res.exit_code, res.term_signal,
+                         &err) < 0)
+        fprintf(stderr, TS_ATTEMPT_MSG "%s\n", err.msg);
+    ts_env_free(&env);
+    return rc;
+}
+
+int ts_attempt_run(const ts_attempt_args *a)
+{
+    ts_runspec rs;
+    ts_manifest_entry t;
+    ts_err err = { 0 };
+    char path[PATH_MAX];
+    int rc;
+
+    if (ts_layout_runspec(a->dir, path, sizeof path, &err) < 0
+        || ts_runspec_read(path, &rs, &err) < 0)
+        return ts_attempt_fail(err.msg);
+    /* Any warning signal, not only the usual ones: exec never dies of it. */
+    ts_runner_block_signals(rs.warn_signal);
+    long position = a->position >= 0 ? a->position
+                                      : a->offset + env_long("SLURM_ARRAY_TASK_ID", 0);
+    if (ts_manifest_read(a->manifest, position, &t, &err) < 0) {
+        ts_runspec_free(&rs);
+        return ts_attempt_fail(err.msg);
+    }
+    int attempt = a->attempt > 0 ? a->attempt
+                                 : t.attempt + (int)env_long("SLURM_RESTART_COUNT", 0);
+    if (nothing_to_run(a, &rs, &t, attempt))
+        rc = 0;
+    else if (rs.num_nodes > 1 && !a->rank_mode)
+        rc = ts_attempt_run_ranks(a, &rs, &t, position, attempt);
+    else
+        rc = run_here(a, &rs, &t, attempt);
+    ts_manifest_entry_free(&t);
+    ts_runspec_free(&rs);
+    return rc;
+}

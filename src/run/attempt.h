@@ -1,0 +1,33 @@
+/* attempt.h: run one attempt of one task, end to end, inside its job.
+ *
+ * What `tasksuite exec` (the entrypoint of every array element) does once
+ * its arguments are parsed: find the task on line offset +
+ * SLURM_ARRAY_TASK_ID of the manifest, prepare the task directory (kept
+ * across attempts), export the SPEC.md section 4 environment, run setup then
+ * run in their own process group and record started/exited events. A task
+ * spanning several nodes is re-launched with srun, one rank per node
+ * (rank_mode), each rank writing its own events and output. A timeout with
+ * attempts left queues the next attempt from here (requeue.c).
+ */
+#ifndef TS_ATTEMPT_H
+#define TS_ATTEMPT_H
+
+#include <time.h>
+
+typedef struct ts_attempt_args {
+    const char *dir;            /* the suite's run directory */
+    const char *manifest;
+    long offset;
+    long position;              /* -1: offset + SLURM_ARRAY_TASK_ID */
+    int attempt;                /* 0: from the manifest + SLURM_RESTART_COUNT */
+    int rank_mode;              /* one rank of a multi-node task */
+    time_t started;             /* when exec started: about the job's start */
+} ts_attempt_args;
+
+/* Runs the attempt; messages go to stderr as "tasksuite exec: ...". The
+ * exit status for exec: the task's, 128+N when signal N ended it, 0 when
+ * there was nothing to run, TS_EXIT_FAIL when it could not be run. The
+ * caller blocks the runner's signals first (ts_runner_block_signals). */
+int ts_attempt_run(const ts_attempt_args *a);
+
+#endif
