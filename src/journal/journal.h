@@ -210,7 +210,7 @@ typedef struct ts_suite_new {
     const char *name;             /* required */
     uid_t owner_uid;
     const char *spec_path;        /* absolute path of the suite file; may be NULL */
-    const char *spec_json;        /* the validated suite, opaque; may be NULL */
+    const char *submit_record;    /* the submission record (src/suite/record.h), opaque; may be NULL */
     const char *output_dir;       /* NULL -> HOME/suites/<id> */
     const char *const *labels;
     size_t nlabels;
@@ -240,7 +240,7 @@ int ts_journal_suite_create(ts_journal *j, const ts_suite_new *s,
  * spec_path = s->path as given, args as a JSON object of strings). */
 int ts_journal_suite_create_from_spec(ts_journal *j, const ts_suite *s,
                                       const ts_tasklist *tl,
-                                      const char *spec_json,
+                                      const char *submit_record,
                                       char id[TS_SUITE_ID_LEN + 1],
                                       int64_t *sub_id, ts_err *err);
 
@@ -257,7 +257,7 @@ typedef struct ts_suite_info {
     char *name;
     uid_t owner_uid;
     char *spec_path;              /* may be NULL */
-    char *spec_json;              /* only from ts_journal_suite_get; else NULL */
+    char *submit_record;          /* only from ts_journal_suite_get; else NULL */
     char *output_dir;
     char *labels_json;            /* JSON array of strings */
     enum ts_suite_state state;

@@ -77,7 +77,7 @@ static void suite_row(sqlite3_stmt *s, ts_suite_info *si)
     si->name = (char *)jn_col_text(s, 1);
     si->owner_uid = (uid_t)sqlite3_column_int64(s, 2);
     si->spec_path = (char *)jn_col_text(s, 3);
-    si->spec_json = (char *)jn_col_text(s, 4);
+    si->submit_record = (char *)jn_col_text(s, 4);
     si->output_dir = (char *)jn_col_text(s, 5);
     si->labels_json = (char *)jn_col_text(s, 6);
     si->state = (enum ts_suite_state)ts_suite_state_parse(jn_col_text(s, 7));
@@ -108,7 +108,7 @@ void ts_suite_info_clear(ts_suite_info *si)
         return;
     free(si->name);
     free(si->spec_path);
-    free(si->spec_json);
+    free(si->submit_record);
     free(si->output_dir);
     free(si->labels_json);
     memset(si, 0, sizeof *si);
@@ -143,7 +143,7 @@ int ts_journal_suite_get(ts_journal *j, const char *id_or_prefix,
     suite_row(s, &si);
     si.name = dup_or_null(si.name, &oom);
     si.spec_path = dup_or_null(si.spec_path, &oom);
-    si.spec_json = dup_or_null(si.spec_json, &oom);
+    si.submit_record = dup_or_null(si.submit_record, &oom);
     si.output_dir = dup_or_null(si.output_dir, &oom);
     si.labels_json = dup_or_null(si.labels_json, &oom);
     sqlite3_finalize(s);

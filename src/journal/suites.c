@@ -103,7 +103,7 @@ static int insert_suite_row(ts_journal *j, const ts_suite_new *sn, const char *i
     jn_bind_text(s, 2, sn->name);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)sn->owner_uid);
     jn_bind_text(s, 4, sn->spec_path);
-    jn_bind_text(s, 5, sn->spec_json);
+    jn_bind_text(s, 5, sn->submit_record);
     jn_bind_text(s, 6, outdir);
     jn_bind_text(s, 7, labels);
     sqlite3_bind_int64(s, 8, sn->close_after_s < 0 ? TS_CLOSE_AFTER_DEFAULT_S
@@ -188,7 +188,7 @@ static int args_json_all(const ts_tasklist *tl, ts_strbuf *b, size_t *off)
 
 int ts_journal_suite_create_from_spec(ts_journal *j, const ts_suite *s,
                                       const ts_tasklist *tl,
-                                      const char *spec_json,
+                                      const char *submit_record,
                                       char id[TS_SUITE_ID_LEN + 1],
                                       int64_t *sub_id, ts_err *err)
 {
@@ -197,7 +197,7 @@ int ts_journal_suite_create_from_spec(ts_journal *j, const ts_suite *s,
         .name = s->name,
         .owner_uid = getuid(),
         .spec_path = s->path,
-        .spec_json = spec_json,
+        .submit_record = submit_record,
         .output_dir = s->output_dir,
         .labels = (const char *const *)s->labels.v,
         .nlabels = s->labels.n,

@@ -105,7 +105,7 @@ int ts_suite_retry(ts_journal *j, const ts_suite_info *si, const char *const *na
         ts_errf(err, "out of memory");
         goto out;
     }
-    bool local = ts_submit_record_is_local(si->spec_json);
+    bool local = ts_submit_record_is_local(si->submit_record);
     if (!local && (ts_journal_tasks_foreach(j, si->id, 0, note_attempts, &p, err) < 0
                    || ts_sync_adopt_queued(j, si->id, p.idx, p.attempts, &p.n, err) < 0))
         goto out;

@@ -848,7 +848,7 @@ int ts_submission_load(ts_journal *j, const ts_suite_info *si, ts_submit_store *
     ts_err parse_err = { 0 };
     memset(st, 0, sizeof *st);
     memset(ctx, 0, sizeof *ctx);
-    if (ts_submit_record_from_json(si->spec_json, &rec, &parse_err) < 0)
+    if (ts_submit_record_from_json(si->submit_record, &rec, &parse_err) < 0)
         return ts_errf(err, "suite %s: the journal holds no suite file to resubmit from", si->id);
     if (!rec.yaml) {
         ts_submit_record_free(&rec);

@@ -139,8 +139,8 @@ static int match_key(const ts_suite_info *s, void *arg)
     ts_submit_record rec;
     ts_err err = { 0 };
     int found = 0;
-    if (ts_journal_suite_get(f->j, s->id, &full, &err) == 0 && full.spec_json
-        && ts_submit_record_from_json(full.spec_json, &rec, &err) == 0) {
+    if (ts_journal_suite_get(f->j, s->id, &full, &err) == 0 && full.submit_record
+        && ts_submit_record_from_json(full.submit_record, &rec, &err) == 0) {
         found = rec.submit_key && strcmp(rec.submit_key, f->key) == 0;
         ts_submit_record_free(&rec);
     }

@@ -489,7 +489,7 @@ static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
 
     /* A --local suite has no Slurm to resubmit to: its retries are manual
      * (tasksuite retry reruns them here). */
-    if (ts_submit_record_is_local(si->spec_json))
+    if (ts_submit_record_is_local(si->submit_record))
         return 0;
     intent_ids ids = { 0 };
     /* Most syncs have nothing to retry: count over the state index first
@@ -689,7 +689,7 @@ tick:
         goto out;
     rc = 0;
     /* Only a suite in Slurm has a watchdog to cancel when it completes. */
-    in_slurm = !opts->no_slurm && !ts_submit_record_is_local(si.spec_json);
+    in_slurm = !opts->no_slurm && !ts_submit_record_is_local(si.submit_record);
 out:
     snap_free(&sa);
     ts_suite_info_clear(&si);

@@ -104,7 +104,7 @@ static int create3(ts_journal *j, const char *name, char id[9], int64_t *sub)
     static const char *const labels[] = { "project:x", "phase:test" };
     ts_suite_new sn = {
         .name = name, .owner_uid = 1234, .spec_path = "/x/sweep.yaml",
-        .spec_json = "{\"name\":\"x\"}", .labels = labels, .nlabels = 2,
+        .submit_record = "{\"name\":\"x\"}", .labels = labels, .nlabels = 2,
         .close_after_s = 180, .max_retries = 3, .retry_on = 1, .num_nodes = 1,
     };
     ts_err err = { .msg = "" };
@@ -456,7 +456,7 @@ static void test_suite_create(ts_journal *j)
     ok(ts_journal_suite_get(j, id, &si, &err) == 0, "suite readable");
     is_str(si.name, "sweep", "name");
     is_str(si.spec_path, "/x/sweep.yaml", "spec path");
-    is_str(si.spec_json, "{\"name\":\"x\"}", "spec json");
+    is_str(si.submit_record, "{\"name\":\"x\"}", "spec json");
     is_str(si.labels_json, "[\"project:x\",\"phase:test\"]", "labels as JSON");
     snprintf(want, sizeof want, "%s/suites/%s", ts_journal_home(j), id);
     is_str(si.output_dir, want, "default output dir HOME/suites/ID");

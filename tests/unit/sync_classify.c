@@ -71,7 +71,7 @@ int main(void)
         tasks[i] = (ts_task_new){ .name = names[i] };
     }
     ts_suite_new sn = { .name = "classify", .owner_uid = getuid(), .spec_path = "/x.yaml",
-                        .spec_json = "{}", .close_after_s = 0, .max_retries = 0,
+                        .submit_record = "{}", .close_after_s = 0, .max_retries = 0,
                         .retry_on = 0, .num_nodes = 1 };
     ts_slurm_job job = { .array_job_id = ARRAY_ID, .index_offset = 0, .first_index = 0,
                          .last_index = (long)NTASKS - 1 };
