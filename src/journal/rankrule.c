@@ -1,6 +1,6 @@
 /* rankrule.c: the ranks of a multi-node attempt → the attempt's end
  * (rules in rankrule.h). Pure, no SQLite: attempts.c reads the rank rows
- * and folds them in here; tests/unit/rankrule.c checks each rule. */
+ * and folds them in here; tests/unit/journal/rankrule.c checks each rule. */
 #include "config.h"
 
 #include <stdbool.h>

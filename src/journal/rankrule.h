@@ -1,6 +1,6 @@
 /* rankrule.h: how the ranks of a multi-node attempt combine into the
  * attempt's end, as plain structs (no SQLite), so the rule is testable on
- * its own (tests/unit/rankrule.c).
+ * its own (tests/unit/journal/rankrule.c).
  *
  * Each rank (node) of an attempt reports its own start and end; the
  * attempt is:

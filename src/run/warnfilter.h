@@ -1,7 +1,7 @@
 /* warnfilter.h: when Slurm's warning signal is meant for the task.
  *
  * Pure (no clock, no Slurm): the caller passes the walltime's end and the
- * time now, so the rule is testable on its own (tests/unit/warnfilter.c).
+ * time now, so the rule is testable on its own (tests/unit/run/warnfilter.c).
  * The runner asks it for each warning (ts_run_req.defer) and holds back one
  * that came too early until it is due.
  */

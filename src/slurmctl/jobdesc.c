@@ -538,7 +538,7 @@ static int opt_skip(job_desc_msg_t *d, opt_ctx *c, const ts_kv *kv,
 }
 
 /* One entry per option of slurmopts.def, the list optnames.c accepts too
- * (tests/unit/slurm_apply.c checks that they agree). */
+ * (tests/unit/slurmctl/slurm_apply.c checks that they agree). */
 static const struct {
     const char *key;
     opt_fn fn;
