@@ -174,6 +174,14 @@ while (( k <= N )); do
     set +m
     tasksuite checkpoint "$out/step-$k" --step "$k"
     rc=$?
+    # Killed by the warning (128+N) in bash's own window between fork and
+    # exec, where the forked shell has already reset its traps: nothing was
+    # recorded (doc/resuming.md); calling again is what a script does.
+    if ((rc > 128)); then
+        put "ckretry.$k.a$A.$$" "$me: checkpoint of step $k interrupted (exit $rc), called again"
+        tasksuite checkpoint "$out/step-$k" --step "$k"
+        rc=$?
+    fi
     set -m
     if ((rc == 0)); then
         echo "$k" >> "$out/registered"
@@ -470,6 +478,7 @@ for idx, a, job, node, state, ex, sig, warned in q(
 missing, extra, nodone, bad = [], [], [], []
 markers = {"dup": [], "redo": [], "lostckpt": [], "ckfail": []}
 adopted = 0
+ckretry = 0        # checkpoint calls interrupted in the shell's fork window, called again
 seen = {}          # idx -> {attempt: (job, node)}
 writers = {}       # idx -> set of attempts that wrote steps / done
 for i in range(ntasks):
@@ -486,6 +495,8 @@ for i in range(ntasks):
                 markers[k].append("task %d: %s: %s" % (i, f, open(os.path.join(d, f)).read().strip()))
         if f.startswith("adopted."):
             adopted += 1
+        if f.startswith("ckretry."):
+            ckretry += 1
         m = re.fullmatch(r"a(\d+)\.start", f)
         if m:
             t = attrx.match(open(os.path.join(d, f)).read())
@@ -604,9 +615,9 @@ bys = {}
 for a in atts.values():
     for j in a.values():
         bys[j["state"]] = bys.get(j["state"], 0) + 1
-print("FIG\ttasks %d, attempts %d, resumes %d (attempts by state: %s), adopted steps %d, most attempts of a task %d" %
+print("FIG\ttasks %d, attempts %d, resumes %d (attempts by state: %s), adopted steps %d, most attempts of a task %d, checkpoint calls repeated %d" %
       (len(tasks), na, sum(max(0, len(a) - 1) for a in atts.values()), " ".join("%s=%d" % kv for kv in sorted(bys.items())), adopted,
-       max((len(a) for a in atts.values()), default=0)))
+       max((len(a) for a in atts.values()), default=0), ckretry))
 PY
 )
 while IFS=$'\t' read -r kind a b; do
