@@ -29,6 +29,7 @@ CONTAIN=no              # yes: proctrack/cgroup + task/cgroup + PrologFlags=Cont
 RUN_IN_JOB=no           # yes: PrologFlags=RunInJob (Slurm 24.05+; implies Contain, Alloc)
 MAX_ARRAY_SIZE=1001
 MAX_JOB_COUNT=          # empty: Slurm's default (10000), not written
+MEM_PER_CPU=            # empty: CR_Core (memory not scheduled); N: CR_Core_Memory, DefMemPerCPU=N
 CPUS=16
 CRED_EXPIRE=5           # seconds; Slurm's default is 120 (requeued jobs wait for it)
 SLURMD_TIMEOUT=         # empty: Slurm's default (300), not written
@@ -44,7 +45,7 @@ Usage: $PROG COMMAND [OPTIONS]
 Commands:
   start [--dir DIR] [--nodes N] [--port-base P] [--plugin PATH|none]
         [--plugin-args "k=v ..."] [--prolog-alloc yes|no]
-        [--max-array-size N] [--max-job-count N] [--cpus N]
+        [--max-array-size N] [--max-job-count N] [--mem-per-cpu MB] [--cpus N]
         [--slurm-prefix P] [--first-job-id N] [--cred-expire S]
         [--run-in-job yes|no] [--slurmd-timeout S]
                   Start (or keep, if already running with the same config, or
@@ -71,7 +72,9 @@ Defaults: --dir \$TS_CLUSTER_DIR or /tmp/tasksuite-cluster, --nodes 1,
 --contain no (yes: cgroup v1 job containment, proctrack/cgroup + task/cgroup +
 PrologFlags=Contain, an extern step on every node of every job),
 --max-array-size 1001, --max-job-count Slurm's (10000; it counts every
-array element, so a 10,000-element array needs more), --cpus 16 (advertised
+array element, so a 10,000-element array needs more), --mem-per-cpu none
+(memory is not scheduled, CR_Core; MB: CR_Core_Memory with DefMemPerCPU=MB,
+so every job gets a memory limit), --cpus 16 (advertised
 CPUs per node), --slurm-prefix \$TS_SLURM_PREFIX or none: the Slurm in PATH
 (Debian's). --slurm-prefix P runs slurmctld/slurmd/slurmstepd from P/sbin and
 this script's own clients from P/bin (a Slurm built with --prefix=P, e.g. by
@@ -334,7 +337,7 @@ EOF
     cat <<EOF
 MpiDefault=none
 SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
+SelectTypeParameters=CR_Core${MEM_PER_CPU:+_Memory}
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/filetxt
 JobCompLoc=$LOG/jobcomp.txt
@@ -358,6 +361,7 @@ EOF
     [[ $RUN_IN_JOB == yes ]] && flags+=(RunInJob)
     (( ${#flags[@]} )) && (IFS=,; echo "PrologFlags=${flags[*]}")
     [[ -z $MAX_JOB_COUNT ]] || echo "MaxJobCount=$MAX_JOB_COUNT"
+    [[ -z $MEM_PER_CPU ]] || echo "DefMemPerCPU=$MEM_PER_CPU"
     [[ -z $FIRST_JOB_ID ]] || echo "FirstJobId=$FIRST_JOB_ID"
     [[ -z $SLURMD_TIMEOUT ]] || echo "SlurmdTimeout=$SLURMD_TIMEOUT"
     for (( i = 1; i <= NODES; i++ )); do
@@ -757,6 +761,7 @@ parse_options() {
             --contain)        CONTAIN=${2:-}; shift ;;
             --max-array-size) MAX_ARRAY_SIZE=${2:-}; shift ;;
             --max-job-count)  MAX_JOB_COUNT=${2:-}; shift ;;
+            --mem-per-cpu)    MEM_PER_CPU=${2:-}; shift ;;
             --cpus)           CPUS=${2:-}; shift ;;
             --slurm-prefix)   SLURM_PREFIX=${2%/}; SLURM_PREFIX_GIVEN=1; shift ;;
             --first-job-id)   FIRST_JOB_ID=${2:-}; shift ;;
@@ -764,7 +769,7 @@ parse_options() {
             --cred-expire)    CRED_EXPIRE=${2:-}; shift ;;
             --slurmd-timeout) SLURMD_TIMEOUT=${2:-}; shift ;;
             --daemon)         DAEMON=${2:-}; shift ;;
-            --dir=*|--nodes=*|--port-base=*|--plugin=*|--plugin-args=*|--prolog-alloc=*|--contain=*|--max-array-size=*|--max-job-count=*|--cpus=*|--slurm-prefix=*|--first-job-id=*|--cred-expire=*|--run-in-job=*|--slurmd-timeout=*|--daemon=*)
+            --dir=*|--nodes=*|--port-base=*|--plugin=*|--plugin-args=*|--prolog-alloc=*|--contain=*|--max-array-size=*|--max-job-count=*|--mem-per-cpu=*|--cpus=*|--slurm-prefix=*|--first-job-id=*|--cred-expire=*|--run-in-job=*|--slurmd-timeout=*|--daemon=*)
                               parse_options "${1%%=*}" "${1#*=}" ;;
             -h|--help)        usage; exit 0 ;;
             *)                die "unknown option '$1' (see --help)" ;;
@@ -778,6 +783,7 @@ validate_options() {
     need_int --port-base "$PORT_BASE" 1024 $(( 65535 - NODES ))
     need_int --max-array-size "$MAX_ARRAY_SIZE" 1 4000000
     [[ -z $MAX_JOB_COUNT ]] || need_int --max-job-count "$MAX_JOB_COUNT" 1 10000000
+    [[ -z $MEM_PER_CPU ]] || need_int --mem-per-cpu "$MEM_PER_CPU" 1 4000
     need_int --cpus "$CPUS" 1 1024
     need_int --cred-expire "$CRED_EXPIRE" 1 100000
     [[ -z $SLURMD_TIMEOUT ]] || need_int --slurmd-timeout "$SLURMD_TIMEOUT" 1 65533
