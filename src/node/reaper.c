@@ -48,26 +48,39 @@ typedef struct scan {
     int count;
 } scan;
 
+/* The parent pid and process group of /proc/<name> (a pid), from its stat
+ * line "pid (name) state ppid pgrp ...": the name may hold anything, so the
+ * fields are read after its last ')'. 0, or -1 when it is not a process or
+ * is gone. Only system calls and strtol: safe after fork in the plugin. */
+static int proc_stat(const char *name, long *ppid, long *pgrp)
+{
+    char path[64], line[512];
+    if (name[0] < '1' || name[0] > '9')
+        return -1;
+    snprintf(path, sizeof path, "/proc/%.20s/stat", name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t got = read(fd, line, sizeof line - 1);
+    close(fd);
+    if (got <= 0)
+        return -1;
+    line[got] = '\0';
+    char *p = strrchr(line, ')');
+    if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+        return -1;
+    char *end;
+    *ppid = strtol(p + 4, &end, 10);
+    *pgrp = *end == ' ' ? strtol(end + 1, NULL, 10) : -1;
+    return 0;
+}
+
 /* One /proc entry: a child of ours if its parent pid is ours. */
 static void scan_one(const char *name, void *arg)
 {
     scan *sc = arg;
-    char path[64], stat[512];
-    if (name[0] < '1' || name[0] > '9')
-        return;
-    snprintf(path, sizeof path, "/proc/%.20s/stat", name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    ssize_t got = read(fd, stat, sizeof stat - 1);
-    close(fd);
-    if (got <= 0)
-        return;
-    stat[got] = '\0';
-    char *p = strrchr(stat, ')');   /* the name may hold anything */
-    if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
-        return;
-    if (strtol(p + 4, NULL, 10) == (long)sc->self) {
+    long ppid, pgrp;
+    if (proc_stat(name, &ppid, &pgrp) == 0 && ppid == (long)sc->self) {
         sc->fn((pid_t)strtol(name, NULL, 10), sc->arg);
         sc->count++;
     }
@@ -208,28 +221,13 @@ typedef struct group_scan {
 } group_scan;
 
 /* One /proc entry: signal it if it is in the group and not the spared
- * program. The stat line is "pid (name) state ppid pgrp ...". */
+ * program. */
 static void group_one(const char *name, void *arg)
 {
     group_scan *g = arg;
-    char path[64], stat_line[512];
-    if (name[0] < '1' || name[0] > '9')
-        return;
-    snprintf(path, sizeof path, "/proc/%.20s/stat", name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    ssize_t got = read(fd, stat_line, sizeof stat_line - 1);
-    close(fd);
-    if (got <= 0)
-        return;
-    stat_line[got] = '\0';
-    char *p = strrchr(stat_line, ')');
-    if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
-        return;
-    char *end;
-    (void)strtol(p + 4, &end, 10);                 /* ppid */
-    if (*end != ' ' || strtol(end + 1, NULL, 10) != (long)g->pgid)
+    char path[64];
+    long ppid, pgrp;
+    if (proc_stat(name, &ppid, &pgrp) < 0 || pgrp != (long)g->pgid)
         return;
     struct stat st;
     snprintf(path, sizeof path, "/proc/%.20s/exe", name);

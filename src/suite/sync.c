@@ -158,10 +158,20 @@ static int open_attempt(const open_tasks *o, long idx)
     return 0;
 }
 
-/* Elements Slurm runs again (requeued): their task is pending with the
- * next attempt, whatever the previous attempt's events said. */
-static int follow_requeues(ts_journal *j, const char *suite_id, const snap_all *sa,
-                           ts_err *err)
+/* One element of a snapshot with the task and attempt its position holds. */
+typedef struct element {
+    const intent_snap *is;
+    const ts_job_info *el;
+    slot sl;
+} element;
+
+typedef int (*element_fn)(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
+                          const element *e, ts_err *err);
+
+/* fn for every element of every snapshot whose position is in its
+ * submission (the others belong to no task); stops at the first -1. */
+static int each_element(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
+                        element_fn fn, ts_err *err)
 {
     for (size_t i = 0; i < sa->n; i++) {
         const intent_snap *is = &sa->v[i];
@@ -169,56 +179,51 @@ static int follow_requeues(ts_journal *j, const char *suite_id, const snap_all *
             for (size_t e = 0; e < is->arrays[k].nel; e++) {
                 const ts_job_info *el = &is->arrays[k].el[e];
                 long pos = is->arrays[k].job.index_offset + (long)el->array_task_id;
-                bool moved;
-                if (el->restart_cnt == 0 || pos < 0 || (size_t)pos >= is->pos.n
-                    || (el->state != TS_JOB_PENDING && el->state != TS_JOB_RUNNING))
+                if (pos < 0 || (size_t)pos >= is->pos.n)
                     continue;
-                /* The element's attempt had already queued its successor:
-                 * Slurm's rerun is not the task's attempt (exec skips it). */
-                if (ts_journal_task_moved_on(j, suite_id, is->pos.v[pos].task_idx,
-                                             is->pos.v[pos].attempt,
-                                             is->pos.v[pos].attempt + (int)el->restart_cnt,
-                                             is->id, &moved, err) < 0)
-                    return -1;
-                if (moved)
-                    continue;
-                if (ts_journal_task_requeued(j, suite_id, is->pos.v[pos].task_idx,
-                                             is->pos.v[pos].attempt + (int)el->restart_cnt,
-                                             err) < 0)
+                element one = { .is = is, .el = el, .sl = is->pos.v[pos] };
+                if (fn(j, si, sa, &one, err) < 0)
                     return -1;
             }
     }
     return 0;
 }
 
+/* Elements Slurm runs again (requeued): their task is pending with the
+ * next attempt, whatever the previous attempt's events said. */
+static int follow_requeue(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
+                          const element *e, ts_err *err)
+{
+    bool moved;
+    (void)sa;
+    if (e->el->restart_cnt == 0
+        || (e->el->state != TS_JOB_PENDING && e->el->state != TS_JOB_RUNNING))
+        return 0;
+    int attempt = e->sl.attempt + (int)e->el->restart_cnt;
+    /* The element's attempt had already queued its successor: Slurm's
+     * rerun is not the task's attempt (exec skips it). */
+    if (ts_journal_task_moved_on(j, si->id, e->sl.task_idx, e->sl.attempt, attempt,
+                                 e->is->id, &moved, err) < 0)
+        return -1;
+    return moved ? 0 : ts_journal_task_requeued(j, si->id, e->sl.task_idx, attempt, err);
+}
+
 /* After the events are read: the attempts an element's requeues consumed
  * (manifest attempt .. attempt - 1) that never ended are closed as
  * node_fail, a number with no row gets one (see ts_journal_attempts_lost). */
-static int close_lost(ts_journal *j, const char *suite_id, const snap_all *sa,
-                      ts_err *err)
+static int close_lost(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
+                      const element *e, ts_err *err)
 {
-    for (size_t i = 0; i < sa->n; i++) {
-        const intent_snap *is = &sa->v[i];
-        for (size_t k = 0; k < is->narrays; k++)
-            for (size_t e = 0; e < is->arrays[k].nel; e++) {
-                const ts_job_info *el = &is->arrays[k].el[e];
-                long pos = is->arrays[k].job.index_offset + (long)el->array_task_id;
-                bool moved;
-                if (el->restart_cnt == 0 || pos < 0 || (size_t)pos >= is->pos.n)
-                    continue;
-                slot sl = is->pos.v[pos];
-                if (ts_journal_task_moved_on(j, suite_id, sl.task_idx, sl.attempt,
-                                             sl.attempt + (int)el->restart_cnt, is->id,
-                                             &moved, err) < 0)
-                    return -1;
-                if (!moved
-                    && ts_journal_attempts_lost(j, suite_id, sl.task_idx, sl.attempt,
-                                                sl.attempt + (int)el->restart_cnt,
-                                                err) < 0)
-                    return -1;
-            }
-    }
-    return 0;
+    bool moved;
+    (void)sa;
+    if (e->el->restart_cnt == 0)
+        return 0;
+    int attempt = e->sl.attempt + (int)e->el->restart_cnt;
+    if (ts_journal_task_moved_on(j, si->id, e->sl.task_idx, e->sl.attempt, attempt,
+                                 e->is->id, &moved, err) < 0)
+        return -1;
+    return moved ? 0 : ts_journal_attempts_lost(j, si->id, e->sl.task_idx, e->sl.attempt,
+                                                attempt, err);
 }
 
 /* An element Slurm holds (e.g. "launch failed requeued held" after a node
@@ -229,57 +234,46 @@ static int close_lost(ts_journal *j, const char *suite_id, const snap_all *sa,
 #define TS_HELD_RELEASES 3
 
 static int release_held(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
-                        ts_err *err)
+                        const element *e, ts_err *err)
 {
-    for (size_t i = 0; i < sa->n; i++) {
-        const intent_snap *is = &sa->v[i];
-        for (size_t k = 0; k < is->narrays; k++)
-            for (size_t e = 0; e < is->arrays[k].nel; e++) {
-                const ts_job_info *el = &is->arrays[k].el[e];
-                long pos = is->arrays[k].job.index_offset + (long)el->array_task_id;
-                char spec[64];
-                bool allowed = false;
-                ts_err serr = { 0 };
-                if (!el->held || el->state != TS_JOB_PENDING || pos < 0
-                    || (size_t)pos >= is->pos.n)
-                    continue;
-                slot sl = is->pos.v[pos];
-                int attempt = sl.attempt + (int)el->restart_cnt;
-                if (el->array_job_id)
-                    snprintf(spec, sizeof spec, "%u_%u", el->array_job_id,
-                             el->array_task_id);
-                else
-                    snprintf(spec, sizeof spec, "%u", el->job_id);
-                if (ts_journal_held_release(j, si->id, sl.task_idx, attempt, spec,
-                                            TS_HELD_RELEASES, &allowed, err) < 0)
-                    return -1;
-                if (allowed) {
-                    if (!el->job_id)    /* still in the range record: never ran */
-                        snprintf(serr.msg, sizeof serr.msg, "release job %s: no job id",
-                                 spec);
-                    if (!el->job_id || sa->slurm.release(el->job_id, &serr) < 0)
-                        fprintf(stderr, "tasksuite: %s\n", serr.msg);
-                    else
-                        fprintf(stderr, "tasksuite: task %ld: job %s was held by Slurm: "
-                                "released\n", sl.task_idx, spec);
-                    continue;
-                }
-                if (sa->slurm.cancel(spec, &serr) < 0) {
-                    fprintf(stderr, "tasksuite: %s\n", serr.msg);
-                    continue;
-                }
-                fprintf(stderr, "tasksuite: task %ld: job %s held by Slurm again after %d "
-                        "releases: cancelled\n", sl.task_idx, spec, TS_HELD_RELEASES);
-                if (ts_journal_attempt_classify(j, si->id, sl.task_idx, attempt,
-                                                TS_ATT_NODE_FAIL, err) < 0)
-                    return -1;
-                if (attempt < 1 + si->max_retries) {
-                    long idx = sl.task_idx;
-                    if (ts_journal_intent_create(j, si->id, &idx, 1, NULL, err) < 0)
-                        return -1;
-                }
-            }
+    const ts_job_info *el = e->el;
+    char spec[64];
+    bool allowed = false;
+    ts_err serr = { 0 };
+
+    if (!el->held || el->state != TS_JOB_PENDING)
+        return 0;
+    int attempt = e->sl.attempt + (int)el->restart_cnt;
+    if (el->array_job_id)
+        snprintf(spec, sizeof spec, "%u_%u", el->array_job_id, el->array_task_id);
+    else
+        snprintf(spec, sizeof spec, "%u", el->job_id);
+    if (ts_journal_held_release(j, si->id, e->sl.task_idx, attempt, spec, TS_HELD_RELEASES,
+                                &allowed, err) < 0)
+        return -1;
+    if (allowed) {
+        if (!el->job_id)    /* still in the range record: never ran */
+            snprintf(serr.msg, sizeof serr.msg, "release job %s: no job id", spec);
+        if (!el->job_id || sa->slurm.release(el->job_id, &serr) < 0)
+            fprintf(stderr, "tasksuite: %s\n", serr.msg);
+        else
+            fprintf(stderr, "tasksuite: task %ld: job %s was held by Slurm: released\n",
+                    e->sl.task_idx, spec);
+        return 0;
     }
+    if (sa->slurm.cancel(spec, &serr) < 0) {
+        fprintf(stderr, "tasksuite: %s\n", serr.msg);
+        return 0;
+    }
+    fprintf(stderr, "tasksuite: task %ld: job %s held by Slurm again after %d releases: "
+            "cancelled\n", e->sl.task_idx, spec, TS_HELD_RELEASES);
+    if (ts_journal_attempt_classify(j, si->id, e->sl.task_idx, attempt, TS_ATT_NODE_FAIL,
+                                    err) < 0)
+        return -1;
+    long idx = e->sl.task_idx;
+    if (attempt < 1 + si->max_retries
+        && ts_journal_intent_create(j, si->id, &idx, 1, NULL, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -642,15 +636,15 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
         && ts_journal_intents_foreach(j, si.id, TS_BIT(TS_SUB_SUBMITTED), snap_intent,
                                       &sa, err) < 0)
         goto out;
-    if (sa.n && follow_requeues(j, si.id, &sa, err) < 0)
+    if (sa.n && each_element(j, &si, &sa, follow_requeue, err) < 0)
         goto out;
     if (ts_journal_ingest(j, si.id, dir, &st, err) < 0)
         goto out;
     res->ingested = st.applied;
     dirs = st.dirs;
-    if (sa.n && close_lost(j, si.id, &sa, err) < 0)
+    if (sa.n && each_element(j, &si, &sa, close_lost, err) < 0)
         goto out;
-    if (sa.n && release_held(j, &si, &sa, err) < 0)
+    if (sa.n && each_element(j, &si, &sa, release_held, err) < 0)
         goto out;
     if (sa.n && classify(j, si.id, &sa, res, err) < 0)
         goto out;
