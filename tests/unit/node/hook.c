@@ -160,6 +160,9 @@ static pid_t read_pid(const char *name)
     return (pid_t)strtol(slurp(p), NULL, 10);
 }
 
+/* Durations bound only what matters: a stop came, and far sooner than the
+ * hang it replaces (a 120 s timeout, a sleep 1000). An upper bound close to
+ * the expected time fails on a loaded CI machine under ASan, not on a bug. */
 static long now_ms(void)
 {
     struct timespec ts;
@@ -309,7 +312,7 @@ static void test_timeout_group(void)
              NULL, NULL, 1, 500, NULL, &r);
     long took = now_ms() - t0;
     ok(r.timed_out, "a hanging hook is stopped at its timeout");
-    ok(took >= 1000 && took < 3000, "after about the timeout (%ld ms)", took);
+    ok(took >= 1000 && took < 60000, "after about the timeout (%ld ms)", took);
     ts_hook_describe(&r, buf, sizeof buf);
     is_str(buf, "timed out after 1s (stopped with its whole process group)", "timeout: described");
     pid_t bg = read_pid("bg.pid"), sub = read_pid("sub.pid");
@@ -325,7 +328,7 @@ static void test_timeout_group(void)
     pid_t st = read_pid("stub.pid");
     ok(r.timed_out && r.signal == SIGKILL, "a group ignoring SIGTERM gets SIGKILL (signal %d)",
        r.signal);
-    ok(took >= 1700 && took < 4000, "after the timeout plus the grace period (%ld ms)", took);
+    ok(took >= 1700 && took < 60000, "after the timeout plus the grace period (%ld ms)", took);
     ok(st > 0 && gone(st), "its child ignoring SIGTERM is gone too");
 
     /* Exits at once but leaves a process behind: that one is stopped. */
@@ -492,7 +495,7 @@ static void test_escapes(void)
     ok(ts_hook_ok(&r) && r.leftovers, "setsid: the hook exits 0, what it left is noted");
     ok(esc > 0 && gone(esc), "what it setsid'd is gone when ts_hook_run returns (pid %ld)",
        (long)esc);
-    ok(took < 3000, "stopped at SIGTERM (%ld ms)", took);
+    ok(took < 30000, "stopped at SIGTERM, not after its sleep 77 (%ld ms)", took);
     ok(contains(log_of("esc1"), "parent=tasksuite-hook\n"),
        "the hook is the child of the supervisor, not of the caller");
 
@@ -514,7 +517,7 @@ static void test_escapes(void)
     esc = read_pid("esc3.pid");
     ok(r.timed_out && r.stuck == 0, "a hanging hook whose escapee ignores SIGTERM: timed out");
     ok(esc > 0 && gone(esc), "the escapee is gone (pid %ld)", (long)esc);
-    ok(took >= 1000 && took < 3000, "at the timeout plus the grace period (%ld ms)", took);
+    ok(took >= 1000 && took < 60000, "at the timeout plus the grace period (%ld ms)", took);
 
     /* The caller dies (SIGKILL) while the hook runs: the hook is stopped. */
     char p[PATH_MAX];
@@ -541,7 +544,7 @@ static void test_escapes(void)
 static void test_cancel(void)
 {
     ts_hook_result r;
-    ts_hook_req req = { .run = "sleep 30", .timeout_s = 20, .grace_ms = 300,
+    ts_hook_req req = { .run = "sleep 300", .timeout_s = 120, .grace_ms = 300,
                         .cancel = &cancel_flag };
     long t0 = now_ms();
     cancel_in(300);
@@ -549,7 +552,7 @@ static void test_cancel(void)
     long took = now_ms() - t0;
     cancel_off();
     ok(r.cancelled && !ts_hook_ok(&r), "cancel: the hook is stopped (signal %d)", r.signal);
-    ok(took < 1500, "promptly (%ld ms)", took);
+    ok(took < 30000, "promptly, not at the 120 s timeout (%ld ms)", took);
 }
 
 /* The job's limits, applied as root before the drop. */
@@ -622,13 +625,13 @@ static void test_log_safety(void)
 
     path_in(p, sizeof p, "fifo.log");
     mkfifo(p, 0666);
-    ts_hook_req req = { .run = "echo never", .log_path = p, .timeout_s = 5, .grace_ms = 200 };
+    ts_hook_req req = { .run = "echo never", .log_path = p, .timeout_s = 120, .grace_ms = 200 };
     long t0 = now_ms();
     run_req("fifo", req, &r);
     long took = now_ms() - t0;
     ok(!r.started && contains(r.error, "fifo.log is not a regular file"),
        "a FIFO as the log: refused (%s)", r.error);
-    ok(took < 2000, "at once, without blocking on the FIFO (%ld ms)", took);
+    ok(took < 30000, "at once, without blocking on the FIFO until the 120 s timeout (%ld ms)", took);
 
     path_in(p, sizeof p, "dirlog.log");
     mkdir(p, 0700);
@@ -721,7 +724,7 @@ static void test_stuck_setup(void)
     path_in(p, sizeof p, "stuck.fifo");
     mkfifo(p, 0666);
     setenv("TASKSUITE_FAULT", "hook-child-stuck", 1);
-    ts_hook_req req = { .run = "echo never", .log_path = p, .timeout_s = 6, .grace_ms = 300,
+    ts_hook_req req = { .run = "echo never", .log_path = p, .timeout_s = 120, .grace_ms = 300,
                         .cancel = &cancel_flag };
     long t0 = now_ms();
     cancel_in(300);
@@ -729,7 +732,7 @@ static void test_stuck_setup(void)
     long took = now_ms() - t0;
     cancel_off();
     ok(r.cancelled, "stuck in setup, cancelled: stopped (signal %d)", r.signal);
-    ok(took < 2000, "promptly: cancel plus the grace period (%ld ms)", took);
+    ok(took < 30000, "promptly: cancel plus the grace period, not the 120 s timeout (%ld ms)", took);
 
     req.timeout_s = 1;
     req.cancel = NULL;
@@ -737,7 +740,7 @@ static void test_stuck_setup(void)
     run_req("stuck", req, &r);
     took = now_ms() - t0;
     ok(r.timed_out && r.signal == SIGKILL, "stuck in setup: stopped at the timeout, with SIGKILL");
-    ok(took >= 1000 && took < 2500, "after the timeout plus the grace period (%ld ms)", took);
+    ok(took >= 1000 && took < 60000, "after the timeout plus the grace period (%ld ms)", took);
     unsetenv("TASKSUITE_FAULT");
 #endif
 }

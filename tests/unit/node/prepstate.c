@@ -683,7 +683,7 @@ static void test_timeout(void)
     long t0 = now_ms();
     prepare(&c, &s, &t);
     long took = now_ms() - t0;
-    ok(t.rc == 1 && t.rep.failed && t.rep.res.timed_out && took < 3000,
+    ok(t.rc == 1 && t.rep.failed && t.rep.res.timed_out && took < 60000,
        "max_hook_timeout=1s caps a 600s hook (%ld ms)", took);
     ok(strstr(t.msg, "timed out after 1s") != NULL, "the task hears it timed out: %s", t.msg);
     snprintf(want, sizeof want, "%s/suite/hooks/44/n1.env_preparation.log", dir);
