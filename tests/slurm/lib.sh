@@ -24,65 +24,8 @@ if [ -n "${TS_SLURM_PREFIX:-}" ]; then
     case ":$PATH:" in *":$TS_SLURM_PREFIX/bin:"*) ;; *) PATH=$TS_SLURM_PREFIX/bin:$TS_SLURM_PREFIX/sbin:$PATH ;; esac
 fi
 
-_tap_n=0
-_tap_failed=0
-
-ok() {   # ok COND-STATUS NAME
-    local status=$1; shift
-    _tap_n=$((_tap_n + 1))
-    if [ "$status" -eq 0 ]; then
-        echo "ok $_tap_n - $*"
-    else
-        echo "not ok $_tap_n - $*"
-        _tap_failed=$((_tap_failed + 1))
-    fi
-}
-
-is() {   # is GOT WANT NAME
-    local got=$1 want=$2; shift 2
-    if [ "$got" == "$want" ]; then
-        ok 0 "$*"
-    else
-        ok 1 "$*"
-        printf '#      got: %s\n# expected: %s\n' "$got" "$want"
-    fi
-}
-
-like() {   # like TEXT REGEX NAME  (grep -E)
-    local text=$1 re=$2; shift 2
-    if printf '%s\n' "$text" | grep -Eq -- "$re"; then
-        ok 0 "$*"
-    else
-        ok 1 "$*"
-        printf '# text: %s\n# does not match: %s\n' "$(printf '%s' "$text" | head -c 600)" "$re"
-    fi
-}
-
-unlike() {   # unlike TEXT REGEX NAME
-    local text=$1 re=$2; shift 2
-    if printf '%s\n' "$text" | grep -Eq -- "$re"; then
-        ok 1 "$*"
-        printf '# text: %s\n# unexpectedly matches: %s\n' "$(printf '%s' "$text" | head -c 600)" "$re"
-    else
-        ok 0 "$*"
-    fi
-}
-
-diag() { printf '# %s\n' "$*"; }
-
-done_testing() {
-    echo "1..$_tap_n"
-    [ "$_tap_failed" -eq 0 ]
-}
-
-# A fresh scratch dir owned by the test user, removed at exit.
-mk_workdir() {
-    local d
-    d=$(mktemp -d "/tmp/ts-test.XXXXXX")
-    chmod 755 "$d"
-    chown "$TS_USER:" "$d"
-    echo "$d"
-}
+# ok/is/like/unlike/diag/done_testing, mk_workdir, put, wait_for
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 # Run a command as the test user, in the given dir, with the cluster's config.
 as_user() {   # as_user DIR CMD...
@@ -121,25 +64,9 @@ ts() {   # ts DIR ARGS...
     as_user "$dir" env TASKSUITE_HOME="$dir/.tshome" "$TS_BIN" "$@"
 }
 
-# Write a file owned by the test user (stdin -> DIR/NAME).
-put() {   # put DIR NAME < content
-    cat > "$1/$2"
-    chown "$TS_USER:" "$1/$2"
-}
-
 # SQL against a test's journal (read-only use). The busy timeout: a read
 # can meet the launcher's checkpoint of the WAL on a loaded machine
 # ("database is locked"), which is the test's read failing, not the product.
 jsql() {   # jsql DIR SQL
     sqlite3 -readonly -cmd ".timeout 10000" "$1/.tshome/journal.db" "$2"
-}
-
-# Poll until CMD succeeds (every 0.5 s) or TIMEOUT seconds pass.
-wait_for() {   # wait_for TIMEOUT CMD...
-    local limit=$1 i; shift
-    for ((i = 0; i < limit * 2; i++)); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.5
-    done
-    return 1
 }
