@@ -83,6 +83,9 @@ int spec_fail_at(pctx *c, ts_pos p, const char *path, const char *fmt, ...)
 int spec_fail(pctx *c, const yaml_node_t *n, const char *path,
               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int spec_oom(pctx *c);
+/* Edit distance of two names of at most NAME_MAX_LEN bytes (else SIZE_MAX),
+ * for "did you mean". */
+size_t spec_edit_distance(const char *a, const char *b);
 int spec_warn(pctx *c, const yaml_node_t *n, const char *path,
               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -458,7 +458,7 @@ size_t spec_count_entries(pctx *c, const yaml_node_t *map)
 /* -------------------------------------------------------------- schema maps */
 
 /* Plain edit distance, for "did you mean" on unknown keys. */
-static size_t edit_distance(const char *a, const char *b)
+size_t spec_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b), row[NAME_MAX_LEN + 1];
 
@@ -484,14 +484,33 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
+/* Words other tools use for a field: what a user coming from them writes
+ * first. Suggested only where the map has the field. */
+static const struct {
+    const char *said, *meant;
+} other_words[] = {
+    { "command", "run" }, { "commands", "run" }, { "cmd", "run" },
+    { "script", "run" }, { "exec", "run" }, { "env", "envs" },
+    { "environment", "envs" }, { "sweep", "matrix" }, { "grid", "matrix" },
+    { "resource", "resources" }, { "nodes", "num_nodes" },
+    { "retries", "max_retries" }, { "gpus", "accelerators" },
+};
+
 static int unknown_key(pctx *c, yaml_node_t *k, const char *path,
                        const field *fields)
 {
     const char *key = spec_sval(k), *best = NULL;
     size_t best_d = 3;       /* suggest only close misspellings */
 
+    for (size_t i = 0; i < sizeof other_words / sizeof other_words[0]; i++)
+        for (const field *f = fields; f->key && !best; f++)
+            if (strcmp(key, other_words[i].said) == 0
+                && strcmp(f->key, other_words[i].meant) == 0)
+                best = f->key;
+    if (best)
+        best_d = 0;
     for (const field *f = fields; f->key; f++) {
-        size_t d = edit_distance(key, f->key);
+        size_t d = spec_edit_distance(key, f->key);
 
         if (d < best_d && d < strlen(f->key)) {
             best_d = d;
