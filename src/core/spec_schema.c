@@ -151,17 +151,13 @@ int spec_oom(pctx *c)
 
 int spec_warn(pctx *c, const yaml_node_t *n, const char *path,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-int spec_warn(pctx *c, const yaml_node_t *n, const char *path,
-                const char *fmt, ...)
+static int vwarn(pctx *c, ts_pos p, const char *path, const char *fmt,
+                 va_list ap)
 {
     ts_strlist *w = &c->s->warnings;
     char msg[700], line[1024], **v;
-    va_list ap;
-    ts_pos p = spec_pos_of(n);
 
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     snprintf(line, sizeof line, "%s:%d:%d: %s: %s", c->file, p.line, p.col,
              path, msg);
     v = realloc(w->v, (w->n + 1) * sizeof *v);
@@ -173,6 +169,29 @@ int spec_warn(pctx *c, const yaml_node_t *n, const char *path,
         return spec_oom(c);
     w->n++;
     return 0;
+}
+
+int spec_warn(pctx *c, const yaml_node_t *n, const char *path,
+                const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = vwarn(c, spec_pos_of(n), path, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int spec_warn_at(pctx *c, ts_pos p, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = vwarn(c, p, path, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* ------------------------------------------------------------ node helpers */
