@@ -104,6 +104,9 @@ static bool config_reachable_in_child(void)
     if (pid < 0)
         return true;            /* cannot tell: let libslurm say */
     if (pid == 0) {
+        /* Bounded: a child of a threaded process (libtasksuite's caller)
+         * may find a lock held forever; SIGALRM ends it, as "none". */
+        alarm(30);
         int fd = open("/dev/null", O_WRONLY);
         if (fd >= 0) {
             dup2(fd, STDOUT_FILENO);
