@@ -20,6 +20,21 @@
 #define USAGE "usage: tasksuite add ID [--name NAME] [--priority N] [--args k=v ...]"
 #define MAX_ARGS 64
 
+/* One NAME=VALUE of --args into kv; a usage message when it is not one. */
+static int take_arg(ts_kv *kv, size_t *n, char *word)
+{
+    char *eq = strchr(word, '=');
+    if (!eq || eq == word)
+        return ts_cli_fail("add", TS_EXIT_USAGE, "--args: \"%s\" is not NAME=VALUE",
+                           word), -1;
+    if (*n == MAX_ARGS)
+        return ts_cli_fail("add", TS_EXIT_USAGE, "--args: more than %d arguments",
+                           MAX_ARGS), -1;
+    *eq = '\0';
+    kv[(*n)++] = (ts_kv){ .key = word, .value = eq + 1 };
+    return 0;
+}
+
 int cmd_add(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -32,7 +47,7 @@ int cmd_add(int argc, char **argv)
     ts_kv kv[MAX_ARGS] = { 0 };
     ts_kvlist args = { .v = kv, .n = 0 };
     const char *name = NULL;
-    int priority = 0, c, rc = TS_EXIT_FAIL;
+    int priority = 0, c, rc = TS_EXIT_FAIL, saw_args = 0;
     char *end, added[96], id[TS_SUITE_ID_LEN + 1];
     ts_journal *j = NULL;
     ts_err err = { 0 };
@@ -40,7 +55,6 @@ int cmd_add(int argc, char **argv)
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        char *eq;
         switch (c) {
         case 'n':
             name = optarg;
@@ -52,22 +66,33 @@ int cmd_add(int argc, char **argv)
                                    optarg);
             break;
         case 'a':
-            eq = strchr(optarg, '=');
-            if (!eq || eq == optarg || args.n == MAX_ARGS)
-                return ts_cli_fail("add", TS_EXIT_USAGE, "--args: \"%s\" is not NAME=VALUE",
-                                   optarg);
-            *eq = '\0';
-            kv[args.n++] = (ts_kv){ .key = optarg, .value = eq + 1 };
+            if (take_arg(kv, &args.n, optarg) < 0)
+                return TS_EXIT_USAGE;
+            saw_args = 1;
             break;
         default:
             return ts_cli_usage(USAGE, c == 'h');
         }
     }
-    if (optind != argc - 1)
+    /* "--args lr=0.5 bs=16", as the usage reads: the words after the first
+     * are operands to getopt (which moves them after the options); an ID
+     * never holds "=", so each NAME=VALUE operand is one more argument. */
+    const char *suite = NULL;
+    for (int i = optind; i < argc; i++) {
+        if (saw_args && strchr(argv[i], '=')) {
+            if (take_arg(kv, &args.n, argv[i]) < 0)
+                return TS_EXIT_USAGE;
+        } else if (suite) {
+            return ts_cli_usage(USAGE, 0);
+        } else {
+            suite = argv[i];
+        }
+    }
+    if (!suite)
         return ts_cli_usage(USAGE, 0);
     long idx;
     if (ts_journal_open(NULL, &j, &err) < 0 || ts_journal_lock(j, &err) < 0
-        || ts_journal_suite_resolve(j, argv[optind], id, &err) < 0
+        || ts_journal_suite_resolve(j, suite, id, &err) < 0
         || ts_journal_suite_get(j, id, &si, &err) < 0
         || ts_suite_add_task(j, &si, name, &args, priority, added, sizeof added, &idx, &err) < 0)
         goto fail;

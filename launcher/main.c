@@ -29,6 +29,46 @@ static const struct command {
     { "cancel", cmd_cancel, "ID [--task NAME] [--keep-running]   stop a suite or a task" },
 };
 
+/* Edit distance (swapping two neighbours counts once: "stauts"), for
+ * "did you mean" on a mistyped command; names are short. */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), d[17][17];
+    if (la > 16 || lb > 16)
+        return (size_t)-1;
+    for (size_t i = 0; i <= la; i++)
+        for (size_t k = 0; k <= lb; k++) {
+            if (i == 0 || k == 0) {
+                d[i][k] = i + k;
+                continue;
+            }
+            size_t best = d[i - 1][k - 1] + (a[i - 1] != b[k - 1]);
+            if (d[i - 1][k] + 1 < best)
+                best = d[i - 1][k] + 1;
+            if (d[i][k - 1] + 1 < best)
+                best = d[i][k - 1] + 1;
+            if (i > 1 && k > 1 && a[i - 1] == b[k - 2] && a[i - 2] == b[k - 1]
+                && d[i - 2][k - 2] + 1 < best)
+                best = d[i - 2][k - 2] + 1;
+            d[i][k] = best;
+        }
+    return d[la][lb];
+}
+
+static const char *nearest_command(const char *name)
+{
+    const char *best = NULL;
+    size_t best_d = 3;          /* only close slips */
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        size_t d = distance(name, commands[i].name);
+        if (d < best_d && d < strlen(commands[i].name) / 2 + 1) {
+            best_d = d;
+            best = commands[i].name;
+        }
+    }
+    return best;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: tasksuite COMMAND [ARGS]\n\ncommands:\n");
@@ -79,6 +119,12 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "tasksuite: unknown command \"%s\" (try tasksuite --help)\n", argv[1]);
+    const char *near = nearest_command(argv[1]);
+    if (near)
+        fprintf(stderr, "tasksuite: unknown command \"%s\" (did you mean \"%s\"? "
+                "see tasksuite --help)\n", argv[1], near);
+    else
+        fprintf(stderr, "tasksuite: unknown command \"%s\" (try tasksuite --help)\n",
+                argv[1]);
     return TS_EXIT_USAGE;
 }

@@ -17,6 +17,13 @@
 #include "units.h"
 #include "walltime.h"
 
+/* Does the environment hold a copy of the end time (walltime.h)? */
+static int has_copy(void)
+{
+    const char *a = getenv("SLURM_JOB_END_TIME"), *b = getenv("TASK_SUITE_END_TIME");
+    return (a && *a) || (b && *b);
+}
+
 int cmd_remaining(int argc, char **argv)
 {
     /* Called from a task's process group, which gets the warning signal
@@ -53,8 +60,12 @@ int cmd_remaining(int argc, char **argv)
      * on the copy only when it cannot answer (src/run/walltime.h). A libslurm
      * of another release cannot be asked: say so, and use the copy. */
     ts_err err = { 0 };
-    if (getenv("SLURM_JOB_ID") && ts_slurm_check_library(&err) < 0)
-        fprintf(stderr, "tasksuite remaining: %s\n", err.msg);
+    if (getenv("SLURM_JOB_ID")
+        && (ts_slurm_check_library(&err) < 0 || ts_slurm_have_config(&err) < 0))
+        fprintf(stderr, "tasksuite remaining: %s; %s\n", err.msg,
+                has_copy() ? "answering from the environment's end time"
+                           : "the walltime left is unknown (answering "
+                             "\"unlimited\")");
     long left = ts_walltime_left(ts_walltime_end_time_fresh());
     if (left < 0) {
         printf("unlimited\n");

@@ -46,9 +46,12 @@ static void print_text(const ts_suite *s, const ts_tasklist *tasks)
     printf("suite %s (%s): %zu task%s\n", s->name, s->path, tasks->n,
            tasks->n == 1 ? "" : "s");
     if (ts_slurm_options(s, &opts, &err) == 0) {
+        /* What sbatch takes: array-throttle is the "%N" of --array. */
+        const char *throttle = ts_kv_get(&opts, "array-throttle");
         printf("sbatch:");
-        for (size_t i = 0; i < opts.n; i++)
-            printf(" --%s=%s", opts.v[i].key, opts.v[i].value);
+        if (throttle && tasks->n > 0)
+            printf(" --array=0-%zu%%%s", tasks->n - 1, throttle);
+        ts_print_sbatch_options(stdout, &opts);
         printf("\n");
     }
     ts_kvlist_free(&opts);

@@ -23,7 +23,8 @@
  * spec_schema.c (the engine: typed reads, the walk, messages), the field
  * tables per section (spec_top.c, spec_resources.c, spec_hooks.c,
  * spec_tasks.c, spec_resume.c, spec_workers.c, spec_slurm.c), value rules
- * (spec_values.c) and the %(name) check (spec_placeholders.c); this file
+ * (spec_values.c), the %(name) check (spec_placeholders.c) and the warning
+ * for a %(name) written inside shell quotes (spec_shellquote.c); this file
  * holds the public API: parse, load, free.
  *
  * Every error is one line, "FILE:LINE:COL: FIELD: MESSAGE", where FIELD is a
@@ -107,7 +108,9 @@ static int fill_suite(pctx *c, yaml_node_t *root)
     if (!s->name && default_name(c) < 0)
         return -1;
     if (spec_check_placeholders(c, s->run, s->run_pos, "run") < 0
-        || spec_check_placeholders(c, s->setup, s->setup_pos, "setup") < 0)
+        || spec_check_placeholders(c, s->setup, s->setup_pos, "setup") < 0
+        || spec_check_placeholder_quotes(c, s->run, s->run_pos, "run") < 0
+        || spec_check_placeholder_quotes(c, s->setup, s->setup_pos, "setup") < 0)
         return -1;
     return spec_clamp_signal_lead(c);
 }
@@ -123,6 +126,8 @@ int ts_spec_parse(const char *name, const char *buf, size_t len,
     c.name = name ? name : "-";
     c.err = err;
     c.budget = SPEC_MAX_VISITS;
+    c.buf = buf ? buf : "";
+    c.len = buf ? len : 0;
     spec_escape(c.file, sizeof c.file, c.name, 200, false);
     if (!buf)
         buf = "";

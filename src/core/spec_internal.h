@@ -34,6 +34,9 @@
 
 typedef struct pctx {
     const char *name;            /* as given, for the default suite name */
+    const char *buf;             /* the file's text, for positions inside a
+                                    value (spec_shellquote.c) */
+    size_t len;
     char file[PATH_LEN];         /* escaped, for messages */
     yaml_document_t *doc;
     ts_suite *s;
@@ -83,8 +86,13 @@ int spec_fail_at(pctx *c, ts_pos p, const char *path, const char *fmt, ...)
 int spec_fail(pctx *c, const yaml_node_t *n, const char *path,
               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int spec_oom(pctx *c);
+/* Edit distance of two names of at most NAME_MAX_LEN bytes (else SIZE_MAX),
+ * for "did you mean". */
+size_t spec_edit_distance(const char *a, const char *b);
 int spec_warn(pctx *c, const yaml_node_t *n, const char *path,
               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int spec_warn_at(pctx *c, ts_pos p, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* ------------------------------------ nodes and values (spec_schema.c) */
 
@@ -151,6 +159,8 @@ int spec_read_worker_schedule(pctx *c, void *obj, yaml_node_t *v,
 int spec_check_placeholders(pctx *c, const char *text, ts_pos at,
                             const char *what);           /* spec_placeholders.c */
 int spec_clamp_signal_lead(pctx *c);                     /* spec_resume.c */
+int spec_check_placeholder_quotes(pctx *c, const char *text, ts_pos at,
+                                  const char *what);     /* spec_shellquote.c */
 
 /* ------------------------------------------------ reading (spec_prescan.c) */
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "spec_internal.h"
 
@@ -52,6 +53,27 @@ static bool has_arg(const ts_task_entry *t, const char *name, size_t len)
     return false;
 }
 
+/* The axis or task argument `name` may have meant: the same but for case
+ * (%(LR) for lr), or one or two letters off. NULL when none is close. */
+static const char *nearest_name(const ts_suite *s, const char *name)
+{
+    const char *best = NULL;
+    size_t best_d = strlen(name) < 4 ? 2 : 3;
+    for (size_t i = 0; i < s->nmatrix + s->ntasks; i++) {
+        const ts_kvlist *args = i < s->nmatrix ? NULL : &s->tasks[i - s->nmatrix].args;
+        for (size_t k = 0; k < (args ? args->n : 1); k++) {
+            const char *cand = args ? args->v[k].key : s->matrix[i].name;
+            size_t d = strcasecmp(cand, name) == 0 ? 0
+                                                   : spec_edit_distance(cand, name);
+            if (d < best_d) {
+                best_d = d;
+                best = cand;
+            }
+        }
+    }
+    return best;
+}
+
 /* Does every task the suite expands to have a value for %(name)? Matrix
  * tasks get the axes, explicit tasks their own args. */
 static int check_placeholder(pctx *c, ts_pos at, const char *what,
@@ -76,9 +98,14 @@ static int check_placeholder(pctx *c, ts_pos at, const char *what,
             missing = i;
     }
     if (!axis && having == 0) {
+        const char *near;
         if (s->nmatrix == 0 && s->ntasks == 0)
             return spec_fail_at(c, at, what, "%%(%s) has no value: there is no "
                                 "matrix: or tasks: to give it one", nm);
+        if ((near = nearest_name(s, tmp)) != NULL)
+            return spec_fail_at(c, at, what, "%%(%s) is not a matrix axis or a "
+                                "task argument (did you mean %%(%s)? names "
+                                "match exactly, case included)", nm, near);
         return spec_fail_at(c, at, what, "%%(%s) is not a matrix axis or a task "
                             "argument", nm);
     }

@@ -12,6 +12,22 @@
 
 #include "spec_internal.h"
 
+/* The byte at line:col (col counts characters), '\0' past the end. */
+static char char_at(const char *buf, size_t len, ts_pos at)
+{
+    size_t i = 0;
+    for (int line = 1; line < at.line && i < len; i++)
+        if (buf[i] == '\n')
+            line++;
+    for (int col = 1; i < len && buf[i] != '\n'; i++) {
+        if (((unsigned char)buf[i] & 0xC0) == 0x80)
+            continue;           /* a UTF-8 continuation byte */
+        if (col++ == at.col)
+            return buf[i];
+    }
+    return '\0';
+}
+
 /* libyaml's message, at its position. Reader errors (bad UTF-8, control
  * characters) carry only a byte offset: count lines up to it. */
 static int syntax_error(pctx *c, const yaml_parser_t *p, const char *buf,
@@ -37,6 +53,12 @@ static int syntax_error(pctx *c, const yaml_parser_t *p, const char *buf,
     }
     spec_escape(msg, sizeof msg, p->problem ? p->problem : "not valid YAML", 250,
                 false);
+    /* libyaml's words for a tab ("found character that cannot start any
+     * token", "...tab character that violates indentation") do not say
+     * what to do. */
+    if (p->error == YAML_SCANNER_ERROR && char_at(buf, len, at) == '\t')
+        return spec_fail_at(c, at, "syntax", "tabs are not allowed for "
+                            "indentation in YAML: indent with spaces");
     /* libyaml splits this one: context "found duplicate anchor; first
      * occurrence", problem "second occurrence". Say it in one piece. */
     if (p->error == YAML_COMPOSER_ERROR && p->context

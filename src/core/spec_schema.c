@@ -151,17 +151,13 @@ int spec_oom(pctx *c)
 
 int spec_warn(pctx *c, const yaml_node_t *n, const char *path,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-int spec_warn(pctx *c, const yaml_node_t *n, const char *path,
-                const char *fmt, ...)
+static int vwarn(pctx *c, ts_pos p, const char *path, const char *fmt,
+                 va_list ap)
 {
     ts_strlist *w = &c->s->warnings;
     char msg[700], line[1024], **v;
-    va_list ap;
-    ts_pos p = spec_pos_of(n);
 
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     snprintf(line, sizeof line, "%s:%d:%d: %s: %s", c->file, p.line, p.col,
              path, msg);
     v = realloc(w->v, (w->n + 1) * sizeof *v);
@@ -173,6 +169,29 @@ int spec_warn(pctx *c, const yaml_node_t *n, const char *path,
         return spec_oom(c);
     w->n++;
     return 0;
+}
+
+int spec_warn(pctx *c, const yaml_node_t *n, const char *path,
+                const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = vwarn(c, spec_pos_of(n), path, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int spec_warn_at(pctx *c, ts_pos p, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = vwarn(c, p, path, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* ------------------------------------------------------------ node helpers */
@@ -458,7 +477,7 @@ size_t spec_count_entries(pctx *c, const yaml_node_t *map)
 /* -------------------------------------------------------------- schema maps */
 
 /* Plain edit distance, for "did you mean" on unknown keys. */
-static size_t edit_distance(const char *a, const char *b)
+size_t spec_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b), row[NAME_MAX_LEN + 1];
 
@@ -484,14 +503,33 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
+/* Words other tools use for a field: what a user coming from them writes
+ * first. Suggested only where the map has the field. */
+static const struct {
+    const char *said, *meant;
+} other_words[] = {
+    { "command", "run" }, { "commands", "run" }, { "cmd", "run" },
+    { "script", "run" }, { "exec", "run" }, { "env", "envs" },
+    { "environment", "envs" }, { "sweep", "matrix" }, { "grid", "matrix" },
+    { "resource", "resources" }, { "nodes", "num_nodes" },
+    { "retries", "max_retries" }, { "gpus", "accelerators" },
+};
+
 static int unknown_key(pctx *c, yaml_node_t *k, const char *path,
                        const field *fields)
 {
     const char *key = spec_sval(k), *best = NULL;
     size_t best_d = 3;       /* suggest only close misspellings */
 
+    for (size_t i = 0; i < sizeof other_words / sizeof other_words[0]; i++)
+        for (const field *f = fields; f->key && !best; f++)
+            if (strcmp(key, other_words[i].said) == 0
+                && strcmp(f->key, other_words[i].meant) == 0)
+                best = f->key;
+    if (best)
+        best_d = 0;
     for (const field *f = fields; f->key; f++) {
-        size_t d = edit_distance(key, f->key);
+        size_t d = spec_edit_distance(key, f->key);
 
         if (d < best_d && d < strlen(f->key)) {
             best_d = d;

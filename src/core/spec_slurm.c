@@ -35,6 +35,19 @@ static int check_slurm_key(pctx *c, yaml_node_t *k, const char *path)
             return spec_fail(c, k, path, "not an sbatch option a suite may set "
                              "(did you mean \"%s\"?)", alt);
     }
+    /* A misspelling ("partiton"): the closest known name, if close. */
+    const char *best = NULL;
+    size_t best_d = n < 6 ? 2 : 3;
+    for (size_t i = 0; ts_slurm_option_name(i); i++) {
+        size_t d = spec_edit_distance(key, ts_slurm_option_name(i));
+        if (d < best_d) {
+            best_d = d;
+            best = ts_slurm_option_name(i);
+        }
+    }
+    if (best)
+        return spec_fail(c, k, path, "not an sbatch option a suite may set "
+                         "(did you mean \"%s\"?)", best);
     return spec_fail(c, k, path, "not an sbatch option a suite may set (e.g. "
                      "partition, time, qos, account)");
 }

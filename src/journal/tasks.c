@@ -306,6 +306,43 @@ int ts_journal_tasks_foreach(ts_journal *j, const char *suite_id,
     return jn_tasks_merged(j, suite_id, state_mask, "list tasks", cb, arg, err);
 }
 
+/* The first few task names, for a "no task" message. */
+#define NAMES_SHOWN 5
+typedef struct first_names {
+    char text[400];
+    size_t n;
+} first_names;
+
+static int note_name(const ts_task_info *t, void *arg)
+{
+    first_names *f = arg;
+    size_t o = strlen(f->text);
+    snprintf(f->text + o, sizeof f->text - o, "%s%s", f->n ? ", " : "", t->name);
+    return ++f->n == NAMES_SHOWN;   /* non-zero stops the walk */
+}
+
+/* `no task "x" in suite ID (its tasks: a, b, c, d, e and 7 more)`: the
+ * user sees what to type instead. */
+static int no_such_task(ts_journal *j, const char *suite_id, const char *name,
+                        ts_err *err)
+{
+    first_names f = { .n = 0 };
+    long total = 0;
+    if (jn_tasks_merged(j, suite_id, 0, "list tasks", note_name, &f, NULL) < 0
+        || ts_journal_count_states(j, suite_id, TS_BIT(TS_TASK_NSTATES) - 1,
+                                   &total, NULL) < 0)
+        f.n = 0;
+    if (f.n == 0)
+        return ts_errc(err, TS_EXIT_NOTFOUND, "no task \"%s\" in suite %s",
+                       name, suite_id);
+    if (total > (long)f.n)
+        return ts_errc(err, TS_EXIT_NOTFOUND, "no task \"%s\" in suite %s (its "
+                       "tasks: %s and %ld more; see tasksuite status %s)", name,
+                       suite_id, f.text, total - (long)f.n, suite_id);
+    return ts_errc(err, TS_EXIT_NOTFOUND, "no task \"%s\" in suite %s (its "
+                   "tasks: %s)", name, suite_id, f.text);
+}
+
 int ts_journal_task_find(ts_journal *j, const char *suite_id, const char *name,
                          long *idx, ts_err *err)
 {
@@ -321,8 +358,7 @@ int ts_journal_task_find(ts_journal *j, const char *suite_id, const char *name,
     if (rc == 0 && (rc = jn_find_packed(j, suite_id, name, idx, err)) < 0)
         return -1;
     if (rc == 0)
-        return ts_errc(err, TS_EXIT_NOTFOUND, "no task \"%s\" in suite %s",
-                       name, suite_id);
+        return no_such_task(j, suite_id, name, err);
     if (rc == 2)
         return 0;
     *idx = (long)sqlite3_column_int64(s, 0);

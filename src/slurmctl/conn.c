@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "exitcodes.h"
@@ -85,21 +87,82 @@ int ts_slurm_check_library(ts_err *err)
 
 static bool initialized;
 
+/* Where libslurm looks when SLURM_CONF is unset: its compiled-in default,
+ * then the copy slurmd keeps in configless mode. */
+static const char *const default_confs[] = {
+    "/etc/slurm/slurm.conf", "/run/slurm/conf/slurm.conf",
+};
+
+/* Would slurm_init() find a configuration? libslurm's last resort (a DNS
+ * SRV record, configless) cannot be checked without trying, and trying
+ * ends the process with fatal() when it fails: try in a child. Only when
+ * no file is there, so an ordinary setup pays nothing. */
+static bool config_reachable_in_child(void)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return true;            /* cannot tell: let libslurm say */
+    if (pid == 0) {
+        /* Bounded: a child of a threaded process (libtasksuite's caller)
+         * may find a lock held forever; SIGALRM ends it, as "none". */
+        alarm(30);
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+        }
+        slurm_init(NULL);
+        _exit(0);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return true;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+int ts_slurm_have_config(ts_err *err)
+{
+    /* libslurm's fatal() ends the process when the configuration cannot
+     * be read; say so as an ordinary error while we still can. */
+    const char *conf = getenv("SLURM_CONF");
+    if (conf && conf[0]) {
+        if (access(conf, R_OK) != 0)
+            return ts_errc(err, TS_EXIT_SLURM, "cannot read the Slurm "
+                           "configuration %s (SLURM_CONF): %s; set SLURM_CONF "
+                           "to your cluster's slurm.conf, or use --local",
+                           conf, strerror(errno));
+        return 0;
+    }
+    for (size_t i = 0; i < COUNT(default_confs); i++)
+        if (access(default_confs[i], F_OK) == 0)
+            return 0;
+    if (config_reachable_in_child())
+        return 0;
+    return ts_errc(err, TS_EXIT_SLURM, "no Slurm configuration: SLURM_CONF is "
+                   "unset and %s does not exist; set SLURM_CONF to your "
+                   "cluster's slurm.conf, or use --local", default_confs[0]);
+}
+
 int ts_slurm_init(ts_err *err)
 {
+    static ts_err no_config;    /* checked once: the probe costs a fork */
     if (initialized)
         return 0;
+    if (no_config.code) {
+        if (err)
+            *err = no_config;
+        return -1;
+    }
     /* Before any other call: structures differ between releases. */
     if (ts_slurm_check_library(err) < 0)
         return -1;
-    /* libslurm's fatal() ends the process when the configuration cannot
-     * be read; say so as an ordinary error while we still can. Without
-     * SLURM_CONF, libslurm may find a configless setup we cannot check. */
-    const char *conf = getenv("SLURM_CONF");
-    if (conf && conf[0] && access(conf, R_OK) != 0)
-        return ts_errc(err, TS_EXIT_SLURM, "cannot read the Slurm "
-                       "configuration %s (SLURM_CONF): %s", conf,
-                       strerror(errno));
+    if (ts_slurm_have_config(&no_config) < 0) {
+        if (err)
+            *err = no_config;
+        return -1;
+    }
     /* Array task lists come from the controller as a bitmap that libslurm
      * prints into array_task_str, cut at 64 characters unless this says
      * "no limit"; a cut list would lose pending elements. Read once, at the

@@ -26,10 +26,17 @@
 
 /* slurm_init() once per process (idempotent; every function below calls
  * it). libslurm exits the process when it finds no configuration at all, so
- * a SLURM_CONF naming an unreadable file is reported here first, as an
- * error (TS_EXIT_SLURM), instead. So is a libslurm of another release than
+ * a missing configuration (ts_slurm_have_config) is reported here first,
+ * as an error (TS_EXIT_SLURM), instead. So is a libslurm of another release than
  * the one tasksuite was built for (ts_slurm_check_library). */
 int ts_slurm_init(ts_err *err);
+
+/* 0 when libslurm would find a configuration: SLURM_CONF names a readable
+ * file, or (SLURM_CONF unset) /etc/slurm/slurm.conf or slurmd's configless
+ * copy exists, or a child process's slurm_init() succeeded (DNS SRV).
+ * Else -1, err->code TS_EXIT_SLURM and one line naming what is missing and
+ * what to do (set SLURM_CONF, or use --local). No RPC. */
+int ts_slurm_have_config(ts_err *err);
 
 /* "Slurm 24.11.7 (libslurm.so.42)": the release tasksuite was compiled
  * against. */

@@ -8,6 +8,8 @@
 #ifndef TS_SLURMOPT_H
 #define TS_SLURMOPT_H
 
+#include <stdio.h>
+
 #include "optnames.h"
 #include "spec.h"
 
@@ -43,5 +45,19 @@
 int ts_slurm_options(const ts_suite *s, ts_kvlist *out, ts_err *err);
 
 void ts_kvlist_free(ts_kvlist *l);
+
+/* Printing them (optprint.c). `text` as one shell word into buf: as is
+ * when it holds only [A-Za-z0-9_@%+=:,./-], else single-quoted ("gpu&ib"
+ * -> 'gpu&ib', "it's" -> 'it'\''s'). -1 when buf is too small. */
+int ts_shell_quote(char *buf, size_t len, const char *text);
+
+/* "--key=value" with the value quoted as above; "--key" for an empty
+ * value (a flag). -1 when buf is too small. */
+int ts_sbatch_option_word(char *buf, size_t len, const char *key,
+                          const char *value);
+
+/* " --key=value" for each option, as above, except array-throttle, which
+ * is not an sbatch option (it is the "%N" suffix of --array). */
+void ts_print_sbatch_options(FILE *f, const ts_kvlist *opts);
 
 #endif

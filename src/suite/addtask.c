@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "addtask.h"
+#include "exitcodes.h"
 #include "carry.h"
 #include "submission.h"
 
@@ -53,6 +54,13 @@ static int add_and_carry(ts_journal *j, const ts_suite_info *si, const char *nam
 
     if (ts_submission_expand_one(store->s, name, args, &one, err) < 0)
         goto out;
+    /* Said here, before the journal's unique index says it in its words. */
+    long taken;
+    if (ts_journal_task_find(j, si->id, name, &taken, NULL) == 0) {
+        ts_errc(err, TS_EXIT_USAGE, "suite %s already has a task named \"%s\" "
+                "(index %ld): give the new one another --name", si->id, name, taken);
+        goto out;
+    }
     if (!(aj = args_json(args))) {
         ts_errf(err, "out of memory");
         goto out;

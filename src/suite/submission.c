@@ -695,17 +695,18 @@ int ts_submission_describe(const ts_submit_ctx *c, long ntasks, FILE *f, ts_err 
             c->s->name, ntasks, ntasks == 1 ? "" : "s",
             ntasks ? (ntasks + (long)max - 1) / (long)max : 0,
             (ntasks + (long)max - 1) / (long)max == 1 ? "" : "s", max,
-            have_max ? "" : ", controller not reachable: assumed");
+            have_max ? "" : ts_slurm_have_config(NULL) < 0
+                ? ", assumed: no Slurm configuration" : ", controller not reachable: assumed");
     for (long offset = 0; offset < ntasks; offset += (long)max) {
         long count = ntasks - offset < (long)max ? ntasks - offset : (long)max;
         fprintf(f, "  sbatch --array=0-%ld", count - 1);
         if (throttle)
             fprintf(f, "%%%u", throttle);
-        for (size_t i = 0; i < opts.n; i++)
-            if (strcmp(opts.v[i].key, "array-throttle") != 0)
-                fprintf(f, " --%s=%s", opts.v[i].key, opts.v[i].value);
-        fprintf(f, " --task-suite=%s  # tasks %ld-%ld\n", c->spec_file, offset,
-                offset + count - 1);
+        ts_print_sbatch_options(f, &opts);
+        char file[PATH_MAX * 2];
+        if (ts_sbatch_option_word(file, sizeof file, "task-suite", c->spec_file) < 0)
+            snprintf(file, sizeof file, "--task-suite=...");
+        fprintf(f, " %s  # tasks %ld-%ld\n", file, offset, offset + count - 1);
     }
     if (max_jobs && ntasks + 3 >= (long)max_jobs)
         fprintf(f, "  (more tasks than the cluster's MaxJobCount %u: queued in waves, what "

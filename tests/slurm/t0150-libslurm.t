@@ -214,7 +214,7 @@ is "$err" "submit array 0-0 of ${PREFIX}down: cannot reach the Slurm controller:
     "submit to an unreachable controller: one line naming the array"
 err=$(SLURM_CONF=$W/missing.conf "$TS_PROBE" maxarray 2>&1); rc=$?
 is "$rc" 5 "SLURM_CONF names a missing file: exit 5"
-is "$err" "cannot read the Slurm configuration $W/missing.conf (SLURM_CONF): No such file or directory" \
+is "$err" "cannot read the Slurm configuration $W/missing.conf (SLURM_CONF): No such file or directory; set SLURM_CONF to your cluster's slurm.conf, or use --local" \
     "... one line, not libslurm's fatal()"
 
 done_testing

@@ -35,7 +35,24 @@ static const struct {
     { "run: [a\n",
       "t.yaml:2:1: syntax: did not find expected ',' or ']'" },
     { "run: x\n\tname: y\n",
-      "t.yaml:2:1: syntax: found a tab character that violates indentation" },
+      "t.yaml:2:1: syntax: tabs are not allowed for indentation in YAML: "
+      "indent with spaces" },
+    { "name: t\nrun: x\nmatrix:\n\tn: [1]\n",
+      "t.yaml:4:1: syntax: tabs are not allowed for indentation in YAML: "
+      "indent with spaces" },
+    /* Did you mean: other tools' words, misspellings, case. */
+    { "command: echo\n",
+      "t.yaml:1:1: command: unknown key (did you mean \"run\"? use an \"x-\" "
+      "prefix for extensions)" },
+    { "run: x\nslurm:\n  partiton: debug\n",
+      "t.yaml:3:3: slurm.partiton: not an sbatch option a suite may set (did "
+      "you mean \"partition\"?)" },
+    { "run: x %(LR)\nmatrix:\n  lr: [1]\n",
+      "t.yaml:1:6: run: %(LR) is not a matrix axis or a task argument (did "
+      "you mean %(lr)? names match exactly, case included)" },
+    { "run: x %(lf)\ntasks:\n  - args: {lr: 1}\n",
+      "t.yaml:1:6: run: %(lf) is not a matrix axis or a task argument (did "
+      "you mean %(lr)? names match exactly, case included)" },
     { "run: x\nname: \xff\n",
       "t.yaml:2:7: syntax: invalid leading UTF-8 octet" },
     { "run: *nope\n",
@@ -942,9 +959,56 @@ static void test_load_errors(void)
     ts_spec_free(NULL);   /* a no-op: nothing to check but that it returns */
 }
 
+/* A %(name) inside shell quotes: valid, with one warning at the
+ * placeholder itself; outside quotes, in $(...) or in a comment: none. */
+static void test_quoted_placeholders(void)
+{
+    static const struct {
+        const char *run, *warning;
+    } cases[] = {
+        { "echo \"file=%(f)\"",
+          "t.yaml:1:17: run: %(f) inside double quotes: it is inserted as "
+          "\"$TASK_SUITE_ARG_F\" with its own quotes, which end yours, so a "
+          "value with a space or * splits into words; write %(f) outside quotes" },
+        { "|\n  echo ok\n  echo 'v=%(f)'",
+          "t.yaml:3:11: run: %(f) inside single quotes: this shell passes "
+          "\"$TASK_SUITE_ARG_F\" on as text (only an inner shell, as in bash "
+          "-c '...', expands it); write %(f) outside quotes" },
+        { "echo \"$(cat '%(f)')\"", "t.yaml:1:19: run: %(f) inside single quotes" },
+        { "echo file=%(f)", NULL },
+        { "echo \"x$(echo %(f))\" %(f)", NULL },
+        { "echo \"%%(f)\" %(f) # \"%(f)\"", NULL },
+        { "echo \\\"%(f)", NULL },
+        { "echo `echo %(f)`", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char yaml[256];
+        ts_suite *s = NULL;
+        ts_err err = { 0 };
+        snprintf(yaml, sizeof yaml, "run: %s\nmatrix:\n  f: [\"a b\"]\n",
+                 cases[i].run);
+        int rc = ts_spec_parse("t.yaml", yaml, strlen(yaml), &s, &err);
+        ok(rc == 0, "quoted[%zu] is valid", i);
+        if (rc < 0) {
+            diag("%s", err.msg);
+            continue;
+        }
+        ok(s->warnings.n == (cases[i].warning ? 1u : 0u),
+           "quoted[%zu]: %s warning", i, cases[i].warning ? "one" : "no");
+        if (cases[i].warning && s->warnings.n)
+            ok(strncmp(s->warnings.v[0], cases[i].warning,
+                       strlen(cases[i].warning)) == 0,
+               "quoted[%zu]: the warning and its line:col", i);
+        if (s->warnings.n)
+            diag("%s", s->warnings.v[0]);
+        ts_spec_free(s);
+    }
+}
+
 int main(void)
 {
     test_invalid();
+    test_quoted_placeholders();
     test_limits();
     test_defaults();
     test_signal_lead_clamp();

@@ -354,8 +354,36 @@ static void test_known_and_reserved(void)
     }
 }
 
+/* What validate and --dry-run print must survive a shell unchanged. */
+static void test_printing(void)
+{
+    static const struct {
+        const char *key, *value, *word;
+    } w[] = {
+        { "partition", "debug", "--partition=debug" },
+        { "constraint", "gpu&ib", "--constraint='gpu&ib'" },
+        { "comment", "it's mine", "--comment='it'\\''s mine'" },
+        { "time", "1-00:00:00", "--time=1-00:00:00" },
+        { "exclusive", "", "--exclusive" },
+        { "mail-user", "a@b.c", "--mail-user=a@b.c" },
+        { "comment", "$(rm -rf ~)", "--comment='$(rm -rf ~)'" },
+        { "comment", "a|b;c*", "--comment='a|b;c*'" },
+    };
+    char buf[128];
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+        ok(ts_sbatch_option_word(buf, sizeof buf, w[i].key, w[i].value) == 0,
+           "option word %zu fits", i);
+        is_str(buf, w[i].word, "the option as one shell word");
+    }
+    ok(ts_sbatch_option_word(buf, 8, "constraint", "gpu&ib") == -1,
+       "a buffer too small: -1, not a cut word");
+    ok(ts_shell_quote(buf, sizeof buf, "") == 0 && strcmp(buf, "''") == 0,
+       "an empty text is ''");
+}
+
 int main(void)
 {
+    test_printing();
     test_full_suite();
     test_minimal_and_variants();
     test_time();

@@ -1,0 +1,192 @@
+/* spec_shellquote.c: the warning for a %(name) written inside shell quotes.
+ *
+ * %(name) becomes "$TASK_SUITE_ARG_NAME", quotes included (expand.c), so it
+ * must stand outside quotes: in `echo "file=%(f)"` the inserted quotes close
+ * the user's, and a value with a space splits into two words; in '...' the
+ * shell does not expand it at all. The file is still valid (an inner shell,
+ * `bash -c '... %(f)'`, does expand it), so this is a warning, at the
+ * placeholder's own line:col. Separate from spec_placeholders.c, which
+ * checks that every placeholder has a value: this one reads the text as a
+ * shell would, a small lexer of quotes, escapes, comments and $(...).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "spec_internal.h"
+
+/* What a character of the text is inside of. */
+typedef enum {
+    Q_NONE,      /* top level, or inside $(...) / `...` */
+    Q_DOUBLE,    /* "..." */
+    Q_SINGLE,    /* '...' or $'...' */
+} quoting;
+
+#define MAX_NEST 32
+
+/* A placeholder found inside quotes: where it starts in the text. */
+typedef struct quoted {
+    size_t off;          /* of its '%' */
+    size_t name_len;
+    quoting q;
+} quoted;
+
+/* Length of the %(name) at p (expand.c's grammar), 0 if none. */
+static size_t placeholder_at(const char *p)
+{
+    const char *q = p + 2;
+    if (p[0] != '%' || p[1] != '(' || isdigit((unsigned char)p[2]))
+        return 0;
+    while (isalnum((unsigned char)*q) || *q == '_')
+        q++;
+    if (*q != ')' || q == p + 2 || (size_t)(q - (p + 2)) > NAME_MAX_LEN)
+        return 0;
+    return (size_t)(q - (p + 2));
+}
+
+static bool word_start(const char *text, const char *p)
+{
+    return p == text || strchr(" \t\n;&|()", p[-1]) != NULL;
+}
+
+/* The first %(name) of text inside quotes; false when there is none or the
+ * text nests deeper than the lexer follows (then nothing is said). */
+static bool first_quoted(const char *text, quoted *out)
+{
+    /* A stack of contexts: "..." may hold $(...), which may hold "..." */
+    struct { quoting q; int parens; char end; } st[MAX_NEST];
+    int top = 0;
+    st[0].q = Q_NONE;
+    st[0].parens = 0;
+    st[0].end = '\0';
+    for (const char *p = text; *p; p++) {
+        quoting q = st[top].q;
+        if (p[0] == '%' && p[1] == '%') {
+            p++;
+            continue;
+        }
+        size_t n = placeholder_at(p);
+        if (n && q != Q_NONE) {
+            out->off = (size_t)(p - text);
+            out->name_len = n;
+            out->q = q;
+            return true;
+        }
+        if (n) {
+            p += n + 2;
+            continue;
+        }
+        if (q == Q_SINGLE) {
+            if (*p == '\\' && st[top].end == '$' && p[1])
+                p++;                    /* $'...' knows \' */
+            else if (*p == '\'' && top > 0)
+                top--;
+            continue;
+        }
+        if (*p == '\\') {
+            if (p[1])
+                p++;
+            continue;
+        }
+        bool opens_cmd = (p[0] == '$' && p[1] == '(') || p[0] == '`';
+        if (q == Q_DOUBLE && *p == '"') {
+            top--;
+            continue;
+        }
+        if (q == Q_NONE && st[top].end == '`' && *p == '`') {
+            top--;
+            continue;
+        }
+        if (q == Q_NONE && st[top].end == ')' && *p == ')' && st[top].parens == 0) {
+            top--;
+            continue;
+        }
+        if (q == Q_NONE && *p == '#' && word_start(text, p)) {
+            while (p[1] && p[1] != '\n')
+                p++;
+            continue;
+        }
+        if (top + 1 >= MAX_NEST)
+            return false;
+        if (opens_cmd) {
+            st[++top].q = Q_NONE;
+            st[top].parens = 0;
+            st[top].end = *p == '`' ? '`' : ')';
+            p += *p == '$';
+        } else if (q == Q_NONE && *p == '"') {
+            st[++top].q = Q_DOUBLE;
+            st[top].end = '"';
+        } else if (q == Q_NONE && *p == '\'') {
+            st[++top].q = Q_SINGLE;
+            st[top].end = p > text && p[-1] == '$' ? '$' : '\'';
+        } else if (q == Q_NONE && st[top].end == ')') {
+            st[top].parens += (*p == '(') - (*p == ')');
+        }
+    }
+    return false;
+}
+
+/* Line:col in the file of the k-th "%(" at or after `at` (the text's own
+ * position), counting as the text does; `at` when it cannot be found. */
+static ts_pos position_of(const pctx *c, ts_pos at, size_t k)
+{
+    const char *b = c->buf;
+    size_t i = 0, n = c->len;
+    int line = 1, col = 1;
+
+    if (!b)
+        return at;
+    for (; i < n && line < at.line; i++)
+        if (b[i] == '\n')
+            line++;
+    while (i < n && col < at.col && b[i] != '\n') {
+        i++;
+        while (i < n && ((unsigned char)b[i] & 0xC0) == 0x80)
+            i++;
+        col++;
+    }
+    for (; i < n; i++) {
+        if (((unsigned char)b[i] & 0xC0) == 0x80)
+            continue;               /* inside a UTF-8 character */
+        if (b[i] == '%' && i + 1 < n && b[i + 1] == '(' && k-- == 0)
+            return (ts_pos){ line, col };
+        if (b[i] == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    return at;
+}
+
+int spec_check_placeholder_quotes(pctx *c, const char *text, ts_pos at,
+                                  const char *what)
+{
+    quoted f;
+    char name[NAME_MAX_LEN + 1], env[NAME_MAX_LEN + 1];
+    size_t k = 0;
+
+    if (!text || !first_quoted(text, &f))
+        return 0;
+    for (const char *p = strstr(text, "%("); p && (size_t)(p - text) < f.off;
+         p = strstr(p + 1, "%("))
+        k++;
+    snprintf(name, sizeof name, "%.*s", (int)f.name_len, text + f.off + 2);
+    for (size_t i = 0; i <= f.name_len; i++)
+        env[i] = (char)toupper((unsigned char)name[i]);
+    ts_pos p = position_of(c, at, k);
+    if (f.q == Q_DOUBLE)
+        return spec_warn_at(c, p, what, "%%(%s) inside double quotes: it is "
+                            "inserted as \"$TASK_SUITE_ARG_%s\" with its own "
+                            "quotes, which end yours, so a value with a space "
+                            "or * splits into words; write %%(%s) outside "
+                            "quotes", name, env, name);
+    return spec_warn_at(c, p, what, "%%(%s) inside single quotes: this shell "
+                        "passes \"$TASK_SUITE_ARG_%s\" on as text (only an "
+                        "inner shell, as in bash -c '...', expands it); write "
+                        "%%(%s) outside quotes", name, env, name);
+}
