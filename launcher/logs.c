@@ -128,6 +128,63 @@ fail:
     return ts_report_fail("logs", &err);
 }
 
+/* ---------------------------------------------------------------- command */
+
+typedef struct logs_opts {
+    const char *which;
+    int attempt, following;
+    const char *suite, *task;   /* task: NULL for the suite's only one */
+} logs_opts;
+
+/* -1: bad usage (printed), 1: --help (printed), 0: parsed */
+static int parse(int argc, char **argv, logs_opts *o)
+{
+    static const struct option longopts[] = {
+        { "attempt", required_argument, NULL, 'a' },
+        { "follow", no_argument, NULL, 'f' },
+        { "stderr", no_argument, NULL, 'e' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+
+    *o = (logs_opts){ .which = "stdout" };
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":a:feh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'a': {
+            char *end;
+            long n;
+            errno = 0;
+            n = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || n < 1 || n > INT_MAX) {
+                ts_cli_fail("logs", TS_EXIT_USAGE, "--attempt: \"%s\" is not an attempt "
+                            "number (1, 2, ...)", optarg);
+                return -1;
+            }
+            o->attempt = (int)n;
+            break;
+        }
+        case 'f': o->following = 1; break;
+        case 'e': o->which = "stderr"; break;
+        case 'h':
+            ts_cli_usage(LOGS_USAGE, true);
+            return 1;
+        default:
+            ts_report_usage_error("logs", c, argv, LOGS_USAGE);
+            return -1;
+        }
+    }
+    if (argc - optind > 2) {
+        ts_cli_fail("logs", TS_EXIT_USAGE, "too many arguments (%s)", LOGS_USAGE);
+        return -1;
+    }
+    o->suite = optind < argc ? argv[optind] : NULL;
+    o->task = optind + 1 < argc ? argv[optind + 1] : NULL;
+    return 0;
+}
+
 /* ---------------------------------------------------------------- once */
 
 static void print_other(ts_logs *l, ts_journal *j, const ts_suite_info *si)
@@ -195,63 +252,6 @@ static int pick_suite(ts_journal *j, logs_opts *o, ts_suite_info *si, ts_err *er
     }
     ts_task_brief_clear(&tb);
     o->task = o->suite;
-    return 0;
-}
-
-/* ---------------------------------------------------------------- command */
-
-typedef struct logs_opts {
-    const char *which;
-    int attempt, following;
-    const char *suite, *task;   /* task: NULL for the suite's only one */
-} logs_opts;
-
-/* -1: bad usage (printed), 1: --help (printed), 0: parsed */
-static int parse(int argc, char **argv, logs_opts *o)
-{
-    static const struct option longopts[] = {
-        { "attempt", required_argument, NULL, 'a' },
-        { "follow", no_argument, NULL, 'f' },
-        { "stderr", no_argument, NULL, 'e' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int c;
-
-    *o = (logs_opts){ .which = "stdout" };
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":a:feh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'a': {
-            char *end;
-            long n;
-            errno = 0;
-            n = strtol(optarg, &end, 10);
-            if (errno || end == optarg || *end || n < 1 || n > INT_MAX) {
-                ts_cli_fail("logs", TS_EXIT_USAGE, "--attempt: \"%s\" is not an attempt "
-                            "number (1, 2, ...)", optarg);
-                return -1;
-            }
-            o->attempt = (int)n;
-            break;
-        }
-        case 'f': o->following = 1; break;
-        case 'e': o->which = "stderr"; break;
-        case 'h':
-            ts_cli_usage(LOGS_USAGE, true);
-            return 1;
-        default:
-            ts_report_usage_error("logs", c, argv, LOGS_USAGE);
-            return -1;
-        }
-    }
-    if (argc - optind > 2) {
-        ts_cli_fail("logs", TS_EXIT_USAGE, "too many arguments (%s)", LOGS_USAGE);
-        return -1;
-    }
-    o->suite = optind < argc ? argv[optind] : NULL;
-    o->task = optind + 1 < argc ? argv[optind + 1] : NULL;
     return 0;
 }
 
