@@ -203,8 +203,10 @@ static void print_other(ts_logs *l, ts_journal *j, const ts_suite_info *si)
 static int print_once(ts_logs *l, ts_journal *j, const ts_suite_info *si)
 {
     ts_err err = { .code = 0 };
-    int printed = ts_logs_print(l, stdout, &err) == 0;
-    long long other = strcmp(l->which, "stdout") == 0 ? ts_logs_other_bytes(l) : 0;
+    bool on_stdout = strcmp(l->which, "stdout") == 0;
+    bool empty = on_stdout && ts_logs_bytes(l, "stdout") == 0;
+    int ok = ts_logs_print(l, stdout, &err) == 0, printed = ok && !empty;
+    long long other = on_stdout ? ts_logs_bytes(l, "stderr") : 0;
 
     fflush(stdout);
     if (!printed && other > 0) {
@@ -213,7 +215,7 @@ static int print_once(ts_logs *l, ts_journal *j, const ts_suite_info *si)
         print_other(l, j, si);
         return TS_EXIT_OK;
     }
-    if (!printed)
+    if (!ok)
         return ts_report_fail("logs", &err);
     if (other > 0)
         ts_cli_say("logs", "%lld more bytes on stderr (tasksuite logs %s %s --stderr)",

@@ -127,16 +127,15 @@ int ts_logs_attempt_over(const ts_logs *l, bool *started, ts_err *err)
     return rc ? 1 : 0;
 }
 
-long long ts_logs_other_bytes(const ts_logs *l)
+long long ts_logs_bytes(const ts_logs *l, const char *which)
 {
-    const char *other = strcmp(l->which, "stderr") == 0 ? "stdout" : "stderr";
     long long total = 0;
     ts_err err = { .code = 0 };
 
     for (int r = 0; l->dir && r < l->num_nodes; r++) {
         char p[PATH_MAX];
         struct stat st;
-        if (ts_layout_output(l->dir, l->tb.name, l->attempt, r, l->num_nodes, other, p,
+        if (ts_layout_output(l->dir, l->tb.name, l->attempt, r, l->num_nodes, which, p,
                              sizeof p, &err) == 0 && stat(p, &st) == 0 && S_ISREG(st.st_mode))
             total += (long long)st.st_size;
     }

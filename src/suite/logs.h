@@ -47,10 +47,10 @@ int ts_logs_print(ts_logs *l, FILE *out, ts_err *err);
  * produce output, -1 on error. *started: it has a row in the journal. */
 int ts_logs_attempt_over(const ts_logs *l, bool *started, ts_err *err);
 
-/* Bytes in the attempt's other stream (stderr when l shows stdout, and
- * the reverse), over all its node files; 0 when there is none. For the
- * hint a failed task's empty output needs: its error went to stderr. */
-long long ts_logs_other_bytes(const ts_logs *l);
+/* Bytes in the attempt's stream `which` ("stdout" or "stderr"), over all
+ * its node files; 0 when there is none. For the hint a failed task's empty
+ * output needs: its error went to stderr. */
+long long ts_logs_bytes(const ts_logs *l, const char *which);
 
 void ts_logs_close(ts_logs *l);
 
