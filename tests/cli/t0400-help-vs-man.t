@@ -22,7 +22,7 @@ unroff() { sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e 's/\\f[BIRP]//g' -e 's/\\&//g';
 top=$(ts "$w" --help 2>&1)
 ok $? "tasksuite --help exits 0"
 cmds=$(unroff < "$man1" | sed -n 's/^\.SS "tasksuite \([a-z]*\) .*/\1/p' | sort -u)
-ok "$([ -n "$cmds" ]; echo $?)" "the man page names commands ($(echo $cmds))"
+ok "$([ -n "$cmds" ]; echo $?)" "the man page names commands (${cmds//$'\n'/ })"
 
 for cmd in $cmds; do
     # the options the man page gives this command
@@ -38,7 +38,7 @@ for cmd in $cmds; do
     for o in $opts; do
         grep -qE -- "(^|[^a-z-])$o([^a-z-]|$)" <<<"$help" || missing="$missing $o"
     done
-    is "$missing" "" "$cmd --help has every option tasksuite(1) gives it ($(echo $opts))"
+    is "$missing" "" "$cmd --help has every option tasksuite(1) gives it (${opts//$'\n'/ })"
     topmissing=""
     line=$(grep -E "^  $cmd( |$)" <<<"$top")
     for o in $opts; do
