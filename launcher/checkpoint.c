@@ -42,8 +42,7 @@ int cmd_checkpoint(int argc, char **argv)
             }
             break;
         case 'h':
-            printf("usage: tasksuite checkpoint PATH [--step N]\n");
-            return TS_EXIT_OK;
+            return ts_cli_usage("usage: tasksuite checkpoint PATH [--step N]", 1);
         default:
             fprintf(stderr, "usage: tasksuite checkpoint PATH [--step N]\n");
             return TS_EXIT_USAGE;

@@ -35,6 +35,9 @@ int ts_cli_fail(const char *cmd, int code, const char *fmt, ...)
 
 int ts_cli_usage(const char *usage, int help)
 {
-    fprintf(help ? stdout : stderr, "%s\n", usage);
+    if (help)
+        ts_cli_help(stdout, usage);
+    else
+        fprintf(stderr, "%s\n", usage);
     return help ? TS_EXIT_OK : TS_EXIT_USAGE;
 }

@@ -2,6 +2,8 @@
 #ifndef TS_COMMANDS_H
 #define TS_COMMANDS_H
 
+#include <stdio.h>
+
 int cmd_validate(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
@@ -26,6 +28,11 @@ int ts_cli_fail(const char *cmd, int code, const char *fmt, ...)
 /* usage: "usage: tasksuite CMD ..." without newline. Returns TS_EXIT_OK for
  * --help, TS_EXIT_USAGE otherwise. */
 int ts_cli_usage(const char *usage, int help);
+/* --help: the usage line, then the command's options one per line with a
+ * short description (help.c). */
+void ts_cli_help(FILE *f, const char *usage);
+/* The option lines of command cmd, NULL for none (help.c). */
+const char *ts_cli_help_lines(const char *cmd);
 
 /* Block SIGUSR1/SIGUSR2 (the usual warning signals) for a command a task
  * runs from inside its process group. */

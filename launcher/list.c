@@ -225,7 +225,7 @@ static void print_text(const listing *l, bool all_users)
         n = (int)strlen(l->rows[i].owner);
         if (n > ownw)
             ownw = n;
-        n = snprintf(prog, sizeof prog, "%ld/%ld", l->rows[i].c.done, l->rows[i].c.total);
+        n = ts_progress_done_short(prog, sizeof prog, &l->rows[i].c);
         if (n > progw)
             progw = n;
     }
@@ -236,7 +236,7 @@ static void print_text(const listing *l, bool all_users)
     printf("LABELS\n");
     for (size_t i = 0; i < l->n; i++) {
         const row *r = &l->rows[i];
-        snprintf(prog, sizeof prog, "%ld/%ld", r->c.done, r->c.total);
+        ts_progress_done_short(prog, sizeof prog, &r->c);
         printf("%-8s  %-*s  %-9s  %-*s  %-19s  ", r->id, namew, r->name,
                ts_suite_state_name(r->state), progw, prog,
                ts_report_time(when, sizeof when, r->created_at));

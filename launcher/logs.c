@@ -1,4 +1,4 @@
-/* logs.c: `tasksuite logs ID [TASK] [--attempt N] [--follow] [--stderr]`.
+/* logs.c: `tasksuite logs [ID] [TASK] [--attempt N] [--follow] [--stderr]`.
  *
  * Prints the stdout (or --stderr) of one attempt of a task, the latest by
  * default, from SUITEDIR/tasks/NAME/attempt-K/ (layout.h). An attempt that
@@ -9,6 +9,14 @@
  * has ended (the journal, refreshed every 2 s, says so); Ctrl-C stops it
  * with exit 0. An attempt that has not started has no output: one line says
  * so, exit 1 (with --follow: wait for it).
+ *
+ * The other stream is never silently lost: when the attempt's stdout is
+ * empty and its stderr is not (a failed task usually says why on stderr),
+ * a line says so and the stderr follows on our stderr; when both have
+ * text, a line after the output says how much is on stderr.
+ *
+ * Without ID, your latest suite (as status). One argument is a suite (ID,
+ * prefix or name) when one matches, else a task of your latest suite.
  */
 #include "config.h"
 
@@ -31,7 +39,7 @@
 #include "report.h"
 #include "sync.h"
 
-#define LOGS_USAGE "usage: tasksuite logs ID [TASK] [--attempt N] [--follow] [--stderr]"
+#define LOGS_USAGE "usage: tasksuite logs [ID] [TASK] [--attempt N] [--follow] [--stderr]"
 #define POLL_MS 500
 #define SYNC_EVERY 4            /* polls: the journal is refreshed every 2 s */
 #define FULL_SYNC_EVERY 5       /* syncs: Slurm is asked every 10 s */
@@ -168,13 +176,84 @@ static int parse(int argc, char **argv, logs_opts *o)
             return -1;
         }
     }
-    if (argc - optind < 1 || argc - optind > 2) {
-        ts_cli_fail("logs", TS_EXIT_USAGE, "%s (%s)",
-                    argc - optind < 1 ? "no suite ID given" : "too many arguments", LOGS_USAGE);
+    if (argc - optind > 2) {
+        ts_cli_fail("logs", TS_EXIT_USAGE, "too many arguments (%s)", LOGS_USAGE);
         return -1;
     }
-    o->suite = argv[optind];
+    o->suite = optind < argc ? argv[optind] : NULL;
     o->task = optind + 1 < argc ? argv[optind + 1] : NULL;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- once */
+
+static void print_other(ts_logs *l, ts_journal *j, const ts_suite_info *si)
+{
+    ts_logs o = { 0 };
+    ts_err err = { .code = 0 };
+    long n = 0;
+
+    if (ts_logs_open(&o, j, si, l->tb.name, l->attempt, "stderr", &n, &err) == 0)
+        ts_logs_print(&o, stderr, &err);
+    ts_logs_close(&o);
+}
+
+/* Print the attempt's output once, then say what is on the other stream
+ * (see the top of this file). */
+static int print_once(ts_logs *l, ts_journal *j, const ts_suite_info *si)
+{
+    ts_err err = { .code = 0 };
+    bool on_stdout = strcmp(l->which, "stdout") == 0;
+    bool empty = on_stdout && ts_logs_bytes(l, "stdout") == 0;
+    int ok = ts_logs_print(l, stdout, &err) == 0, printed = ok && !empty;
+    long long other = on_stdout ? ts_logs_bytes(l, "stderr") : 0;
+
+    fflush(stdout);
+    if (!printed && other > 0) {
+        ts_cli_say("logs", "stdout of attempt %d of task \"%s\" is empty; its stderr "
+                   "(%lld bytes) follows", l->attempt, l->tb.name, other);
+        print_other(l, j, si);
+        return TS_EXIT_OK;
+    }
+    if (!ok)
+        return ts_report_fail("logs", &err);
+    if (other > 0)
+        ts_cli_say("logs", "%lld more bytes on stderr (tasksuite logs %s %s --stderr)",
+                   other, si->id, l->tb.name);
+    return TS_EXIT_OK;
+}
+
+/* The suite and task the arguments name (see the top of this file). */
+static int pick_suite(ts_journal *j, logs_opts *o, ts_suite_info *si, ts_err *err)
+{
+    char id[TS_SUITE_ID_LEN + 1];
+    ts_err first = { .code = 0 };
+    ts_task_brief tb;
+
+    if (o->suite && ts_journal_suite_get(j, o->suite, si, &first) == 0)
+        return 0;
+    if (o->suite && (o->task || first.code != TS_EXIT_NOTFOUND)) {
+        *err = first;
+        return -1;
+    }
+    if (ts_report_latest_suite(j, getuid(), id, o->suite ? &first : err) < 0) {
+        if (o->suite)
+            *err = first;
+        return -1;
+    }
+    if (ts_journal_suite_get(j, id, si, err) < 0)
+        return -1;
+    if (!o->suite)
+        return 0;
+    /* one argument that is no suite: a task of the latest suite? */
+    ts_err te = { .code = 0 };
+    if (ts_report_task_get(j, id, o->suite, &tb, &te) < 0) {
+        ts_suite_info_clear(si);
+        *err = first;
+        return -1;
+    }
+    ts_task_brief_clear(&tb);
+    o->task = o->suite;
     return 0;
 }
 
@@ -192,7 +271,7 @@ int cmd_logs(int argc, char **argv)
         return rc < 0 ? TS_EXIT_USAGE : TS_EXIT_OK;
     if (ts_journal_open(NULL, &j, &err) < 0)
         return ts_report_fail("logs", &err);
-    if (ts_journal_suite_get(j, o.suite, &si, &err) < 0)
+    if (pick_suite(j, &o, &si, &err) < 0)
         goto fail;
     ts_sync_opts so = { .quiet = true };
     ts_err se = { .code = 0 };
@@ -206,7 +285,7 @@ int cmd_logs(int argc, char **argv)
     else if (o.following)
         rc = follow(&l);
     else
-        rc = ts_logs_print(&l, stdout, &err) < 0 ? ts_report_fail("logs", &err) : TS_EXIT_OK;
+        rc = print_once(&l, j, &si);
     goto out;
 fail:
     rc = ts_report_fail("logs", &err);

@@ -14,19 +14,32 @@ static const struct command {
     int (*fn)(int argc, char **argv);
     const char *summary;
 } commands[] = {
-    { "validate", cmd_validate, "FILE [--json]   parse, check, print the expanded tasks" },
-    { "submit", cmd_submit, "FILE [--detach] [--local] [--dry-run]   run a suite" },
-    { "remaining", cmd_remaining, "[--format s|hms]   walltime left in this job" },
-    { "checkpoint", cmd_checkpoint, "PATH [--step N]   record a checkpoint (inside a task)" },
-    { "add", cmd_add, "ID [--name N] [--priority P] [--args k=v ...]   one more task" },
-    { "retry", cmd_retry, "ID [--failed | --task NAME ...]   give tasks another attempt" },
-    { "sync", cmd_sync, "[ID]   ingest events, classify from Slurm, resubmit retries" },
-    { "reconcile", cmd_reconcile, "(internal) ID   what the safety-net job runs" },
-    { "exec", cmd_exec, "(internal) run one array element's task" },
-    { "status", cmd_status, "[ID] [--json] [--watch] [--all]   state, counters, tasks" },
-    { "list", cmd_list, "[--label L] [--state S] [--all-users] [--json]   your suites" },
-    { "logs", cmd_logs, "ID [TASK] [--attempt N] [--follow] [--stderr]   a task's output" },
-    { "cancel", cmd_cancel, "ID [--task NAME] [--keep-running]   stop a suite or a task" },
+    { "validate", cmd_validate, "FILE [--json] [--all]\n"
+      "parse, check, print the expanded tasks" },
+    { "submit", cmd_submit, "FILE [--detach] [--local] [--dry-run] [--throttle N] [--new]\n"
+      "run a suite (through Slurm, or here with --local)" },
+    { "status", cmd_status, "[ID] [--json] [--watch] [--all]\n"
+      "state, counters, tasks (default: your latest suite)" },
+    { "list", cmd_list, "[--label L]... [--state S[,S...]] [--all-users] [--json]\n"
+      "your suites" },
+    { "logs", cmd_logs, "[ID] [TASK] [--attempt N] [--follow] [--stderr]\n"
+      "a task's output (default: your latest suite)" },
+    { "cancel", cmd_cancel, "ID [--task NAME] [--keep-running]\n"
+      "stop a suite or a task" },
+    { "add", cmd_add, "ID [--name NAME] [--priority N] [--args K=V]...\n"
+      "one more task" },
+    { "retry", cmd_retry, "ID [--failed | --task NAME]...\n"
+      "give tasks another attempt" },
+    { "sync", cmd_sync, "[ID] [--quiet]\n"
+      "ingest events, classify from Slurm, resubmit retries" },
+    { "remaining", cmd_remaining, "[--format s|hms]\n"
+      "walltime left in this job (inside a task)" },
+    { "checkpoint", cmd_checkpoint, "PATH [--step N]\n"
+      "record a checkpoint (inside a task)" },
+    { "reconcile", cmd_reconcile, "ID [--quiet] [--watch SECONDS]\n"
+      "(internal) what the safety-net job runs" },
+    { "exec", cmd_exec, "--dir SUITEDIR --manifest FILE [--offset K]\n"
+      "(internal) run one array element's task" },
 };
 
 /* Edit distance (swapping two neighbours counts once: "stauts"), for
@@ -69,12 +82,19 @@ static const char *nearest_command(const char *name)
     return best;
 }
 
+/* Each summary is "ARGS\ndescription": the synopsis on the command's line,
+ * the description indented below it (both fit 80 columns). */
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: tasksuite COMMAND [ARGS]\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nSee tasksuite(1).\n");
+    fprintf(f, "usage: tasksuite COMMAND [ARGS]\n"
+               "       tasksuite --help | --version\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const char *nl = strchr(commands[i].summary, '\n');
+        fprintf(f, "  %s %.*s\n      %s\n", commands[i].name,
+                (int)(nl - commands[i].summary), commands[i].summary, nl + 1);
+    }
+    fprintf(f, "\nID is a suite ID, a unique prefix of one, or a suite name (its latest suite).\n"
+               "tasksuite COMMAND --help lists a command's options; see tasksuite(1).\n");
 }
 
 void ts_block_warning_signals(void)

@@ -44,11 +44,9 @@ int cmd_remaining(int argc, char **argv)
             format = optarg;
             break;
         case 'h':
-            printf("usage: tasksuite remaining [--format s|hms]\n");
-            return TS_EXIT_OK;
+            return ts_cli_usage("usage: tasksuite remaining [--format s|hms]", 1);
         default:
-            fprintf(stderr, "usage: tasksuite remaining [--format s|hms]\n");
-            return TS_EXIT_USAGE;
+            return ts_cli_usage("usage: tasksuite remaining [--format s|hms]", 0);
         }
     }
     if (optind != argc || (strcmp(format, "s") != 0 && strcmp(format, "hms") != 0)) {

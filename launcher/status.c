@@ -56,6 +56,9 @@ typedef struct table {
     FILE *f;
     int namew;
     long rows, limit, cut;
+    const char *dir;        /* the run directory: checkpoints shown relative to it */
+    int cols;               /* the row's width to fit */
+    bool colour;
 } table;
 
 static int width_cb(const ts_task_info *t, void *arg)
@@ -72,27 +75,34 @@ static int width_cb(const ts_task_info *t, void *arg)
 static int row_cb(const ts_task_info *t, void *arg)
 {
     table *tb = arg;
-    char ex[32], ck[4096 + 48];
+    char ex[32], ck[4096 + 48], fit[4096 + 48];
 
     if (tb->limit && tb->rows >= tb->limit)
         return 1;       /* the rest is counted, not walked */
     tb->rows++;
     ts_report_exit(ex, sizeof ex, t->has_exit, t->last_exit, t->last_signal);
+    /* the checkpoint relative to the run directory, its middle elided to
+     * fit the row into tb->cols (status --json has the full path) */
+    const char *path = t->last_checkpoint ? ts_report_relpath(t->last_checkpoint, tb->dir) : "-";
+    int room = tb->cols - (tb->namew + 2 + 9 + 2 + 8 + 2 + 9 + 2);
+    char step[40] = "";
     if (t->last_checkpoint && t->last_step >= 0)
-        snprintf(ck, sizeof ck, "%s (step %ld)", t->last_checkpoint, t->last_step);
-    else
-        snprintf(ck, sizeof ck, "%s", t->last_checkpoint ? t->last_checkpoint : "-");
-    fprintf(tb->f, "%-*s  %-9s  %8d  %-9s  %s\n", tb->namew, t->name,
-            ts_task_state_name(t->state), t->attempts, ex, ck);
+        snprintf(step, sizeof step, " (step %ld)", t->last_step);
+    ts_report_elide(ck, sizeof ck, path, room - (int)strlen(step));
+    snprintf(fit, sizeof fit, "%s%s", ck, step);
+    const char *on = tb->colour ? ts_report_state_colour(t->state) : "";
+    fprintf(tb->f, "%-*s  %s%-9s%s  %8d  %-9s  %s\n", tb->namew, t->name, on,
+            ts_task_state_name(t->state), *on ? TS_REPORT_RESET : "", t->attempts, ex, fit);
     return 0;
 }
 
 static int print_tasks(FILE *f, ts_journal *j, const ts_suite_info *s,
-                       const ts_counts *c, const view *v, ts_err *err)
+                       const ts_counts *c, const char *dir, const view *v, ts_err *err)
 {
     unsigned mask = 0;
     long hidden = 0;
-    table tb = { .f = f, .namew = 4 };
+    table tb = { .f = f, .namew = 4, .dir = dir, .cols = v->cols > 0 ? v->cols : 80,
+                 .colour = ts_report_colour(f) };
 
     if (!v->all && c->total > BIG_SUITE) {
         mask = ((1u << TS_TASK_NSTATES) - 1) & ~TS_BIT(TS_TASK_COMPLETED);
@@ -155,7 +165,7 @@ static int print_text(FILE *f, ts_journal *j, const ts_suite_info *s,
     } else {
         fprintf(f, "progress: %s\n", buf);
     }
-    ts_progress_counts(buf, sizeof buf, c, false);
+    ts_progress_counts_wrapped(buf, sizeof buf, c, 10, v->cols > 0 ? v->cols : 80);
     fprintf(f, "counts:   %s\n", buf);
     long waiting = 0;      /* waves: tasks Slurm has no room for yet */
     if (ts_journal_waiting(j, s->id, &waiting, NULL) == 0 && waiting > 0) {
@@ -166,7 +176,7 @@ static int print_text(FILE *f, ts_journal *j, const ts_suite_info *s,
     if (sync_error)
         fprintf(f, "warning:  not refreshed: %s\n", sync_error);
     fprintf(f, "\n");
-    return print_tasks(f, j, s, c, v, err);
+    return print_tasks(f, j, s, c, dir, v, err);
 }
 
 /* ---------------------------------------------------------------- one pass */

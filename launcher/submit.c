@@ -109,6 +109,8 @@ static int follow(ts_journal *j, const char *id, int local)
     }
     if (tty)
         fputc('\n', stderr);
+    if (!ts_ctrlc())
+        ts_report_failed_names(stderr, j, id, 5, &err);   /* which tasks failed */
     if (ts_ctrlc()) {
         fprintf(stderr, "detached; suite %s keeps running (tasksuite status %s)\n", id, id);
         return TS_EXIT_OK;

@@ -59,10 +59,10 @@ static int run(const char *cmd, int argc, char **argv, int need_id)
     ts_journal *j = NULL;
     ts_err err = { 0 };
     ts_sync_result res = { 0 };
-    char id[TS_SUITE_ID_LEN + 1], usage[64];
+    char id[TS_SUITE_ID_LEN + 1], usage[96];
 
-    snprintf(usage, sizeof usage, "usage: tasksuite %s %s[--quiet]", cmd,
-             need_id ? "ID " : "[ID] ");
+    snprintf(usage, sizeof usage, "usage: tasksuite %s %s[--quiet]%s", cmd,
+             need_id ? "ID " : "[ID] ", need_id ? " [--watch SECONDS]" : "");
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (c == 'q') {

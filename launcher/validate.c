@@ -1,8 +1,11 @@
-/* validate.c: `tasksuite validate FILE [--json]`.
+/* validate.c: `tasksuite validate FILE [--json] [--all]`.
  *
  * Parses and expands exactly as submit and the plugin do, submits nothing,
  * and shows what would run: tasks (name, args, env, commands), hooks, and the
- * sbatch options the suite maps to. Exit 0 valid, 1 invalid, 2 usage. */
+ * sbatch options the suite maps to. A suite of more than SUMMARY_OVER tasks
+ * lists its first SUMMARY_SHOWN and counts the rest (a 100k-task sweep is
+ * not 700k lines on a terminal); --all lists them all, --json always does.
+ * Exit 0 valid, 1 invalid, 2 usage. */
 #include "config.h"
 
 #include <getopt.h>
@@ -18,6 +21,10 @@
 #include "spec.h"
 #include "spec_json.h"
 #include "units.h"
+
+#define VALIDATE_USAGE "usage: tasksuite validate FILE [--json] [--all]"
+#define SUMMARY_OVER 50
+#define SUMMARY_SHOWN 10
 
 static void print_hook(const char *what, const ts_hook *h)
 {
@@ -38,7 +45,7 @@ static void print_hook(const char *what, const ts_hook *h)
         printf("  env %s=%s\n", h->envs.v[i].key, h->envs.v[i].value);
 }
 
-static void print_text(const ts_suite *s, const ts_tasklist *tasks)
+static void print_text(const ts_suite *s, const ts_tasklist *tasks, int all)
 {
     ts_kvlist opts = { 0 };
     ts_err err = { 0 };
@@ -58,7 +65,8 @@ static void print_text(const ts_suite *s, const ts_tasklist *tasks)
     print_hook("env_preparation", &s->env_preparation);
     print_hook("env_cleanup", &s->env_cleanup);
     print_hook("on_complete", &s->on_complete);
-    for (size_t i = 0; i < tasks->n; i++) {
+    size_t shown = all || tasks->n <= SUMMARY_OVER ? tasks->n : SUMMARY_SHOWN;
+    for (size_t i = 0; i < shown; i++) {
         const ts_task *t = &tasks->v[i];
         printf("task %zu %s", t->index, t->name);
         if (t->priority)
@@ -70,38 +78,41 @@ static void print_text(const ts_suite *s, const ts_tasklist *tasks)
             printf("  setup: %s\n", t->setup);
         printf("  run: %s\n", t->run);
     }
+    if (shown < tasks->n)
+        printf("\xe2\x80\xa6 %zu more task%s (tasksuite validate --all %s)\n", tasks->n - shown,
+               tasks->n - shown == 1 ? "" : "s", s->path);
 }
 
 int cmd_validate(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "json", no_argument, NULL, 'j' },
+        { "all", no_argument, NULL, 'a' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    int json = 0, c;
+    int json = 0, all = 0, c;
     ts_suite *s = NULL;
     ts_tasklist tasks = { 0 };
     ts_err err = { 0 };
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "jah", longopts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json = 1;
             break;
+        case 'a':
+            all = 1;
+            break;
         case 'h':
-            printf("usage: tasksuite validate FILE [--json]\n");
-            return TS_EXIT_OK;
+            return ts_cli_usage(VALIDATE_USAGE, 1);
         default:
-            fprintf(stderr, "usage: tasksuite validate FILE [--json]\n");
-            return TS_EXIT_USAGE;
+            return ts_cli_usage(VALIDATE_USAGE, 0);
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "usage: tasksuite validate FILE [--json]\n");
-        return TS_EXIT_USAGE;
-    }
+    if (optind != argc - 1)
+        return ts_cli_usage(VALIDATE_USAGE, 0);
     ts_kvlist opts = { 0 };
     int bad = ts_spec_load(argv[optind], &s, &err) < 0 || ts_expand(s, &tasks, &err) < 0
               || ts_slurm_options(s, &opts, &err) < 0;
@@ -122,7 +133,7 @@ int cmd_validate(int argc, char **argv)
         free(text);
         cJSON_Delete(doc);
     } else {
-        print_text(s, &tasks);
+        print_text(s, &tasks, all);
     }
     ts_tasklist_free(&tasks);
     ts_spec_free(s);

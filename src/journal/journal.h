@@ -277,7 +277,9 @@ typedef struct ts_suite_info {
 int ts_journal_suite_get(ts_journal *j, const char *id_or_prefix,
                          ts_suite_info *out, ts_err *err);
 void ts_suite_info_clear(ts_suite_info *s);
-/* Just the resolution of a prefix to the full ID (same errors). */
+/* Just the resolution of a prefix to the full ID (same errors). An
+ * argument that is no ID prefix (or an ambiguous one) is also tried as a
+ * suite name: the latest suite of that name. */
 int ts_journal_suite_resolve(ts_journal *j, const char *id_or_prefix,
                              char id[TS_SUITE_ID_LEN + 1], ts_err *err);
 

@@ -13,8 +13,57 @@
 #include "journal.h"
 #include "journal_int.h"
 
+/* A suite name where an ID is expected: the most recently created suite of
+ * that name (a file run again with --new keeps its name; the latest is the
+ * one a user means). 1 found, 0 none, -1 database error. */
+static int by_name(ts_journal *j, const char *name, char id[TS_SUITE_ID_LEN + 1],
+                   ts_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(j->db, "SELECT id FROM suites WHERE name = ?1"
+                           " ORDER BY created_at DESC, rowid DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+        return jn_dberr(j, "find suite by name", err);
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        snprintf(id, TS_SUITE_ID_LEN + 1, "%s", jn_col_text(s, 0));
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return jn_dberr(j, "find suite by name", err);
+    return rc == SQLITE_ROW;
+}
+
+static int resolve_id(ts_journal *j, const char *prefix,
+                      char id[TS_SUITE_ID_LEN + 1], ts_err *err);
+
 int ts_journal_suite_resolve(ts_journal *j, const char *prefix,
                              char id[TS_SUITE_ID_LEN + 1], ts_err *err)
+{
+    ts_err idle = { .code = 0 };
+    int rc;
+
+    if (!prefix || !*prefix)
+        return ts_errc(err, TS_EXIT_USAGE, "empty suite ID");
+    /* An ID or a unique prefix of one wins; a name is tried when it matches
+     * no ID, or several (then a suite of exactly that name is meant). */
+    if (resolve_id(j, prefix, id, &idle) == 0)
+        return 0;
+    if (idle.code != TS_EXIT_NOTFOUND && idle.code != TS_EXIT_USAGE) {
+        *err = idle;
+        return -1;
+    }
+    if ((rc = by_name(j, prefix, id, err)) < 0)
+        return -1;
+    if (rc == 1)
+        return 0;
+    *err = idle;
+    return -1;
+}
+
+static int resolve_id(ts_journal *j, const char *prefix,
+                      char id[TS_SUITE_ID_LEN + 1], ts_err *err)
 {
     char upper[TS_SUITE_ID_LEN + 2], found[6][TS_SUITE_ID_LEN + 1];
     sqlite3_stmt *s;

@@ -132,3 +132,55 @@ int ts_progress_line(char *buf, size_t len, const char *suite_id,
         return -1;
     return (int)pos;
 }
+
+long ts_progress_failed(const ts_counts *c)
+{
+    return c->n[TS_TASK_FAILED] + c->n[TS_TASK_TIMEOUT] + c->n[TS_TASK_NODE_FAIL]
+           + c->n[TS_TASK_PREEMPTED];
+}
+
+int ts_progress_done_short(char *buf, size_t len, const ts_counts *c)
+{
+    size_t pos = 0;
+    long failed = ts_progress_failed(c);
+
+    if (len)
+        buf[0] = '\0';
+    if (add(buf, len, &pos, "%ld/%ld", c->done, c->total < 0 ? 0 : c->total) < 0)
+        return -1;
+    if (failed > 0 && add(buf, len, &pos, " (%ld failed)", failed) < 0)
+        return -1;
+    return (int)pos;
+}
+
+int ts_progress_counts_wrapped(char *buf, size_t len, const ts_counts *c, int indent,
+                               int width)
+{
+    size_t pos = 0;
+    int col = indent;
+
+    if (len)
+        buf[0] = '\0';
+    for (int s = 0; s < TS_TASK_NSTATES; s++) {
+        char item[64];
+        int n = snprintf(item, sizeof item, "%s %ld",
+                         ts_task_state_name((enum ts_task_state)s), c->n[s]);
+        bool last = s == TS_TASK_NSTATES - 1;
+        int need = n + (last ? 0 : 1);      /* the item and its comma */
+        if (s > 0) {
+            if (col + 1 + need > width) {
+                if (add(buf, len, &pos, "\n%*s", indent, "") < 0)
+                    return -1;
+                col = indent;
+            } else {
+                if (add(buf, len, &pos, " ") < 0)
+                    return -1;
+                col++;
+            }
+        }
+        if (add(buf, len, &pos, "%s%s", item, last ? "" : ",") < 0)
+            return -1;
+        col += need;
+    }
+    return (int)pos;
+}

@@ -40,6 +40,22 @@ int ts_progress_bar(char *buf, size_t len, long done, long total, int width);
  * with no task (then "no tasks" when all are zero). */
 int ts_progress_counts(char *buf, size_t len, const ts_counts *c, bool skip_zero);
 
+/* Tasks that ended without completing, cancelled ones aside: failed,
+ * timeout, node_fail, preempted. */
+long ts_progress_failed(const ts_counts *c);
+
+/* `list`'s DONE/TOTAL: "873/1000", or "4/4 (4 failed)" when tasks ended
+ * without completing (ts_progress_failed), so that a suite whose every
+ * task failed never reads like a success. */
+int ts_progress_done_short(char *buf, size_t len, const ts_counts *c);
+
+/* ts_progress_counts (all states), broken into lines of at most `width`
+ * columns: a line break before a counter that would pass it, the next line
+ * indented by `indent` spaces (the first line is taken to start at column
+ * `indent` too, after a label such as "counts:   "). */
+int ts_progress_counts_wrapped(char *buf, size_t len, const ts_counts *c, int indent,
+                               int width);
+
 /* One line for `status --watch` without a terminal:
  * "ab12cd34 open 873/1000 done (87.3%): pending 100, running 27, ..."
  * (the counters with skip_zero). */

@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "exitcodes.h"
+#include "progress.h"
 #include "report.h"
 #include "units.h"
 
@@ -225,4 +227,105 @@ int ts_report_attempt_get(ts_journal *j, const char *suite_id, long task_idx,
 bool ts_attempt_ended(enum ts_attempt_state s)
 {
     return s != TS_ATT_RUNNING && (int)s >= 0 && s < TS_ATT_NSTATES;
+}
+
+bool ts_report_colour(FILE *f)
+{
+    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+    if (nc && *nc)
+        return false;
+    if (term && strcmp(term, "dumb") == 0)
+        return false;
+    return isatty(fileno(f)) == 1;
+}
+
+const char *ts_report_state_colour(enum ts_task_state st)
+{
+    switch (st) {
+    case TS_TASK_FAILED: return "\033[31m";
+    case TS_TASK_TIMEOUT:
+    case TS_TASK_NODE_FAIL:
+    case TS_TASK_PREEMPTED: return "\033[33m";
+    case TS_TASK_COMPLETED: return "\033[32m";
+    default: return "";
+    }
+}
+
+const char *ts_report_elide(char *buf, size_t len, const char *s, int width)
+{
+    size_t n = strlen(s);
+
+    if (width < 8 || n <= (size_t)width || len < (size_t)width + 3) {
+        snprintf(buf, len, "%s", s);
+        return buf;
+    }
+    /* width - 1 columns of s around the ellipsis, a third at the start */
+    size_t head = (size_t)(width - 1) / 3, tail = (size_t)(width - 1) - head;
+    /* never cut a UTF-8 character in two */
+    while (head > 0 && ((unsigned char)s[head] & 0xC0) == 0x80)
+        head--;
+    while (tail > 0 && ((unsigned char)s[n - tail] & 0xC0) == 0x80)
+        tail--;
+    snprintf(buf, len, "%.*s\xe2\x80\xa6%s", (int)head, s, s + n - tail);
+    return buf;
+}
+
+const char *ts_report_relpath(const char *path, const char *dir)
+{
+    size_t n = dir ? strlen(dir) : 0;
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    if (n > 0 && strncmp(path, dir, n) == 0 && path[n] == '/' && path[n + 1])
+        return path + n + 1;
+    return path;
+}
+
+typedef struct failed_walk {
+    FILE *f;
+    int max, shown;
+    long more;
+    bool colour;
+} failed_walk;
+
+static int failed_cb(const ts_task_info *t, void *arg)
+{
+    failed_walk *w = arg;
+    char ex[32];
+
+    if (w->shown >= w->max) {
+        w->more++;
+        return 0;
+    }
+    ts_report_exit(ex, sizeof ex, t->has_exit, t->last_exit, t->last_signal);
+    bool has_ex = strcmp(ex, "-") != 0, named = t->state != TS_TASK_FAILED;
+    fprintf(w->f, "%s%s%s%s", w->shown ? ", " : "",
+            w->colour ? ts_report_state_colour(t->state) : "", t->name,
+            w->colour ? TS_REPORT_RESET : "");
+    if (named || has_ex)
+        fprintf(w->f, " (%s%s%s)", named ? ts_task_state_name(t->state) : "",
+                named && has_ex ? ", " : "", has_ex ? ex : "");
+    w->shown++;
+    return 0;
+}
+
+int ts_report_failed_names(FILE *f, ts_journal *j, const char *id, int max, ts_err *err)
+{
+    failed_walk w = { .f = f, .max = max > 0 ? max : 1, .colour = ts_report_colour(f) };
+    unsigned mask = TS_BIT(TS_TASK_FAILED) | TS_BIT(TS_TASK_TIMEOUT)
+                    | TS_BIT(TS_TASK_NODE_FAIL) | TS_BIT(TS_TASK_PREEMPTED);
+    ts_counts c;
+
+    if (ts_journal_counts(j, id, &c, err) < 0)
+        return -1;
+    if (ts_progress_failed(&c) == 0)
+        return 0;
+    fprintf(f, "not completed: ");
+    if (ts_journal_tasks_foreach(j, id, mask, failed_cb, &w, err) < 0) {
+        fputc('\n', f);
+        return -1;
+    }
+    if (w.more)
+        fprintf(f, ", \xe2\x80\xa6 and %ld more (tasksuite status %s)", w.more, id);
+    fprintf(f, "\n");
+    return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -33,6 +34,30 @@ const char *ts_report_time(char *buf, size_t len, double t);
  * anything that is not an array of strings. Returns buf (truncated with
  * "..." if needed). */
 const char *ts_report_labels(char *buf, size_t len, const char *labels_json);
+
+/* Whether to colour what goes to f: a terminal, NO_COLOR unset or empty
+ * (https://no-color.org), TERM not "dumb". */
+bool ts_report_colour(FILE *f);
+
+/* The SGR colour of a task state when coloured ("" for none): failures
+ * red, timeout/node_fail/preempted yellow, completed green. */
+const char *ts_report_state_colour(enum ts_task_state st);
+#define TS_REPORT_RESET "\033[0m"
+
+/* s fitted into `width` columns: as is when it fits, else its start and
+ * its end around "\xe2\x80\xa6" (one column; the end, where a file name
+ * is, gets the larger part). width < 8 keeps s as is. */
+const char *ts_report_elide(char *buf, size_t len, const char *s, int width);
+
+/* path relative to dir when it lies inside it ("ck/7.pt"), else path. */
+const char *ts_report_relpath(const char *path, const char *dir);
+
+/* The tasks of suite id that ended without completing (failed, timeout,
+ * node_fail, preempted; ts_progress_failed), named after a progress line
+ * such as "4/4 done (100.0%): failed 4": one line on f,
+ * "not completed: a (exit 1), b (SIGKILL), ... and N more (tasksuite
+ * status ID)", the first `max` of them; nothing when there are none. */
+int ts_report_failed_names(FILE *f, ts_journal *j, const char *id, int max, ts_err *err);
 
 /* The most recently created suite owned by uid (ties: the last one the
  * journal lists). None: -1, TS_EXIT_NOTFOUND, "no suites of yours in

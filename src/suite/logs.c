@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "exitcodes.h"
 #include "layout.h"
@@ -65,6 +66,8 @@ int ts_logs_open(ts_logs *l, ts_journal *j, const ts_suite_info *si, const char 
     l->which = which;
     if (ts_sync_suite_dir(j, si, dir, sizeof dir, err) < 0)
         return -1;
+    if (!(l->dir = strdup(dir)))
+        return ts_errc(err, TS_EXIT_FAIL, "out of memory");
     if ((rc = pick_task(l, si, task, ntasks, err)) != 0)
         return rc;
     l->attempt = attempt ? attempt : l->tb.attempts > 0 ? l->tb.attempts : 1;
@@ -124,8 +127,24 @@ int ts_logs_attempt_over(const ts_logs *l, bool *started, ts_err *err)
     return rc ? 1 : 0;
 }
 
+long long ts_logs_bytes(const ts_logs *l, const char *which)
+{
+    long long total = 0;
+    ts_err err = { .code = 0 };
+
+    for (int r = 0; l->dir && r < l->num_nodes; r++) {
+        char p[PATH_MAX];
+        struct stat st;
+        if (ts_layout_output(l->dir, l->tb.name, l->attempt, r, l->num_nodes, which, p,
+                             sizeof p, &err) == 0 && stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            total += (long long)st.st_size;
+    }
+    return total;
+}
+
 void ts_logs_close(ts_logs *l)
 {
+    free(l->dir);
     for (int r = 0; l->paths && r < l->num_nodes; r++)
         free(l->paths[r]);
     for (int r = 0; l->prefixes && r < l->num_nodes; r++)

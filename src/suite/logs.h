@@ -28,6 +28,7 @@ typedef struct ts_logs {
     char **paths;             /* one output file per node, rank order */
     char **prefixes;          /* "node-R | " when num_nodes > 1, else NULL */
     ts_logtail *tail;
+    char *dir;                /* the suite's run directory */
 } ts_logs;
 
 /* The task `task` (NULL: the suite's only task) of suite si and its
@@ -45,6 +46,11 @@ int ts_logs_print(ts_logs *l, FILE *out, ts_err *err);
 /* 1 when the attempt has ended or never will start, 0 while it may still
  * produce output, -1 on error. *started: it has a row in the journal. */
 int ts_logs_attempt_over(const ts_logs *l, bool *started, ts_err *err);
+
+/* Bytes in the attempt's stream `which` ("stdout" or "stderr"), over all
+ * its node files; 0 when there is none. For the hint a failed task's empty
+ * output needs: its error went to stderr. */
+long long ts_logs_bytes(const ts_logs *l, const char *which);
 
 void ts_logs_close(ts_logs *l);
 

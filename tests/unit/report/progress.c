@@ -6,6 +6,7 @@
 
 #include "journal.h"
 #include "progress.h"
+#include "report.h"
 #include "tap.h"
 
 static const char *text(long done, long total)
@@ -94,8 +95,81 @@ static void test_counts(void)
                  "completed 850, failed 20, timeout 3", "the --watch line");
 }
 
+/* The widest line of text (columns; "\xe2\x80\xa6" counts one). */
+static int widest(const char *s)
+{
+    int w = 0, col = 0;
+    for (; *s; s++) {
+        if (*s == '\n') {
+            col = 0;
+            continue;
+        }
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            col++;
+        if (col > w)
+            w = col;
+    }
+    return w;
+}
+
+static void test_fit(void)
+{
+    ts_counts c = { .total = 100000, .done = 99000 };
+    char buf[512];
+
+    c.n[TS_TASK_PENDING] = 100000;
+    c.n[TS_TASK_RUNNING] = 100000;
+    c.n[TS_TASK_COMPLETED] = 100000;
+    c.n[TS_TASK_FAILED] = 100000;
+    c.n[TS_TASK_TIMEOUT] = 100000;
+    c.n[TS_TASK_CANCELLED] = 100000;
+    c.n[TS_TASK_NODE_FAIL] = 100000;
+    c.n[TS_TASK_PREEMPTED] = 100000;
+    ok(ts_progress_counts_wrapped(buf, sizeof buf, &c, 10, 80) > 0, "wrapped counts fit buf");
+    char shown[600];
+    snprintf(shown, sizeof shown, "counts:   %s", buf);
+    ok(widest(shown) <= 80, "counts after a 10-column label fit 80 columns (%d)",
+       widest(shown));
+    ok(strchr(buf, '\n') != NULL, "and were wrapped");
+    ok(strstr(buf, "\n          ") != NULL, "the next line is indented under the first");
+    ok(strstr(buf, "preempted 100000") != NULL, "no counter is lost");
+    ts_counts small = { .total = 3, .done = 1 };
+    small.n[TS_TASK_COMPLETED] = 1;
+    small.n[TS_TASK_PENDING] = 2;
+    ts_progress_counts_wrapped(buf, sizeof buf, &small, 10, 200);
+    is_str(buf, "pending 2, running 0, completed 1, failed 0, timeout 0, cancelled 0, "
+           "node_fail 0, preempted 0", "a wide terminal: one line, as before");
+
+    ts_counts f = { .total = 4, .done = 4 };
+    f.n[TS_TASK_FAILED] = 3;
+    f.n[TS_TASK_COMPLETED] = 1;
+    ts_progress_done_short(buf, sizeof buf, &f);
+    is_str(buf, "4/4 (3 failed)", "DONE/TOTAL names the failures");
+    f.n[TS_TASK_FAILED] = 0;
+    f.n[TS_TASK_CANCELLED] = 3;
+    ts_progress_done_short(buf, sizeof buf, &f);
+    is_str(buf, "4/4", "cancelled tasks are not failures");
+
+    const char *p = "/scratch/user/experiments/resnet/run-2026-11-21/checkpoints/epoch-0042/model.pt";
+    char e[256];
+    ts_report_elide(e, sizeof e, p, 40);
+    is_int(widest(e), 40, "an elided path takes exactly the width");
+    ok(strstr(e, "model.pt") != NULL, "and keeps its file name");
+    ok(strncmp(e, "/scratch", 8) == 0, "and its start");
+    ts_report_elide(e, sizeof e, "short.pt", 40);
+    is_str(e, "short.pt", "a path that fits is kept");
+    ts_report_elide(e, sizeof e, "/a/\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9/b/c/d/e/f/g/h", 10);
+    ok(widest(e) <= 10, "multi-byte names are cut between characters");
+    is_str(ts_report_relpath("/run/dir/tasks/a/ck.pt", "/run/dir"), "tasks/a/ck.pt",
+           "a path in the run dir is shown relative to it");
+    is_str(ts_report_relpath("/run/dirx/ck.pt", "/run/dir"), "/run/dirx/ck.pt",
+           "a sibling with the same prefix is not");
+    is_str(ts_report_relpath("/x/ck.pt", NULL), "/x/ck.pt", "no run dir: as is");
+}
+
 int main(void)
 {
+    test_fit();
     test_percent();
     test_bar();
     test_counts();
