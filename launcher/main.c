@@ -27,6 +27,8 @@ static const struct command {
     { "list", cmd_list, "[--label L] [--state S] [--all-users] [--json]   your suites" },
     { "logs", cmd_logs, "ID [TASK] [--attempt N] [--follow] [--stderr]   a task's output" },
     { "cancel", cmd_cancel, "ID [--task NAME] [--keep-running]   stop a suite or a task" },
+    { "rm", cmd_rm, "ID... [--force] [--dry-run]   remove finished suites and their files" },
+    { "gc", cmd_gc, "--older-than DURATION [--dry-run]   remove suites finished before" },
 };
 
 static void usage(FILE *f)
