@@ -81,7 +81,7 @@ static int parse(int argc, char **argv, submit_opts *o)
 /* Follow until nothing is pending or running; Ctrl-C detaches. */
 static int follow(ts_journal *j, const char *id, int local)
 {
-    ts_sync_opts so = { .no_slurm = local };
+    ts_sync_opts so = { .no_slurm = local, .run_on_complete = true };
     ts_counts c = { 0 };
     ts_err err = { 0 };
     long last_done = -1;
