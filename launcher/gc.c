@@ -35,7 +35,7 @@ typedef struct old_suites {
 static int collect(const ts_suite_info *s, void *arg)
 {
     old_suites *o = arg;
-    if (s->updated_at >= o->before)
+    if (s->updated_at > o->before)
         return 0;
     if (ts_grow((void **)&o->id, &o->cap, o->n, sizeof *o->id) < 0)
         return -1;
@@ -74,7 +74,9 @@ int cmd_gc(int argc, char **argv)
 
     ts_journal *j = NULL;
     ts_err err = { 0 };
-    old_suites old = { .before = (double)time(NULL) - (double)secs };
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);   /* the journal's times have fractions */
+    old_suites old = { .before = (double)now.tv_sec + (double)now.tv_nsec / 1e9 - (double)secs };
     ts_suite_filter f = { .only_owner = true, .owner_uid = getuid() };
     if (ts_journal_open(NULL, &j, &err) < 0
         || ts_journal_suites_foreach(j, &f, collect, &old, &err) < 0) {
