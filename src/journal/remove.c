@@ -26,8 +26,7 @@ int ts_journal_suite_remove(ts_journal *j, const char *suite_id, ts_err *err)
         "DELETE FROM events WHERE suite_id = ?1",
         "DELETE FROM ingest_offsets WHERE suite_id = ?1",
         "DELETE FROM submission_tasks WHERE suite_id = ?1",
-        "DELETE FROM slurm_jobs WHERE submission_id IN"
-        " (SELECT id FROM submissions WHERE suite_id = ?1)",
+        "DELETE FROM slurm_jobs WHERE submission_id IN (SELECT id FROM submissions WHERE suite_id = ?1)",
         "DELETE FROM submissions WHERE suite_id = ?1",
         "DELETE FROM task_chunk_data WHERE suite_id = ?1",
         "DELETE FROM task_chunks WHERE suite_id = ?1",

@@ -51,7 +51,7 @@ static int remove_at(int dfd, const char *name, dev_t dev, const char *top, ts_e
     int rc = 0;
     struct dirent *e;
     while (rc == 0 && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
             rc = remove_at(dirfd(d), e->d_name, dev, top, err);
     closedir(d);
     if (rc == 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
@@ -91,7 +91,7 @@ static int remove_dir(const char *dir, bool user_dir, bool *kept, ts_err *err)
         }
         struct dirent *e;
         while (rc == 0 && (e = readdir(d)))
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
                 rc = remove_at(dfd, e->d_name, st.st_dev, dir, err);
         closedir(d);
     }
