@@ -17,6 +17,14 @@ int cmd_status(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
+
+/* rm.c: the one line per suite removed (or that would be), for rm and gc. */
+struct ts_remove_opts;
+struct ts_remove_result;
+void ts_cli_removed(const char *id, const struct ts_remove_opts *o,
+                    const struct ts_remove_result *r);
 
 /* The CLI's one way to speak. Every message is one line on stderr,
  * "tasksuite CMD: message" (ts_report_fail prints a ts_err the same way);

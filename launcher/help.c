@@ -33,6 +33,13 @@ static const struct help {
       "  --json               one JSON document, every task and attempt\n"
       "  --watch              redraw every 2 s (a line per change when not a terminal)\n"
       "  --all                every task, completed ones included\n" },
+    { "rm",
+      "  ID...                suite IDs, unique prefixes or names\n"
+      "  --force              cancel an active suite first, then remove it\n"
+      "  --dry-run            say what would be removed; remove nothing\n" },
+    { "gc",
+      "  --older-than DURATION  finished suites unchanged this long (90s, 5m, 2h, 7-00:00:00)\n"
+      "  --dry-run            say what would be removed; remove nothing\n" },
     { "list",
       "  --label L            only suites carrying label L (repeatable: all of them)\n"
       "  --state S[,S...]     only suites in these states (open, closed, complete, cancelled)\n"

@@ -36,6 +36,10 @@ static const struct command {
       "walltime left in this job (inside a task)" },
     { "checkpoint", cmd_checkpoint, "PATH [--step N]\n"
       "record a checkpoint (inside a task)" },
+    { "rm", cmd_rm, "ID... [--force] [--dry-run]\n"
+      "remove finished suites: journal rows and run directories" },
+    { "gc", cmd_gc, "--older-than DURATION [--dry-run]\n"
+      "remove suites finished (unchanged) longer ago than DURATION" },
     { "reconcile", cmd_reconcile, "ID [--quiet] [--watch SECONDS]\n"
       "(internal) what the safety-net job runs" },
     { "exec", cmd_exec, "--dir SUITEDIR --manifest FILE [--offset K]\n"

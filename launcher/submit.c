@@ -24,6 +24,7 @@
 #include "localrun.h"
 #include "progress.h"
 #include "report.h"
+#include "rerun.h"
 #include "submit_plan.h"
 #include "sync.h"
 
@@ -81,7 +82,7 @@ static int parse(int argc, char **argv, submit_opts *o)
 /* Follow until nothing is pending or running; Ctrl-C detaches. */
 static int follow(ts_journal *j, const char *id, int local)
 {
-    ts_sync_opts so = { .no_slurm = local };
+    ts_sync_opts so = { .no_slurm = local, .run_on_complete = true };
     ts_counts c = { 0 };
     ts_err err = { 0 };
     long last_done = -1;
@@ -118,6 +119,33 @@ static int follow(ts_journal *j, const char *id, int local)
     return c.n[TS_TASK_COMPLETED] == c.total ? TS_EXIT_OK : TS_EXIT_FAIL;
 }
 
+/* The file is already a suite whose submission is carried out: follow it,
+ * retry what did not complete, or say it is done (src/suite/rerun.h).
+ * 1: nothing to run, 0: go on (follow), -1: err. */
+static int rerun(ts_submit_plan *p, const submit_opts *o, ts_err *err)
+{
+    ts_rerun r;
+    if (ts_submit_rerun(p->j, p->id, o->local, &r, err) < 0)
+        return -1;
+    switch (r.kind) {
+    case TS_RERUN_ACTIVE:
+        ts_cli_say("submit", "%s is already suite %s, still running%s (--new for another suite)",
+                   o->file, p->id, o->detach && !o->local ? "" : ": following it");
+        return 0;
+    case TS_RERUN_DONE:
+        ts_cli_say("submit", "%s is already suite %s, complete: all %ld task%s done, nothing "
+                   "to run (--new runs it again)", o->file, p->id, r.total,
+                   r.total == 1 ? "" : "s");
+        return 1;
+    case TS_RERUN_RETRY:
+        ts_cli_say("submit", "%s is already suite %s: retrying its %ld task%s that did not "
+                   "complete, in the same suite (--new for a fresh suite)", o->file, p->id,
+                   r.not_completed, r.not_completed == 1 ? "" : "s");
+        return ts_submit_rerun_retry(p->j, p->id, &r, err) < 0 ? -1 : 0;
+    }
+    return 0;
+}
+
 int cmd_submit(int argc, char **argv)
 {
     submit_opts o;
@@ -147,9 +175,20 @@ int cmd_submit(int argc, char **argv)
     }
     if (ts_submit_open(&p, &err) < 0)
         goto fail;
-    if (p.attached)
-        ts_cli_say("submit", "%s is already suite %s%s", o.file, p.id,
-                p.sub_id ? "; finishing its interrupted submission" : " (use --new for another)");
+    if (p.attached && p.sub_id)
+        ts_cli_say("submit", "%s is already suite %s; finishing its interrupted submission",
+                   o.file, p.id);
+    else if (p.attached) {
+        int done = rerun(&p, &o, &err);
+        if (done < 0)
+            goto fail;
+        if (done) {
+            ts_submit_unlock(&p);
+            printf("%s\n", p.id);
+            rc = TS_EXIT_OK;
+            goto out;
+        }
+    }
     if (ts_submit_queue(&p, &err) < 0) {
         rc = ts_report_fail("submit", &err);
         if (p.partly_submitted)

@@ -81,7 +81,7 @@ static int run(const char *cmd, int argc, char **argv, int need_id)
     int rc = optind < argc ? ts_journal_suite_resolve(j, argv[optind], id, &err)
                            : ts_report_latest_suite(j, getuid(), id, &err);
     if (rc == 0)
-        rc = ts_sync(j, id, NULL, &res, &err);
+        rc = ts_sync(j, id, &(ts_sync_opts){ .run_on_complete = true }, &res, &err);
     if (rc < 0) {
         rc = ts_report_fail(cmd, &err);
     } else {

@@ -312,6 +312,11 @@ int ts_journal_suite_cancel(ts_journal *j, const char *suite_id, ts_err *err);
  * refused submission leaves nothing behind. A suite with arrays is kept. */
 int ts_journal_suite_discard(ts_journal *j, const char *suite_id, ts_err *err);
 
+/* Forget a suite for good (`rm`, `gc`, src/journal/remove.c): every row in
+ * every table that names it, in one transaction. The caller decides whether
+ * it may go (src/suite/remove.c refuses an active suite). */
+int ts_journal_suite_remove(ts_journal *j, const char *suite_id, ts_err *err);
+
 /* ------------------------------------------------------------ tasks */
 
 typedef struct ts_counts {

@@ -145,9 +145,10 @@ static int match_key(const ts_suite_info *s, void *arg)
         ts_submit_record_free(&rec);
     }
     ts_suite_info_clear(&full);
+    /* Suites come oldest first: the last match is the newest (after --new). */
     if (found)
         memcpy(f->id, s->id, sizeof f->id);
-    return found;
+    return 0;
 }
 
 static int create_suite(ts_submit_plan *p, ts_err *err)
@@ -176,7 +177,10 @@ int ts_submit_open(ts_submit_plan *p, ts_err *err)
     p->ctx.j = p->j;
 
     find_same same = { .j = p->j, .key = p->key };
-    ts_suite_filter f = { .state_mask = TS_BIT(TS_SUITE_OPEN) | TS_BIT(TS_SUITE_CLOSED),
+    /* A complete suite too: submitting its file again retries what did not
+     * complete (ts_submit_rerun). A cancelled one is left alone. */
+    ts_suite_filter f = { .state_mask = TS_BIT(TS_SUITE_OPEN) | TS_BIT(TS_SUITE_CLOSED)
+                                        | TS_BIT(TS_SUITE_COMPLETE),
                           .only_owner = true, .owner_uid = getuid() };
     if (!p->fresh && ts_journal_suites_foreach(p->j, &f, match_key, &same, err) < 0)
         return -1;

@@ -6,9 +6,11 @@
  * fills the plan further, ts_submit_plan_free releases whatever it holds.
  *
  * Submit is idempotent: while a suite made from the same file (same path
- * and content, same --local) is still active, submitting it again attaches
- * to that suite and finishes whatever an interrupted run left undone,
- * instead of queueing it twice (fresh forces a new suite).
+ * and content, same --local) exists and was not cancelled, submitting it
+ * again attaches to that suite (the newest such) and finishes whatever an
+ * interrupted run left undone, instead of queueing it twice; once nothing
+ * is left of the submission, ts_submit_rerun (rerun.h) says what a re-run
+ * means (fresh forces a new suite).
  */
 #ifndef TS_SUITE_SUBMIT_PLAN_H
 #define TS_SUITE_SUBMIT_PLAN_H

@@ -617,6 +617,7 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
     if (si.state == TS_SUITE_COMPLETE || si.state == TS_SUITE_CANCELLED) {
         res->state = si.state;
         rc = 0;
+        in_slurm = !opts->no_slurm && !ts_submit_record_is_local(si.submit_record);
         goto out;
     }
     /* Settled (the same fingerprint as when a sync last found nothing to
@@ -688,15 +689,28 @@ out:
     snap_free(&sa);
     ts_suite_info_clear(&si);
     ts_journal_unlock(j);
-    /* After the lock is released: the hook may well call tasksuite itself. */
+    /* The watchdog is not needed any more, unless this refresh may not run
+     * user code and on_complete is due: then the watchdog runs it. */
     if (rc == 0 && res->became_complete && in_slurm && !getenv("TASKSUITE_NO_RECONCILE_JOB")) {
-        ts_err unwatch_err = { 0 };   /* not needed any more; harmless if left */
-        (void)ts_submission_unwatch(suite_id, &unwatch_err);
+        bool due = false;
+        ts_err e = { 0 };   /* harmless if left */
+        if (opts->run_on_complete
+            || (ts_on_complete_due(j, suite_id, &due, &e) == 0 && !due))
+            (void)ts_submission_unwatch(suite_id, &e);
     }
-    if (rc == 0 && res->became_complete) {
+    /* After the lock is released: the hook may well call tasksuite itself.
+     * Not only when this sync completed the suite: a `list` may have. */
+    if (rc == 0 && opts->run_on_complete
+        && (res->state == TS_SUITE_COMPLETE || res->became_complete)) {
         ts_err hook_err = { 0 };
-        if (ts_on_complete_run(j, suite_id, &hook_err) < 0)
+        bool ran = false;
+        if (ts_on_complete_run_if_due(j, suite_id, &ran, &hook_err) < 0)
             fprintf(stderr, "tasksuite: %s\n", hook_err.msg);
+        /* A completion a `status` saw kept the watchdog for the hook. */
+        if (ran && !res->became_complete && in_slurm && !getenv("TASKSUITE_NO_RECONCILE_JOB")) {
+            ts_err e = { 0 };
+            (void)ts_submission_unwatch(suite_id, &e);
+        }
     }
     return rc;
 }

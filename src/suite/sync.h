@@ -4,7 +4,8 @@
  * records (idempotent), ask Slurm about attempts whose events do not tell
  * the end (killed at walltime, cancelled, node lost, never started),
  * classify them, resubmit what resume.retry_on allows (issue 4), and
- * re-evaluate the suite state (open/closed/complete). Holds the journal's
+ * re-evaluate the suite state (open/closed/complete), and, when asked
+ * (run_on_complete), run a due on_complete after the lock is released. Holds the journal's
  * writer lock throughout, so concurrent status calls serialise. A sync that
  * finds nothing to do marks the suite settled (its fingerprint, see
  * ts_journal_settle_key); while the fingerprint stays the same, the next
@@ -34,6 +35,9 @@ typedef struct ts_sync_slurm {
 typedef struct ts_sync_opts {
     bool no_slurm;        /* --local suites, or Slurm unreachable is fine */
     bool quiet;           /* no progress lines on stderr */
+    bool run_on_complete; /* run a due on_complete (oncomplete.h): only sync,
+                           * reconcile, submit's follow and the local runner;
+                           * status, list and logs never run user code */
     const ts_sync_slurm *slurm;   /* NULL: libslurm */
 } ts_sync_opts;
 

@@ -58,9 +58,21 @@ is "$(jsql "$W" "select count(*) from tasks where suite_id='$fid' and state='com
 sleep 1.5   # close_after: 1s, then any status moves it open -> closed -> complete
 ts "$W" status "$fid" >/dev/null 2>&1
 is "$(jsql "$W" "select state from suites where id='$fid'")" complete "the suite still becomes complete"
-ts "$W" status "$fid" >/dev/null 2>&1
+# on_complete runs from sync (or the suite's reconcile job), never status
+ts "$W" sync "$fid" >/dev/null 2>&1
 is "$(cat "$W"/.tshome/suites/"$fid"/hooks/on_complete.*.log 2>/dev/null)" "on_complete: 2 of 3 completed" \
     "on_complete ran once when the suite completed"
+
+# The same file again (the user fixed the script): the failed task gets a
+# next attempt in the same suite, the completed ones do not run again.
+ts "$W" submit fail.yaml >"$W/refail.out" 2>"$W/refail.err"
+rc=$?
+is "$rc" 1 "submit of the same file again: the task fails again, exit 1"
+is "$(grep -E '^[a-z0-9]{8}$' "$W/refail.out" | tail -1)" "$fid" "it is the same suite"
+like "$(cat "$W/refail.err")" "fail.yaml is already suite $fid: retrying its 1 task that did not complete" \
+    "one line says the failed task is retried in the same suite"
+is "$(jsql "$W" "select group_concat(name || ':' || attempts, ' ') from (select name, attempts from tasks where suite_id='$fid' order by idx)")" \
+    "n=1:1 n=2:2 n=3:1" "only the failed task got a next attempt"
 
 # ---------------------------------------------------------------- 2 nodes
 put "$W" two.yaml <<'YAML'
@@ -77,6 +89,12 @@ like "$(cat "$d/node-1.stdout" 2>/dev/null)" '^rank=1 of 2 on n[12]$' "rank 1 ra
 ok "$([ "$(cut -d' ' -f5 "$d/node-0.stdout")" != "$(cut -d' ' -f5 "$d/node-1.stdout")" ]; echo $?)" \
     "the two ranks ran on different nodes"
 is "$(jsql "$W" "select state from tasks where suite_id='$tid'")" completed "the 2-node task completed"
+before=$(user_job_count)
+out=$(ts "$W" submit two.yaml 2>&1); rc=$?
+is "$rc" 0 "the same file again once every task completed: exit 0"
+like "$out" "already suite $tid, complete: all 1 task done, nothing to run \(--new runs it again\)" \
+    "saying there is nothing to run, and how to run it again"
+is "$(user_job_count)" "$before" "and queueing nothing"
 
 # ---------------------------------------------------------------- --local
 lid=$(ts "$W" submit --local matrix.yaml 2>/dev/null | tail -1)
