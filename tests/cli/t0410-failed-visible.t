@@ -9,7 +9,7 @@
 w=$(mk_workdir); trap 'rm -rf "$w"' EXIT
 put "$w" broken.yaml <<'YAML'
 name: broken
-run: echo "boom n=%(n)" >&2; exit 3
+run: echo boom n=%(n) >&2; exit 3
 matrix:
   n: [1, 2, 3, 4]
 YAML

@@ -12,7 +12,7 @@ w=$(mk_workdir); trap 'rm -rf "$w"' EXIT
 put "$w" hook.yaml <<'YAML'
 name: hooked
 close_after: 2s
-run: echo "task %(n)"
+run: echo task %(n)
 matrix: {n: [1, 2]}
 on_complete: {run: 'sleep 5; echo "ran $TASK_SUITE_COMPLETED" >> "$TASK_SUITE_DIR/hook-ran"'}
 YAML
