@@ -453,7 +453,7 @@ void ts_tasklist_free(ts_tasklist *l)
 {
     if (!l)
         return;
-    for (size_t i = 0; i < l->n; i++)
+    for (size_t i = 0; l->v && i < l->n; i++)   /* lazy: no v */
         ts_task_free(&l->v[i]);
     free(l->v);
     ts_lazy_matrix_free(l->lazy);
