@@ -389,9 +389,10 @@ static int lazy_entry(const char *path, const char *line, long position,
         return ts_errf(err, "manifest %s: not a task matrix", path);
     }
     if (position < 0 || (size_t)position >= m.count) {
+        size_t count = m.count;
         ts_lazy_matrix_free(&m);
         return ts_errf(err, "manifest %s has no task %ld (it holds %zu)", path,
-                       position, m.count);
+                       position, count);
     }
     int rc = ts_lazy_task(&m, (size_t)position, &t);
     ts_lazy_matrix_free(&m);
