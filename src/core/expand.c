@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "expand.h"
+#include "jsonw.h"
 #include "slurmopt.h"   /* ts_kvlist_free */
 
 #define ARG_ENV_PREFIX "TASK_SUITE_ARG_"
@@ -795,6 +796,28 @@ int ts_lazy_task_name(const ts_lazy_matrix *m, size_t k, char *buf, size_t len)
     if (len < TS_TASK_NAME_MAX + 1 || lazy_decode(m, k, idx) < 0)
         return -1;
     return lazy_name(m, idx, k, buf, len);
+}
+
+int ts_lazy_task_pack(const ts_lazy_matrix *m, size_t k, ts_strbuf *b)
+{
+    size_t idx[m->naxes ? m->naxes : 1];
+    char name[TS_TASK_NAME_MAX + 1];
+    if (lazy_decode(m, k, idx) < 0)
+        return -1;
+    lazy_name(m, idx, k, name, sizeof name);
+    ts_strbuf_puts(b, name);
+    ts_strbuf_putc(b, '\0');
+    ts_strbuf_putc(b, '{');
+    for (size_t a = 0; a < m->naxes; a++) {
+        if (a)
+            ts_strbuf_putc(b, ',');
+        ts_strbuf_json_str(b, m->axes[a].name);
+        ts_strbuf_putc(b, ':');
+        ts_strbuf_json_str(b, m->axes[a].values[idx[a]]);
+    }
+    ts_strbuf_putc(b, '}');
+    ts_strbuf_putc(b, '\0');
+    return 0;
 }
 
 int ts_lazy_task(const ts_lazy_matrix *m, size_t k, ts_task *t)

@@ -10,6 +10,8 @@
 
 #include "spec.h"
 
+struct ts_strbuf;   /* jsonw.h */
+
 typedef struct ts_task {
     size_t index;         /* 0-based position in the expanded list */
     char *name;           /* unique within the suite */
@@ -97,6 +99,10 @@ int ts_lazy_task(const ts_lazy_matrix *m, size_t k, ts_task *out);
 /* Only its name, as ts_lazy_task would give it, into buf (at least
  * TS_TASK_NAME_MAX + 1 bytes); -1 if k is out of range. */
 int ts_lazy_task_name(const ts_lazy_matrix *m, size_t k, char *buf, size_t len);
+/* Task k's name NUL args-as-JSON-object NUL appended to b, what the
+ * journal stores of a task (the same text as ts_strbuf_json_kv of its
+ * args), without building the task; -1 if k is out of range. */
+int ts_lazy_task_pack(const ts_lazy_matrix *m, size_t k, struct ts_strbuf *b);
 void ts_task_free(ts_task *t);
 void ts_lazy_matrix_free(ts_lazy_matrix *m);
 

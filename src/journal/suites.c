@@ -193,15 +193,9 @@ static int args_json_all(const ts_tasklist *tl, ts_strbuf *b, size_t *off)
 static int lazy_tasks_all(const ts_lazy_matrix *m, ts_strbuf *b, size_t *off)
 {
     for (size_t i = 0; i < m->count && !b->oom; i++) {
-        ts_task t;
-        if (ts_lazy_task(m, i, &t) < 0)
-            return -1;
         off[i] = b->len;
-        ts_strbuf_puts(b, t.name);
-        ts_strbuf_putc(b, '\0');
-        ts_strbuf_json_kv(b, &t.args);
-        ts_strbuf_putc(b, '\0');
-        ts_task_free(&t);
+        if (ts_lazy_task_pack(m, i, b) < 0)
+            return -1;
     }
     return b->oom ? -1 : 0;
 }

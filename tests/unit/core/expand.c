@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "expand.h"
+#include "jsonw.h"
 #include "slurmopt.h"
 #include "tap.h"
 
@@ -583,11 +584,20 @@ static void compare_lazy(ts_suite *s, const char *what)
             && t.index == e->index && strcmp(t.name, e->name) == 0 && strcmp(name, e->name) == 0
             && same_kv(&t.args, &e->args) && same_kv(&t.env, &e->env)
             && same_opt(t.setup, e->setup) && same_opt(t.run, e->run) && t.priority == e->priority;
+        ts_strbuf want = { 0 }, got = { 0 };
+        ts_strbuf_puts(&want, e->name);
+        ts_strbuf_putc(&want, '\0');
+        ts_strbuf_json_kv(&want, &e->args);
+        ts_strbuf_putc(&want, '\0');
+        good = good && ts_lazy_task_pack(lazy.lazy, k, &got) == 0 && got.len == want.len
+            && memcmp(got.p, want.p, got.len) == 0;
+        free(want.p);
+        free(got.p);
         if (!good && bad++ == 0)
             first_bad = k;
         ts_task_free(&t);
     }
-    ok(bad == 0, "%s: all %zu lazy tasks equal the eager ones (first differing: %zu)", what,
+    ok(bad == 0, "%s: all %zu lazy tasks (and their journal text) equal the eager ones (first differing: %zu)", what,
        eager.n, first_bad);
     ts_task t;
     char name[TS_TASK_NAME_MAX + 1];
