@@ -5,7 +5,10 @@
  *
  * manifest (SUITEDIR/manifests/sub-N.jsonl): one JSON line per array element
  * of submission N; element i of a chunk submitted with index offset O reads
- * line O + i. Both are written to a temporary name, fsync'd and renamed, so
+ * line O + i. The first submission of a pure matrix suite gets the lazy form
+ * instead: one line holding the axes, from which element O + i decodes task
+ * O + i (expand.h: ts_lazy_matrix), so its size does not grow with the
+ * task count. Both are written to a temporary name, fsync'd and renamed, so
  * a reader never sees half a file, and made read-only.
  *
  * Readers run what these files say, so they refuse a file that is a
