@@ -798,6 +798,98 @@ int ts_lazy_task_name(const ts_lazy_matrix *m, size_t k, char *buf, size_t len)
     return lazy_name(m, idx, k, buf, len);
 }
 
+/* One axis value, rendered once: "a=v" (sanitised) and "\"a\":\"v\"". */
+typedef struct frag {
+    char *name, *json;
+    size_t nlen, jlen;
+} frag;
+
+static int frags_build(const ts_lazy_matrix *m, frag **out)
+{
+    size_t total = 0;
+    for (size_t a = 0; a < m->naxes; a++)
+        total += m->axes[a].n;
+    frag *f = calloc(total ? total : 1, sizeof *f);
+    if (!f)
+        return -1;
+    *out = f;
+    for (size_t a = 0; a < m->naxes; a++)
+        for (size_t i = 0; i < m->axes[a].n; i++, f++) {
+            ts_strbuf nb = { 0 }, jb = { 0 };
+            ts_strbuf_puts(&nb, m->axes[a].name);
+            ts_strbuf_putc(&nb, '=');
+            for (const char *v = m->axes[a].values[i]; *v; v++)
+                ts_strbuf_putc(&nb, name_char(*v));
+            ts_strbuf_json_str(&jb, m->axes[a].name);
+            ts_strbuf_putc(&jb, ':');
+            ts_strbuf_json_str(&jb, m->axes[a].values[i]);
+            f->name = nb.p;
+            f->nlen = nb.len;
+            f->json = jb.p;
+            f->jlen = jb.len;
+            if (nb.oom || jb.oom || !nb.p || !jb.p)
+                return -1;
+        }
+    return 0;
+}
+
+static void frags_free(frag *f, size_t n)
+{
+    for (size_t i = 0; f && i < n; i++) {
+        free(f[i].name);
+        free(f[i].json);
+    }
+    free(f);
+}
+
+int ts_lazy_pack_all(const ts_lazy_matrix *m, ts_strbuf *b, size_t *off)
+{
+    size_t total = 0, base[m->naxes ? m->naxes : 1], idx[m->naxes ? m->naxes : 1];
+    frag *f = NULL;
+    for (size_t a = 0; a < m->naxes; a++) {
+        base[a] = total;
+        total += m->axes[a].n;
+        idx[a] = 0;
+    }
+    if (frags_build(m, &f) < 0) {
+        frags_free(f, total);
+        return -1;
+    }
+    char fallback[40];
+    for (size_t k = 0; k < m->count && !b->oom; k++) {
+        size_t nlen = m->naxes - 1;     /* the commas */
+        for (size_t a = 0; a < m->naxes; a++)
+            nlen += f[base[a] + idx[a]].nlen;
+        off[k] = b->len;
+        if (nlen > TS_TASK_NAME_MAX) {
+            snprintf(fallback, sizeof fallback, "matrix-%zu", k);
+            ts_strbuf_puts(b, fallback);
+        } else {
+            for (size_t a = 0; a < m->naxes; a++) {
+                const frag *x = &f[base[a] + idx[a]];
+                if (a)
+                    ts_strbuf_putc(b, ',');
+                ts_strbuf_put(b, x->name, x->nlen);
+            }
+        }
+        ts_strbuf_put(b, "\0{", 2);
+        for (size_t a = 0; a < m->naxes; a++) {
+            const frag *x = &f[base[a] + idx[a]];
+            if (a)
+                ts_strbuf_putc(b, ',');
+            ts_strbuf_put(b, x->json, x->jlen);
+        }
+        ts_strbuf_put(b, "}\0", 2);
+        for (size_t a = m->naxes; a-- > 0;) {     /* the odometer */
+            if (++idx[a] < m->axes[a].n)
+                break;
+            idx[a] = 0;
+        }
+    }
+    frags_free(f, total);
+    return b->oom ? -1 : 0;
+}
+
 int ts_lazy_task_pack(const ts_lazy_matrix *m, size_t k, ts_strbuf *b)
 {
     size_t idx[m->naxes ? m->naxes : 1];
@@ -831,7 +923,7 @@ int ts_lazy_task(const ts_lazy_matrix *m, size_t k, ts_task *t)
     lazy_name(m, idx, k, name, sizeof name);
     t->index = k;
     if (!(t->name = strdup(name))
-        || !(t->args.v = calloc(m->naxes, sizeof *t->args.v)))
+        || !(t->args.v = calloc(m->naxes ? m->naxes : 1, sizeof *t->args.v)))
         goto fail;
     for (size_t a = 0; a < m->naxes; a++, t->args.n++)
         if (kv_set(&t->args.v[a], m->axes[a].name, m->axes[a].values[idx[a]], nopos) < 0) {
@@ -905,13 +997,13 @@ static char *dup_or_empty(const char *v)
 /* The axes copied into m (owning everything). */
 static int lazy_copy_axes(const ts_suite *s, ts_lazy_matrix *m)
 {
-    if (!(m->axes = calloc(s->nmatrix, sizeof *m->axes)))
+    if (!(m->axes = calloc(s->nmatrix ? s->nmatrix : 1, sizeof *m->axes)))
         return -1;
     for (size_t a = 0; a < s->nmatrix; a++, m->naxes++) {
         ts_lazy_axis *x = &m->axes[a];
         const ts_strlist *vals = &s->matrix[a].values;
         if (!(x->name = strdup(s->matrix[a].name))
-            || !(x->values = calloc(vals->n, sizeof *x->values))) {
+            || !(x->values = calloc(vals->n ? vals->n : 1, sizeof *x->values))) {
             m->naxes++;
             return -1;
         }

@@ -103,6 +103,10 @@ int ts_lazy_task_name(const ts_lazy_matrix *m, size_t k, char *buf, size_t len);
  * journal stores of a task (the same text as ts_strbuf_json_kv of its
  * args), without building the task; -1 if k is out of range. */
 int ts_lazy_task_pack(const ts_lazy_matrix *m, size_t k, struct ts_strbuf *b);
+/* ts_lazy_task_pack of tasks 0..count-1 into b, the offset of each in
+ * off[] (count entries): each value's name and JSON text built once per
+ * axis, then copied, for the submit of 100,000 tasks. -1 out of memory. */
+int ts_lazy_pack_all(const ts_lazy_matrix *m, struct ts_strbuf *b, size_t *off);
 void ts_task_free(ts_task *t);
 void ts_lazy_matrix_free(ts_lazy_matrix *m);
 

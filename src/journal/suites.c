@@ -192,12 +192,7 @@ static int args_json_all(const ts_tasklist *tl, ts_strbuf *b, size_t *off)
  * name NUL args NUL, offsets of the names in off[]. */
 static int lazy_tasks_all(const ts_lazy_matrix *m, ts_strbuf *b, size_t *off)
 {
-    for (size_t i = 0; i < m->count && !b->oom; i++) {
-        off[i] = b->len;
-        if (ts_lazy_task_pack(m, i, b) < 0)
-            return -1;
-    }
-    return b->oom ? -1 : 0;
+    return ts_lazy_pack_all(m, b, off);
 }
 
 int ts_journal_suite_create_from_spec(ts_journal *j, const ts_suite *s,

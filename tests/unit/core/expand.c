@@ -597,6 +597,18 @@ static void compare_lazy(ts_suite *s, const char *what)
             first_bad = k;
         ts_task_free(&t);
     }
+    ts_strbuf all = { 0 }, one = { 0 };
+    size_t *off = calloc(eager.n, sizeof *off);
+    int pack_ok = ts_lazy_pack_all(lazy.lazy, &all, off) == 0;
+    for (size_t k = 0; pack_ok && k < eager.n; k++) {
+        ts_lazy_task_pack(lazy.lazy, k, &one);
+        pack_ok = one.len == (k + 1 < eager.n ? off[k + 1] : all.len)
+            && memcmp(one.p + off[k], all.p + off[k], one.len - off[k]) == 0;
+    }
+    ok(pack_ok, "%s: ts_lazy_pack_all gives what ts_lazy_task_pack gives, task by task", what);
+    free(all.p);
+    free(one.p);
+    free(off);
     ok(bad == 0, "%s: all %zu lazy tasks (and their journal text) equal the eager ones (first differing: %zu)", what,
        eager.n, first_bad);
     ts_task t;
