@@ -365,7 +365,7 @@ static int lazy_from_json(const cJSON *o, ts_lazy_matrix *m)
                 return -1;
             x->n++;
         }
-        if (count > SIZE_MAX / x->n)
+        if (x->n == 0 || count > SIZE_MAX / x->n)
             return -1;
         count *= x->n;
     }
