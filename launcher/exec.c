@@ -3,7 +3,9 @@
  *   tasksuite exec --dir SUITEDIR --manifest FILE [--offset K]
  *
  * Not for typing: the batch scripts `submit` writes call it. It finds its
- * task on line K + SLURM_ARRAY_TASK_ID of the manifest and runs one attempt
+ * task on line K + SLURM_ARRAY_TASK_ID of the manifest (or, in the lazy
+ * manifest of a pure matrix, decodes that index into one value per axis
+ * and expands only its own task: src/run/manifest.h) and runs one attempt
  * of it (src/run/attempt.h: task directory, environment, events, the
  * early-warning rule, the rank fan-out, the next attempt after a timeout).
  * Exit status: the task's, or 128+N when a signal ended it.

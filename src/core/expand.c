@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "expand.h"
+#include "jsonw.h"
 #include "slurmopt.h"   /* ts_kvlist_free */
 
 #define ARG_ENV_PREFIX "TASK_SUITE_ARG_"
@@ -440,7 +441,7 @@ static int kv_set(ts_kv *kv, const char *key, const char *value, ts_pos pos)
     return kv->key && kv->value ? 0 : -1;
 }
 
-static void task_free(ts_task *t)
+void ts_task_free(ts_task *t)
 {
     free(t->name);
     ts_kvlist_free(&t->args);
@@ -453,10 +454,13 @@ void ts_tasklist_free(ts_tasklist *l)
 {
     if (!l)
         return;
-    for (size_t i = 0; i < l->n; i++)
-        task_free(&l->v[i]);
+    for (size_t i = 0; l->v && i < l->n; i++)   /* lazy: no v */
+        ts_task_free(&l->v[i]);
     free(l->v);
+    ts_lazy_matrix_free(l->lazy);
+    free(l->lazy);
     l->v = NULL;
+    l->lazy = NULL;
     l->n = 0;
 }
 
@@ -693,6 +697,7 @@ int ts_expand(const ts_suite *s, ts_tasklist *out, ts_err *err)
 
     out->v = NULL;
     out->n = 0;
+    out->lazy = NULL;
     if (tmpl_compile(s, "setup", s->setup, s->setup_pos, &setup, err) < 0)
         return -1;
     if (tmpl_compile(s, "run", s->run, s->run_pos, &run, err) < 0) {
@@ -728,4 +733,340 @@ done:
     tmpl_free(&setup);
     tmpl_free(&run);
     return rc;
+}
+
+/* ------------------------------------------------------------ lazy matrix */
+
+void ts_lazy_matrix_free(ts_lazy_matrix *m)
+{
+    if (!m)
+        return;
+    for (size_t a = 0; a < m->naxes; a++) {
+        free(m->axes[a].name);
+        for (size_t i = 0; i < m->axes[a].n; i++)
+            free(m->axes[a].values[i]);
+        free(m->axes[a].values);
+    }
+    free(m->axes);
+    free(m->setup);
+    free(m->run);
+    memset(m, 0, sizeof *m);
+}
+
+/* Task k's value index on each axis: the odometer of add_matrix read off
+ * at step k (last axis fastest). */
+static int lazy_decode(const ts_lazy_matrix *m, size_t k, size_t *idx)
+{
+    if (k >= m->count)
+        return -1;
+    for (size_t a = m->naxes; a-- > 0;) {
+        idx[a] = k % m->axes[a].n;
+        k /= m->axes[a].n;
+    }
+    return 0;
+}
+
+/* matrix_name + the "matrix-<k>" fallback of matrix_task; no collision is
+ * possible here (ts_expand_lazy checked), so no claim_name. */
+static int lazy_name(const ts_lazy_matrix *m, const size_t *idx, size_t k,
+                     char *buf, size_t len)
+{
+    size_t o = 0;
+    bool over = false;
+    for (size_t a = 0; a < m->naxes && !over; a++) {
+        const char *name = m->axes[a].name, *v = m->axes[a].values[idx[a]];
+        size_t need = (a ? 1 : 0) + strlen(name) + 1 + strlen(v);
+        if (o + need > TS_TASK_NAME_MAX) {
+            over = true;
+            break;
+        }
+        o += (size_t)snprintf(buf + o, len - o, "%s%s=", a ? "," : "", name);
+        for (; *v; v++)
+            buf[o++] = name_char(*v);
+        buf[o] = '\0';
+    }
+    if (over || o == 0)
+        snprintf(buf, len, "matrix-%zu", k);
+    return 0;
+}
+
+int ts_lazy_task_name(const ts_lazy_matrix *m, size_t k, char *buf, size_t len)
+{
+    size_t idx[m->naxes ? m->naxes : 1];
+    if (len < TS_TASK_NAME_MAX + 1 || lazy_decode(m, k, idx) < 0)
+        return -1;
+    return lazy_name(m, idx, k, buf, len);
+}
+
+/* One axis value, rendered once: "a=v" (sanitised) and "\"a\":\"v\"". */
+typedef struct frag {
+    char *name, *json;
+    size_t nlen, jlen;
+} frag;
+
+static int frags_build(const ts_lazy_matrix *m, frag **out)
+{
+    size_t total = 0;
+    for (size_t a = 0; a < m->naxes; a++)
+        total += m->axes[a].n;
+    frag *f = calloc(total ? total : 1, sizeof *f);
+    if (!f)
+        return -1;
+    *out = f;
+    for (size_t a = 0; a < m->naxes; a++)
+        for (size_t i = 0; i < m->axes[a].n; i++, f++) {
+            ts_strbuf nb = { 0 }, jb = { 0 };
+            ts_strbuf_puts(&nb, m->axes[a].name);
+            ts_strbuf_putc(&nb, '=');
+            for (const char *v = m->axes[a].values[i]; *v; v++)
+                ts_strbuf_putc(&nb, name_char(*v));
+            ts_strbuf_json_str(&jb, m->axes[a].name);
+            ts_strbuf_putc(&jb, ':');
+            ts_strbuf_json_str(&jb, m->axes[a].values[i]);
+            f->name = nb.p;
+            f->nlen = nb.len;
+            f->json = jb.p;
+            f->jlen = jb.len;
+            if (nb.oom || jb.oom || !nb.p || !jb.p)
+                return -1;
+        }
+    return 0;
+}
+
+static void frags_free(frag *f, size_t n)
+{
+    for (size_t i = 0; f && i < n; i++) {
+        free(f[i].name);
+        free(f[i].json);
+    }
+    free(f);
+}
+
+int ts_lazy_pack_all(const ts_lazy_matrix *m, ts_strbuf *b, size_t *off)
+{
+    size_t total = 0, base[m->naxes ? m->naxes : 1], idx[m->naxes ? m->naxes : 1];
+    frag *f = NULL;
+    for (size_t a = 0; a < m->naxes; a++) {
+        base[a] = total;
+        total += m->axes[a].n;
+        idx[a] = 0;
+    }
+    if (frags_build(m, &f) < 0) {
+        frags_free(f, total);
+        return -1;
+    }
+    char fallback[40];
+    for (size_t k = 0; k < m->count && !b->oom; k++) {
+        size_t nlen = m->naxes - 1;     /* the commas */
+        for (size_t a = 0; a < m->naxes; a++)
+            nlen += f[base[a] + idx[a]].nlen;
+        off[k] = b->len;
+        if (nlen > TS_TASK_NAME_MAX) {
+            snprintf(fallback, sizeof fallback, "matrix-%zu", k);
+            ts_strbuf_puts(b, fallback);
+        } else {
+            for (size_t a = 0; a < m->naxes; a++) {
+                const frag *x = &f[base[a] + idx[a]];
+                if (a)
+                    ts_strbuf_putc(b, ',');
+                ts_strbuf_put(b, x->name, x->nlen);
+            }
+        }
+        ts_strbuf_put(b, "\0{", 2);
+        for (size_t a = 0; a < m->naxes; a++) {
+            const frag *x = &f[base[a] + idx[a]];
+            if (a)
+                ts_strbuf_putc(b, ',');
+            ts_strbuf_put(b, x->json, x->jlen);
+        }
+        ts_strbuf_put(b, "}\0", 2);
+        for (size_t a = m->naxes; a-- > 0;) {     /* the odometer */
+            if (++idx[a] < m->axes[a].n)
+                break;
+            idx[a] = 0;
+        }
+    }
+    frags_free(f, total);
+    return b->oom ? -1 : 0;
+}
+
+int ts_lazy_task_pack(const ts_lazy_matrix *m, size_t k, ts_strbuf *b)
+{
+    size_t idx[m->naxes ? m->naxes : 1];
+    char name[TS_TASK_NAME_MAX + 1];
+    if (lazy_decode(m, k, idx) < 0)
+        return -1;
+    lazy_name(m, idx, k, name, sizeof name);
+    ts_strbuf_puts(b, name);
+    ts_strbuf_putc(b, '\0');
+    ts_strbuf_putc(b, '{');
+    for (size_t a = 0; a < m->naxes; a++) {
+        if (a)
+            ts_strbuf_putc(b, ',');
+        ts_strbuf_json_str(b, m->axes[a].name);
+        ts_strbuf_putc(b, ':');
+        ts_strbuf_json_str(b, m->axes[a].values[idx[a]]);
+    }
+    ts_strbuf_putc(b, '}');
+    ts_strbuf_putc(b, '\0');
+    return 0;
+}
+
+int ts_lazy_task(const ts_lazy_matrix *m, size_t k, ts_task *t)
+{
+    size_t idx[m->naxes ? m->naxes : 1];
+    char name[TS_TASK_NAME_MAX + 1];
+    ts_pos nopos = { 0 };
+    memset(t, 0, sizeof *t);
+    if (lazy_decode(m, k, idx) < 0)
+        return -1;
+    lazy_name(m, idx, k, name, sizeof name);
+    t->index = k;
+    if (!(t->name = strdup(name))
+        || !(t->args.v = calloc(m->naxes ? m->naxes : 1, sizeof *t->args.v)))
+        goto fail;
+    for (size_t a = 0; a < m->naxes; a++, t->args.n++)
+        if (kv_set(&t->args.v[a], m->axes[a].name, m->axes[a].values[idx[a]], nopos) < 0) {
+            t->args.n++;
+            goto fail;
+        }
+    if (build_env(t) < 0 || (m->setup && !(t->setup = strdup(m->setup)))
+        || (m->run && !(t->run = strdup(m->run))))
+        goto fail;
+    return 0;
+fail:
+    ts_task_free(t);
+    memset(t, 0, sizeof *t);
+    return -1;
+}
+
+static bool is_axis(const ts_suite *s, const char *name, size_t n)
+{
+    for (size_t a = 0; a < s->nmatrix; a++)
+        if (strlen(s->matrix[a].name) == n && memcmp(s->matrix[a].name, name, n) == 0)
+            return true;
+    return false;
+}
+
+static bool refs_are_axes(const ts_suite *s, const tmpl *t)
+{
+    for (size_t i = 0; i < t->nnames; i++)
+        if (!is_axis(s, t->names[i], t->lens[i]))
+            return false;
+    return true;
+}
+
+/* No two values of one axis give the same name text: then no two tasks'
+ * generated names are equal ('=' and ',' never come from a value), and a
+ * name never needs claim_name's "-2". 1 yes, 0 no, -1 out of memory. */
+static int axis_names_distinct(const ts_suite *s, size_t a)
+{
+    const ts_strlist *vals = &s->matrix[a].values;
+    size_t total = 0;
+    for (size_t i = 0; i < vals->n; i++)
+        total += (vals->v[i] ? strlen(vals->v[i]) : 0) + 1;
+    char *text = malloc(total ? total : 1);
+    nameset set = { 0 };
+    int rc = 1;
+    if (!text || set_init(&set, vals->n) < 0) {
+        free(text);
+        return -1;
+    }
+    char *o = text;
+    for (size_t i = 0; i < vals->n && rc == 1; i++) {
+        const char *start = o;
+        for (const char *v = vals->v[i]; v && *v; v++)
+            *o++ = name_char(*v);
+        *o++ = '\0';
+        const char **slot = set_find(&set, start);
+        if (*slot)
+            rc = 0;
+        else
+            *slot = start;
+    }
+    free(set.slot);
+    free(text);
+    return rc;
+}
+
+static char *dup_or_empty(const char *v)
+{
+    return strdup(v ? v : "");
+}
+
+/* The axes copied into m (owning everything). */
+static int lazy_copy_axes(const ts_suite *s, ts_lazy_matrix *m)
+{
+    if (!(m->axes = calloc(s->nmatrix ? s->nmatrix : 1, sizeof *m->axes)))
+        return -1;
+    for (size_t a = 0; a < s->nmatrix; a++, m->naxes++) {
+        ts_lazy_axis *x = &m->axes[a];
+        const ts_strlist *vals = &s->matrix[a].values;
+        if (!(x->name = strdup(s->matrix[a].name))
+            || !(x->values = calloc(vals->n ? vals->n : 1, sizeof *x->values))) {
+            m->naxes++;
+            return -1;
+        }
+        for (; x->n < vals->n; x->n++)
+            if (!(x->values[x->n] = dup_or_empty(vals->v[x->n]))) {
+                m->naxes++;
+                return -1;
+            }
+    }
+    return 0;
+}
+
+/* 1: the suite is lazy in *m; 0: it needs ts_expand (or has an error it
+ * will report); -1 out of memory. */
+static int try_lazy(const ts_suite *s, ts_lazy_matrix *m)
+{
+    tmpl setup, run;
+    ts_err quiet = { 0 };
+    size_t nmat = 0;
+    int rc = 0;
+    if (s->ntasks || !s->nmatrix)
+        return 0;
+    if (tmpl_compile(s, "setup", s->setup, s->setup_pos, &setup, &quiet) < 0)
+        return 0;
+    if (tmpl_compile(s, "run", s->run, s->run_pos, &run, &quiet) < 0) {
+        tmpl_free(&setup);
+        return 0;
+    }
+    if (validate(s, &nmat, &quiet) < 0 || nmat == 0 || !refs_are_axes(s, &setup)
+        || !refs_are_axes(s, &run))
+        goto out;
+    for (size_t a = 0; a < s->nmatrix; a++)
+        if ((rc = axis_names_distinct(s, a)) != 1)
+            goto out;
+    rc = -1;
+    if (lazy_copy_axes(s, m) < 0)
+        goto out;
+    m->count = nmat;
+    m->setup = setup.text;
+    m->run = run.text;
+    setup.text = run.text = NULL;
+    rc = 1;
+out:
+    tmpl_free(&setup);
+    tmpl_free(&run);
+    return rc;
+}
+
+int ts_expand_lazy(const ts_suite *s, ts_tasklist *out, ts_err *err)
+{
+    ts_lazy_matrix *m = calloc(1, sizeof *m);
+    out->v = NULL;
+    out->n = 0;
+    out->lazy = NULL;
+    int rc = m ? try_lazy(s, m) : -1;
+    if (rc == 1) {
+        out->lazy = m;
+        out->n = m->count;
+        return 0;
+    }
+    ts_lazy_matrix_free(m);
+    free(m);
+    if (rc < 0)
+        return oom(err);
+    return ts_expand(s, out, err);
 }

@@ -10,6 +10,8 @@
 
 #include "spec.h"
 
+struct ts_strbuf;   /* jsonw.h */
+
 typedef struct ts_task {
     size_t index;         /* 0-based position in the expanded list */
     char *name;           /* unique within the suite */
@@ -20,9 +22,28 @@ typedef struct ts_task {
     char *run;            /* %(x) rewritten */
 } ts_task;
 
-typedef struct ts_tasklist {
-    ts_task *v;
+/* A pure matrix (no `tasks:`), kept as its axes instead of one ts_task per
+ * element, so that submitting 100,000 tasks costs (nearly) nothing per
+ * task: task k is decoded on demand (mixed radix, last axis fastest: the
+ * same order, names, args, env and command text as the eager expansion). */
+typedef struct ts_lazy_axis {
+    char *name;
+    char **values;
     size_t n;
+} ts_lazy_axis;
+
+typedef struct ts_lazy_matrix {
+    ts_lazy_axis *axes;
+    size_t naxes;
+    size_t count;         /* the product of the axes' sizes */
+    char *setup;          /* %(x) rewritten; NULL if none */
+    char *run;            /* %(x) rewritten */
+} ts_lazy_matrix;
+
+typedef struct ts_tasklist {
+    ts_task *v;           /* NULL when lazy */
+    size_t n;
+    ts_lazy_matrix *lazy; /* set only by ts_expand_lazy */
 } ts_tasklist;
 
 /* Limits. The task cap keeps a typo in a matrix from allocating gigabytes:
@@ -64,6 +85,30 @@ typedef struct ts_tasklist {
  *  - On error returns -1 with `out` set to an empty list (safe to free). */
 int ts_expand(const ts_suite *s, ts_tasklist *out, ts_err *err);
 void ts_tasklist_free(ts_tasklist *l);
+
+/* Like ts_expand, but a pure matrix whose tasks need no name fallback
+ * beyond "matrix-<k>" (the sanitised values of each axis are distinct, so
+ * no two generated names can collide) comes back lazy: out->v NULL,
+ * out->n the task count, out->lazy its axes. Everything else, and every
+ * error, goes through ts_expand (the same messages). */
+int ts_expand_lazy(const ts_suite *s, ts_tasklist *out, ts_err *err);
+
+/* Task k of a lazy matrix, whole (index k, priority 0); -1 out of memory
+ * or k out of range. Free with ts_task_free. */
+int ts_lazy_task(const ts_lazy_matrix *m, size_t k, ts_task *out);
+/* Only its name, as ts_lazy_task would give it, into buf (at least
+ * TS_TASK_NAME_MAX + 1 bytes); -1 if k is out of range. */
+int ts_lazy_task_name(const ts_lazy_matrix *m, size_t k, char *buf, size_t len);
+/* Task k's name NUL args-as-JSON-object NUL appended to b, what the
+ * journal stores of a task (the same text as ts_strbuf_json_kv of its
+ * args), without building the task; -1 if k is out of range. */
+int ts_lazy_task_pack(const ts_lazy_matrix *m, size_t k, struct ts_strbuf *b);
+/* ts_lazy_task_pack of tasks 0..count-1 into b, the offset of each in
+ * off[] (count entries): each value's name and JSON text built once per
+ * axis, then copied, for the submit of 100,000 tasks. -1 out of memory. */
+int ts_lazy_pack_all(const ts_lazy_matrix *m, struct ts_strbuf *b, size_t *off);
+void ts_task_free(ts_task *t);
+void ts_lazy_matrix_free(ts_lazy_matrix *m);
 
 /* "lr" -> "TASK_SUITE_ARG_LR" into buf; -1 if it does not fit or `arg` is
  * not an argument name (see above). */

@@ -178,12 +178,21 @@ fail:
  * cost more than the insert itself at 10,000 tasks. */
 static int args_json_all(const ts_tasklist *tl, ts_strbuf *b, size_t *off)
 {
+    if (tl->lazy)
+        return 0;   /* lazy_tasks_all */
     for (size_t i = 0; i < tl->n; i++) {
         off[i] = b->len;
         ts_strbuf_json_kv(b, &tl->v[i].args);
         ts_strbuf_putc(b, '\0');
     }
     return b->oom ? -1 : 0;
+}
+
+/* A lazy matrix's names and args (expand.h), each task decoded in turn:
+ * name NUL args NUL, offsets of the names in off[]. */
+static int lazy_tasks_all(const ts_lazy_matrix *m, ts_strbuf *b, size_t *off)
+{
+    return ts_lazy_pack_all(m, b, off);
 }
 
 int ts_journal_suite_create_from_spec(ts_journal *j, const ts_suite *s,
@@ -214,7 +223,16 @@ int ts_journal_suite_create_from_spec(ts_journal *j, const ts_suite *s,
         ts_errc(err, TS_EXIT_JOURNAL, "journal: out of memory");
         goto out;
     }
+    if (tl->lazy && lazy_tasks_all(tl->lazy, &args, off) < 0) {
+        ts_errc(err, TS_EXIT_JOURNAL, "journal: out of memory");
+        goto out;
+    }
     for (size_t i = 0; i < tl->n; i++) {
+        if (tl->lazy) {
+            tasks[i].name = args.p + off[i];
+            tasks[i].args_json = tasks[i].name + strlen(tasks[i].name) + 1;
+            continue;
+        }
         tasks[i].name = tl->v[i].name;
         tasks[i].priority = tl->v[i].priority;
         tasks[i].args_json = args.p + off[i];

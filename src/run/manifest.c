@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,10 +306,110 @@ int ts_manifest_write(const char *path, const ts_manifest_entry *v, size_t n,
     return rc;
 }
 
+/* {"lazy":1,"count":N,"setup":S,"run":R,"axes":[{"name":A,"values":[..]}]}
+ * on one line: "lazy" is its first key, so a reader tells the forms apart
+ * from the first bytes. */
+int ts_manifest_write_lazy(const char *path, const ts_lazy_matrix *m, ts_err *err)
+{
+    ts_strbuf b = { 0 };
+    ts_strbuf_puts(&b, "{\"lazy\":1,\"count\":");
+    ts_strbuf_long(&b, (long)m->count);
+    if (m->setup) {
+        ts_strbuf_puts(&b, ",\"setup\":");
+        ts_strbuf_json_str(&b, m->setup);
+    }
+    ts_strbuf_puts(&b, ",\"run\":");
+    ts_strbuf_json_str(&b, m->run ? m->run : "");
+    ts_strbuf_puts(&b, ",\"axes\":[");
+    for (size_t a = 0; a < m->naxes; a++) {
+        ts_strbuf_puts(&b, a ? ",{\"name\":" : "{\"name\":");
+        ts_strbuf_json_str(&b, m->axes[a].name);
+        ts_strbuf_puts(&b, ",\"values\":[");
+        for (size_t i = 0; i < m->axes[a].n; i++) {
+            if (i)
+                ts_strbuf_putc(&b, ',');
+            ts_strbuf_json_str(&b, m->axes[a].values[i]);
+        }
+        ts_strbuf_puts(&b, "]}");
+    }
+    ts_strbuf_puts(&b, "]}\n");
+    if (b.oom) {
+        free(b.p);
+        return ts_errf(err, "%s: out of memory", path);
+    }
+    int rc = ts_write_file_atomic(path, b.p, b.len, 0444, err);
+    free(b.p);
+    return rc;
+}
+
+#define LAZY_PREFIX "{\"lazy\":"
+
+/* The axes of a lazy manifest's line; -1 if it is not a well-formed one. */
+static int lazy_from_json(const cJSON *o, ts_lazy_matrix *m)
+{
+    const cJSON *axes = cJSON_GetObjectItemCaseSensitive(o, "axes"), *ax;
+    size_t count = 1;
+    memset(m, 0, sizeof *m);
+    int n = cJSON_GetArraySize(axes);
+    if (!cJSON_IsArray(axes) || n <= 0 || !(m->axes = calloc((size_t)n, sizeof *m->axes)))
+        return -1;
+    cJSON_ArrayForEach(ax, axes) {
+        ts_lazy_axis *x = &m->axes[m->naxes++];
+        const cJSON *vals = cJSON_GetObjectItemCaseSensitive(ax, "values"), *v;
+        int nv = cJSON_GetArraySize(vals);
+        if (!(x->name = dup_str(ax, "name")) || !cJSON_IsArray(vals) || nv <= 0
+            || !(x->values = calloc((size_t)nv, sizeof *x->values)))
+            return -1;
+        cJSON_ArrayForEach(v, vals) {
+            if (!cJSON_IsString(v) || !(x->values[x->n] = strdup(v->valuestring)))
+                return -1;
+            x->n++;
+        }
+        if (x->n == 0 || count > SIZE_MAX / x->n)
+            return -1;
+        count *= x->n;
+    }
+    m->count = count;
+    m->setup = dup_str(o, "setup");
+    m->run = dup_str(o, "run");
+    return m->run && get_num(o, "count", -1) == (long)count ? 0 : -1;
+}
+
+/* Entry `position` of a lazy manifest's line: task `position`, attempt 1. */
+static int lazy_entry(const char *path, const char *line, long position,
+                      ts_manifest_entry *e, ts_err *err)
+{
+    ts_lazy_matrix m = { 0 };
+    ts_task t;
+    cJSON *o = cJSON_Parse(line);
+    int bad = !cJSON_IsObject(o) || lazy_from_json(o, &m) < 0;
+    cJSON_Delete(o);
+    if (bad) {
+        ts_lazy_matrix_free(&m);
+        return ts_errf(err, "manifest %s: not a task matrix", path);
+    }
+    if (position < 0 || (size_t)position >= m.count) {
+        size_t count = m.count;
+        ts_lazy_matrix_free(&m);
+        return ts_errf(err, "manifest %s has no task %ld (it holds %zu)", path,
+                       position, count);
+    }
+    int rc = ts_lazy_task(&m, (size_t)position, &t);
+    ts_lazy_matrix_free(&m);
+    if (rc < 0)
+        return ts_errf(err, "manifest %s: out of memory", path);
+    *e = (ts_manifest_entry){ .task_idx = position, .name = t.name, .attempt = 1,
+                              .setup = t.setup, .run = t.run, .env = t.env };
+    t.name = t.setup = t.run = NULL;
+    t.env = (ts_kvlist){ 0 };
+    ts_task_free(&t);
+    return 0;
+}
+
 /* The line at `position`, found with memchr over a read-only mapping: the
  * last element of a 100,000-task array should not pay for reading every
  * line before its own through stdio. */
-static char *manifest_line(const char *path, long position, ts_err *err)
+static char *manifest_line(const char *path, long position, int *lazy, ts_err *err)
 {
     int fd = open_trusted("manifest", path, err);
     struct stat st;
@@ -327,6 +428,10 @@ static char *manifest_line(const char *path, long position, ts_err *err)
         return NULL;
     }
     const char *p = map, *endp = map + size;
+    if (size > sizeof LAZY_PREFIX && memcmp(map, LAZY_PREFIX, sizeof LAZY_PREFIX - 1) == 0) {
+        *lazy = 1;
+        position = 0;   /* the whole file is its one line */
+    }
     for (long i = 0; i < position && p < endp; i++) {
         const char *nl = memchr(p, '\n', (size_t)(endp - p));
         p = nl ? nl + 1 : endp;
@@ -349,10 +454,16 @@ static char *manifest_line(const char *path, long position, ts_err *err)
 int ts_manifest_read(const char *path, long position, ts_manifest_entry *e,
                      ts_err *err)
 {
+    int lazy = 0;
     memset(e, 0, sizeof *e);
-    char *line = manifest_line(path, position, err);
+    char *line = manifest_line(path, position, &lazy, err);
     if (!line)
         return -1;
+    if (lazy) {
+        int rc = lazy_entry(path, line, position, e, err);
+        free(line);
+        return rc;
+    }
     cJSON *o = cJSON_Parse(line);
     free(line);
     if (!cJSON_IsObject(o)) {

@@ -5,7 +5,10 @@
  *
  * manifest (SUITEDIR/manifests/sub-N.jsonl): one JSON line per array element
  * of submission N; element i of a chunk submitted with index offset O reads
- * line O + i. Both are written to a temporary name, fsync'd and renamed, so
+ * line O + i. The first submission of a pure matrix suite gets the lazy form
+ * instead: one line holding the axes, from which element O + i decodes task
+ * O + i (expand.h: ts_lazy_matrix), so its size does not grow with the
+ * task count. Both are written to a temporary name, fsync'd and renamed, so
  * a reader never sees half a file, and made read-only.
  *
  * Readers run what these files say, so they refuse a file that is a
@@ -18,6 +21,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "expand.h"
 #include "spec.h"
 
 typedef struct ts_runspec {
@@ -54,7 +58,12 @@ typedef struct ts_manifest_entry {
 /* Write n entries atomically (tmp + fsync + rename, mode 0444). */
 int ts_manifest_write(const char *path, const ts_manifest_entry *v, size_t n,
                       ts_err *err);
-/* Read the entry on line `position` (0-based). */
+/* The lazy form, for a fresh submission of every task of a pure matrix
+ * (expand.h: ts_lazy_matrix), position p = task p, attempt 1: one line
+ * holding the axes and the command text, whatever the task count. */
+int ts_manifest_write_lazy(const char *path, const ts_lazy_matrix *m, ts_err *err);
+/* Read the entry on line `position` (0-based), or task `position` of a lazy
+ * manifest: the same entry either way. */
 int ts_manifest_read(const char *path, long position, ts_manifest_entry *out,
                      ts_err *err);
 void ts_manifest_entry_free(ts_manifest_entry *e);

@@ -31,15 +31,36 @@ typedef struct manifest_build {
     const ts_tasklist *extra;
     ts_manifest_entry *v;
     size_t n, cap;
+    ts_task *own;       /* lazy: the tasks materialised for v */
+    size_t nown, own_cap;
+    bool whole;         /* so far position p = task p, attempt 1 */
     ts_err *err;
 } manifest_build;
+
+/* A lazy matrix's first submission (every task once, in order, attempt 1)
+ * gets the lazy manifest: nothing per task. */
+static int note_whole(long position, long task_idx, int attempt, void *arg)
+{
+    manifest_build *b = arg;
+    b->whole = b->whole && position == (long)b->n && task_idx == position && attempt == 1;
+    b->n++;
+    return 0;
+}
 
 static int add_entry(long position, long task_idx, int attempt, void *arg)
 {
     manifest_build *b = arg;
     (void)position;   /* rows come in position order */
     const ts_task *t = NULL;
-    if (task_idx >= 0 && (size_t)task_idx < b->tl->n)
+    if (b->tl->lazy) {
+        /* A lazy matrix's task, materialised and kept until written. */
+        if (ts_grow((void **)&b->own, &b->own_cap, b->nown, sizeof *b->own) < 0
+            || ts_lazy_task(b->tl->lazy, (size_t)task_idx, &b->own[b->nown]) < 0) {
+            ts_errf(b->err, "task %ld is not in the suite's expansion", task_idx);
+            return -1;
+        }
+        t = &b->own[b->nown++];
+    } else if (task_idx >= 0 && (size_t)task_idx < b->tl->n)
         t = &b->tl->v[task_idx];
     for (size_t i = 0; !t && b->extra && i < b->extra->n; i++)
         if ((long)b->extra->v[i].index == task_idx)
@@ -72,11 +93,23 @@ int ts_submission_write_manifest(const ts_submit_ctx *c, int64_t sub_id, ts_err 
         || ts_secure_dir(dir, TS_RUN_DIR_MODE, "run directory", err) < 0
         || ts_layout_manifest(c->suite_dir, (long)sub_id, path, sizeof path, err) < 0)
         return -1;
+    if (c->tl->lazy) {
+        b.whole = true;
+        if (ts_journal_intent_tasks_foreach(c->j, sub_id, note_whole, &b, err) < 0)
+            return -1;
+        if (b.whole && b.n == c->tl->lazy->count)
+            return ts_manifest_write_lazy(path, c->tl->lazy, err) == 0
+                && ts_journal_intent_set_manifest(c->j, sub_id, path, err) == 0 ? 0 : -1;
+        b.n = 0;
+    }
     if (ts_journal_intent_tasks_foreach(c->j, sub_id, add_entry, &b, err) == 0
         && ts_manifest_write(path, b.v, b.n, err) == 0
         && ts_journal_intent_set_manifest(c->j, sub_id, path, err) == 0)
         rc = 0;
-    free(b.v);   /* entries borrow the expansion's strings */
+    free(b.v);   /* entries borrow the expansion's strings (or own) */
+    for (size_t i = 0; i < b.nown; i++)
+        ts_task_free(&b.own[i]);
+    free(b.own);
     return rc;
 }
 

@@ -65,7 +65,7 @@ static char *slurp(const char *path, size_t *len, ts_err *err)
 
 int ts_submit_validate(ts_submit_plan *p, ts_err *err)
 {
-    if (ts_spec_load(p->arg_file, &p->s, err) < 0 || ts_expand(p->s, &p->tl, err) < 0
+    if (ts_spec_load(p->arg_file, &p->s, err) < 0 || ts_expand_lazy(p->s, &p->tl, err) < 0
         || ts_slurm_options(p->s, &p->opts, err) < 0)
         return -1;
     return 0;

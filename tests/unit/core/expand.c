@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "expand.h"
+#include "jsonw.h"
 #include "slurmopt.h"
 #include "tap.h"
 
@@ -106,7 +107,7 @@ static void suite_free(ts_suite *s)
 /* Expand a suite expected to fail; check the message and the empty list. */
 static void expect_error(ts_suite *s, const char *want, const char *what)
 {
-    ts_tasklist l = {(ts_task *)&l, 42};   /* must be reset on failure */
+    ts_tasklist l = {(ts_task *)&l, 42, NULL};   /* must be reset on failure */
     ts_err err = {{0}, 0};
     int rc = ts_expand(s, &l, &err);
     is_int(rc, -1, what);
@@ -543,6 +544,133 @@ static void test_env_name(void)
     suite_free(s);
 }
 
+/* ------------------------------------------------------------ lazy matrix */
+
+static int same_kv(const ts_kvlist *a, const ts_kvlist *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->v[i].key, b->v[i].key) != 0 || strcmp(a->v[i].value, b->v[i].value) != 0)
+            return 0;
+    return 1;
+}
+
+static int same_opt(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Every task decoded from the lazy form equals the eager expansion's. */
+static void compare_lazy(ts_suite *s, const char *what)
+{
+    ts_tasklist eager = { 0 }, lazy = { 0 };
+    ts_err err = { { 0 }, 0 };
+    if (expand_ok(s, &eager, what) < 0)
+        return;
+    is_int(ts_expand_lazy(s, &lazy, &err), 0, what);
+    if (!ok(lazy.lazy && !lazy.v, "%s: lazy", what) || !is_int((long long)lazy.n, (long long)eager.n, what)) {
+        ts_tasklist_free(&eager);
+        ts_tasklist_free(&lazy);
+        return;
+    }
+    size_t bad = 0, first_bad = 0;
+    for (size_t k = 0; k < eager.n; k++) {
+        ts_task t;
+        char name[TS_TASK_NAME_MAX + 1];
+        const ts_task *e = &eager.v[k];
+        int good = ts_lazy_task(lazy.lazy, k, &t) == 0
+            && ts_lazy_task_name(lazy.lazy, k, name, sizeof name) == 0
+            && t.index == e->index && strcmp(t.name, e->name) == 0 && strcmp(name, e->name) == 0
+            && same_kv(&t.args, &e->args) && same_kv(&t.env, &e->env)
+            && same_opt(t.setup, e->setup) && same_opt(t.run, e->run) && t.priority == e->priority;
+        ts_strbuf want = { 0 }, got = { 0 };
+        ts_strbuf_puts(&want, e->name);
+        ts_strbuf_putc(&want, '\0');
+        ts_strbuf_json_kv(&want, &e->args);
+        ts_strbuf_putc(&want, '\0');
+        good = good && ts_lazy_task_pack(lazy.lazy, k, &got) == 0 && got.len == want.len
+            && memcmp(got.p, want.p, got.len) == 0;
+        free(want.p);
+        free(got.p);
+        if (!good && bad++ == 0)
+            first_bad = k;
+        ts_task_free(&t);
+    }
+    ts_strbuf all = { 0 }, one = { 0 };
+    size_t *off = calloc(eager.n, sizeof *off);
+    int pack_ok = ts_lazy_pack_all(lazy.lazy, &all, off) == 0;
+    for (size_t k = 0; pack_ok && k < eager.n; k++) {
+        ts_lazy_task_pack(lazy.lazy, k, &one);
+        pack_ok = one.len == (k + 1 < eager.n ? off[k + 1] : all.len)
+            && memcmp(one.p + off[k], all.p + off[k], one.len - off[k]) == 0;
+    }
+    ok(pack_ok, "%s: ts_lazy_pack_all gives what ts_lazy_task_pack gives, task by task", what);
+    free(all.p);
+    free(one.p);
+    free(off);
+    ok(bad == 0, "%s: all %zu lazy tasks (and their journal text) equal the eager ones (first differing: %zu)", what,
+       eager.n, first_bad);
+    ts_task t;
+    char name[TS_TASK_NAME_MAX + 1];
+    is_int(ts_lazy_task(lazy.lazy, eager.n, &t), -1, "lazy task past the end: -1");
+    is_int(ts_lazy_task_name(lazy.lazy, eager.n, name, sizeof name), -1, "lazy name past the end: -1");
+    ts_tasklist_free(&eager);
+    ts_tasklist_free(&lazy);
+    ok(lazy.lazy == NULL && lazy.n == 0, "tasklist_free frees the lazy form");
+}
+
+static void test_lazy_matrix(void)
+{
+    static const char *const lr[] = { "0.1", "a b", "x/y", "", NULL };
+    static const char *const depth[] = { "18", "34", "very-long-value-that-makes-the-name-exceed-sixty-four-bytes-x", NULL };
+    static const char *const seed[] = { "1", "2", NULL };
+    ts_suite *s = suite_new("sweep", "train --lr %(lr) --depth %(depth) 100%");
+    set_setup(s, "echo %(seed) %%");
+    add_axis(s, "lr", 5, lr);
+    add_axis(s, "depth", 6, depth);
+    add_axis(s, "seed", 7, seed);
+    compare_lazy(s, "3 axes, sanitised values, a name over 64 bytes");
+    suite_free(s);
+
+    s = suite_new("big", "run %(a) %(b)");
+    add_axis_n(s, "a", 100);
+    add_axis_n(s, "b", 37);
+    compare_lazy(s, "100 x 37");
+    suite_free(s);
+
+    /* Not lazy, same result as ts_expand: two values of one axis give the
+     * same name text; explicit tasks; a reference to no axis (the error). */
+    static const char *const clash[] = { "a b", "a_b", NULL };
+    ts_tasklist l = { 0 };
+    ts_err err = { { 0 }, 0 };
+    s = suite_new("clash", "run %(v)");
+    add_axis(s, "v", 5, clash);
+    is_int(ts_expand_lazy(s, &l, &err), 0, "sanitised clash: expands");
+    ok(!l.lazy && l.n == 2 && strcmp(l.v[0].name, "v=a_b") == 0
+       && strcmp(l.v[1].name, "matrix-1") == 0, "sanitised clash: eager, names as ts_expand's");
+    ts_tasklist_free(&l);
+    suite_free(s);
+
+    s = suite_new("mixed", "run %(v)");
+    add_axis(s, "v", 5, seed);
+    task_arg(add_task(s, "t", 0, 8), "v", "9");
+    is_int(ts_expand_lazy(s, &l, &err), 0, "matrix + tasks: expands");
+    ok(!l.lazy && l.n == 3, "matrix + tasks: eager");
+    ts_tasklist_free(&l);
+    suite_free(s);
+
+    s = suite_new("bad", "run %(nope)");
+    add_axis(s, "v", 5, seed);
+    ts_err e1 = { { 0 }, 0 }, e2 = { { 0 }, 0 };
+    ts_tasklist l2 = { 0 };
+    is_int(ts_expand_lazy(s, &l, &e1), -1, "unknown reference: an error");
+    ts_expand(s, &l2, &e2);
+    is_str(e1.msg, e2.msg, "unknown reference: the same message as ts_expand");
+    ok(!l.lazy && !l.v && l.n == 0, "unknown reference: list left empty");
+    suite_free(s);
+}
+
 int main(void)
 {
     test_matrix_3x4();
@@ -556,5 +684,6 @@ int main(void)
     test_arg_errors();
     test_limits();
     test_env_name();
+    test_lazy_matrix();
     return done_testing();
 }

@@ -166,6 +166,74 @@ static void test_torn(void)
        err.msg);
 }
 
+static int same_entry(const ts_manifest_entry *a, const ts_manifest_entry *b)
+{
+    if (a->task_idx != b->task_idx || a->attempt != b->attempt || strcmp(a->name, b->name) != 0
+        || strcmp(a->run, b->run) != 0 || (!a->setup != !b->setup)
+        || (a->setup && strcmp(a->setup, b->setup) != 0) || a->env.n != b->env.n)
+        return 0;
+    for (size_t i = 0; i < a->env.n; i++)
+        if (strcmp(a->env.v[i].key, b->env.v[i].key) != 0
+            || strcmp(a->env.v[i].value, b->env.v[i].value) != 0)
+            return 0;
+    return 1;
+}
+
+/* The lazy manifest of a pure matrix reads, at every position, the entry
+ * the per-task manifest of the same tasks reads there. */
+static void test_lazy(void)
+{
+    static char *lr[] = { "0.1", "a \"b\"\n", "x/y" };
+    static char *depth[] = { "18", "34", "50", "101", "a-value-long-enough-to-push-the-name-over-sixty-four-bytes" };
+    ts_lazy_axis axes[] = { { "lr", lr, 3 }, { "depth", depth, 5 } };
+    ts_lazy_matrix m = { .axes = axes, .naxes = 2, .count = 15,
+                         .setup = "echo \"$TASK_SUITE_ARG_LR\"",
+                         .run = "train \"$TASK_SUITE_ARG_DEPTH\" 100%" };
+    ts_manifest_entry v[15], a, b;
+    ts_task t[15];
+    char lazy[PATH_MAX], eager[PATH_MAX];
+    ts_err err = { 0 };
+    int wrong = 0;
+
+    for (size_t k = 0; k < 15; k++) {
+        ts_lazy_task(&m, k, &t[k]);
+        v[k] = (ts_manifest_entry){ .task_idx = (long)k, .name = t[k].name, .attempt = 1,
+                                    .setup = t[k].setup, .run = t[k].run, .env = t[k].env };
+    }
+    snprintf(lazy, sizeof lazy, "%s/lazy.jsonl", root);
+    snprintf(eager, sizeof eager, "%s/eager.jsonl", root);
+    is_int(ts_manifest_write_lazy(lazy, &m, &err), 0, "lazy manifest written");
+    is_int(ts_manifest_write(eager, v, 15, &err), 0, "the same tasks, one line each");
+    for (long k = 0; k < 15; k++) {
+        if (ts_manifest_read(lazy, k, &a, &err) < 0) {
+            diag("lazy %ld: %s", k, err.msg);
+            wrong++;
+            continue;
+        }
+        if (ts_manifest_read(eager, k, &b, &err) < 0 || !same_entry(&a, &b))
+            wrong++;
+        if (k == 14)
+            is_str(a.name, "matrix-14", "a name over 64 bytes: matrix-<k>");
+        if (k == 5)
+            is_str(a.name, "lr=a__b__,depth=18", "a name's value sanitised");
+        ts_manifest_entry_free(&a);
+        ts_manifest_entry_free(&b);
+    }
+    is_int(wrong, 0, "all 15 positions: the lazy entry equals the per-task line");
+    for (size_t k = 0; k < 15; k++)
+        ts_task_free(&t[k]);
+
+    ok(ts_manifest_read(lazy, 15, &a, &err) < 0, "task 15 of 15 is an error");
+    is_error_line(&err, lazy, "has no task 15 (it holds 15)", "past the end of a lazy manifest");
+    ok(ts_manifest_read(lazy, -1, &a, &err) < 0, "a negative position is an error");
+    const char *p = raw_file("lazy-torn.jsonl", "{\"lazy\":1,\"count\":15,\"run\":\"x\",\"axes\":[{\"na");
+    ok(ts_manifest_read(p, 0, &a, &err) < 0, "a torn lazy manifest is an error");
+    is_error_line(&err, p, "not a task matrix", "a torn lazy manifest");
+    p = raw_file("lazy-count.jsonl", "{\"lazy\":1,\"count\":7,\"run\":\"x\",\"axes\":[{\"name\":\"a\",\"values\":[\"1\",\"2\"]}]}\n");
+    ok(ts_manifest_read(p, 0, &a, &err) < 0, "a count that is not the product is an error");
+    ok(a.name == NULL, "a bad lazy manifest leaves nothing allocated");
+}
+
 int main(void)
 {
     if (!mkdtemp(root)) {
@@ -175,6 +243,7 @@ int main(void)
     test_round_trip();
     test_offset_index();
     test_torn();
+    test_lazy();
     nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return done_testing();
 }
