@@ -23,6 +23,7 @@ static const struct command {
     { "sync", cmd_sync, "[ID]   ingest events, classify from Slurm, resubmit retries" },
     { "reconcile", cmd_reconcile, "(internal) ID   what the safety-net job runs" },
     { "exec", cmd_exec, "(internal) run one array element's task" },
+    { "local-runner", cmd_local_runner, "(internal) ID   run a --local suite's tasks here" },
     { "status", cmd_status, "[ID] [--json] [--watch] [--all]   state, counters, tasks" },
     { "list", cmd_list, "[--label L] [--state S] [--all-users] [--json]   your suites" },
     { "logs", cmd_logs, "ID [TASK] [--attempt N] [--follow] [--stderr]   a task's output" },

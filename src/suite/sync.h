@@ -34,6 +34,9 @@ typedef struct ts_sync_slurm {
 typedef struct ts_sync_opts {
     bool no_slurm;        /* --local suites, or Slurm unreachable is fine */
     bool quiet;           /* no progress lines on stderr */
+    bool local_runner;    /* the --local suite's runner syncs: queue the next
+                           * attempts retry_on gives (it runs them), and do
+                           * not look for a lost runner (it is the runner) */
     const ts_sync_slurm *slurm;   /* NULL: libslurm */
 } ts_sync_opts;
 
