@@ -145,9 +145,11 @@ static int match_key(const ts_suite_info *s, void *arg)
         ts_submit_record_free(&rec);
     }
     ts_suite_info_clear(&full);
+    /* suites come oldest first: the newest match wins (a re-run continues
+     * the latest suite of the file, not an older one) */
     if (found)
         memcpy(f->id, s->id, sizeof f->id);
-    return found;
+    return 0;
 }
 
 static int create_suite(ts_submit_plan *p, ts_err *err)
