@@ -2,6 +2,7 @@
  * local_follow.h). */
 #include "config.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,16 @@ int ts_local_follow(ts_journal *j, const char *id, const char *dir, const char *
     }
     if (c.n[TS_TASK_COMPLETED] == c.total)
         return TS_EXIT_OK;
+    char path[PATH_MAX], why[1024] = "";
+    snprintf(path, sizeof path, "%s/local-runner.error", dir);
+    FILE *f = fopen(path, "r");
+    if (f) {   /* the runner's own reason (a failed env_preparation) */
+        if (fgets(why, sizeof why, f))
+            why[strcspn(why, "\n")] = '\0';
+        fclose(f);
+    }
+    if (why[0])
+        ts_cli_say("submit", "suite %s: %s", id, why);
     ts_cli_say("submit", "suite %s: %ld of %ld tasks did not complete (tasksuite status %s)",
                id, c.total - c.n[TS_TASK_COMPLETED], c.total, id);
     return TS_EXIT_TASKS;

@@ -409,6 +409,14 @@ static int fail_prepared(runner *r, ts_err *err)
             return -1;
     say(r, "%s: %zu task%s failed without running", r->prep_error, r->ncands,
         r->ncands == 1 ? "" : "s");
+    /* for whoever follows the suite (submit --local prints it) */
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/local-runner.error", r->store.dir);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "%s\n", r->prep_error);
+        fclose(f);
+    }
     return 0;
 }
 
@@ -584,6 +592,8 @@ int ts_localrun_serve(ts_journal *j, const char *suite_arg, ts_err *err)
         }
     if (ts_localproc_write_self(r.store.dir, err) < 0)
         goto out;
+    snprintf(lock, sizeof lock, "%s/local-runner.error", r.store.dir);
+    unlink(lock);   /* an earlier runner's reason; this one tries again */
     struct sigaction sa = { .sa_handler = on_stop };
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);

@@ -38,3 +38,19 @@ pid_of() {   # pid_of CMDLINE
 alive() {   # alive PID
     [ -n "$1" ] && [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
 }
+
+# Predicates for wait_for (evaluated at each poll, unlike a $(...) argument).
+has_runner() {   # has_runner DIR ID
+    [ -n "$(runner_pid "$1" "$2")" ]
+}
+state_at_least() {   # state_at_least DIR ID STATE N
+    local n
+    n=$(count_state "$1" "$2" "$3")
+    [ -n "$n" ] && [ "$n" -ge "$4" ]
+}
+has_pid_of() {   # has_pid_of CMDLINE
+    [ -n "$(pid_of "$1")" ]
+}
+gone() {   # gone PID
+    ! alive "$1"
+}

@@ -24,8 +24,8 @@ for sig in INT TERM; do
     bg=$!
     wait_for 60 test -s "$w/out"
     id=$(head -1 "$w/out")
-    wait_for 60 test -n "$(runner_pid "$w" "$id")"
-    wait_for 60 test -n "$(pid_of "$TS_BIN submit --local --new slow.yaml")"
+    wait_for 60 has_runner "$w" "$id"
+    wait_for 60 has_pid_of "$TS_BIN submit --local --new slow.yaml"
     submit=$(pid_of "$TS_BIN submit --local --new slow.yaml")
     ok "$([ -n "$submit" ]; echo $?)" "SIG$sig: the attached submit is found"
     kill -"$sig" "$submit"
@@ -40,12 +40,13 @@ done
 # --- SIGTERM to the runner: it stops cleanly
 ts "$w" submit --local --new --detach slow.yaml > "$w/out" 2> "$w/err"
 id=$(head -1 "$w/out")
-wait_for 60 test -n "$(runner_pid "$w" "$id")"
+wait_for 60 has_runner "$w" "$id"
 runner=$(runner_pid "$w" "$id")
-wait_for 60 test "$(count_state "$w" "$id" running)" -ge 1
+wait_for 60 state_at_least "$w" "$id" running 1
+wait_for 30 eval 'test -s "$(suite_dir "$w" "$id")"/tasks/n=1/pid'
 task_pid=$(cat "$(suite_dir "$w" "$id")"/tasks/*/pid 2>/dev/null | head -1)
 kill -TERM "$runner"
-wait_for 60 eval '! alive "$runner"'
+wait_for 60 gone "$runner"
 ok "$(alive "$runner" && echo 1 || echo 0)" "SIGTERM: the runner ended"
 ok "$(alive "$task_pid" && echo 1 || echo 0)" "SIGTERM: its running task's process is gone"
 ok "$(nothing_open "$w" "$id"; echo $?)" "SIGTERM: no task left pending or running"
@@ -57,11 +58,11 @@ rm -f "$w"/runs.*
 cp "$w/slow.yaml" "$w/lost.yaml" && chown "$TS_USER:" "$w/lost.yaml"
 ts "$w" submit --local --detach lost.yaml > "$w/out" 2> "$w/err"
 id=$(head -1 "$w/out")
-wait_for 60 test -n "$(runner_pid "$w" "$id")"
+wait_for 60 has_runner "$w" "$id"
 runner=$(runner_pid "$w" "$id")
-wait_for 60 test "$(count_state "$w" "$id" running)" -ge 1
+wait_for 60 state_at_least "$w" "$id" running 1
 kill -KILL "$runner"
-wait_for 30 eval '! alive "$runner"'
+wait_for 30 gone "$runner"
 out=$(ts "$w" status "$id" 2>&1)
 like "$out" "local runner \(pid $runner\) is gone" "kill -9: status says the runner is gone"
 ok "$(nothing_open "$w" "$id"; echo $?)" "kill -9: no task left pending or running"
