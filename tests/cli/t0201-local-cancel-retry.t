@@ -37,14 +37,14 @@ wait_for 60 nothing_open "$w" "$id"
 ok "$([ ! -e "$w/runs.$last" ]; echo $?)" "the cancelled pending task never ran"
 alive_left=0
 for f in "$(suite_dir "$w" "$id")"/tasks/*/pid; do
-    alive "$(cat "$f")" && alive_left=$((alive_left + 1))
+    wait_for 30 gone "$(cat "$f")" || alive_left=$((alive_left + 1))
 done
 is "$alive_left" 0 "cancel of the suite: none of its task processes is left"
 
 # --- retry of one task among several
 put "$w" three.yaml <<'YAML'
 name: three
-run: echo "attempt $TASK_SUITE_ATTEMPT" >> runs.%(n); test "%(n)" != 2 || test "$TASK_SUITE_ATTEMPT" = 2
+run: echo "attempt $TASK_SUITE_ATTEMPT" >> tries.%(n); test "%(n)" != 2 || test "$TASK_SUITE_ATTEMPT" = 2
 matrix:
   n: [1, 2, 3]
 YAML
@@ -56,10 +56,10 @@ ts "$w" retry "$id" --task n=2 > /dev/null 2>&1; rc=$?
 is "$rc" 0 "retry --task n=2 exits 0"
 wait_for 60 state_at_least "$w" "$id" completed 3
 is "$(count_state "$w" "$id" completed)" 3 "the retried task completed"
-is "$(cat "$w/runs.2")" "$(printf 'attempt 1\nattempt 2')" "n=2 ran twice: attempts 1 and 2"
-is "$(cat "$w/runs.1")" "attempt 1" "n=1 ran once only"
-is "$(cat "$w/runs.3")" "attempt 1" "n=3 ran once only"
-is "$(jsql "$w" "select group_concat(attempt || ':' || state, ' ') from attempts a join tasks t on t.suite_id = a.suite_id and t.idx = a.task_idx where a.suite_id = '$id' and t.name = 'n=2'")" \
+is "$(cat "$w/tries.2")" "$(printf 'attempt 1\nattempt 2')" "n=2 ran twice: attempts 1 and 2"
+is "$(cat "$w/tries.1")" "attempt 1" "n=1 ran once only"
+is "$(cat "$w/tries.3")" "attempt 1" "n=3 ran once only"
+is "$(jsql "$w" "select group_concat(a.attempt || ':' || a.state, ' ') from attempts a join tasks t on t.suite_id = a.suite_id and t.idx = a.task_idx where a.suite_id = '$id' and t.name = 'n=2'")" \
    "1:failed 2:completed" "n=2's attempt history keeps both attempts"
 
 # --- an invalid file still exits 1
