@@ -129,6 +129,7 @@ int ts_submit_prepare(ts_submit_plan *p, ts_err *err)
 typedef struct find_same {
     ts_journal *j;
     const char *key;
+    bool local;
     char id[TS_SUITE_ID_LEN + 1];
 } find_same;
 
@@ -139,6 +140,13 @@ static int match_key(const ts_suite_info *s, void *arg)
     ts_submit_record rec;
     ts_err err = { 0 };
     int found = 0;
+    ts_counts c;
+    /* --local: a suite that completed only because its runner was lost
+     * (node_fail tasks, see localrun.h) is continued, not run anew */
+    if (s->state == TS_SUITE_COMPLETE
+        && (!f->local || ts_journal_counts(f->j, s->id, &c, &err) < 0
+            || c.n[TS_TASK_NODE_FAIL] == 0))
+        return 0;
     if (ts_journal_suite_get(f->j, s->id, &full, &err) == 0 && full.submit_record
         && ts_submit_record_from_json(full.submit_record, &rec, &err) == 0) {
         found = rec.submit_key && strcmp(rec.submit_key, f->key) == 0;
@@ -177,8 +185,9 @@ int ts_submit_open(ts_submit_plan *p, ts_err *err)
     p->locked = true;
     p->ctx.j = p->j;
 
-    find_same same = { .j = p->j, .key = p->key };
-    ts_suite_filter f = { .state_mask = TS_BIT(TS_SUITE_OPEN) | TS_BIT(TS_SUITE_CLOSED),
+    find_same same = { .j = p->j, .key = p->key, .local = p->local };
+    ts_suite_filter f = { .state_mask = TS_BIT(TS_SUITE_OPEN) | TS_BIT(TS_SUITE_CLOSED)
+                                        | (p->local ? TS_BIT(TS_SUITE_COMPLETE) : 0),
                           .only_owner = true, .owner_uid = getuid() };
     if (!p->fresh && ts_journal_suites_foreach(p->j, &f, match_key, &same, err) < 0)
         return -1;

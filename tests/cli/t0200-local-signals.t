@@ -67,9 +67,10 @@ out=$(ts "$w" status "$id" 2>&1)
 like "$out" "local runner \(pid $runner\) is gone" "kill -9: status says the runner is gone"
 ok "$(nothing_open "$w" "$id"; echo $?)" "kill -9: no task left pending or running"
 ok "$([ "$(count_state "$w" "$id" node_fail)" -ge 1 ]; echo $?)" "kill -9: its tasks are node_fail (retryable)"
-out=$(ts "$w" submit --local lost.yaml 2>&1); rc=$?
+out=$(ts "$w" submit --local lost.yaml 2>"$w/err"); rc=$?
 is "$rc" 0 "kill -9: submitting the same file again runs what was left (exit 0)"
 is "$(printf '%s\n' "$out" | head -1)" "$id" "kill -9: ... in the same suite"
 is "$(count_state "$w" "$id" completed)" 5 "kill -9: every task completed in the end"
+like "$(cat "$w/err")" "task.* its earlier local runner lost run again" "kill -9: ... saying it reruns the lost tasks"
 
 done_testing
