@@ -349,6 +349,9 @@ static int start(runner *r, const cand *c, ts_err *err)
     if (pid < 0)
         return ts_errf(err, "cannot start a task: fork: %s", strerror(errno));
     if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);   /* the runner blocks SIGCHLD */
         setpgid(0, 0);
         /* the runner killed (kill -9): the task is stopped, not orphaned */
         prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -506,6 +509,18 @@ static int cancel_pending(runner *r, long *n, ts_err *err)
     return rc;
 }
 
+/* Until a child ends, a stop signal arrives or ms pass (SIGCHLD is blocked
+ * in the runner, so an end between two looks is not missed). */
+static void nap(long ms)
+{
+    sigset_t chld;
+    struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    if (!stop_signal)
+        (void)sigtimedwait(&chld, NULL, &ts);
+}
+
 static int serve(runner *r, ts_err *err)
 {
     enum ts_suite_state st;
@@ -517,7 +532,7 @@ static int serve(runner *r, ts_err *err)
         if (stop_signal || cancelled) {
             if (!r->nkids)
                 return 0;
-            ts_nap_ms(POLL_MS);
+            nap(POLL_MS);
             continue;
         }
         if (ts_journal_lock(r->j, err) < 0)
@@ -549,7 +564,7 @@ static int serve(runner *r, ts_err *err)
                 return -1;
         if (!r->nkids && !r->ncands)
             return 0;
-        ts_nap_ms(POLL_MS);
+        nap(POLL_MS);
     }
 }
 
@@ -599,6 +614,10 @@ int ts_localrun_serve(ts_journal *j, const char *suite_arg, ts_err *err)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);   /* taken by nap() */
     r.width = sysconf(_SC_NPROCESSORS_ONLN);
     if (r.width < 1)
         r.width = 1;
