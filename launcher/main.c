@@ -44,6 +44,8 @@ static const struct command {
       "(internal) what the safety-net job runs" },
     { "exec", cmd_exec, "--dir SUITEDIR --manifest FILE [--offset K]\n"
       "(internal) run one array element's task" },
+    { "local-runner", cmd_local_runner, "ID\n"
+      "(internal) run a --local suite's tasks here" },
 };
 
 /* Edit distance (swapping two neighbours counts once: "stauts"), for

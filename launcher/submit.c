@@ -9,6 +9,9 @@
  * whatever an interrupted run left undone, instead of queueing it twice
  * (--new forces a fresh suite). Without --detach it follows progress until
  * no task is pending or running; Ctrl-C detaches, never cancels.
+ * --local: the suite's local runner runs it in the background
+ * (local_follow.c, src/suite/localrun.h, doc/local.md); submit follows it
+ * unless --detach, exit 6 (TS_EXIT_TASKS) when a task did not complete.
  */
 #include "config.h"
 
@@ -21,7 +24,7 @@
 #include "commands.h"
 #include "ctrlc.h"
 #include "exitcodes.h"
-#include "localrun.h"
+#include "local_follow.h"
 #include "progress.h"
 #include "report.h"
 #include "rerun.h"
@@ -80,9 +83,9 @@ static int parse(int argc, char **argv, submit_opts *o)
 }
 
 /* Follow until nothing is pending or running; Ctrl-C detaches. */
-static int follow(ts_journal *j, const char *id, int local)
+static int follow(ts_journal *j, const char *id)
 {
-    ts_sync_opts so = { .no_slurm = local, .run_on_complete = true };
+    ts_sync_opts so = { .run_on_complete = true };
     ts_counts c = { 0 };
     ts_err err = { 0 };
     long last_done = -1;
@@ -116,7 +119,7 @@ static int follow(ts_journal *j, const char *id, int local)
         fprintf(stderr, "detached; suite %s keeps running (tasksuite status %s)\n", id, id);
         return TS_EXIT_OK;
     }
-    return c.n[TS_TASK_COMPLETED] == c.total ? TS_EXIT_OK : TS_EXIT_FAIL;
+    return c.n[TS_TASK_COMPLETED] == c.total ? TS_EXIT_OK : TS_EXIT_TASKS;
 }
 
 /* The file is already a suite whose submission is carried out: follow it,
@@ -162,6 +165,14 @@ int cmd_submit(int argc, char **argv)
         fprintf(stderr, "%s\n", err.msg);
         goto out;
     }
+    /* --local runs every task on this machine: a multi-node task cannot
+     * run as asked (before anything is written). */
+    if (o.local && p.s->num_nodes > 1) {
+        ts_cli_say("submit", "%s: num_nodes: %d needs Slurm; --local runs each task on this one "
+                   "machine (set num_nodes: 1, or submit without --local)", o.file,
+                   p.s->num_nodes);
+        goto out;
+    }
     for (size_t i = 0; i < p.s->warnings.n; i++)
         fprintf(stderr, "warning: %s\n", p.s->warnings.v[i]);
     if (ts_submit_prepare(&p, &err) < 0)
@@ -203,9 +214,13 @@ int cmd_submit(int argc, char **argv)
     ts_submit_unlock(&p);
     printf("%s\n", p.id);
     fflush(stdout);
-    if (o.local && ts_localrun(p.j, p.id, p.dir, p.self, &err) < 0)
-        goto fail;
-    rc = o.local ? follow(p.j, p.id, 1) : o.detach ? TS_EXIT_OK : follow(p.j, p.id, 0);
+    if (o.local) {   /* the suite's local runner runs it, detached (doc/local.md) */
+        rc = ts_local_launch(p.j, p.id, p.dir, p.self, p.attached);
+        if (rc == TS_EXIT_OK && !o.detach)
+            rc = ts_local_follow(p.j, p.id, p.dir, p.self);
+        goto out;
+    }
+    rc = o.detach ? TS_EXIT_OK : follow(p.j, p.id);
     goto out;
 fail:
     rc = ts_report_fail("submit", &err);

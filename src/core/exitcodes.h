@@ -18,6 +18,10 @@
  *                        unwritable, or locked by another process too long
  *   5  TS_EXIT_SLURM     Slurm is unreachable or refused an RPC (submit,
  *                        job lookup, cancel)
+ *   6  TS_EXIT_TASKS     the suite ran, but not every task completed
+ *                        (`submit --local` or `submit` that followed the
+ *                        suite to its end: a task failed, timed out, was
+ *                        cancelled or lost); 1 stays "the file is invalid"
  */
 #ifndef TS_EXITCODES_H
 #define TS_EXITCODES_H
@@ -28,5 +32,6 @@
 #define TS_EXIT_NOTFOUND  3
 #define TS_EXIT_JOURNAL   4
 #define TS_EXIT_SLURM     5
+#define TS_EXIT_TASKS     6
 
 #endif

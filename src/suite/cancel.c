@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cancel.h"
+#include "record.h"
 #include "events.h"
 #include "exitcodes.h"
 #include "layout.h"
@@ -452,10 +453,13 @@ int ts_cancel_suite(ts_journal *j, const char *suite_id, const ts_cancel_opts *o
      * still an intent: a killed submit may have queued arrays, look for them
      * but do not insist. Already cancelled: the journal is right whatever
      * Slurm says. */
-    if ((c.arrays_ever > 0 || c.intents > 0)
-        && suite_slurm(&c, c.arrays_ever == 0 || r->already) < 0)
+    /* A --local suite never was in Slurm: its runner stops the tasks when
+     * it sees the suite cancelled (src/suite/localrun.h). */
+    bool in_slurm = !ts_submit_record_is_local(si.submit_record)
+                    && (c.arrays_ever > 0 || c.intents > 0);
+    if (in_slurm && suite_slurm(&c, c.arrays_ever == 0 || r->already) < 0)
         goto out;
-    if (c.arrays_ever > 0 || c.intents > 0)
+    if (in_slurm)
         cancel_watchdog(&c);
     if (!r->already) {
         if (ts_journal_suite_cancel(j, si.id, err) < 0

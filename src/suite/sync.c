@@ -10,6 +10,7 @@
 #include "carry.h"
 #include "grow.h"
 #include "layout.h"
+#include "localrun.h"
 #include "slurm.h"
 #include "oncomplete.h"
 #include "record.h"
@@ -473,7 +474,7 @@ int ts_sync_adopt_queued(ts_journal *j, const char *suite_id, long *idx, int *at
 /* Give every retryable task its next attempt: one new submission for all
  * of them, then finish any submission a crash left as a bare intent. */
 static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
-                    ts_sync_result *res, ts_err *err)
+                    bool local_runner, ts_sync_result *res, ts_err *err)
 {
     retry_list r = { .max_attempts = 1 + si->max_retries, .sa = sa };
     ts_submit_store store;
@@ -481,9 +482,10 @@ static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
     int64_t sub = 0;
     int rc = -1;
 
-    /* A --local suite has no Slurm to resubmit to: its retries are manual
-     * (tasksuite retry reruns them here). */
-    if (ts_submit_record_is_local(si->submit_record))
+    /* A --local suite has no Slurm to resubmit to: its runner queues its
+     * retries (marked for itself, see localrun.h); nobody else does. */
+    bool local = ts_submit_record_is_local(si->submit_record);
+    if (local && !local_runner)
         return 0;
     intent_ids ids = { 0 };
     /* Most syncs have nothing to retry: count over the state index first
@@ -496,7 +498,7 @@ static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
     /* An attempt queued from inside its predecessor's job (exec, in-job
      * resume) whose record never made it to the event file (a crash right
      * after the submission): Slurm has it under its recovery key. */
-    if (r.n && ts_sync_adopt_queued(j, si->id, r.idx, r.attempts, &r.n, err) < 0)
+    if (r.n && !local && ts_sync_adopt_queued(j, si->id, r.idx, r.attempts, &r.n, err) < 0)
         goto out;
     if (r.n && ts_journal_intent_create(j, si->id, r.idx, r.n, &sub, err) < 0)
         goto out;
@@ -513,10 +515,10 @@ static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
     if (ts_submission_load(j, si, &store, &ctx, err) < 0)
         goto out;
     ctx.recover = true;
-    /* a --local suite reruns through the local runner, not Slurm */
+    /* a --local suite's are marked for its runner (the caller), not queued */
     rc = 0;
-    ts_carry_opts how = { 0 };   /* in Slurm; the suite's watchdog is already there */
-    for (size_t i = 0; i < ids.n && rc == 0 && !store.local; i++)
+    ts_carry_opts how = { .local = store.local };   /* the suite's watchdog is already there */
+    for (size_t i = 0; i < ids.n && rc == 0; i++)
         if (ts_submission_carry_out(&ctx, ids.v[i], &how, NULL, err) < 0)
             rc = -1;
     ts_submission_store_free(&store);
@@ -649,7 +651,14 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
         goto out;
     if (sa.n && classify(j, si.id, &sa, res, err) < 0)
         goto out;
-    if (!opts->no_slurm && si.state != TS_SUITE_CANCELLED && resubmit(j, &si, &sa, res, err) < 0)
+    /* A --local suite whose runner is gone (kill -9): its open attempts
+     * are lost, as a node's are on a cluster. */
+    bool local = ts_submit_record_is_local(si.submit_record);
+    if (local && !opts->local_runner && si.state != TS_SUITE_CANCELLED
+        && ts_localrun_check_lost(j, si.id, dir, NULL, err) < 0)
+        goto out;
+    if ((!opts->no_slurm || (local && opts->local_runner)) && si.state != TS_SUITE_CANCELLED
+        && resubmit(j, &si, &sa, opts->local_runner, res, err) < 0)
         goto out;
     /* Waves: tasks waiting for room in Slurm are queued as room appears. */
     if (!opts->no_slurm && si.state != TS_SUITE_CANCELLED

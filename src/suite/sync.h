@@ -38,6 +38,9 @@ typedef struct ts_sync_opts {
     bool run_on_complete; /* run a due on_complete (oncomplete.h): only sync,
                            * reconcile, submit's follow and the local runner;
                            * status, list and logs never run user code */
+    bool local_runner;    /* the --local suite's runner syncs: queue the next
+                           * attempts retry_on gives (it runs them), and do
+                           * not look for a lost runner (it is the runner) */
     const ts_sync_slurm *slurm;   /* NULL: libslurm */
 } ts_sync_opts;
 
