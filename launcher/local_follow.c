@@ -111,18 +111,7 @@ int ts_local_follow(ts_journal *j, const char *id, const char *dir, const char *
     while (!interrupted()) {
         if (ts_sync(j, id, &so, NULL, &err) < 0 || ts_journal_counts(j, id, &c, &err) < 0)
             return ts_report_fail("submit", &err);
-        if (c.done != last_done || tty) {
-            char text[96], bar[64], counts[256];
-            ts_progress_text(text, sizeof text, c.done, c.total);
-            ts_progress_counts(counts, sizeof counts, &c, true);
-            if (tty) {
-                ts_progress_bar(bar, sizeof bar, c.done, c.total, 30);
-                fprintf(stderr, "\r\033[K%s %s  %s", bar, text, counts);
-            } else {
-                fprintf(stderr, "%s: %s\n", text, counts);
-            }
-            last_done = c.done;
-        }
+        ts_progress_follow(stderr, &c, &last_done, tty);
         if (c.n[TS_TASK_PENDING] + c.n[TS_TASK_RUNNING] == 0)
             break;
         /* No runner recorded for a while with work left (it could not
@@ -161,7 +150,10 @@ int ts_local_follow(ts_journal *j, const char *id, const char *dir, const char *
     }
     if (why[0])
         ts_cli_say("submit", "suite %s: %s", id, why);
-    ts_cli_say("submit", "suite %s: %ld of %ld tasks did not complete (tasksuite status %s)",
-               id, c.total - c.n[TS_TASK_COMPLETED], c.total, id);
+    if (ts_progress_failed(&c) > 0)   /* name them (cancelled ones are no news) */
+        ts_report_failed_names(stderr, j, id, 5, &err);
+    else
+        ts_cli_say("submit", "suite %s: %ld of %ld tasks did not complete (tasksuite status %s)",
+                   id, c.total - c.n[TS_TASK_COMPLETED], c.total, id);
     return TS_EXIT_TASKS;
 }

@@ -95,18 +95,7 @@ static int follow(ts_journal *j, const char *id)
     while (!ts_ctrlc()) {
         if (ts_sync(j, id, &so, NULL, &err) < 0 || ts_journal_counts(j, id, &c, &err) < 0)
             return ts_report_fail("submit", &err);
-        if (c.done != last_done || tty) {
-            char text[96], bar[64], counts[256];
-            ts_progress_text(text, sizeof text, c.done, c.total);
-            ts_progress_counts(counts, sizeof counts, &c, true);
-            if (tty) {
-                ts_progress_bar(bar, sizeof bar, c.done, c.total, 30);
-                fprintf(stderr, "\r\033[K%s %s  %s", bar, text, counts);
-            } else {
-                fprintf(stderr, "%s: %s\n", text, counts);
-            }
-            last_done = c.done;
-        }
+        ts_progress_follow(stderr, &c, &last_done, tty);
         if (c.n[TS_TASK_PENDING] + c.n[TS_TASK_RUNNING] == 0)
             break;
         ts_nap_ms(2000);

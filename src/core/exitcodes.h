@@ -7,8 +7,8 @@
  *   0  TS_EXIT_OK        success (for `status`: the command worked, whatever
  *                        the suite's state)
  *   1  TS_EXIT_FAIL      generic failure: an invalid suite file (`validate`,
- *                        `submit`), a task or suite that failed (`exec`,
- *                        `status --wait`-style callers), an I/O error
+ *                        `submit`), a task that failed (`exec`), an I/O
+ *                        error
  *   2  TS_EXIT_USAGE     bad command line: unknown option, missing or extra
  *                        argument, bad option value, an ambiguous ID prefix
  *   3  TS_EXIT_NOTFOUND  what was named does not exist: unknown suite ID,

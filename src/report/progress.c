@@ -184,3 +184,19 @@ int ts_progress_counts_wrapped(char *buf, size_t len, const ts_counts *c, int in
     }
     return (int)pos;
 }
+
+void ts_progress_follow(FILE *f, const ts_counts *c, long *last_done, bool tty)
+{
+    if (c->done == *last_done && !tty)
+        return;
+    char text[96], bar[64], counts[256];
+    ts_progress_text(text, sizeof text, c->done, c->total);
+    ts_progress_counts(counts, sizeof counts, c, true);
+    if (tty) {
+        ts_progress_bar(bar, sizeof bar, c->done, c->total, 30);
+        fprintf(f, "\r\033[K%s %s  %s", bar, text, counts);
+    } else {
+        fprintf(f, "%s: %s\n", text, counts);
+    }
+    *last_done = c->done;
+}

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "journal.h"
 
@@ -61,5 +62,10 @@ int ts_progress_counts_wrapped(char *buf, size_t len, const ts_counts *c, int in
  * (the counters with skip_zero). */
 int ts_progress_line(char *buf, size_t len, const char *suite_id,
                      const char *state, const ts_counts *c);
+
+/* What a following `submit` prints each round: on a terminal one bar line
+ * redrawn in place, otherwise a line per change of the done count
+ * (*last_done remembers it; start it at -1). */
+void ts_progress_follow(FILE *f, const ts_counts *c, long *last_done, bool tty);
 
 #endif

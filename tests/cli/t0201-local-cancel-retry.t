@@ -44,13 +44,13 @@ is "$alive_left" 0 "cancel of the suite: none of its task processes is left"
 # --- retry of one task among several
 put "$w" three.yaml <<'YAML'
 name: three
-run: echo "attempt $TASK_SUITE_ATTEMPT" >> tries.%(n); test "%(n)" != 2 || test "$TASK_SUITE_ATTEMPT" = 2
+run: echo "attempt $TASK_SUITE_ATTEMPT" >> tries.%(n); test %(n) != 2 || test "$TASK_SUITE_ATTEMPT" = 2
 matrix:
   n: [1, 2, 3]
 YAML
 out=$(ts "$w" submit --local three.yaml 2>"$w/err"); rc=$?
 is "$rc" 6 "a task failed: submit --local exits 6"
-like "$(cat "$w/err")" "1 of 3 tasks did not complete" "... and says how many did not"
+like "$(cat "$w/err")" "not completed: n=2 \(exit 1\)" "... and names the task that did not"
 id=$(printf '%s\n' "$out" | head -1)
 ts "$w" retry "$id" --task n=2 > /dev/null 2>&1; rc=$?
 is "$rc" 0 "retry --task n=2 exits 0"

@@ -19,7 +19,7 @@ run: echo out; echo err >&2
 YAML
 
 out=$(ts "$w" submit --local broken.yaml 2>&1); rc=$?
-is "$rc" 1 "submit --local of four failing tasks exits 1"
+is "$rc" 6 "submit --local of four failing tasks exits 6 (a task did not complete)"
 id=$(printf '%s\n' "$out" | head -1)
 like "$out" "4/4 done \(100\.0%\): failed 4" "the progress line counts the failures"
 like "$out" "not completed: n=1 \(exit 3\), n=2 \(exit 3\)" "submit names the failed tasks"

@@ -14,7 +14,7 @@ matrix: {n: [1, 2]}
 YAML
 
 out=$(ts "$w" submit --local fix.yaml 2>"$w/err1"); rc=$?
-is "$rc" 1 "first run: task n=2 fails, submit exits 1"
+is "$rc" 6 "first run: task n=2 fails, submit exits 6"
 id=$(printf '%s\n' "$out" | head -1)
 like "$id" '^[a-z0-9]{8}$' "it printed the suite's id"
 

@@ -67,7 +67,7 @@ is "$(cat "$W"/.tshome/suites/"$fid"/hooks/on_complete.*.log 2>/dev/null)" "on_c
 # next attempt in the same suite, the completed ones do not run again.
 ts "$W" submit fail.yaml >"$W/refail.out" 2>"$W/refail.err"
 rc=$?
-is "$rc" 1 "submit of the same file again: the task fails again, exit 1"
+is "$rc" 6 "submit of the same file again: the task fails again, exit 6 (a task did not complete)"
 is "$(grep -E '^[a-z0-9]{8}$' "$W/refail.out" | tail -1)" "$fid" "it is the same suite"
 like "$(cat "$W/refail.err")" "fail.yaml is already suite $fid: retrying its 1 task that did not complete" \
     "one line says the failed task is retried in the same suite"
