@@ -79,6 +79,7 @@ for f in "$w"/ex-*.yaml; do
         continue
     fi
     is "$rc" 0 "example $name validates" || diag "$out"
+    unlike "$out" "^warning:" "example $name validates without a warning (users copy it)"
     if grep -q '^ *# runs-locally' "$f"; then
         ran=$((ran + 1))
         out=$(ts "$w" submit --local "$f" 2>&1); rc=$?
