@@ -294,7 +294,10 @@ typedef struct cand_walk {
     runner *r;
     size_t intent;
     long found, ours;
+    long need;            /* free slots: the walk stops once it has them */
 } cand_walk;
+
+#define WALK_FULL 1       /* note_cand: enough found, stop walking */
 
 static int note_cand(long position, long task_idx, int attempt, void *arg)
 {
@@ -314,7 +317,9 @@ static int note_cand(long position, long task_idx, int attempt, void *arg)
         return -1;
     r->cands[r->ncands++] = (cand){ position, task_idx, attempt, w->intent };
     w->found++;
-    return 0;
+    /* Only as many as can start now: a walk over every pending task on each
+     * wake-up made a large local suite quadratic. */
+    return (long)r->ncands >= w->need ? WALK_FULL : 0;
 }
 
 /* What can start now: the pending tasks of submitted intents at the
@@ -327,10 +332,14 @@ static int collect(runner *r, ts_err *err)
         || ts_journal_intents_foreach(r->j, r->id, TS_BIT(TS_SUB_SUBMITTED), note_intent, r,
                                       err) < 0)
         return -1;
-    for (size_t i = 0; i < r->nintents; i++) {
-        cand_walk w = { .r = r, .intent = i };
-        if (ts_journal_intent_tasks_foreach(r->j, r->intents[i].id, note_cand, &w, err) < 0)
+    long need = r->width - (long)r->nkids;
+    for (size_t i = 0; i < r->nintents && (long)r->ncands < need; i++) {
+        cand_walk w = { .r = r, .intent = i, .need = need };
+        int rc = ts_journal_intent_tasks_foreach(r->j, r->intents[i].id, note_cand, &w, err);
+        if (rc < 0)
             return -1;
+        if (rc == WALK_FULL)
+            break;
         if (!w.found && !w.ours
             && ts_journal_intent_set_state(r->j, r->intents[i].id, TS_SUB_DONE, err) < 0)
             return -1;
