@@ -20,7 +20,8 @@ static const struct help {
     { "validate",
       "  FILE                 the suite file (options may come before or after it)\n"
       "  --json               one JSON document instead of the text listing\n"
-      "  --all                list every task (default: the first ones when more than 50)\n" },
+      "  --all                list every task (default: the first ones when more than 50)\n"
+      "  --local              also refuse what submit --local cannot run (num_nodes > 1)\n" },
     { "submit",
       "  FILE                 the suite file (options may come before or after it)\n"
       "  --detach             print the suite ID and return once queued\n"

@@ -14,7 +14,7 @@ static const struct command {
     int (*fn)(int argc, char **argv);
     const char *summary;
 } commands[] = {
-    { "validate", cmd_validate, "FILE [--json] [--all]\n"
+    { "validate", cmd_validate, "FILE [--json] [--all] [--local]\n"
       "parse, check, print the expanded tasks" },
     { "submit", cmd_submit, "FILE [--detach] [--local] [--dry-run] [--throttle N] [--new]\n"
       "run a suite (through Slurm, or here with --local)" },

@@ -25,6 +25,7 @@
 #include "ctrlc.h"
 #include "exitcodes.h"
 #include "local_follow.h"
+#include "localrun.h"
 #include "progress.h"
 #include "report.h"
 #include "rerun.h"
@@ -156,10 +157,8 @@ int cmd_submit(int argc, char **argv)
     }
     /* --local runs every task on this machine: a multi-node task cannot
      * run as asked (before anything is written). */
-    if (o.local && p.s->num_nodes > 1) {
-        ts_cli_say("submit", "%s: num_nodes: %d needs Slurm; --local runs each task on this one "
-                   "machine (set num_nodes: 1, or submit without --local)", o.file,
-                   p.s->num_nodes);
+    if (o.local && ts_local_fits(p.s, o.file, &err) < 0) {
+        ts_cli_say("submit", "%s", err.msg);
         goto out;
     }
     for (size_t i = 0; i < p.s->warnings.n; i++)

@@ -1,10 +1,11 @@
-/* validate.c: `tasksuite validate FILE [--json] [--all]`.
+/* validate.c: `tasksuite validate FILE [--json] [--all] [--local]`.
  *
  * Parses and expands exactly as submit and the plugin do, submits nothing,
  * and shows what would run: tasks (name, args, env, commands), hooks, and the
  * sbatch options the suite maps to. A suite of more than SUMMARY_OVER tasks
  * lists its first SUMMARY_SHOWN and counts the rest (a 100k-task sweep is
  * not 700k lines on a terminal); --all lists them all, --json always does.
+ * --local also refuses what submit --local cannot run (ts_local_fits).
  * Exit 0 valid, 1 invalid, 2 usage. */
 #include "config.h"
 
@@ -19,10 +20,11 @@
 #include "expand.h"
 #include "slurmopt.h"
 #include "spec.h"
+#include "localrun.h"
 #include "spec_json.h"
 #include "units.h"
 
-#define VALIDATE_USAGE "usage: tasksuite validate FILE [--json] [--all]"
+#define VALIDATE_USAGE "usage: tasksuite validate FILE [--json] [--all] [--local]"
 #define SUMMARY_OVER 50
 #define SUMMARY_SHOWN 10
 
@@ -88,22 +90,26 @@ int cmd_validate(int argc, char **argv)
     static const struct option longopts[] = {
         { "json", no_argument, NULL, 'j' },
         { "all", no_argument, NULL, 'a' },
+        { "local", no_argument, NULL, 'l' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    int json = 0, all = 0, c;
+    int json = 0, all = 0, local = 0, c;
     ts_suite *s = NULL;
     ts_tasklist tasks = { 0 };
     ts_err err = { 0 };
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "jah", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "jalh", longopts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json = 1;
             break;
         case 'a':
             all = 1;
+            break;
+        case 'l':
+            local = 1;
             break;
         case 'h':
             return ts_cli_usage(VALIDATE_USAGE, 1);
@@ -117,6 +123,8 @@ int cmd_validate(int argc, char **argv)
     int bad = ts_spec_load(argv[optind], &s, &err) < 0 || ts_expand(s, &tasks, &err) < 0
               || ts_slurm_options(s, &opts, &err) < 0;
     ts_kvlist_free(&opts);
+    if (!bad && local)
+        bad = ts_local_fits(s, argv[optind], &err) < 0;
     if (bad) {
         ts_tasklist_free(&tasks);
         fprintf(stderr, "%s\n", err.msg);

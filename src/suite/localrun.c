@@ -687,3 +687,11 @@ out:
     ts_submission_store_free(&r.store);
     return rc;
 }
+
+int ts_local_fits(const ts_suite *s, const char *file, ts_err *err)
+{
+    if (s->num_nodes <= 1)
+        return 0;
+    return ts_errf(err, "%s: num_nodes: %d needs Slurm; --local runs each task on this one "
+                   "machine (set num_nodes: 1, or submit without --local)", file, s->num_nodes);
+}

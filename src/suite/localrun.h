@@ -45,4 +45,9 @@ int ts_localrun_serve(ts_journal *j, const char *suite_id, ts_err *err);
 int ts_localrun_check_lost(ts_journal *j, const char *suite_id, const char *suite_dir,
                            long *lost, ts_err *err);
 
+/* --local runs every task on this one machine: a suite that asks for more
+ * (num_nodes > 1) is refused, before anything is written (`submit --local`,
+ * `validate --local`). 0, or -1 with a one-line message naming FILE. */
+int ts_local_fits(const struct ts_suite *s, const char *file, ts_err *err);
+
 #endif

@@ -83,6 +83,11 @@ is "$rc" 1 "num_nodes: 2 with --local: exit 1"
 like "$out" "num_nodes: 2 needs Slurm" "... one line saying why"
 is "$(printf '%s\n' "$out" | wc -l)" 1 "... one line only"
 is "$(jsql "$w" "select count(*) from suites where name = 'multi'")" 0 "... and no suite was written"
+out=$(ts "$w" validate --local multi.yaml 2>&1); rc=$?
+is "$rc" 1 "validate --local refuses it too (exit 1)"
+like "$out" "multi.yaml: num_nodes: 2 needs Slurm" "... with the same line"
+ts "$w" validate multi.yaml >/dev/null 2>&1
+is "$?" 0 "validate without --local accepts it (Slurm can run it)"
 
 # --- --detach really detaches
 put "$w" bg.yaml <<'YAML'
