@@ -23,6 +23,7 @@
 #include "localhooks.h"
 #include "localproc.h"
 #include "localrun.h"
+#include "opentasks.h"
 #include "submission.h"
 #include "sync.h"
 
@@ -48,59 +49,11 @@ int ts_localrun(ts_journal *j, const char *suite_id, const char *suite_dir,
 
 /* ------------------------------------------------------------ lost runner */
 
-typedef struct open_list {
-    long *idx;
-    int *attempt;
-    size_t n, cap;
-} open_list;
-
-static int note_open(const ts_task_info *t, void *arg)
-{
-    open_list *o = arg;
-    size_t cap = o->cap;
-    if (ts_grow((void **)&o->idx, &cap, o->n, sizeof *o->idx) < 0
-        || ts_grow((void **)&o->attempt, &o->cap, o->n, sizeof *o->attempt) < 0)
-        return -1;
-    o->idx[o->n] = t->idx;
-    o->attempt[o->n++] = t->attempts;
-    return 0;
-}
-
-static void open_free(open_list *o)
-{
-    free(o->idx);
-    free(o->attempt);
-    memset(o, 0, sizeof *o);
-}
-
-/* The open attempt of task idx, 0 when it is not pending or running. */
-static int open_attempt(const open_list *o, long idx)
-{
-    size_t lo = 0, hi = o->n;   /* index order */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (o->idx[mid] == idx)
-            return o->attempt[mid];
-        if (o->idx[mid] < idx)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
-}
-
-static int list_open(ts_journal *j, const char *suite_id, unsigned mask, open_list *o,
-                     ts_err *err)
-{
-    o->n = 0;
-    return ts_journal_tasks_foreach(j, suite_id, mask, note_open, o, err);
-}
-
 int ts_localrun_check_lost(ts_journal *j, const char *suite_id, const char *suite_dir,
                            long *lost, ts_err *err)
 {
     ts_localproc p;
-    open_list o = { 0 };
+    ts_open_tasks o = { 0 };
     long n = 0;
     int rc = -1;
 
@@ -108,7 +61,7 @@ int ts_localrun_check_lost(ts_journal *j, const char *suite_id, const char *suit
         *lost = 0;
     if (!ts_localproc_read(suite_dir, &p) || ts_localproc_alive(&p))
         return 0;
-    if (list_open(j, suite_id, TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING), &o, err) < 0)
+    if (ts_open_tasks_load(j, suite_id, TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING), &o, err) < 0)
         goto out;
     for (size_t i = 0; i < o.n; i++) {
         if (o.attempt[i] < 1)
@@ -127,7 +80,7 @@ int ts_localrun_check_lost(ts_journal *j, const char *suite_id, const char *suit
         *lost = n;
     rc = 0;
 out:
-    open_free(&o);
+    ts_open_tasks_free(&o);
     return rc;
 }
 
@@ -173,7 +126,7 @@ typedef struct runner {
     size_t nintents, icap;
     cand *cands;
     size_t ncands, ccap;
-    open_list open;
+    ts_open_tasks open;
     long width;
     bool prepared;
     char prep_error[1024];
@@ -308,7 +261,7 @@ static int note_cand(long position, long task_idx, int attempt, void *arg)
         w->ours++;
         return 0;
     }
-    if (open_attempt(&r->open, task_idx) != attempt)
+    if (ts_open_tasks_attempt(&r->open, task_idx) != attempt)
         return 0;   /* started and ended, cancelled, or a later attempt's */
     ts_err e = { 0 };
     if (ts_events_is_cancelled(r->store.dir, task_idx, &cancelled, &e) == 0 && cancelled)
@@ -328,7 +281,7 @@ static int collect(runner *r, ts_err *err)
 {
     intents_free(r);
     r->ncands = 0;
-    if (list_open(r->j, r->id, TS_BIT(TS_TASK_PENDING), &r->open, err) < 0
+    if (ts_open_tasks_load(r->j, r->id, TS_BIT(TS_TASK_PENDING), &r->open, err) < 0
         || ts_journal_intents_foreach(r->j, r->id, TS_BIT(TS_SUB_SUBMITTED), note_intent, r,
                                       err) < 0)
         return -1;
@@ -400,7 +353,7 @@ static int settle(runner *r, const child *k, ts_err *err)
                                     TS_BIT(TS_ATT_RUNNING) | TS_BIT(TS_ATT_ENDED_BY_SIGNAL),
                                     note_att, &f, err) < 0)
         return -1;
-    bool open = open_attempt(&r->open, k->idx) == k->attempt;
+    bool open = ts_open_tasks_attempt(&r->open, k->idx) == k->attempt;
     if (f.state < 0 && !open)
         return 0;   /* it ended and said so */
     enum ts_attempt_state to = k->killed ? TS_ATT_CANCELLED
@@ -458,7 +411,7 @@ static int reap(runner *r, ts_err *err)
         return 0;
     if (ts_journal_lock(r->j, err) < 0)
         return -1;
-    int rc = list_open(r->j, r->id, TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING),
+    int rc = ts_open_tasks_load(r->j, r->id, TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING),
                        &r->open, err);
     size_t kept = 0;
     for (size_t i = 0; i < r->nkids; i++) {
@@ -510,7 +463,7 @@ static int cancel_pending(runner *r, long *n, ts_err *err)
     *n = 0;
     if (ts_journal_lock(r->j, err) < 0)
         return -1;
-    int rc = list_open(r->j, r->id, TS_BIT(TS_TASK_PENDING), &r->open, err);
+    int rc = ts_open_tasks_load(r->j, r->id, TS_BIT(TS_TASK_PENDING), &r->open, err);
     for (size_t i = 0; rc == 0 && i < r->open.n; i++) {
         rc = ts_journal_task_set_state(r->j, r->id, r->open.idx[i], TS_TASK_CANCELLED, err);
         (*n)++;
@@ -584,7 +537,7 @@ static void runner_free(runner *r)
     free(r->intents);
     free(r->kids);
     free(r->cands);
-    open_free(&r->open);
+    ts_open_tasks_free(&r->open);
 }
 
 int ts_localrun_serve(ts_journal *j, const char *suite_arg, ts_err *err)

@@ -13,6 +13,7 @@
 
 #include "hook.h"
 #include "oncomplete.h"
+#include "userhook.h"
 #include "submission.h"
 #include "taskenv.h"
 
@@ -93,25 +94,18 @@ static int run_hook(ts_journal *j, const due_check *d, ts_err *err)
 {
     const char *suite_id = d->si.id;
     const ts_suite_info *sip = &d->si;
-    ts_hook_user user = { 0 };
     ts_env env = { 0 };
     ts_counts c;
-    char **argv = NULL;
-    const char *log = d->log;
-    int rc = -1, have_user = 0;
+    char what[256];
     const ts_hook *h = &d->st.s->on_complete;
     const ts_submit_store *stp = &d->st;
 
-    if (ts_journal_counts(j, suite_id, &c, err) < 0
-        || ts_hook_user_lookup(getuid(), getgid(), &user, err) < 0)
-        goto out;
-    have_user = 1;
+    if (ts_journal_counts(j, suite_id, &c, err) < 0)
+        return -1;
     /* The user's own environment (this runs as the user already), plus what
      * the hook needs to know about the suite. */
-    if (ts_env_init(&env, environ) < 0) {
-        ts_errf(err, "out of memory");
-        goto out;
-    }
+    if (ts_env_init(&env, environ) < 0)
+        return ts_errf(err, "out of memory");
     for (size_t i = 0; i < h->envs.n; i++)
         ts_env_set(&env, h->envs.v[i].key, h->envs.v[i].value);
     ts_env_set(&env, "TASK_SUITE_ID", suite_id);
@@ -122,34 +116,11 @@ static int run_hook(ts_journal *j, const due_check *d, ts_err *err)
     ts_env_setf(&env, "TASK_SUITE_COMPLETED", "%ld", c.n[TS_TASK_COMPLETED]);
     ts_env_setf(&env, "TASK_SUITE_FAILED", "%ld",
                 c.total - c.n[TS_TASK_COMPLETED] - c.n[TS_TASK_PENDING] - c.n[TS_TASK_RUNNING]);
-    if (!h->run) {   /* a NULL-terminated argv for exec */
-        if (!(argv = calloc(h->args.n + 1, sizeof *argv))) {
-            ts_errf(err, "out of memory");
-            goto out;
-        }
-        memcpy(argv, h->args.v, h->args.n * sizeof *argv);
-    }
-    ts_hook_req req = {
-        .argv = argv, .run = h->run, .envp = env.v,
-        .cwd = stp->workdir, .log_path = log, .user = &user,
-        .timeout_s = h->timeout_s > 0 ? h->timeout_s : TS_HOOK_DEFAULT_TIMEOUT_S,
-        .grace_ms = -1,
-    };
-    ts_hook_result res;
-    if (ts_hook_run(&req, &res, err) < 0)
-        goto out;
-    if (!ts_hook_ok(&res)) {
-        char what[256];
-        ts_hook_describe(&res, what, sizeof what);
-        ts_errf(err, "suite %s: on_complete %s; its output is in %s", suite_id, what, log);
-        goto out;
-    }
-    rc = 0;
-out:
-    free(argv);
+    int rc = ts_user_hook_run(h, &env, stp->workdir, d->log, what, sizeof what, err);
+    if (rc > 0)
+        rc = ts_errf(err, "suite %s: on_complete %s; its output is in %s", suite_id, what,
+                     d->log);
     ts_env_free(&env);
-    if (have_user)
-        ts_hook_user_free(&user);
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include "localrun.h"
 #include "slurm.h"
 #include "oncomplete.h"
+#include "opentasks.h"
 #include "record.h"
 #include "submission.h"
 #include "sync.h"
@@ -122,41 +123,6 @@ static void snap_free(snap_all *sa)
         free(sa->v[i].pos.v);
     }
     free(sa->v);
-}
-
-/* Unsettled tasks (pending or running) and their latest attempt. */
-typedef struct open_tasks {
-    long *idx;
-    int *attempt;
-    size_t n, cap;
-} open_tasks;
-
-static int note_open(const ts_task_info *t, void *arg)
-{
-    open_tasks *o = arg;
-    size_t cap = o->cap;
-    if (ts_grow((void **)&o->idx, &cap, o->n, sizeof *o->idx) < 0
-        || ts_grow((void **)&o->attempt, &o->cap, o->n, sizeof *o->attempt) < 0)
-        return -1;
-    o->idx[o->n] = t->idx;
-    o->attempt[o->n++] = t->attempts;
-    return 0;
-}
-
-/* Tasks come in index order: binary search. */
-static int open_attempt(const open_tasks *o, long idx)
-{
-    size_t lo = 0, hi = o->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (o->idx[mid] == idx)
-            return o->attempt[mid];
-        if (o->idx[mid] < idx)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
 }
 
 /* One element of a snapshot with the task and attempt its position holds. */
@@ -283,7 +249,7 @@ static int release_held(ts_journal *j, const ts_suite_info *si, const snap_all *
 static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
                     ts_sync_result *res, ts_err *err)
 {
-    open_tasks o = { 0 };
+    ts_open_tasks o = { 0 };
     int rc = -1;
     long ended = 0;
 
@@ -294,9 +260,8 @@ static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
                 ended += verdict(sa->v[i].arrays[k].el[e].state) >= 0;
     if (!ended)
         return 0;
-    if (ts_journal_tasks_foreach(j, suite_id,
-                                 TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING),
-                                 note_open, &o, err) < 0)
+    if (ts_open_tasks_load(j, suite_id, TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING), &o,
+                           err) < 0)
         goto out;
     for (size_t i = 0; i < sa->n; i++) {
         intent_snap *is = &sa->v[i];
@@ -313,7 +278,7 @@ static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
                 int attempt = sl.attempt + (int)s->el[e].restart_cnt;
                 int v = verdict(s->el[e].state);
                 bool moved = false;
-                if (open_attempt(&o, sl.task_idx) != attempt || v < 0)
+                if (ts_open_tasks_attempt(&o, sl.task_idx) != attempt || v < 0)
                     continue;
                 /* A rerun of an element whose attempt had already queued its
                  * successor ran nothing (exec): its end says nothing about
@@ -331,13 +296,11 @@ static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
             }
         }
         /* Re-read: classification just settled some of them. */
-        o.n = 0;
-        if (ts_journal_tasks_foreach(j, suite_id,
-                                     TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING),
-                                     note_open, &o, err) < 0)
+        if (ts_open_tasks_load(j, suite_id, TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING),
+                               &o, err) < 0)
             goto out;
         for (size_t p = 0; p < is->pos.n; p++)
-            if (open_attempt(&o, is->pos.v[p].task_idx) == is->pos.v[p].attempt)
+            if (ts_open_tasks_attempt(&o, is->pos.v[p].task_idx) == is->pos.v[p].attempt)
                 still_open++;
         /* An element requeued by its job runs again under the same array:
          * the submission stays open until Slurm is done with it. */
@@ -352,8 +315,7 @@ static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
     }
     rc = 0;
 out:
-    free(o.idx);
-    free(o.attempt);
+    ts_open_tasks_free(&o);
     return rc;
 }
 
