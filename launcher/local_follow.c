@@ -13,63 +13,16 @@
 #include "commands.h"
 #include "ctrlc.h"
 #include "exitcodes.h"
-#include "grow.h"
 #include "local_follow.h"
 #include "localproc.h"
 #include "localrun.h"
 #include "progress.h"
 #include "report.h"
-#include "retry.h"
 #include "sync.h"
 
-typedef struct names {
-    char **v;
-    size_t n, cap;
-} names;
-
-static int note_lost(const ts_task_info *t, void *arg)
-{
-    names *l = arg;
-    if (ts_grow((void **)&l->v, &l->cap, l->n, sizeof *l->v) < 0
-        || !(l->v[l->n] = strdup(t->name)))
-        return -1;
-    l->n++;
-    return 0;
-}
-
-/* The tasks a lost runner left get their next attempt (under the lock). */
-static int continue_lost(ts_journal *j, const char *id, ts_err *err)
-{
-    ts_suite_info si = { 0 };
-    names l = { 0 };
-    ts_retry_result res;
-    ts_sync_opts so = { .no_slurm = true, .quiet = true };
-    int rc = -1;
-
-    if (ts_sync(j, id, &so, NULL, err) < 0 || ts_journal_lock(j, err) < 0)
-        return -1;
-    if (ts_journal_suite_get(j, id, &si, err) == 0
-        && ts_journal_tasks_foreach(j, id, TS_BIT(TS_TASK_NODE_FAIL), note_lost, &l, err) == 0
-        && (l.n == 0
-            || ts_suite_retry(j, &si, (const char *const *)l.v, l.n, &res, err) == 0))
-        rc = 0;
-    if (rc == 0 && l.n)
-        ts_cli_say("submit", "suite %s: %zu task%s its earlier local runner lost run again",
-                   id, l.n, l.n == 1 ? "" : "s");
-    ts_journal_unlock(j);
-    for (size_t i = 0; i < l.n; i++)
-        free(l.v[i]);
-    free(l.v);
-    ts_suite_info_clear(&si);
-    return rc;
-}
-
-int ts_local_launch(ts_journal *j, const char *id, const char *dir, const char *self,
-                    bool attached)
+int ts_local_launch(ts_journal *j, const char *id, const char *dir, const char *self)
 {
     ts_err err = { 0 };
-    if (attached && continue_lost(j, id, &err) < 0)
-        return ts_report_fail("submit", &err);
     if (ts_localrun(j, id, dir, self, &err) < 0)
         return ts_report_fail("submit", &err);
     return TS_EXIT_OK;

@@ -8,11 +8,10 @@
 
 #include "journal.h"
 
-/* A re-run of the same file (attached): the tasks a lost runner left
- * (node_fail) get their next attempt, so the suite continues. Then make sure
- * a runner serves the suite. Exit code, TS_EXIT_OK when all went well. */
-int ts_local_launch(ts_journal *j, const char *id, const char *dir, const char *self,
-                    bool attached);
+/* Make sure a runner serves the suite (a re-run of the same file has
+ * already given what a lost runner left its next attempt: src/suite/rerun.h).
+ * Exit code, TS_EXIT_OK when all went well. */
+int ts_local_launch(ts_journal *j, const char *id, const char *dir, const char *self);
 
 /* Follow until nothing is pending or running: TS_EXIT_OK when every task
  * completed, TS_EXIT_TASKS when not. Ctrl-C or SIGTERM detaches (one line;

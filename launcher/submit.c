@@ -203,7 +203,7 @@ int cmd_submit(int argc, char **argv)
     printf("%s\n", p.id);
     fflush(stdout);
     if (o.local) {   /* the suite's local runner runs it, detached (doc/local.md) */
-        rc = ts_local_launch(p.j, p.id, p.dir, p.self, p.attached);
+        rc = ts_local_launch(p.j, p.id, p.dir, p.self);
         if (rc == TS_EXIT_OK && !o.detach)
             rc = ts_local_follow(p.j, p.id, p.dir, p.self);
         goto out;

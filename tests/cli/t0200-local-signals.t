@@ -12,7 +12,7 @@ w=$(mk_workdir); trap 'rm -rf "$w"' EXIT
 # each task records its shell's pid, then sleeps in the foreground
 put "$w" slow.yaml <<'YAML'
 name: slow
-run: echo $$ > "$TASK_SUITE_TASK_DIR/pid"; sleep 4; echo "ran %(n)" >> runs.%(n)
+run: echo $$ > "$TASK_SUITE_TASK_DIR/pid"; sleep 4; echo ran %(n) >> runs.%(n)
 matrix:
   n: [1, 2, 3, 4, 5]
 YAML
@@ -71,6 +71,6 @@ out=$(ts "$w" submit --local lost.yaml 2>"$w/err"); rc=$?
 is "$rc" 0 "kill -9: submitting the same file again runs what was left (exit 0)"
 is "$(printf '%s\n' "$out" | head -1)" "$id" "kill -9: ... in the same suite"
 is "$(count_state "$w" "$id" completed)" 5 "kill -9: every task completed in the end"
-like "$(cat "$w/err")" "task.* its earlier local runner lost run again" "kill -9: ... saying it reruns the lost tasks"
+like "$(cat "$w/err")" "lost.yaml is already suite $id: retrying its [0-9]+ tasks? that did not complete, in the same suite" "kill -9: ... saying it reruns the lost tasks, in the same suite"
 
 done_testing
