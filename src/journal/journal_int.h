@@ -83,7 +83,9 @@ struct ts_journal {
     struct {
         char suite_id[TS_SUITE_ID_LEN + 1];
         struct ts_lazy_matrix *m;   /* NULL: none loaded */
-        int nodes;
+        struct ts_lazy_packer *packer;  /* m's values' text, built once */
+        char tail[16];              /* after each task: "0" NUL nodes NUL */
+        size_t tail_len;
     } matrix;
 };
 

@@ -155,13 +155,21 @@ static int matrix_load(ts_journal *j, const char *suite_id, ts_err *err)
         return ts_errc(err, TS_EXIT_JOURNAL, "journal: read task matrix: out of memory");
     }
     *j->matrix.m = m;
+    if (!(j->matrix.packer = ts_lazy_packer_new(j->matrix.m))) {
+        jn_matrix_forget(j);
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: read task matrix: out of memory");
+    }
     snprintf(j->matrix.suite_id, sizeof j->matrix.suite_id, "%s", suite_id);
-    j->matrix.nodes = nodes;
+    /* what follows each task's name and args: priority 0, the suite's nodes */
+    j->matrix.tail_len = (size_t)snprintf(j->matrix.tail, sizeof j->matrix.tail,
+                                          "0%c%d", '\0', nodes) + 1;
     return 1;
 }
 
 void jn_matrix_forget(ts_journal *j)
 {
+    ts_lazy_packer_free(j->matrix.packer);
+    j->matrix.packer = NULL;
     ts_lazy_matrix_free(j->matrix.m);
     free(j->matrix.m);
     j->matrix.m = NULL;
@@ -174,16 +182,13 @@ int jn_matrix_chunk(ts_journal *j, const char *suite_id, long first, long count,
     if (rc <= 0)
         return rc;
     out->len = 0;
-    for (long k = first; k < first + count; k++) {
-        /* name NUL args NUL (ts_lazy_task_pack), then priority NUL nodes NUL:
-         * a lazy task's priority is 0, its nodes the suite's */
-        if (ts_lazy_task_pack(j->matrix.m, (size_t)k, out) < 0)
-            return jn_chunk_corrupt(suite_id, first, err);
-        ts_strbuf_put(out, "0", 2);
-        ts_strbuf_long(out, j->matrix.nodes);
-        ts_strbuf_putc(out, '\0');
-    }
-    if (out->oom)
-        return ts_errc(err, TS_EXIT_JOURNAL, "journal: read task chunk: out of memory");
+    if (first < 0 || count < 0)
+        return jn_chunk_corrupt(suite_id, first, err);
+    /* name NUL args NUL (the text ts_lazy_task_pack gives), then priority
+     * NUL nodes NUL, task after task: the packed format of chunks.c */
+    if (ts_lazy_packer_range(j->matrix.packer, (size_t)first, (size_t)count,
+                             j->matrix.tail, j->matrix.tail_len, out, NULL) < 0)
+        return out->oom ? ts_errc(err, TS_EXIT_JOURNAL, "journal: read task chunk: "
+                                  "out of memory") : jn_chunk_corrupt(suite_id, first, err);
     return 1;
 }
