@@ -1284,6 +1284,19 @@ static void test_lazy_matrix(ts_journal *j)
     ts_strbuf_puts(&y, "]\n");
     ts_strbuf_putc(&y, '\0');
     compare_lazy_suite(j, "100x37", y.p);
+    /* Names past TS_TASK_NAME_MAX become matrix-<k>, k counted across
+     * chunks (600 tasks: the second chunk starts at 512). */
+    y.len = 0;
+    ts_strbuf_puts(&y, "name: lzlong\nrun: echo %(a) %(b)\nmatrix:\n  a: [");
+    for (int i = 0; i < 300; i++) {
+        char v[16];
+        snprintf(v, sizeof v, "%s%d", i ? "," : "", i);
+        ts_strbuf_puts(&y, v);
+    }
+    ts_strbuf_puts(&y, "]\n  b: [short, "
+                   "long_long_long_long_long_long_long_long_long_long_long_long_long]\n");
+    ts_strbuf_putc(&y, '\0');
+    compare_lazy_suite(j, "600 with long names", y.p);
     free(y.p);
 }
 
