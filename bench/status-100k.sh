@@ -66,7 +66,8 @@ done
 [[ $n =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ ]] || { echo "status-100k.sh: N and --runs must be positive integers" >&2; exit 2; }
 
 # The journal lives in libtsrun (a convenience archive that also holds
-# libtscore's objects); fall back to libtscore for older trees.
+# libtscore's objects, whose expansion needs libyaml through spec.c);
+# fall back to libtscore for older trees.
 lib="$build/.libs/libtsrun.a"
 [ -f "$lib" ] || lib="$build/.libs/libtscore.a"
 if [ ! -f "$lib" ]; then
@@ -99,7 +100,7 @@ ${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -Werror \
     -I"$src/src" $(for d in "$src"/src/*/; do printf -- '-I%s ' "${d%/}"; done) \
     -I"$build" -include "$build/config.h" \
     -o "$work/status-100k" "$here/status-100k.c" "$lib" \
-    $(pkg-config --cflags --libs sqlite3 libcjson)
+    $(pkg-config --cflags --libs sqlite3 libcjson yaml-0.1)
 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$work/status-100k" "$home" "$n" | tee "$work/helper.out"

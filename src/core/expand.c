@@ -842,31 +842,69 @@ static void frags_free(frag *f, size_t n)
     free(f);
 }
 
-int ts_lazy_pack_all(const ts_lazy_matrix *m, ts_strbuf *b, size_t *off)
+/* The frags of every value, built once for many ranges (the journal reads
+ * a lazy suite chunk by chunk). */
+struct ts_lazy_packer {
+    const ts_lazy_matrix *m;
+    frag *f;
+    size_t total;       /* frags */
+    size_t *base;       /* the first frag of each axis */
+};
+
+ts_lazy_packer *ts_lazy_packer_new(const ts_lazy_matrix *m)
 {
-    size_t total = 0, base[m->naxes ? m->naxes : 1], idx[m->naxes ? m->naxes : 1];
-    frag *f = NULL;
+    ts_lazy_packer *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->m = m;
+    if (!(p->base = calloc(m->naxes ? m->naxes : 1, sizeof *p->base))) {
+        free(p);
+        return NULL;
+    }
     for (size_t a = 0; a < m->naxes; a++) {
-        base[a] = total;
-        total += m->axes[a].n;
-        idx[a] = 0;
+        p->base[a] = p->total;
+        p->total += m->axes[a].n;
     }
-    if (frags_build(m, &f) < 0) {
-        frags_free(f, total);
-        return -1;
+    if (frags_build(m, &p->f) < 0) {
+        ts_lazy_packer_free(p);
+        return NULL;
     }
+    return p;
+}
+
+void ts_lazy_packer_free(ts_lazy_packer *p)
+{
+    if (!p)
+        return;
+    frags_free(p->f, p->total);
+    free(p->base);
+    free(p);
+}
+
+int ts_lazy_packer_range(const ts_lazy_packer *p, size_t first, size_t count,
+                         const char *tail, size_t tail_len, ts_strbuf *b, size_t *off)
+{
+    const ts_lazy_matrix *m = p->m;
+    const frag *f = p->f;
+    size_t idx[m->naxes ? m->naxes : 1];
     char fallback[40];
-    for (size_t k = 0; k < m->count && !b->oom; k++) {
+
+    if (count == 0)
+        return 0;
+    if (first + count > m->count || first + count < first || lazy_decode(m, first, idx) < 0)
+        return -1;
+    for (size_t k = first; k < first + count && !b->oom; k++) {
         size_t nlen = m->naxes - 1;     /* the commas */
         for (size_t a = 0; a < m->naxes; a++)
-            nlen += f[base[a] + idx[a]].nlen;
-        off[k] = b->len;
+            nlen += f[p->base[a] + idx[a]].nlen;
+        if (off)
+            off[k - first] = b->len;
         if (nlen > TS_TASK_NAME_MAX) {
             snprintf(fallback, sizeof fallback, "matrix-%zu", k);
             ts_strbuf_puts(b, fallback);
         } else {
             for (size_t a = 0; a < m->naxes; a++) {
-                const frag *x = &f[base[a] + idx[a]];
+                const frag *x = &f[p->base[a] + idx[a]];
                 if (a)
                     ts_strbuf_putc(b, ',');
                 ts_strbuf_put(b, x->name, x->nlen);
@@ -874,20 +912,29 @@ int ts_lazy_pack_all(const ts_lazy_matrix *m, ts_strbuf *b, size_t *off)
         }
         ts_strbuf_put(b, "\0{", 2);
         for (size_t a = 0; a < m->naxes; a++) {
-            const frag *x = &f[base[a] + idx[a]];
+            const frag *x = &f[p->base[a] + idx[a]];
             if (a)
                 ts_strbuf_putc(b, ',');
             ts_strbuf_put(b, x->json, x->jlen);
         }
         ts_strbuf_put(b, "}\0", 2);
+        if (tail_len)
+            ts_strbuf_put(b, tail, tail_len);
         for (size_t a = m->naxes; a-- > 0;) {     /* the odometer */
             if (++idx[a] < m->axes[a].n)
                 break;
             idx[a] = 0;
         }
     }
-    frags_free(f, total);
     return b->oom ? -1 : 0;
+}
+
+int ts_lazy_pack_all(const ts_lazy_matrix *m, ts_strbuf *b, size_t *off)
+{
+    ts_lazy_packer *p = ts_lazy_packer_new(m);
+    int rc = p ? ts_lazy_packer_range(p, 0, m->count, NULL, 0, b, off) : -1;
+    ts_lazy_packer_free(p);
+    return rc;
 }
 
 int ts_lazy_task_pack(const ts_lazy_matrix *m, size_t k, ts_strbuf *b)

@@ -107,6 +107,17 @@ int ts_lazy_task_pack(const ts_lazy_matrix *m, size_t k, struct ts_strbuf *b);
  * off[] (count entries): each value's name and JSON text built once per
  * axis, then copied, for the submit of 100,000 tasks. -1 out of memory. */
 int ts_lazy_pack_all(const ts_lazy_matrix *m, struct ts_strbuf *b, size_t *off);
+/* The same for tasks first..first+count-1, tail (tail_len bytes, may hold
+ * NULs) appended after each task, off[] (count entries) optional: the
+ * values' text built once by ts_lazy_packer_new, for a reader that decodes
+ * a lazy matrix range by range (the journal, chunk by chunk). The packer
+ * refers to m, which must outlive it. -1 out of memory or out of range. */
+typedef struct ts_lazy_packer ts_lazy_packer;
+ts_lazy_packer *ts_lazy_packer_new(const ts_lazy_matrix *m);
+int ts_lazy_packer_range(const ts_lazy_packer *p, size_t first, size_t count,
+                         const char *tail, size_t tail_len, struct ts_strbuf *b,
+                         size_t *off);
+void ts_lazy_packer_free(ts_lazy_packer *p);
 void ts_task_free(ts_task *t);
 void ts_lazy_matrix_free(ts_lazy_matrix *m);
 

@@ -1,8 +1,10 @@
 /* chunks.c: task_chunks, a fresh suite's tasks without a row each: packed
- * CHUNK_TASKS to a task_chunk_data row at submit (a row per task was most
+ * JN_CHUNK_TASKS to a task_chunk_data row at submit (a row per task was most
  * of the submit's CPU), with the duplicate-name check no UNIQUE index does
  * for them, and jn_task_row, which gives a task its row the first time
- * anything changes it. Walking the tasks still packed is untouched.c. */
+ * anything changes it. Walking the tasks still packed is untouched.c. A
+ * lazy matrix suite's chunks have no data row: they are decoded from its
+ * axes (matrix.c) wherever a chunk is read here. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -17,11 +19,6 @@
 #include "journal.h"
 #include "journal_int.h"
 #include "jsonw.h"
-
-/* Tasks per task_chunks row: small enough that giving one task its row
- * (jn_task_row: read and scan the chunk) stays cheap, large enough that a
- * 100,000-task suite is ~200 rows. */
-#define CHUNK_TASKS 512
 
 /* Names seen, for the duplicate check of a fresh suite (no UNIQUE index
  * does it for tasks without a row). Open addressing; names not copied. */
@@ -105,7 +102,7 @@ int jn_chunk_corrupt(const char *suite_id, long first, ts_err *err)
                    "corrupt", first, suite_id);
 }
 
-/* Tasks 0.. of a fresh suite, packed by CHUNK_TASKS (inside a tx). */
+/* Tasks 0.. of a fresh suite, packed by JN_CHUNK_TASKS (inside a tx). */
 static int insert_task_chunks(ts_journal *j, const char *suite_id, int suite_nodes,
                               const ts_task_new *tasks, size_t n, double now,
                               ts_err *err)
@@ -114,8 +111,8 @@ static int insert_task_chunks(ts_journal *j, const char *suite_id, int suite_nod
     sqlite3_stmt *s;
     int ret = 0;
 
-    for (size_t first = 0; ret == 0 && first < n; first += CHUNK_TASKS) {
-        size_t count = n - first < CHUNK_TASKS ? n - first : CHUNK_TASKS;
+    for (size_t first = 0; ret == 0 && first < n; first += JN_CHUNK_TASKS) {
+        size_t count = n - first < JN_CHUNK_TASKS ? n - first : JN_CHUNK_TASKS;
         b.len = 0;
         for (size_t i = first; i < first + count; i++)
             pack_task(&b, &tasks[i], suite_nodes);
@@ -166,21 +163,35 @@ static int chunks_foreach(ts_journal *j, const char *suite_id, packed_cb cb,
                           void *arg, ts_err *err)
 {
     sqlite3_stmt *s = NULL;
+    ts_strbuf decoded = { 0 };
     int rc, ret = 0;
 
-    if (sqlite3_prepare_v2(j->db, "SELECT first_idx, data FROM task_chunk_data"
-                           " WHERE suite_id = ?1 ORDER BY first_idx", -1, &s, NULL)
+    if (sqlite3_prepare_v2(j->db, "SELECT c.first_idx, c.count, d.data FROM task_chunks c"
+                           " LEFT JOIN task_chunk_data d ON d.suite_id = c.suite_id"
+                           " AND d.first_idx = c.first_idx"
+                           " WHERE c.suite_id = ?1 ORDER BY c.first_idx", -1, &s, NULL)
         != SQLITE_OK)
         return jn_dberr(j, "read task chunks", err);
     jn_bind_text(s, 1, suite_id);
     while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        long idx = (long)sqlite3_column_int64(s, 0);
-        const char *p = sqlite3_column_blob(s, 1);
-        const char *end = p + sqlite3_column_bytes(s, 1);
+        long first = (long)sqlite3_column_int64(s, 0), idx = first;
+        const char *p = sqlite3_column_blob(s, 2);
+        const char *end = p + sqlite3_column_bytes(s, 2);
         struct packed t = { 0 };
+        if (sqlite3_column_type(s, 2) == SQLITE_NULL) {     /* a lazy matrix's */
+            ret = jn_matrix_chunk(j, suite_id, first, (long)sqlite3_column_int64(s, 1),
+                                  &decoded, err);
+            if (ret <= 0) {
+                ret = ret < 0 ? -1 : jn_chunk_corrupt(suite_id, first, err);
+                break;
+            }
+            ret = 0;
+            p = decoded.p;
+            end = p + decoded.len;
+        }
         for (; ret == 0 && p < end; idx++) {
             if (jn_unpack_task(&p, end, &t) < 0)
-                ret = jn_chunk_corrupt(suite_id, (long)sqlite3_column_int64(s, 0), err);
+                ret = jn_chunk_corrupt(suite_id, first, err);
             else
                 ret = cb(idx, &t, arg);
         }
@@ -188,6 +199,7 @@ static int chunks_foreach(ts_journal *j, const char *suite_id, packed_cb cb,
     if (ret == 0 && rc != SQLITE_DONE)
         ret = jn_dberr(j, "read task chunks", err);
     sqlite3_finalize(s);
+    free(decoded.p);
     return ret;
 }
 
@@ -240,34 +252,56 @@ int jn_insert_packed(ts_journal *j, const char *suite_id, int suite_nodes,
     return insert_task_chunks(j, suite_id, suite_nodes, tasks, n, now, err);
 }
 
+/* Chunk (suite_id, first)'s packed tasks, malloc'd into *data (*len):
+ * its data row, or decoded from the suite's axes if it has none. */
+static int chunk_bytes(ts_journal *j, const char *suite_id, long first, long count,
+                       char **data, size_t *len, ts_err *err)
+{
+    sqlite3_stmt *s;
+    ts_strbuf b = { 0 };
+    int rc;
+
+    if (!(s = jn_st(j, S_CHUNK_DATA, err)))
+        return -1;
+    jn_bind_text(s, 1, suite_id);
+    sqlite3_bind_int64(s, 2, first);
+    if ((rc = jn_row(j, s, S_CHUNK_DATA, err)) < 0)
+        return -1;
+    if (rc == 0) {
+        if ((rc = jn_matrix_chunk(j, suite_id, first, count, &b, err)) <= 0) {
+            free(b.p);
+            return rc < 0 ? -1 : jn_chunk_corrupt(suite_id, first, err);
+        }
+        *data = b.p;
+        *len = b.len;
+        return 0;
+    }
+    *len = (size_t)sqlite3_column_bytes(s, 0);
+    if ((*data = malloc(*len ? *len : 1)) && *len)
+        memcpy(*data, sqlite3_column_blob(s, 0), *len);
+    sqlite3_reset(s);
+    if (!*data)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: read task chunk: out of memory");
+    return 0;
+}
+
 /* Copy chunk (suite_id, first) of count tasks into j->chunk with the
  * offset of each task, unless it is there already. */
 static int chunk_load(ts_journal *j, const char *suite_id, long first, long count,
                       ts_err *err)
 {
-    sqlite3_stmt *s;
     const char *p, *end;
     struct packed t;
-    size_t len, *off;
-    char *data;
-    int rc;
+    size_t len = 0, *off;
+    char *data = NULL;
 
     if (j->chunk.data && j->chunk.first == first && j->chunk.count == count
         && strcmp(j->chunk.suite_id, suite_id) == 0)
         return 0;
-    if (!(s = jn_st(j, S_CHUNK_DATA, err)))
+    if (chunk_bytes(j, suite_id, first, count, &data, &len, err) < 0)
         return -1;
-    jn_bind_text(s, 1, suite_id);
-    sqlite3_bind_int64(s, 2, first);
-    if ((rc = jn_row(j, s, S_CHUNK_DATA, err)) <= 0)
-        return rc < 0 ? -1 : jn_chunk_corrupt(suite_id, first, err);
-    len = (size_t)sqlite3_column_bytes(s, 0);
-    data = malloc(len ? len : 1);
     off = malloc(((size_t)count + 1) * sizeof *off);
-    if (data && off && len)
-        memcpy(data, sqlite3_column_blob(s, 0), len);
-    sqlite3_reset(s);
-    if (!data || !off) {
+    if (!off) {
         free(data);
         free(off);
         return ts_errc(err, TS_EXIT_JOURNAL, "journal: read task chunk: out of memory");

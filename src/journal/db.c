@@ -289,6 +289,7 @@ void ts_journal_close(ts_journal *j)
         sqlite3_finalize(j->st[i]);
     free(j->chunk.data);
     free(j->chunk.off);
+    jn_matrix_forget(j);
     if (j->db)
         sqlite3_close(j->db);
     if (j->lockfd >= 0) {

@@ -5,7 +5,8 @@
  * flock and write transactions), migrations.c (the schema), statements.c
  * (the SQL of the hot paths), names.c (state names), home.c (where the
  * journal lives, NFS detection), suites.c and suite_query.c, tasks.c,
- * chunks.c and untouched.c (tasks without a row), intents.c (submissions),
+ * chunks.c and untouched.c (tasks without a row), matrix.c (a lazy
+ * matrix suite's axes, from which its chunks are decoded), intents.c (submissions),
  * ingest.c (event files) and live.c (which of them), attempts.c (the attempt state machine, over the
  * pure rank rule of rankrule.h), requeue.c, walk.c, settled.c.
  * Internal names start with jn_. It includes sqlite3.h, so nothing outside
@@ -24,6 +25,7 @@
 #include "err.h"
 #include "events.h"
 #include "journal.h"
+#include "jsonw.h"
 
 /* The page cache of an open journal, KiB (walk.c shrinks it for a walk). */
 #define CACHE_KIB "65536"
@@ -44,6 +46,7 @@ enum stmt_id {
     S_RANK_GRACEFUL, S_RANKS, S_CP_INSERT,
     S_TASK_EXISTS, S_CHUNK_OF, S_CHUNK_TOUCH, S_CHUNK_DROP, S_CHUNK_INSERT,
     S_CHUNK_DATA_INSERT, S_CANCEL_CHUNKS, S_TASK_INSERT_AS, S_CHUNK_DATA,
+    S_MATRIX_INSERT, S_MATRIX_GET,
     S_COUNT
 };
 
@@ -75,6 +78,15 @@ struct ts_journal {
         char *data;
         size_t *off;            /* count + 1 offsets into data */
     } chunk;
+    /* The axes of the lazy matrix suite read last (matrix.c): a suite's
+     * axes never change, and every chunk of it is decoded from them. */
+    struct {
+        char suite_id[TS_SUITE_ID_LEN + 1];
+        struct ts_lazy_matrix *m;   /* NULL: none loaded */
+        struct ts_lazy_packer *packer;  /* m's values' text, built once */
+        char tail[16];              /* after each task: "0" NUL nodes NUL */
+        size_t tail_len;
+    } matrix;
 };
 
 /* ------------------------------------------------------------ db.c */
@@ -169,16 +181,23 @@ int jn_set_suite_state(ts_journal *j, const char *suite_id,
 /* ------------------------------------------------------------ tasks.c */
 
 /* Insert tasks at first_idx.. and an intent holding them (inside a tx);
- * packed: a fresh suite's, in chunks (see chunks.c). */
+ * packed: a fresh suite's, in chunks (see chunks.c); lazy (tasks NULL, n
+ * its count): a fresh lazy matrix suite's, as its axes (matrix.c). */
 int jn_insert_tasks(ts_journal *j, const char *suite_id, int suite_nodes,
                     const ts_task_new *tasks, size_t n, long first_idx,
-                    bool packed, double now, int64_t *sub_id, ts_err *err);
+                    bool packed, const struct ts_lazy_matrix *lazy, double now,
+                    int64_t *sub_id, ts_err *err);
 /* Tasks of the suite in index order, filtered by mask: rows and untouched
  * tasks merged (op names the caller in messages). */
 int jn_tasks_merged(ts_journal *j, const char *suite_id, unsigned mask,
                     const char *op, ts_task_cb cb, void *arg, ts_err *err);
 
 /* ------------------------------------------------------------ chunks.c */
+
+/* Tasks per task_chunks row: small enough that giving one task its row
+ * (jn_task_row: read and scan the chunk) stays cheap, large enough that a
+ * 100,000-task suite is ~200 rows. */
+#define JN_CHUNK_TASKS 512
 
 /* One packed task, its strings pointing into the chunk. */
 struct packed {
@@ -204,6 +223,22 @@ int jn_find_packed(ts_journal *j, const char *suite_id, const char *name,
  * this first. 1: the row exists now, 0: no such task. */
 int jn_task_row(ts_journal *j, const char *suite_id, long idx, ts_err *err);
 
+/* ------------------------------------------------------------ matrix.c */
+
+/* A fresh lazy matrix suite's tasks (inside a tx): its axes once, and its
+ * task_chunks rows without data (no name check: the lazy expansion made
+ * every name distinct). */
+int jn_matrix_insert(ts_journal *j, const char *suite_id, int suite_nodes,
+                     const struct ts_lazy_matrix *m, double now, ts_err *err);
+/* Chunk (first, count) of the suite decoded from its axes into out, packed
+ * as task_chunk_data holds it (see chunks.c): 1, 0 the suite has no axes
+ * (a chunk without data is then corrupt), -1 error. Every reader of a
+ * chunk without a data row comes here. */
+int jn_matrix_chunk(ts_journal *j, const char *suite_id, long first, long count,
+                    ts_strbuf *out, ts_err *err);
+/* Drop the cached axes (at close). */
+void jn_matrix_forget(ts_journal *j);
+
 /* ------------------------------------------------------------ untouched.c */
 
 /* Walks the tasks still packed in chunks (no row yet), in index order. */
@@ -212,6 +247,7 @@ struct untouched {
     sqlite3_stmt *chunks;   /* the suite's chunks with their data */
     sqlite3_stmt *rows;     /* indices in one chunk that have a row */
     const char *p, *end;    /* next packed task of the current chunk */
+    ts_strbuf decoded;      /* a lazy matrix chunk, decoded (matrix.c) */
     long idx;               /* its index */
     long next_row;          /* next index of the chunk with a row, LONG_MAX: none */
     unsigned mask;          /* TS_BIT of the states wanted, 0 = all */

@@ -193,6 +193,15 @@ static const char *const migrations[] = {
     ");",
     /* The column holds the submit record (src/suite/record.h), not a spec. */
     "ALTER TABLE suites RENAME COLUMN spec_json TO submit_record;",
+    /* 5 -> 6: a lazy matrix suite (expand.h) stores its axes once here
+     * instead of every task's name and args in task_chunk_data: its
+     * task_chunks rows have no data row, and readers decode the tasks from
+     * the axes (matrix.c). axes: see axes_pack; num_nodes: the suite's. */
+    "CREATE TABLE task_matrix ("
+    "  suite_id  TEXT PRIMARY KEY REFERENCES suites(id) ON DELETE CASCADE,"
+    "  num_nodes INTEGER NOT NULL,"
+    "  axes      BLOB NOT NULL"
+    ") WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

@@ -30,6 +30,7 @@ int ts_journal_suite_remove(ts_journal *j, const char *suite_id, ts_err *err)
         "DELETE FROM submissions WHERE suite_id = ?1",
         "DELETE FROM task_chunk_data WHERE suite_id = ?1",
         "DELETE FROM task_chunks WHERE suite_id = ?1",
+        "DELETE FROM task_matrix WHERE suite_id = ?1",
         "DELETE FROM tasks WHERE suite_id = ?1",
         "DELETE FROM suite_labels WHERE suite_id = ?1",
         "DELETE FROM suites WHERE id = ?1",

@@ -178,4 +178,8 @@ const struct jn_stmt_sql jn_stmts[S_COUNT] = {
     [S_CANCEL_CHUNKS] = { "cancel tasks",
         "UPDATE task_chunks SET state = 'cancelled', updated_at = ?2"
         " WHERE suite_id = ?1 AND state = 'pending'" },
+    [S_MATRIX_INSERT] = { "insert task matrix",
+        "INSERT INTO task_matrix(suite_id, num_nodes, axes) VALUES (?1, ?2, ?3)" },
+    [S_MATRIX_GET] = { "read task matrix",
+        "SELECT num_nodes, axes FROM task_matrix WHERE suite_id = ?1" },
 };

@@ -126,10 +126,13 @@ static int insert_suite_row(ts_journal *j, const ts_suite_new *sn, const char *i
     return 0;
 }
 
-int ts_journal_suite_create(ts_journal *j, const ts_suite_new *sn,
-                            const ts_task_new *tasks, size_t ntasks,
-                            char id_out[TS_SUITE_ID_LEN + 1], int64_t *sub_id,
-                            ts_err *err)
+/* The suite and its tasks: tasks[] (ntasks), or the lazy matrix lazy
+ * (ntasks = its count; tasks NULL), stored as its axes only. */
+static int suite_create(ts_journal *j, const ts_suite_new *sn,
+                        const ts_task_new *tasks, size_t ntasks,
+                        const ts_lazy_matrix *lazy,
+                        char id_out[TS_SUITE_ID_LEN + 1], int64_t *sub_id,
+                        ts_err *err)
 {
     char id[TS_SUITE_ID_LEN + 1], outdir[PATH_MAX];
     double now = jn_now();
@@ -158,7 +161,7 @@ int ts_journal_suite_create(ts_journal *j, const ts_suite_new *sn,
     }
     if (insert_suite_row(j, sn, id, outdir, labels, nodes, ntasks, now, err) < 0)
         goto fail;
-    if (jn_insert_tasks(j, id, nodes, tasks, ntasks, 0, true, now, sub_id, err) < 0)
+    if (jn_insert_tasks(j, id, nodes, tasks, ntasks, 0, true, lazy, now, sub_id, err) < 0)
         goto fail;
     if (jn_tx_commit(j, err) < 0) {
         free(labels);
@@ -173,13 +176,19 @@ fail:
     return jn_tx_fail(j);
 }
 
+int ts_journal_suite_create(ts_journal *j, const ts_suite_new *sn,
+                            const ts_task_new *tasks, size_t ntasks,
+                            char id_out[TS_SUITE_ID_LEN + 1], int64_t *sub_id,
+                            ts_err *err)
+{
+    return suite_create(j, sn, tasks, ntasks, NULL, id_out, sub_id, err);
+}
+
 /* Each task's args as a JSON object, all in one buffer (NUL-separated;
  * offsets into it in off[]): written directly, not through cJSON, which
  * cost more than the insert itself at 10,000 tasks. */
 static int args_json_all(const ts_tasklist *tl, ts_strbuf *b, size_t *off)
 {
-    if (tl->lazy)
-        return 0;   /* lazy_tasks_all */
     for (size_t i = 0; i < tl->n; i++) {
         off[i] = b->len;
         ts_strbuf_json_kv(b, &tl->v[i].args);
@@ -188,20 +197,13 @@ static int args_json_all(const ts_tasklist *tl, ts_strbuf *b, size_t *off)
     return b->oom ? -1 : 0;
 }
 
-/* A lazy matrix's names and args (expand.h), each task decoded in turn:
- * name NUL args NUL, offsets of the names in off[]. */
-static int lazy_tasks_all(const ts_lazy_matrix *m, ts_strbuf *b, size_t *off)
-{
-    return ts_lazy_pack_all(m, b, off);
-}
-
 int ts_journal_suite_create_from_spec(ts_journal *j, const ts_suite *s,
                                       const ts_tasklist *tl,
                                       const char *submit_record,
                                       char id[TS_SUITE_ID_LEN + 1],
                                       int64_t *sub_id, ts_err *err)
 {
-    ts_task_new *tasks = calloc(tl->n ? tl->n : 1, sizeof *tasks);
+    ts_task_new *tasks;
     ts_suite_new sn = {
         .name = s->name,
         .owner_uid = getuid(),
@@ -215,24 +217,20 @@ int ts_journal_suite_create_from_spec(ts_journal *j, const ts_suite *s,
         .retry_on = s->resume.retry_on,
         .num_nodes = s->num_nodes,
     };
-    size_t *off = calloc(tl->n ? tl->n : 1, sizeof *off);
+    size_t *off;
     ts_strbuf args = { 0 };
     int rc = -1;
 
+    /* A lazy matrix is stored as its axes: nothing per task here. */
+    if (tl->lazy)
+        return suite_create(j, &sn, NULL, tl->n, tl->lazy, id, sub_id, err);
+    tasks = calloc(tl->n ? tl->n : 1, sizeof *tasks);
+    off = calloc(tl->n ? tl->n : 1, sizeof *off);
     if (!tasks || !off || args_json_all(tl, &args, off) < 0) {
         ts_errc(err, TS_EXIT_JOURNAL, "journal: out of memory");
         goto out;
     }
-    if (tl->lazy && lazy_tasks_all(tl->lazy, &args, off) < 0) {
-        ts_errc(err, TS_EXIT_JOURNAL, "journal: out of memory");
-        goto out;
-    }
     for (size_t i = 0; i < tl->n; i++) {
-        if (tl->lazy) {
-            tasks[i].name = args.p + off[i];
-            tasks[i].args_json = tasks[i].name + strlen(tasks[i].name) + 1;
-            continue;
-        }
         tasks[i].name = tl->v[i].name;
         tasks[i].priority = tl->v[i].priority;
         tasks[i].args_json = args.p + off[i];

@@ -100,13 +100,14 @@ static int insert_batches(ts_journal *j, const char *suite_id, int suite_nodes,
  * the rows are then inserted one by one from there so the message names it. */
 int jn_insert_tasks(ts_journal *j, const char *suite_id, int suite_nodes,
                     const ts_task_new *tasks, size_t n, long first_idx,
-                        bool packed, double now, int64_t *sub_id, ts_err *err)
+                    bool packed, const ts_lazy_matrix *lazy, double now,
+                    int64_t *sub_id, ts_err *err)
 {
     sqlite3_stmt *s;
     int64_t sid;
     size_t i = 0;
 
-    for (size_t k = 0; k < n; k++)
+    for (size_t k = 0; !lazy && k < n; k++)
         if (!tasks[k].name || !*tasks[k].name)
             return ts_errc(err, TS_EXIT_FAIL, "journal: insert task: task %ld "
                            "has no name", first_idx + (long)k);
@@ -119,7 +120,11 @@ int jn_insert_tasks(ts_journal *j, const char *suite_id, int suite_nodes,
     if (jn_run(j, s, S_SUB_INSERT_RANGE, err) < 0)
         return -1;
     sid = sqlite3_last_insert_rowid(j->db);
-    if (packed) {
+    if (lazy) {
+        if (jn_matrix_insert(j, suite_id, suite_nodes, lazy, now, err) < 0)
+            return -1;
+        i = n;
+    } else if (packed) {
         if (jn_insert_packed(j, suite_id, suite_nodes, tasks, n, now, err) < 0)
             return -1;
         i = n;
@@ -184,7 +189,7 @@ int ts_journal_tasks_add(ts_journal *j, const char *suite_id,
     first = (long)sqlite3_column_int64(s, 0) + 1;
     sqlite3_reset(s);
     if (jn_check_chunk_names(j, suite_id, tasks, ntasks, err) < 0
-        || jn_insert_tasks(j, suite_id, nodes, tasks, ntasks, first, false, now, sub_id,
+        || jn_insert_tasks(j, suite_id, nodes, tasks, ntasks, first, false, NULL, now, sub_id,
                            err) < 0)
         goto fail;
     if (!(s = jn_st(j, S_SUITE_ADDED, err)))

@@ -1,10 +1,12 @@
 /* untouched.c: walking the tasks of a suite that are still packed in
  * chunks (no row yet, see chunks.c), in index order, skipping those that
  * got their row since: pending (or cancelled with their chunk), attempt 1,
- * nothing else yet. tasks.c merges them with the rows. */
+ * nothing else yet. tasks.c merges them with the rows. A chunk without a
+ * data row is a lazy matrix suite's: decoded from its axes (matrix.c). */
 #include "config.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +20,7 @@ int jn_untouched_open(ts_journal *j, struct untouched *u, const char *suite_id,
 {
     static const char *const sql[2] = {
         ("SELECT c.first_idx, c.count, c.untouched, c.state, c.updated_at, d.data"
-         " FROM task_chunks c JOIN task_chunk_data d"
+         " FROM task_chunks c LEFT JOIN task_chunk_data d"
          " ON d.suite_id = c.suite_id AND d.first_idx = c.first_idx"
          " WHERE c.suite_id = ?1 ORDER BY c.first_idx"),
         "SELECT idx FROM tasks WHERE suite_id = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx",
@@ -39,6 +41,8 @@ void jn_untouched_close(struct untouched *u)
     sqlite3_finalize(u->chunks);
     sqlite3_finalize(u->rows);
     u->chunks = u->rows = NULL;
+    free(u->decoded.p);
+    u->decoded = (ts_strbuf){ 0 };
 }
 
 static int untouched_skip_row(ts_journal *j, struct untouched *u, ts_err *err)
@@ -71,8 +75,15 @@ static int untouched_chunk(ts_journal *j, struct untouched *u, ts_err *err)
     u->next_row = LONG_MAX;
     if (u->mask && !(u->mask & TS_BIT(u->state)))
         return 1;
-    u->p = sqlite3_column_blob(c, 5);
-    u->end = u->p + sqlite3_column_bytes(c, 5);
+    if (sqlite3_column_type(c, 5) == SQLITE_NULL) {
+        if ((rc = jn_matrix_chunk(j, u->suite_id, first, count, &u->decoded, err)) <= 0)
+            return rc < 0 ? -1 : jn_chunk_corrupt(u->suite_id, first, err);
+        u->p = u->decoded.p;
+        u->end = u->p + u->decoded.len;
+    } else {
+        u->p = sqlite3_column_blob(c, 5);
+        u->end = u->p + sqlite3_column_bytes(c, 5);
+    }
     if (sqlite3_column_int64(c, 2) == count)
         return 1;               /* none has a row: nothing to skip */
     sqlite3_reset(u->rows);

@@ -15,7 +15,10 @@
 #include <sqlite3.h>
 
 #include "exitcodes.h"
+#include "expand.h"
 #include "journal.h"
+#include "jsonw.h"
+#include "spec.h"
 #include "tap.h"
 
 static char root[256];
@@ -1137,6 +1140,205 @@ static void test_lost_attempts(void)
     ts_journal_close(j);
 }
 
+/* ------------------------------------------------------------ lazy matrix */
+
+/* Every task of a suite as the walk gives it: "idx name args prio nodes
+ * state attempts\n", one text to compare. */
+static int text_cb(const ts_task_info *t, void *arg)
+{
+    ts_strbuf *b = arg;
+    char line[64];
+    snprintf(line, sizeof line, "%ld ", t->idx);
+    ts_strbuf_puts(b, line);
+    ts_strbuf_puts(b, t->name);
+    ts_strbuf_putc(b, ' ');
+    ts_strbuf_puts(b, t->args_json);
+    snprintf(line, sizeof line, " %d %d %d %d\n", t->priority, t->num_nodes,
+             (int)t->state, t->attempts);
+    ts_strbuf_puts(b, line);
+    return 0;
+}
+
+static char *suite_text(ts_journal *j, const char *id)
+{
+    ts_strbuf b = { 0 };
+    ts_err err = { .msg = "" };
+    if (ts_journal_tasks_foreach(j, id, 0, text_cb, &b, &err) < 0) {
+        diag("walk: %s", err.msg);
+        free(b.p);
+        return NULL;
+    }
+    ts_strbuf_putc(&b, '\0');
+    return b.p;
+}
+
+/* The same spec submitted eager (ts_expand) and lazy (ts_expand_lazy):
+ * every task's name and args read back equal, before and after tasks are
+ * touched, found by name, and added after. */
+static void compare_lazy_suite(ts_journal *j, const char *what, const char *yaml)
+{
+    ts_suite *s = NULL;
+    ts_tasklist eager = { 0 }, lazy = { 0 };
+    ts_err err = { .msg = "" };
+    char eid[9] = "", lid[9] = "", q[256];
+    const char *db = ts_journal_path(j);
+    long idx = -1, eidx = -1;
+
+    if (!ok(ts_spec_parse(what, yaml, strlen(yaml), &s, &err) == 0, "%s: parsed: %s", what, err.msg))
+        return;
+    int xrc = ts_expand(s, &eager, &err) == 0 && ts_expand_lazy(s, &lazy, &err) == 0;
+    ok(xrc && lazy.lazy && lazy.n == eager.n, "%s: %zu tasks, lazy", what, eager.n);
+    ok(ts_journal_suite_create_from_spec(j, s, &eager, NULL, eid, NULL, &err) == 0
+       && ts_journal_suite_create_from_spec(j, s, &lazy, NULL, lid, NULL, &err) == 0,
+       "%s: both created: %s", what, err.msg);
+    snprintf(q, sizeof q, "SELECT (SELECT COUNT(*) FROM task_chunk_data WHERE suite_id = '%s')"
+             " + 1000 * (SELECT COUNT(*) FROM task_matrix WHERE suite_id = '%s')", lid, lid);
+    ok(sql_int(db, q) == 1000, "%s: the lazy suite stores its axes once, no chunk data", what);
+
+    char *e = suite_text(j, eid), *l = suite_text(j, lid);
+    ok(e && l && strcmp(e, l) == 0, "%s: every task's name, args, priority, nodes read back equal", what);
+    free(e);
+    free(l);
+
+    /* Touch tasks in several chunks (each gets its row from its chunk). */
+    size_t touch[] = { eager.n - 1, 0, eager.n / 2, 1 };
+    bool all = true;
+    for (size_t k = 0; k < sizeof touch / sizeof touch[0]; k++) {
+        all &= ts_journal_task_set_state(j, eid, (long)touch[k], TS_TASK_FAILED, &err) == 0;
+        all &= ts_journal_task_set_state(j, lid, (long)touch[k], TS_TASK_FAILED, &err) == 0;
+    }
+    ok(all, "%s: tasks touched: %s", what, err.msg);
+    e = suite_text(j, eid);
+    l = suite_text(j, lid);
+    ok(e && l && strcmp(e, l) == 0, "%s: equal again with rows and chunks mixed", what);
+    free(e);
+    free(l);
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM tasks t JOIN tasks u ON u.idx = t.idx"
+             " AND u.suite_id = '%s' AND u.name = t.name AND u.args_json = t.args_json"
+             " WHERE t.suite_id = '%s'", lid, eid);
+    ok(sql_int(db, q) == 4, "%s: the rows given from the axes are the eager rows", what);
+
+    /* By name: every task (untouched and with a row), and one not there. */
+    size_t bad = 0;
+    for (size_t k = 0; k < eager.n; k++)
+        if (ts_journal_task_find(j, lid, eager.v[k].name, &idx, &err) != 0 || idx != (long)k)
+            bad++;
+    ok(bad == 0, "%s: every task found by its name (%zu not)", what, bad);
+    ts_err e1 = { .msg = "" }, e2 = { .msg = "" };
+    ok(ts_journal_task_find(j, lid, "nope", &idx, &e1) < 0
+       && ts_journal_task_find(j, eid, "nope", &eidx, &e2) < 0 && e1.code == e2.code,
+       "%s: an unknown name is not found: %s", what, e1.msg);
+    for (char *at = strstr(e2.msg, eid); at; at = strstr(at + 1, eid))
+        memcpy(at, lid, strlen(lid));
+    ok(strcmp(e1.msg, e2.msg) == 0, "%s: the same message, listing the same names", what);
+
+    /* Added tasks get rows after the matrix; a clash is refused the same. */
+    ts_task_new add[] = { { .name = "extra" } }, clash[] = { { .name = eager.v[1].name } };
+    long first = -1;
+    ok(ts_journal_tasks_add(j, lid, add, 1, &first, NULL, &err) == 0 && first == (long)eager.n,
+       "%s: a task added after the matrix: %s", what, err.msg);
+    ts_journal_tasks_add(j, eid, add, 1, &first, NULL, &err);
+    e = suite_text(j, eid);
+    l = suite_text(j, lid);
+    ok(e && l && strcmp(e, l) == 0, "%s: equal with the added task", what);
+    free(e);
+    free(l);
+    e1.msg[0] = e2.msg[0] = '\0';
+    ok(ts_journal_tasks_add(j, lid, clash, 1, &first, NULL, &e1) < 0
+       && ts_journal_tasks_add(j, eid, clash, 1, &first, NULL, &e2) < 0,
+       "%s: a name of the matrix cannot be added", what);
+    for (char *at = strstr(e2.msg, eid); at; at = strstr(at + 1, eid))
+        memcpy(at, lid, strlen(lid));
+    ok(strcmp(e1.msg, e2.msg) == 0, "%s: with the same message: %s", what, e1.msg);
+
+    ok(ts_journal_suite_remove(j, lid, &err) == 0, "%s: removed: %s", what, err.msg);
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM task_matrix WHERE suite_id = '%s'", lid);
+    ok(sql_int(db, q) == 0, "%s: its axes with it", what);
+    ts_tasklist_free(&eager);
+    ts_tasklist_free(&lazy);
+    ts_spec_free(s);
+}
+
+static void test_lazy_matrix(ts_journal *j)
+{
+    ts_strbuf y = { 0 };
+    compare_lazy_suite(j, "3 axes",
+                       "name: lz3\n"
+                       "run: echo %(a) %(b) %(c)\n"
+                       "matrix:\n"
+                       "  a: [1, 2.5, x]\n"
+                       "  b: [\"with space\", 'q\"uote', \"\\\\back\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]\n"
+                       "  c: [t, f]\n");
+    ts_strbuf_puts(&y, "name: lz100\nrun: echo %(lr) %(depth)\nmatrix:\n  lr: [");
+    for (int i = 0; i < 100; i++) {
+        char v[16];
+        snprintf(v, sizeof v, "%s0.%d", i ? "," : "", i);
+        ts_strbuf_puts(&y, v);
+    }
+    ts_strbuf_puts(&y, "]\n  depth: [");
+    for (int i = 0; i < 37; i++) {
+        char v[16];
+        snprintf(v, sizeof v, "%sd%d", i ? "," : "", i);
+        ts_strbuf_puts(&y, v);
+    }
+    ts_strbuf_puts(&y, "]\n");
+    ts_strbuf_putc(&y, '\0');
+    compare_lazy_suite(j, "100x37", y.p);
+    /* Names past TS_TASK_NAME_MAX become matrix-<k>, k counted across
+     * chunks (600 tasks: the second chunk starts at 512). */
+    y.len = 0;
+    ts_strbuf_puts(&y, "name: lzlong\nrun: echo %(a) %(b)\nmatrix:\n  a: [");
+    for (int i = 0; i < 300; i++) {
+        char v[16];
+        snprintf(v, sizeof v, "%s%d", i ? "," : "", i);
+        ts_strbuf_puts(&y, v);
+    }
+    ts_strbuf_puts(&y, "]\n  b: [short, "
+                   "long_long_long_long_long_long_long_long_long_long_long_long_long]\n");
+    ts_strbuf_putc(&y, '\0');
+    compare_lazy_suite(j, "600 with long names", y.p);
+    free(y.p);
+}
+
+/* A journal of the schema before task_matrix (5): migrated, and its
+ * suites read back as they were. */
+static void test_migrate_matrix(void)
+{
+    const char *home = subdir("v5");
+    char db[PATH_MAX], id[9] = "", *before = NULL, *after = NULL;
+    sqlite3 *raw;
+    ts_journal *j = open_ok(home);
+
+    if (!j)
+        return;
+    ok(create3(j, "old", id, NULL) == 0, "a suite in the old schema");
+    before = suite_text(j, id);
+    ts_journal_close(j);
+    snprintf(db, sizeof db, "%s/journal.db", home);
+    ok(sqlite3_open(db, &raw) == SQLITE_OK
+       && sqlite3_exec(raw, "DROP TABLE task_matrix; PRAGMA user_version = 5",
+                       NULL, NULL, NULL) == SQLITE_OK, "version 5 file made");
+    sqlite3_close(raw);
+    is_int(sql_int(db, "PRAGMA user_version"), 5, "at version 5");
+    j = open_ok(home);
+    ok(j != NULL, "opened");
+    if (!j) {
+        free(before);
+        return;
+    }
+    is_int(sql_int(db, "PRAGMA user_version"), ts_journal_schema_version(),
+           "migrated from version 5");
+    is_int(sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'task_matrix'"),
+           1, "task_matrix exists");
+    after = suite_text(j, id);
+    ok(before && after && strcmp(before, after) == 0, "the old suite reads back the same");
+    compare_lazy_suite(j, "after the migration",
+                       "name: m\nrun: echo %(a) %(b)\nmatrix:\n  a: [1, 2]\n  b: [x, y]\n");
+    free(before);
+    free(after);
+    ts_journal_close(j);
+}
+
 int main(void)
 {
     ts_journal *j;
@@ -1165,9 +1367,11 @@ int main(void)
         test_submissions(j);
         test_big_insert(j);
         test_chunks(j);
+        test_lazy_matrix(j);
         ts_journal_close(j);
     }
     test_lost_attempts();
+    test_migrate_matrix();
     test_lock(subdir("lock"));
     test_fs();
     rm_rf(root);
