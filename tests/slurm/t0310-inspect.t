@@ -87,7 +87,9 @@ txt=$(t status "$id")
 ok $? "status ID exits 0"
 like "$txt" "$id" "the text names the suite"
 like "$txt" '2/3 done \(66\.7%\)' "the text shows 2/3 done (66.7%)"
-like "$txt" 'pending 0, running 1, completed 1, failed 1, timeout 0, cancelled 0, node_fail 0, preempted 0' \
+# the counters wrap at 80 columns (continuation lines indented): read them joined
+like "$(printf '%s\n' "$txt" | tr '\n' ' ' | tr -s ' ')" \
+    'pending 0, running 1, completed 1, failed 1, timeout 0, cancelled 0, node_fail 0, preempted 0' \
     "the text shows every counter"
 like "$txt" 'fails +failed +1 +exit 3' "the task table shows the failed task with exit 3"
 like "$(t status 2>&1)" "$id.*most recent" "status without ID shows the most recent suite, and says so"
