@@ -72,9 +72,10 @@ static int split(const char *var, const char *value, char ***out, size_t *n,
         }
         for (size_t j = 0; j < k; j++)
             if (strlen(ids[j]) == len && !strncmp(ids[j], p, len)) {
+                ts_errf(err, "%s=\"%s\": GPU %s is listed twice", var,
+                        ts_err_shown(value, shown, sizeof shown), ids[j]);
                 free_ids(ids, k);
-                return ts_errf(err, "%s=\"%s\": GPU %s is listed twice", var,
-                               ts_err_shown(value, shown, sizeof shown), ids[j]);
+                return -1;
             }
         if (!(ids[k] = strndup(p, len))) {
             free_ids(ids, k);
