@@ -95,7 +95,8 @@ static int allocation_cores(hwloc_topology_t topo, hwloc_const_cpuset_t allowed,
         total = hwloc_get_nbobjs_by_type(topo, type);
     }
     *n = 0;
-    cores = calloc(total > 0 ? (size_t)total : 1, sizeof *cores);
+    /* an array of handles (hwloc_bitmap_t is a pointer) */
+    cores = calloc(total > 0 ? (size_t)total : 1, sizeof *cores); // NOLINT(bugprone-sizeof-expression)
     if (!cores)
         return ts_errf(err, "out of memory");
     for (int i = 0; i < total; i++) {
