@@ -77,6 +77,9 @@ static const struct help {
     { "checkpoint",
       "  PATH                 the checkpoint file or directory just written\n"
       "  --step N             the training step (or any counter) it holds\n" },
+    { "pool-plan",
+      "  FILE                 a suite with worker_schedule (default: one Exclusive\n"
+      "                       worker per core)\n" },
     { "exec",
       "  --dir SUITEDIR       the suite's run directory\n"
       "  --manifest FILE      the manifest of this submission\n"

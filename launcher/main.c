@@ -46,6 +46,8 @@ static const struct command {
       "(internal) run one array element's task" },
     { "local-runner", cmd_local_runner, "ID\n"
       "(internal) run a --local suite's tasks here" },
+    { "pool-plan", cmd_pool_plan, "[FILE]\n"
+      "(internal) where FILE's pool workers would run here (cpus, GPUs)" },
 };
 
 /* Edit distance (swapping two neighbours counts once: "stauts"), for
