@@ -223,12 +223,14 @@ static int try_claim(ts_pool_agent *ag, const ts_pool_entry *e, ts_err *err)
         return -1;
     if (access(path, F_OK) == 0)
         return 0;
-    if (pc_shard_dir(ag->pooldir, e->task, dir, sizeof dir, err) < 0
-        || pc_mkdir(dir, err) < 0)
+    if (pc_shard_dir(ag->pooldir, e->task, dir, sizeof dir, err) < 0)
         return -1;
     n = snprintf(text, sizeof text, "TSC1 %ld %d %d %ld %.3f %s %s\n", e->task,
                  e->attempt, e->gen, e->priority, pc_now(), ag->id, ag->jobid);
-    if (pc_tmpfile(dir, text, (size_t)n, tmp, sizeof tmp, err) < 0)
+    /* The shard directory is made by its first claimer: no mkdir per claim. */
+    if (pc_tmpfile(dir, text, (size_t)n, tmp, sizeof tmp, err) < 0
+        && (errno != ENOENT || pc_mkdir(dir, err) < 0
+            || pc_tmpfile(dir, text, (size_t)n, tmp, sizeof tmp, err) < 0))
         return -1;
     return pc_link_publish(tmp, path, err);
 }

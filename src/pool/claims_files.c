@@ -77,15 +77,19 @@ static int write_all(int fd, const char *buf, size_t len)
 /* A name no other process on any host picks: .t.<host>.<pid>.<random>. */
 static int tmp_name(const char *dir, char *buf, size_t len, ts_err *err)
 {
-    char host[128], shost[128];
+    /* The host name does not change under a running agent: ask once. */
+    static char shost[128];
     unsigned long long r = 0;
 
     if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
         return ts_errf(err, "pool: getrandom: %s", strerror(errno));
-    if (gethostname(host, sizeof host) < 0)
-        host[0] = '\0';
-    host[sizeof host - 1] = '\0';
-    pc_sanitize(host, "unknown", shost, sizeof shost);
+    if (shost[0] == '\0') {
+        char host[128];
+        if (gethostname(host, sizeof host) < 0)
+            host[0] = '\0';
+        host[sizeof host - 1] = '\0';
+        pc_sanitize(host, "unknown", shost, sizeof shost);
+    }
     if (!pc_fits(snprintf(buf, len, "%s/.t.%s.%ld.%016llx", dir, shost,
                           (long)getpid(), r), len))
         return ts_errf(err, "pool: path too long under %s", dir);
@@ -101,8 +105,12 @@ int pc_tmpfile(const char *dir, const char *text, size_t len, char *tmp,
         return -1;
     /* The name is unique, so O_EXCL is a belt, not the mechanism. */
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return ts_errf(err, "pool: create %s: %s", tmp, strerror(errno));
+    if (fd < 0) {
+        int e = errno;      /* callers test ENOENT: a directory to make */
+        ts_errf(err, "pool: create %s: %s", tmp, strerror(e));
+        errno = e;
+        return -1;
+    }
     if (write_all(fd, text, len) < 0) {
         ts_errf(err, "pool: write %s: %s", tmp, strerror(errno));
         close(fd);
