@@ -7,10 +7,14 @@
  * (what an agent does before exec), and prints one line:
  *
  *   tasks=N agents=A prefetch=P seconds=S claims_per_s=R
+ *   late_agent_ms=L late_agent_nohint_ms=M
  *
+ * L and M: an agent that joins once everything is claimed, finding nothing,
+ * from the claimed-up-to hint (L) and with the hint removed (M).
  * bench/pool-claims.sh runs it over local disk and tmpfs. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -53,12 +57,36 @@ static int agent(const char *dir, int i, int prefetch)
     return n < 0;
 }
 
+/* Milliseconds for an agent that joins when everything is claimed to find
+ * nothing left: from the claimed-up-to hint, or (nohint) from position 0. */
+static double late_agent(const char *dir, bool nohint)
+{
+    char hint[4200];
+    ts_pool_entry got[4];
+    ts_err err = {0};
+    ts_pool_agent *ag;
+    double t0;
+    int n;
+
+    if (nohint) {
+        snprintf(hint, sizeof hint, "%s/queue/00000001.hint", dir);
+        unlink(hint);
+    }
+    t0 = now();
+    if (!(ag = ts_pool_agent_open(dir, "late", "2", (long)getpid(), 2, &err)))
+        return -1;
+    n = ts_pool_claim(ag, got, 4, NULL, &err);
+    t0 = now() - t0;
+    ts_pool_agent_close(ag);
+    return n == 0 ? t0 * 1000 : -1;
+}
+
 int main(int argc, char **argv)
 {
     ts_pool_entry *q;
     ts_err err = {0};
     int tasks, agents, prefetch, bad = 0;
-    double t0, t1;
+    double t0, t1, late, late_nohint;
     struct stat st;
 
     if (argc < 4 || (tasks = atoi(argv[2])) < 1 || (agents = atoi(argv[3])) < 1) {
@@ -95,7 +123,12 @@ int main(int argc, char **argv)
             bad++;
     }
     t1 = now();
-    printf("tasks=%d agents=%d prefetch=%d seconds=%.3f claims_per_s=%.0f\n",
-           tasks, agents, prefetch, t1 - t0, (double)tasks / (t1 - t0));
+    /* In this order: the second one removes the hint. */
+    late = late_agent(argv[1], false);
+    late_nohint = late_agent(argv[1], true);
+    printf("tasks=%d agents=%d prefetch=%d seconds=%.3f claims_per_s=%.0f"
+           " late_agent_ms=%.2f late_agent_nohint_ms=%.1f\n",
+           tasks, agents, prefetch, t1 - t0, (double)tasks / (t1 - t0),
+           late, late_nohint);
     return bad != 0;
 }

@@ -8,6 +8,9 @@
 # BUILD_DIR holds bench/pool-claims (make check builds it). LOCAL_DIR
 # defaults to /var/tmp, TMPFS_DIR to /dev/shm.
 set -eu
+case "${1:-}" in
+-h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+esac
 build=${1:?usage: pool-claims.sh BUILD_DIR [LOCAL_DIR] [TMPFS_DIR]}
 local_dir=${2:-/var/tmp}
 tmpfs_dir=${3:-/dev/shm}
