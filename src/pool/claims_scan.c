@@ -114,6 +114,9 @@ static int claim_cmp(const void *a, const void *b)
 static ts_pool_claimrec *find(struct list *l, const ts_pool_entry *e)
 {
     ts_pool_claimrec key = {.e = *e};
+
+    if (l->n == 0)
+        return NULL;
     return bsearch(&key, l->v, l->n, sizeof *l->v, claim_cmp);
 }
 
@@ -192,7 +195,7 @@ int ts_pool_scan(const char *pooldir, ts_pool_claimrec **out, size_t *n,
             }
         }
         closedir(d);
-        if (pass == 0)
+        if (pass == 0 && l.n > 0)
             qsort(l.v, l.n, sizeof *l.v, claim_cmp);
     }
     for (size_t i = 0; i + 1 < l.n; i++) {
