@@ -228,10 +228,14 @@ static int try_claim(ts_pool_agent *ag, const ts_pool_entry *e, ts_err *err)
     n = snprintf(text, sizeof text, "TSC1 %ld %d %d %ld %.3f %s %s\n", e->task,
                  e->attempt, e->gen, e->priority, pc_now(), ag->id, ag->jobid);
     /* The shard directory is made by its first claimer: no mkdir per claim. */
-    if (pc_tmpfile(dir, text, (size_t)n, tmp, sizeof tmp, err) < 0
-        && (errno != ENOENT || pc_mkdir(dir, err) < 0
-            || pc_tmpfile(dir, text, (size_t)n, tmp, sizeof tmp, err) < 0))
-        return -1;
+    if (pc_tmpfile(dir, text, (size_t)n, tmp, sizeof tmp, err) < 0) {
+        if (errno != ENOENT)
+            return -1;
+        ts_err_clear(err);
+        if (pc_mkdir(dir, err) < 0
+            || pc_tmpfile(dir, text, (size_t)n, tmp, sizeof tmp, err) < 0)
+            return -1;
+    }
     return pc_link_publish(tmp, path, err);
 }
 
