@@ -176,7 +176,8 @@ static int chunks_foreach(ts_journal *j, const char *suite_id, packed_cb cb,
     while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         long first = (long)sqlite3_column_int64(s, 0), idx = first;
         const char *p = sqlite3_column_blob(s, 2);
-        const char *end = p + sqlite3_column_bytes(s, 2);
+        /* a NULL blob (a lazy matrix's chunk) has no end: no offset on NULL */
+        const char *end = p ? p + sqlite3_column_bytes(s, 2) : NULL;
         struct packed t = { 0 };
         if (sqlite3_column_type(s, 2) == SQLITE_NULL) {     /* a lazy matrix's */
             ret = jn_matrix_chunk(j, suite_id, first, (long)sqlite3_column_int64(s, 1),

@@ -143,8 +143,8 @@ static int matrix_load(ts_journal *j, const char *suite_id, ts_err *err)
     if ((rc = jn_row(j, s, S_MATRIX_GET, err)) <= 0)
         return rc;
     nodes = sqlite3_column_int(s, 0);
-    p = sqlite3_column_blob(s, 1);
-    rc = axes_unpack(p, p + sqlite3_column_bytes(s, 1), &m);
+    p = sqlite3_column_blob(s, 1);   /* NULL when empty: then no axes, corrupt */
+    rc = p ? axes_unpack(p, p + sqlite3_column_bytes(s, 1), &m) : -1;
     sqlite3_reset(s);
     if (rc < 0)
         return ts_errc(err, TS_EXIT_JOURNAL, "journal: the task matrix of suite %s "

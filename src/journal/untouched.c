@@ -81,8 +81,8 @@ static int untouched_chunk(ts_journal *j, struct untouched *u, ts_err *err)
         u->p = u->decoded.p;
         u->end = u->p + u->decoded.len;
     } else {
-        u->p = sqlite3_column_blob(c, 5);
-        u->end = u->p + sqlite3_column_bytes(c, 5);
+        u->p = sqlite3_column_blob(c, 5);   /* NULL when empty: nothing to walk */
+        u->end = u->p ? u->p + sqlite3_column_bytes(c, 5) : NULL;
     }
     if (sqlite3_column_int64(c, 2) == count)
         return 1;               /* none has a row: nothing to skip */
