@@ -117,10 +117,17 @@ static double defer(int signo, void *arg)
  * shell's trap and a child of it both see it. */
 static void run_warned(double hold_s, warn_ctx *w, ts_run_result *res, double *took)
 {
+    /* No sleeps as synchronisation (a loaded machine outran them): the
+     * warning is asked for once the child's trap is set ("ready"), and the
+     * shell's trap waits (bounded) for the child's before the task ends and
+     * its group is stopped. */
     static const char text[] =
-        "trap 'date +%s.%N > trap; exit 7' USR2; "
-        "(trap 'echo child > child; exit 0' USR2; while :; do sleep 0.05; done) & "
-        "sleep 0.2; kill -USR2 $PPID; while :; do sleep 0.05; done";
+        "rm -f ready; "
+        "trap 'date +%s.%N > trap; i=0; "
+        "while [ ! -s child ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; exit 7' USR2; "
+        "(trap 'echo child > child; exit 0' USR2; : > ready; while :; do sleep 0.05; done) & "
+        "while [ ! -e ready ]; do sleep 0.05; done; kill -USR2 $PPID; "
+        "while :; do sleep 0.05; done";
     memset(w, 0, sizeof *w);
     w->hold_s = hold_s;
     ts_run_req req = { .run = text, .envp = environ, .cwd = root, .stdout_path = out,
