@@ -26,4 +26,23 @@ left=$(cd "$w/out" 2>/dev/null && ls -A | tr '\n' ' ')
 is "$left" "" "no local-runner file is left behind in output_dir"
 ok "$([ ! -e "$w/out" ]; echo $?)" "and the emptied output_dir is gone"
 
+# %(name) in a here-document body: the inserted quotes land in the text
+# (a config written with cat <<EOF gets "0.1" for 0.1), so validate warns
+# there as it does inside "..." (spec_shellquote.c).
+put "$w" heredoc.yaml <<'YAML'
+name: heredoc
+run: |
+  cat <<EOF > "$TASK_SUITE_TASK_DIR/c.json"
+  {"lr": %(lr)}
+  EOF
+  cat "$TASK_SUITE_TASK_DIR/c.json"
+matrix: {lr: [0.1]}
+YAML
+out=$(ts "$w" validate heredoc.yaml 2>&1 >/dev/null); rc=$?
+is "$rc" 0 "a placeholder in a here-document is valid"
+like "$out" '^warning: heredoc.yaml:4:10: run: %\(lr\) in a here-document: .*write \$TASK_SUITE_ARG_LR there instead' \
+    "with a warning at its line:col saying what to write"
+hid=$(ts "$w" submit --local heredoc.yaml 2>/dev/null | head -1)
+is "$(ts "$w" logs "$hid" 2>/dev/null)" '{"lr": "0.1"}' "(what the warning is about: the quotes are in the file)"
+
 done_testing
