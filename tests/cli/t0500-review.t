@@ -45,4 +45,18 @@ like "$out" '^warning: heredoc.yaml:4:10: run: %\(lr\) in a here-document: .*wri
 hid=$(ts "$w" submit --local heredoc.yaml 2>/dev/null | head -1)
 is "$(ts "$w" logs "$hid" 2>/dev/null)" '{"lr": "0.1"}' "(what the warning is about: the quotes are in the file)"
 
+# cancel --task of a --local suite: the task never had a Slurm job, and the
+# message does not talk about one; it says what happens instead.
+put "$w" slow.yaml <<'YAML'
+name: slow
+run: sleep 30
+matrix: {n: [1, 2, 3, 4, 5, 6, 7, 8]}
+YAML
+sid=$(ts "$w" submit --local --detach slow.yaml 2>/dev/null | head -1)
+out=$(ts "$w" cancel "$sid" --task n=8 2>&1); rc=$?
+is "$rc" 0 "cancel --task of a --local task exits 0"
+unlike "$out" "Slurm" "its message does not speak of a Slurm job"
+like "$out" "^task \"n=8\" of suite $sid cancelled \(the local runner" "it says the local runner acts"
+ts "$w" cancel "$sid" >/dev/null 2>&1
+
 done_testing
