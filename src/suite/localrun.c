@@ -512,6 +512,9 @@ static int serve(runner *r, ts_err *err)
                 snprintf(r->prep_error, sizeof r->prep_error, "%s", he.msg);
             else if (r->store.s->env_preparation.present)
                 say(r, "env_preparation succeeded");
+            /* The hook may have taken long: what was collected before it
+             * may be cancelled now (a cancelled task never starts). */
+            continue;
         }
         if (r->ncands && r->prep_error[0]) {
             if (ts_journal_lock(r->j, err) < 0)

@@ -59,4 +59,22 @@ unlike "$out" "Slurm" "its message does not speak of a Slurm job"
 like "$out" "^task \"n=8\" of suite $sid cancelled \(the local runner" "it says the local runner acts"
 ts "$w" cancel "$sid" >/dev/null 2>&1
 
+# A suite cancelled while its env_preparation runs: once the hook is done,
+# the runner must not start the task it had picked before the hook (a
+# cancelled task never starts). The hook waits for the cancel (a file).
+put "$w" prep.yaml <<YAML
+name: prep
+run: echo ran > "\$TASK_SUITE_TASK_DIR/ran"
+env_preparation: {run: "while [ ! -e $w/go ]; do sleep 0.2; done"}
+YAML
+pid=$(ts "$w" submit --local --detach prep.yaml 2>/dev/null | head -1)
+wait_for 30 sh -c "ls $w/.tshome/suites/$pid/hooks/local/env_preparation.*.log"
+out=$(ts "$w" cancel "$pid" 2>&1); rc=$?
+is "$rc" 0 "cancel during env_preparation exits 0"
+as_user "$w" touch "$w/go"
+wait_for 30 sh -c "! pgrep -u $TS_USER -f 'local-runner $pid' >/dev/null"
+ok "$(! pgrep -u "$TS_USER" -f "local-runner $pid" >/dev/null; echo $?)" "the runner ended once the hook did"
+ok "$([ ! -e "$w/.tshome/suites/$pid/tasks/prep/ran" ]; echo $?)" "the cancelled task never ran"
+like "$(ts "$w" status "$pid" 2>/dev/null | tail -1)" '^prep +cancelled' "and it is cancelled"
+
 done_testing
