@@ -3,6 +3,7 @@
 # --local executor and the everyday CLI), each a check that failed before
 # its fix.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/local.sh"
 
 w=$(mk_workdir)
 trap 'rm -rf "$w"' EXIT
@@ -76,5 +77,23 @@ wait_for 30 sh -c "! pgrep -u $TS_USER -f 'local-runner $pid' >/dev/null"
 ok "$(! pgrep -u "$TS_USER" -f "local-runner $pid" >/dev/null; echo $?)" "the runner ended once the hook did"
 ok "$([ ! -e "$w/.tshome/suites/$pid/tasks/prep/ran" ]; echo $?)" "the cancelled task never ran"
 like "$(ts "$w" status "$pid" 2>/dev/null | tail -1)" '^prep +cancelled' "and it is cancelled"
+
+# SIGTERM to the runner while env_preparation hangs: the hook is stopped
+# with it, not waited for until its timeout (10 minutes by default).
+put "$w" hung.yaml <<'YAML'
+name: hung
+run: echo task
+env_preparation: {run: "sleep 297"}
+YAML
+hid=$(ts "$w" submit --local --detach hung.yaml 2>/dev/null | head -1)
+wait_for 30 sh -c "ls $w/.tshome/suites/$hid/hooks/local/env_preparation.*.log"
+rp=$(runner_pid "$w" "$hid")
+like "$rp" '^[0-9]+$' "the runner of a suite whose env_preparation hangs ($rp)"
+kill -TERM "$rp"
+wait_for 60 gone "$rp"
+ok "$(gone "$rp"; echo $?)" "SIGTERM stops the runner far sooner than the hook would end"
+wait_for 30 sh -c "! pgrep -u $TS_USER -xf 'sleep 297' >/dev/null"
+ok "$(! pgrep -u "$TS_USER" -xf 'sleep 297' >/dev/null; echo $?)" "and the hook with it"
+like "$(ts "$w" status "$hid" 2>/dev/null | tail -1)" '^hung +cancelled' "its task is cancelled"
 
 done_testing
