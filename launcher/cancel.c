@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "exitcodes.h"
 #include "journal.h"
+#include "record.h"
 #include "report.h"
 
 #define CANCEL_USAGE "usage: tasksuite cancel ID [--task NAME] [--keep-running]"
@@ -66,15 +67,19 @@ static int parse(int argc, char **argv, const char **task, ts_cancel_opts *o)
     return 0;
 }
 
-static void print_task(const char *task, const char *id, const ts_cancel_result *r)
+static void print_task(const char *task, const ts_suite_info *si, const ts_cancel_result *r)
 {
+    const char *id = si->id;
+    /* A --local task never had a Slurm job: its runner stops it. */
+    bool local = ts_submit_record_is_local(si->submit_record);
     if (r->not_cancellable)
         printf("task \"%s\" of suite %s has already completed: nothing to cancel\n", task, id);
     else if (r->already)
         printf("task \"%s\" of suite %s was already cancelled\n", task, id);
     else
         printf("task \"%s\" of suite %s cancelled%s\n", task, id,
-               r->pending + r->running + r->left_running
+               local ? " (the local runner stops it, or never starts it)"
+               : r->pending + r->running + r->left_running
                    ? "" : " (it had no pending or running Slurm job)");
     if (r->left_running)
         printf("its running Slurm job was left running (--keep-running)\n");
@@ -120,7 +125,7 @@ int cmd_cancel(int argc, char **argv)
     if (task) {
         if (ts_cancel_task(j, si.id, task, &o, &r, &err) < 0)
             goto fail;
-        print_task(task, si.id, &r);
+        print_task(task, &si, &r);
     } else {
         if (ts_cancel_suite(j, si.id, &o, &r, &err) < 0)
             goto fail;

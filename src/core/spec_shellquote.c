@@ -5,9 +5,12 @@
  * the user's, and a value with a space splits into two words; in '...' the
  * shell does not expand it at all. The file is still valid (an inner shell,
  * `bash -c '... %(f)'`, does expand it), so this is a warning, at the
- * placeholder's own line:col. Separate from spec_placeholders.c, which
- * checks that every placeholder has a value: this one reads the text as a
- * shell would, a small lexer of quotes, escapes, comments and $(...).
+ * placeholder's own line:col. A here-document body is a quoting of its
+ * own: `cat <<EOF` writes the inserted quotes into the text (v="a b", a
+ * number becomes a JSON string), `cat <<'EOF'` does not expand at all.
+ * Separate from spec_placeholders.c, which checks that every placeholder has
+ * a value: this one reads the text as a shell would, a small lexer of
+ * quotes, escapes, comments, $(...) and here-documents.
  */
 #include "config.h"
 
@@ -23,9 +26,21 @@ typedef enum {
     Q_NONE,      /* top level, or inside $(...) / `...` */
     Q_DOUBLE,    /* "..." */
     Q_SINGLE,    /* '...' or $'...' */
+    Q_HEREDOC,   /* the body of <<EOF: expanded, quotes kept as text */
+    Q_HEREDOC_LITERAL,   /* the body of <<'EOF': not expanded */
 } quoting;
 
 #define MAX_NEST 32
+#define MAX_HEREDOCS 4      /* pending on one line; more: not followed */
+#define MAX_DELIM 64
+
+/* A here-document whose body starts after the current line. */
+typedef struct heredoc {
+    char delim[MAX_DELIM];
+    size_t len;
+    bool literal;       /* a quoted delimiter: the body is not expanded */
+    bool strip_tabs;    /* <<- */
+} heredoc;
 
 /* A placeholder found inside quotes: where it starts in the text. */
 typedef struct quoted {
@@ -52,6 +67,88 @@ static bool word_start(const char *text, const char *p)
     return p == text || strchr(" \t\n;&|()", p[-1]) != NULL;
 }
 
+/* The delimiter after "<<" at p (p points past the "<<"): fills h and
+ * returns the end of the word, or NULL when there is no word to follow. */
+static const char *heredoc_at(const char *p, heredoc *h)
+{
+    h->len = 0;
+    h->literal = false;
+    h->strip_tabs = *p == '-';
+    p += h->strip_tabs;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    while (*p && !strchr(" \t\n;&|<>()", *p)) {
+        if (*p == '\'' || *p == '"') {
+            char quote = *p++;
+            h->literal = true;
+            while (*p && *p != quote && h->len + 1 < MAX_DELIM)
+                h->delim[h->len++] = *p++;
+            if (*p != quote)
+                return NULL;
+            p++;
+            continue;
+        }
+        if (*p == '\\') {
+            h->literal = true;
+            if (!*++p)
+                return NULL;
+        }
+        if (h->len + 1 >= MAX_DELIM)
+            return NULL;
+        h->delim[h->len++] = *p++;
+    }
+    h->delim[h->len] = '\0';
+    return h->len ? p : NULL;
+}
+
+/* The bodies of the pending here-documents, from `body` on: the first
+ * %(name) in one (then true, out filled), else *next is past the last
+ * delimiter line. A body that does not end is not a here-document the lexer
+ * understood (`$((1<<2))`): nothing is said, *next is NULL. */
+static bool heredoc_bodies(const char *text, const char *body, const heredoc *h,
+                           int n, quoted *out, const char **next)
+{
+    const char *line = body;
+    bool found = false;
+    for (int i = 0; i < n; i++) {
+        for (;;) {
+            if (!*line) {
+                *next = NULL;
+                return false;
+            }
+            const char *end = strchr(line, '\n');
+            const char *word = line;
+            if (!end)
+                end = line + strlen(line);
+            while (h[i].strip_tabs && *word == '\t')
+                word++;
+            const char *after = *end ? end + 1 : end;
+            if ((size_t)(end - word) == h[i].len && !memcmp(word, h[i].delim, h[i].len)) {
+                line = after;
+                if (found)
+                    return true;
+                break;
+            }
+            for (const char *r = line; !found && r < end; r++) {
+                if (r[0] == '%' && r[1] == '%') {
+                    r++;
+                    continue;
+                }
+                size_t len = placeholder_at(r);
+                if (len) {
+                    out->off = (size_t)(r - text);
+                    out->name_len = len;
+                    out->q = h[i].literal ? Q_HEREDOC_LITERAL : Q_HEREDOC;
+                    found = true;
+                }
+            }
+            line = after;
+        }
+    }
+    *next = line;
+    return false;
+}
+
 /* The first %(name) of text inside quotes; false when there is none or the
  * text nests deeper than the lexer follows (then nothing is said). */
 static bool first_quoted(const char *text, quoted *out)
@@ -59,6 +156,8 @@ static bool first_quoted(const char *text, quoted *out)
     /* A stack of contexts: "..." may hold $(...), which may hold "..." */
     struct { quoting q; int parens; char end; } st[MAX_NEST];
     int top = 0;
+    heredoc hd[MAX_HEREDOCS];
+    int nhd = 0;
     st[0].q = Q_NONE;
     st[0].parens = 0;
     st[0].end = '\0';
@@ -102,6 +201,28 @@ static bool first_quoted(const char *text, quoted *out)
         }
         if (q == Q_NONE && st[top].end == ')' && *p == ')' && st[top].parens == 0) {
             top--;
+            continue;
+        }
+        if (q == Q_NONE && p[0] == '<' && p[1] == '<' && p[2] != '<') {
+            if (nhd == MAX_HEREDOCS)
+                return false;
+            const char *end = heredoc_at(p + 2, &hd[nhd]);
+            if (end) {
+                nhd++;
+                p = end - 1;
+            } else {
+                p++;
+            }
+            continue;
+        }
+        if (q == Q_NONE && *p == '\n' && nhd > 0) {
+            const char *next;
+            if (heredoc_bodies(text, p + 1, hd, nhd, out, &next))
+                return true;
+            if (!next)
+                return false;
+            nhd = 0;
+            p = next - 1;
             continue;
         }
         if (q == Q_NONE && *p == '#' && word_start(text, p)) {
@@ -179,6 +300,18 @@ int spec_check_placeholder_quotes(pctx *c, const char *text, ts_pos at,
     for (size_t i = 0; i <= f.name_len; i++)
         env[i] = (char)toupper((unsigned char)name[i]);
     ts_pos p = position_of(c, at, k);
+    if (f.q == Q_HEREDOC)
+        return spec_warn_at(c, p, what, "%%(%s) in a here-document: it is "
+                            "inserted as \"$TASK_SUITE_ARG_%s\", and there its "
+                            "quotes stay in the text (v=%%(%s) gives v=\"a b\"); "
+                            "write $TASK_SUITE_ARG_%s there instead", name, env,
+                            name, env);
+    if (f.q == Q_HEREDOC_LITERAL)
+        return spec_warn_at(c, p, what, "%%(%s) in a here-document with a "
+                            "quoted delimiter: it stays the text "
+                            "\"$TASK_SUITE_ARG_%s\", not expanded; unquote the "
+                            "delimiter and write $TASK_SUITE_ARG_%s", name, env,
+                            env);
     if (f.q == Q_DOUBLE)
         return spec_warn_at(c, p, what, "%%(%s) inside double quotes: it is "
                             "inserted as \"$TASK_SUITE_ARG_%s\" with its own "

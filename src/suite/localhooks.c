@@ -14,7 +14,8 @@
 extern char **environ;
 
 int ts_localhook_run(const ts_suite *s, const char *hook, const char *suite_id,
-                     const char *suite_dir, const char *workdir, ts_err *err)
+                     const char *suite_dir, const char *workdir,
+                     volatile sig_atomic_t *stop, ts_err *err)
 {
     const ts_hook *h = strcmp(hook, "env_cleanup") == 0 ? &s->env_cleanup : &s->env_preparation;
     ts_env env = { 0 };
@@ -38,7 +39,7 @@ int ts_localhook_run(const ts_suite *s, const char *hook, const char *suite_id,
     ts_env_set(&env, "TASK_SUITE_ID", suite_id);
     ts_env_set(&env, "TASK_SUITE_DIR", suite_dir);
     ts_env_set(&env, "TASK_SUITE_HOOK_LOG", log);
-    int rc = ts_user_hook_run(h, &env, workdir, log, what, sizeof what, err);
+    int rc = ts_user_hook_run(h, &env, workdir, log, stop, what, sizeof what, err);
     if (rc > 0)
         rc = ts_errf(err, "%s %s (its output is in %s)", hook, what, log);
     ts_env_free(&env);

@@ -508,10 +508,13 @@ static int serve(runner *r, ts_err *err)
             r->prepared = true;
             ts_err he = { 0 };
             if (ts_localhook_run(r->store.s, "env_preparation", r->id, r->store.dir,
-                                 r->store.workdir, &he) < 0)
+                                 r->store.workdir, &stop_signal, &he) < 0)
                 snprintf(r->prep_error, sizeof r->prep_error, "%s", he.msg);
             else if (r->store.s->env_preparation.present)
                 say(r, "env_preparation succeeded");
+            /* The hook may have taken long: what was collected before it
+             * may be cancelled now (a cancelled task never starts). */
+            continue;
         }
         if (r->ncands && r->prep_error[0]) {
             if (ts_journal_lock(r->j, err) < 0)
@@ -627,8 +630,9 @@ int ts_localrun_serve(ts_journal *j, const char *suite_arg, ts_err *err)
     }
     if (r.prepared) {
         ts_err he = { 0 };
+        /* after a stop signal too: cleanup is what a stop owes the node */
         if (ts_localhook_run(r.store.s, "env_cleanup", r.id, r.store.dir, r.store.workdir,
-                             &he) < 0)
+                             NULL, &he) < 0)
             say(&r, "%s", he.msg);
     }
     say(&r, "done: %ld task attempt%s started", r.started, r.started == 1 ? "" : "s");

@@ -116,7 +116,7 @@ static int run_hook(ts_journal *j, const due_check *d, ts_err *err)
     ts_env_setf(&env, "TASK_SUITE_COMPLETED", "%ld", c.n[TS_TASK_COMPLETED]);
     ts_env_setf(&env, "TASK_SUITE_FAILED", "%ld",
                 c.total - c.n[TS_TASK_COMPLETED] - c.n[TS_TASK_PENDING] - c.n[TS_TASK_RUNNING]);
-    int rc = ts_user_hook_run(h, &env, stp->workdir, d->log, what, sizeof what, err);
+    int rc = ts_user_hook_run(h, &env, stp->workdir, d->log, NULL, what, sizeof what, err);
     if (rc > 0)
         rc = ts_errf(err, "suite %s: on_complete %s; its output is in %s", suite_id, what,
                      d->log);

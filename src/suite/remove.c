@@ -23,6 +23,8 @@
  * is what the tasks wrote and stays. */
 static const char *const own_entries[] = {
     "suite.json", "manifests", "events", "slurm", "hooks",
+    /* the --local runner's record, lock, log and last error (localproc.c) */
+    "local-runner", "local-runner.lock", "local-runner.log", "local-runner.error",
 };
 
 /* Remove `name` in the directory dfd: a file or symbolic link is

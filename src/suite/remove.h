@@ -10,7 +10,8 @@
  *   - the suite in $TASKSUITE_HOME/suites/ID: that whole directory, which
  *     tasksuite created (tasks' outputs and checkpoints included);
  *   - a suite with output_dir: (the user's directory): only tasksuite's own
- *     records in it (suite.json, manifests/, events/, slurm/, hooks/); the
+ *     records in it (suite.json, manifests/, events/, slurm/, hooks/, and
+ *     the --local runner's local-runner{,.lock,.log,.error}); the
  *     tasks/ tree (what the tasks wrote) and the directory itself stay,
  *     unless the directory is left empty.
  * Never followed: a symbolic link (it is removed itself, not what it

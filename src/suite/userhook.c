@@ -9,7 +9,8 @@
 #include "userhook.h"
 
 int ts_user_hook_run(const ts_hook *h, const ts_env *env, const char *cwd, const char *log,
-                     char *what, size_t what_len, ts_err *err)
+                     volatile sig_atomic_t *cancel, char *what, size_t what_len,
+                     ts_err *err)
 {
     ts_hook_user user = { 0 };
     char **argv = NULL;
@@ -28,7 +29,7 @@ int ts_user_hook_run(const ts_hook *h, const ts_env *env, const char *cwd, const
         .argv = argv, .run = h->run, .envp = env->v,
         .cwd = cwd, .log_path = log, .user = &user,
         .timeout_s = h->timeout_s > 0 ? h->timeout_s : TS_HOOK_DEFAULT_TIMEOUT_S,
-        .grace_ms = -1,
+        .grace_ms = -1, .cancel = cancel,
     };
     ts_hook_result res;
     if (ts_hook_run(&req, &res, err) < 0)

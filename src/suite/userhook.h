@@ -8,6 +8,7 @@
 #ifndef TS_USERHOOK_H
 #define TS_USERHOOK_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -16,8 +17,11 @@
 
 /* Run hook h with environment env (the caller's, complete), in cwd, output
  * to log. 0: it succeeded; 1: it failed, `what` says how ("exited 3",
- * "timed out after 5s ..."); -1: it could not be run (err). */
+ * "timed out after 5s ..."); -1: it could not be run (err). cancel (may be
+ * NULL): when a signal handler sets it, the hook is stopped as at its
+ * timeout. */
 int ts_user_hook_run(const ts_hook *h, const ts_env *env, const char *cwd, const char *log,
-                     char *what, size_t what_len, ts_err *err);
+                     volatile sig_atomic_t *cancel, char *what, size_t what_len,
+                     ts_err *err);
 
 #endif

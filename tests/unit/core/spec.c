@@ -980,6 +980,14 @@ static void test_quoted_placeholders(void)
         { "echo \"%%(f)\" %(f) # \"%(f)\"", NULL },
         { "echo \\\"%(f)", NULL },
         { "echo `echo %(f)`", NULL },
+        { "|\n  cat <<EOF > c.json\n  {\"f\": %(f)}\n  EOF",
+          "t.yaml:3:9: run: %(f) in a here-document: it is inserted as "
+          "\"$TASK_SUITE_ARG_F\", and there its quotes stay in the text" },
+        { "|\n  cat <<-'EOF'\n  \tv=%(f)\n  \tEOF", "t.yaml:3:6: run: %(f) in a "
+          "here-document with a quoted delimiter" },
+        { "|\n  cat <<EOF\n  x\n  EOF\n  echo %(f)", NULL },
+        { "|\n  echo $((1<<2))\n  echo %(f)", NULL },
+        { "|\n  cat <<<%(f)\n  echo %(f)", NULL },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char yaml[256];
