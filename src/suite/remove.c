@@ -27,6 +27,11 @@ static const char *const own_entries[] = {
     "local-runner", "local-runner.lock", "local-runner.log", "local-runner.error",
 };
 
+/* Set when a directory was found not empty right after it was emptied: the
+ * jobs of a suite `rm --force` just cancelled may still be ending and
+ * writing their last records. The caller empties it again. */
+static bool refilled;
+
 /* Remove `name` in the directory dfd: a file or symbolic link is
  * unlinked, a directory emptied depth first through file descriptors
  * (O_NOFOLLOW: a link swapped in is never entered), never crossing into
@@ -56,8 +61,10 @@ static int remove_at(int dfd, const char *name, dev_t dev, const char *top, ts_e
         if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
             rc = remove_at(dirfd(d), e->d_name, dev, top, err);
     closedir(d);
-    if (rc == 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    if (rc == 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+        refilled = errno == ENOTEMPTY;
         rc = ts_errf(err, "cannot remove %s/%s: %s", top, name, strerror(errno));
+    }
     return rc;
 }
 
@@ -101,8 +108,10 @@ static int remove_dir(const char *dir, bool user_dir, bool *kept, ts_err *err)
     /* A user's output_dir goes only when nothing of theirs is left in it. */
     if (rc == 0 && rmdir(dir) == 0)
         *kept = false;
-    else if (rc == 0 && !user_dir)
+    else if (rc == 0 && !user_dir) {
+        refilled = errno == ENOTEMPTY;
         rc = ts_errf(err, "cannot remove %s: %s", dir, strerror(errno));
+    }
     return rc;
 }
 
@@ -193,8 +202,16 @@ int ts_suite_remove(ts_journal *j, const char *suite_id, const ts_remove_opts *o
         ts_err ue = { 0 };
         (void)ts_submission_unwatch(si.id, &ue);
     }
-    if (remove_dir(r->dir, r->user_dir, &r->dir_kept, err) < 0
-        || ts_journal_suite_remove(j, si.id, err) < 0)
+    /* Bounded: ending jobs stop writing within seconds (10 s here). */
+    for (int tries = 0;; tries++) {
+        refilled = false;
+        if (remove_dir(r->dir, r->user_dir, &r->dir_kept, err) == 0)
+            break;
+        if (!refilled || tries == 20)
+            goto out;
+        usleep(500000);
+    }
+    if (ts_journal_suite_remove(j, si.id, err) < 0)
         goto out;
     rc = 0;
 out:
