@@ -46,6 +46,18 @@ unlike() {   # unlike TEXT REGEX NAME
     fi
 }
 
+# A check of a known, documented open finding (TAP TODO): it runs and says
+# how it went; a failure is reported as "not ok ... # TODO", not counted.
+todo() {   # todo COND-STATUS REASON NAME
+    local status=$1 reason=$2; shift 2
+    _tap_n=$((_tap_n + 1))
+    if [ "$status" -eq 0 ]; then
+        echo "ok $_tap_n - $* # TODO $reason (passed this time)"
+    else
+        echo "not ok $_tap_n - $* # TODO $reason"
+    fi
+}
+
 diag() { printf '# %s\n' "$*"; }
 
 done_testing() {

@@ -43,14 +43,15 @@ PORT=${TS_CAMPAIGN_PORT_BASE:-25017}
 export SLURM_CONF
 . "$(dirname "$0")/lib.sh"
 
-# About 5 minutes. Runs only with TS_CAMPAIGN=1 (reported as a skip
-# otherwise, never as a pass) until its open finding is fixed: in 1 of 2
-# runs on 2026-11-30 (the other 28/28), after a node died, 4 tasks had an
-# attempt in the journal, classified timeout with no job, that never started
-# (check "every attempt the tasks saw is the journal's"); the work itself was
+# About 5 minutes: it runs in the first (Debian Slurm) leg of tests/run-all;
+# the second Slurm's leg skips it unless TS_CAMPAIGN=1 (CI time), and
+# TS_CAMPAIGN=0 skips it anywhere (reported as a skip, never as a pass).
+# One open finding is a TAP TODO check (below, "phantom"): in 1 of 2 runs on
+# 2026-11-30, after a node died, 4 tasks had an attempt in the journal,
+# classified timeout with no job, that never started; the work itself was
 # done exactly once. Issue 9 stays open for it.
-if [ "${TS_CAMPAIGN:-}" != 1 ]; then
-    echo "ok 1 # SKIP the campaign under faults: TS_CAMPAIGN=${TS_CAMPAIGN:-unset} (runs with TS_CAMPAIGN=1; open finding: a phantom timeout attempt after a node failure)"
+if [ "${TS_CAMPAIGN:-}" = 0 ] || { [ -n "${TS_SLURM_PREFIX:-}" ] && [ "${TS_CAMPAIGN:-}" != 1 ]; }; then
+    echo "ok 1 # SKIP the campaign under faults: TS_CAMPAIGN=${TS_CAMPAIGN:-unset}${TS_SLURM_PREFIX:+, second Slurm leg}"
     echo "1..1"
     exit 0
 fi
@@ -566,7 +567,14 @@ for i, w in sorted(writers.items()):
     for n in sorted(w):
         if n not in atts.get(i, {}):
             mism.append("task %d: step files written by attempt %d, unknown to the journal" % (i, n))
+# The open finding (issue 9), apart so the rest of this check still binds.
+phantom = [m for m in mism if m.endswith("(job None) but never started")]
+mism = [m for m in mism if m not in phantom]
 res(not mism, "every attempt the tasks saw is the journal's (same number, job and node), and vice versa", mism)
+print("TODO\t%d\t%s" % (0 if not phantom else 1,
+      "no journal attempt without a job that never started (%d found)" % len(phantom)))
+for d in phantom[:12]:
+    print("DIAG\t   " + d)
 
 # timeouts: a long task needs >= 1 resume, the longest >= 2 (one attempt
 # does at most ~60 one-second steps: the warning comes by the end of the
@@ -626,6 +634,7 @@ PY
 while IFS=$'\t' read -r kind a b; do
     case $kind in
         RESULT) ok "$a" "$b" ;;
+        TODO)   todo "$a" "open finding, issue 9: a phantom timeout attempt after a node failure" "$b" ;;
         DIAG)   diag "$a" ;;
         FIG)    FIG=$a ;;
     esac
