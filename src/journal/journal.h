@@ -380,6 +380,18 @@ int ts_journal_task_requeued(ts_journal *j, const char *suite_id, long idx,
 int ts_journal_attempts_lost(ts_journal *j, const char *suite_id, long idx,
                              int first, int next, ts_err *err);
 
+/* Attempt `attempt` of task idx ended in Slurm with `state` after the task
+ * had already moved on to a later attempt (its job queued the next one, then
+ * was killed before its `exited` record: e.g. its sbatch waited out a
+ * slurmctld restart until the time limit's KILL). When the attempt is still
+ * open (`running`, or killed by a signal and not classified), it gets that
+ * state, classified; an attempt with an outcome, or none at all, is left
+ * alone. The task's own state is not touched (it follows its latest
+ * attempt). *closed (may be NULL): whether it changed. */
+int ts_journal_attempt_close_stale(ts_journal *j, const char *suite_id, long idx,
+                                   int attempt, enum ts_attempt_state state, bool *closed,
+                                   ts_err *err);
+
 /* A held element (job_spec "A_T") of task idx may be released: fewer than
  * max were released for the task so far (each logged in `events` as a
  * `held_released` row). *allowed; when true, this release is logged. */

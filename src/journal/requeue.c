@@ -13,6 +13,7 @@
 #include "exitcodes.h"
 #include "journal.h"
 #include "journal_int.h"
+#include "rankrule.h"
 
 int ts_journal_task_requeued(ts_journal *j, const char *suite_id, long idx,
                              int next_attempt, ts_err *err)
@@ -100,6 +101,53 @@ int ts_journal_attempts_lost(ts_journal *j, const char *suite_id, long idx,
             }
         }
     return jn_tx_commit(j, err);
+}
+
+int ts_journal_attempt_close_stale(ts_journal *j, const char *suite_id, long idx,
+                                   int attempt, enum ts_attempt_state state, bool *closed,
+                                   ts_err *err)
+{
+    /* Read first: a sync meets the same settled attempts again and again
+     * until their submission is done, and a read costs no write. */
+#define TS_STALE_OPEN " WHERE suite_id = ?1 AND task_idx = ?2 AND attempt = ?3" \
+        " AND (state = 'running' OR (state = 'ended_by_signal' AND classified = 0))"
+    static const char *const sql[] = {
+        "SELECT 1 FROM attempts" TS_STALE_OPEN,
+        "UPDATE attempts SET state = ?4, classified = 1, ended_at = COALESCE(ended_at, ?5)"
+        TS_STALE_OPEN,
+    };
+#undef TS_STALE_OPEN
+    bool dummy;
+
+    if (!closed)
+        closed = &dummy;
+    *closed = false;
+    if (!ts_attempt_state_name(state) || !ts_attempt_state_is_final(state))
+        return ts_errc(err, TS_EXIT_FAIL, "journal: close attempt: not a final state");
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *s = NULL;
+        if (sqlite3_prepare_v2(j->db, sql[i], -1, &s, NULL) != SQLITE_OK) {
+            ts_errc(err, TS_EXIT_JOURNAL, "journal: close attempt: %s", sqlite3_errmsg(j->db));
+            sqlite3_finalize(s);
+            return -1;
+        }
+        sqlite3_bind_text(s, 1, suite_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, idx);
+        sqlite3_bind_int(s, 3, attempt);
+        if (i == 1) {
+            sqlite3_bind_text(s, 4, ts_attempt_state_name(state), -1, SQLITE_STATIC);
+            sqlite3_bind_double(s, 5, jn_now());
+        }
+        int rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        if (i == 0 && rc == SQLITE_DONE)
+            return 0;                       /* not open: nothing to close */
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+            return ts_errc(err, TS_EXIT_JOURNAL, "journal: close attempt: %s",
+                           sqlite3_errmsg(j->db));
+    }
+    *closed = sqlite3_changes(j->db) > 0;
+    return 0;
 }
 
 /* Held elements released so far for task idx, logged in `events` as

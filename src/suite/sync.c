@@ -277,9 +277,25 @@ static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
                  * same way: manifest attempt + SLURM_RESTART_COUNT). */
                 int attempt = sl.attempt + (int)s->el[e].restart_cnt;
                 int v = verdict(s->el[e].state);
+                int open = ts_open_tasks_attempt(&o, sl.task_idx);
                 bool moved = false;
-                if (ts_open_tasks_attempt(&o, sl.task_idx) != attempt || v < 0)
+                if (v < 0)
                     continue;
+                /* The task went on without this attempt's end (its job
+                 * queued the next attempt, then died before recording its
+                 * own end): the element's end is that attempt's, as long as
+                 * the element ran it (not a rerun, which runs nothing once
+                 * the chain moved on, see exec). */
+                if (open != attempt) {
+                    bool closed = false;
+                    if (s->el[e].restart_cnt == 0 && (open == 0 || open > attempt)
+                        && ts_journal_attempt_close_stale(j, suite_id, sl.task_idx, attempt,
+                                                          (enum ts_attempt_state)v, &closed,
+                                                          err) < 0)
+                        goto out;
+                    res->classified += closed;
+                    continue;
+                }
                 /* A rerun of an element whose attempt had already queued its
                  * successor ran nothing (exec): its end says nothing about
                  * the successor's attempt of the same number. */

@@ -3,7 +3,10 @@
  * array_elements): a suite of five tasks in one array whose elements end
  * completed, timeout, node_fail, preempted, or still run, without a single
  * event from the tasks (killed before they could write one; the run
- * directory does not even exist). */
+ * directory does not even exist). Then a task that moved on without its
+ * attempt's end: attempt 1 started, queued attempt 2 as a job of its own
+ * and was killed before its `exited` record (the campaign's "attempt 1
+ * running, yet attempt 3 followed"); its element's TIMEOUT closes it. */
 #include "config.h"
 
 #include <limits.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "journal.h"
 #include "sync.h"
 #include "tap.h"
@@ -24,12 +28,23 @@ static const ts_job_state ends[] = {
 #define NTASKS (sizeof ends / sizeof ends[0])
 
 static int asked;
+static ts_job_state moved_end = TS_JOB_RUNNING;  /* the second array's element */
+static unsigned moved_restarts;
 
 static int fake_elements(uint32_t array_job_id, ts_job_info **out, size_t *n, ts_err *err)
 {
     (void)err;
     asked++;
     *n = 0;
+    if (array_job_id == ARRAY_ID + 100 || array_job_id == ARRAY_ID + 200) {
+        if (!(*out = calloc(1, sizeof **out)))
+            return -1;
+        (*out)[0] = (ts_job_info){ .job_id = array_job_id + 1, .array_job_id = array_job_id,
+                                   .state = moved_end, .restart_cnt = moved_restarts,
+                                   .exit_code = -1 };
+        *n = 1;
+        return 0;
+    }
     if (array_job_id != ARRAY_ID || !(*out = calloc(NTASKS, sizeof **out)))
         return 0;
     for (size_t i = 0; i < NTASKS; i++)
@@ -49,6 +64,98 @@ static int no_release(uint32_t job_id, ts_err *err)
 static int no_cancel(const char *spec, ts_err *err)
 {
     return ts_errf(err, "cancel %s: not in this test", spec);
+}
+
+typedef struct att_seen {
+    int attempt;
+    enum ts_attempt_state state;
+    bool classified;
+} att_seen;
+
+static int note_att(const ts_attempt_info *a, void *arg)
+{
+    att_seen *v = arg;
+    if (a->attempt >= 1 && a->attempt <= 3)
+        v[a->attempt] = (att_seen){ a->attempt, a->state, a->classified };
+    return 0;
+}
+
+static int note_intent(const ts_intent_info *in, void *arg)
+{
+    *(int64_t *)arg = in->id;
+    return 0;
+}
+
+/* A one-task suite: attempt 1 in array `array`, started (its event file
+ * says so), queued attempt 2 as job 4242 (adopted) and never wrote
+ * `exited`. Its element ends TIMEOUT: as itself (rerun 0: it closes
+ * attempt 1) or as a rerun (rerun 1: Slurm ran the element again as
+ * attempt 2, which job 4242 runs; that end says nothing about attempt 1). */
+static void moved_on(ts_journal *j, const ts_sync_slurm *fake, uint32_t array, unsigned rerun)
+{
+    char id[TS_SUITE_ID_LEN + 1], dir[4096];
+    ts_task_new t = { .name = "long" };
+    ts_err err = { 0 };
+    int64_t sub = 0;
+    ts_suite_new sn = { .name = "moved", .owner_uid = getuid(), .spec_path = "/y.yaml",
+                        .submit_record = "{}", .close_after_s = 0, .max_retries = 3,
+                        .retry_on = TS_RETRY_TIMEOUT, .num_nodes = 1 };
+    ts_slurm_job job = { .array_job_id = array, .index_offset = 0, .first_index = 0,
+                         .last_index = 0 };
+    ts_suite_info si = { 0 };
+    ok(ts_journal_suite_create(j, &sn, &t, 1, id, &sub, &err) == 0
+           && ts_journal_intent_add_job(j, sub, &job, &err) == 0
+           && ts_journal_intent_set_state(j, sub, TS_SUB_SUBMITTED, &err) == 0
+           && ts_journal_suite_get(j, id, &si, &err) == 0
+           && ts_sync_suite_dir(j, &si, dir, sizeof dir, &err) == 0,
+       "rerun %u: a one-task suite whose attempt runs in array %u: %s", rerun, array,
+       err.msg);
+    ts_suite_info_clear(&si);
+    char jobid[32], cmd[4200];
+    snprintf(jobid, sizeof jobid, "%u", array + 1);
+    ts_evctx ev = { .suite_dir = dir, .suite_id = id, .task_idx = 0, .attempt = 1,
+                    .jobid = jobid, .node = "n1", .num_nodes = 1 };
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+    /* The adopted job's submission as a sync leaves it: submitted (no
+     * suite file here to write its manifest from). */
+    int64_t adopted = 0;
+    ok(system(cmd) == 0 && ts_events_started(&ev, &err) == 0
+           && ts_journal_adopt_job(j, id, 0, 2, 4242, NULL, &err) == 0
+           && ts_journal_intents_foreach(j, id, TS_BIT(TS_SUB_INTENT), note_intent, &adopted,
+                                         &err) == 0
+           && adopted && ts_journal_intent_set_state(j, adopted, TS_SUB_SUBMITTED, &err) == 0,
+       "attempt 1 started and queued attempt 2 as job 4242, no `exited`: %s", err.msg);
+
+    ts_sync_opts so = { .quiet = true, .slurm = fake };
+    ts_sync_result res;
+    att_seen v[4] = { { 0 } };
+    moved_end = TS_JOB_RUNNING;
+    moved_restarts = rerun;
+    ok(ts_sync(j, id, &so, &res, &err) == 0, "sync while the element still runs: %s", err.msg);
+    ok(ts_journal_attempts_foreach(j, id, 0, 0, note_att, v, &err) == 0, "attempts");
+    ok(v[1].attempt == 1 && v[1].state == TS_ATT_RUNNING, "attempt 1 is running (got %d)",
+       (int)v[1].state);
+
+    moved_end = TS_JOB_TIMEOUT;
+    ok(ts_sync(j, id, &so, &res, &err) == 0, "sync after the element ended TIMEOUT: %s",
+       err.msg);
+    memset(v, 0, sizeof v);
+    ok(ts_journal_attempts_foreach(j, id, 0, 0, note_att, v, &err) == 0, "attempts");
+    if (rerun) {
+        is_int(res.classified, 0, "a rerun's end closes nothing");
+        ok(v[1].attempt == 1 && v[1].state == TS_ATT_RUNNING,
+           "attempt 1 stays running (got %d)", (int)v[1].state);
+    } else {
+        is_int(res.classified, 1, "one attempt closed");
+        ok(v[1].state == TS_ATT_TIMEOUT && v[1].classified,
+           "attempt 1 is timeout, classified (got %d)", (int)v[1].state);
+    }
+    ok(v[2].attempt == 0, "attempt 2 (job 4242) has no row of its own yet");
+    ts_counts c;
+    ok(ts_journal_counts(j, id, &c, &err) == 0, "counts");
+    is_int(c.n[TS_TASK_PENDING], 1, "the task stays pending with attempt 2");
+    ok(ts_sync(j, id, &so, &res, &err) == 0 && res.classified == 0,
+       "a second sync closes nothing again");
 }
 
 int main(void)
@@ -98,6 +205,9 @@ int main(void)
 
     ok(ts_sync(j, id, &so, &res, &err) == 0, "a second sync");
     is_int(res.classified, 0, "classifies nothing again");
+
+    moved_on(j, &fake, ARRAY_ID + 100, 0);
+    moved_on(j, &fake, ARRAY_ID + 200, 1);
 
     ts_journal_close(j);
     char cmd[PATH_MAX + 16];
