@@ -392,6 +392,21 @@ int ts_journal_attempt_close_stale(ts_journal *j, const char *suite_id, long idx
                                    int attempt, enum ts_attempt_state state, bool *closed,
                                    ts_err *err);
 
+/* *unstarted: attempt `attempt` of task idx has no sign of a start (no
+ * row, or a row and ranks without a start time). */
+int ts_journal_attempt_unstarted(ts_journal *j, const char *suite_id, long idx, int attempt,
+                                 bool *unstarted, ts_err *err);
+
+/* Slurm ran job `job` for attempt `attempt` of task idx to its end, and the
+ * attempt never started (e.g. the launch was lost when slurmctld restarted
+ * between allocating the job and sending it to its node: Slurm thinks it
+ * runs until its time limit): the attempt is node_fail, classified, with
+ * that job; its task follows when it is the task's latest attempt. (The
+ * job is recorded after the classification: a crash in between loses only
+ * the job id.) */
+int ts_journal_attempt_launch_lost(ts_journal *j, const char *suite_id, long idx,
+                                   int attempt, const char *job, ts_err *err);
+
 /* A held element (job_spec "A_T") of task idx may be released: fewer than
  * max were released for the task so far (each logged in `events` as a
  * `held_released` row). *allowed; when true, this release is logged. */

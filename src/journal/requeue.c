@@ -150,6 +150,63 @@ int ts_journal_attempt_close_stale(ts_journal *j, const char *suite_id, long idx
     return 0;
 }
 
+int ts_journal_attempt_unstarted(ts_journal *j, const char *suite_id, long idx, int attempt,
+                                 bool *unstarted, ts_err *err)
+{
+    static const char sql[] =
+        "SELECT (SELECT COUNT(*) FROM attempts WHERE suite_id = ?1 AND task_idx = ?2"
+        " AND attempt = ?3 AND started_at IS NOT NULL)"
+        " + (SELECT COUNT(*) FROM attempt_ranks WHERE suite_id = ?1 AND task_idx = ?2"
+        " AND attempt = ?3 AND started_at IS NOT NULL)";
+    sqlite3_stmt *s = NULL;
+
+    *unstarted = false;
+    if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK) {
+        ts_errc(err, TS_EXIT_JOURNAL, "journal: attempt started: %s", sqlite3_errmsg(j->db));
+        sqlite3_finalize(s);
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, suite_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, idx);
+    sqlite3_bind_int(s, 3, attempt);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *unstarted = sqlite3_column_int64(s, 0) == 0;
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: attempt started: %s",
+                       sqlite3_errmsg(j->db));
+    return 0;
+}
+
+int ts_journal_attempt_launch_lost(ts_journal *j, const char *suite_id, long idx,
+                                   int attempt, const char *job, ts_err *err)
+{
+    static const char sql[] =
+        "UPDATE attempts SET slurm_job_id = COALESCE(slurm_job_id, ?4),"
+        " ended_at = COALESCE(ended_at, ?5)"
+        " WHERE suite_id = ?1 AND task_idx = ?2 AND attempt = ?3";
+    sqlite3_stmt *s = NULL;
+
+    if (ts_journal_attempt_classify(j, suite_id, idx, attempt, TS_ATT_NODE_FAIL, err) < 0)
+        return -1;
+    if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK) {
+        ts_errc(err, TS_EXIT_JOURNAL, "journal: lost launch: %s", sqlite3_errmsg(j->db));
+        sqlite3_finalize(s);
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, suite_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, idx);
+    sqlite3_bind_int(s, 3, attempt);
+    sqlite3_bind_text(s, 4, job, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 5, jn_now());
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return ts_errc(err, TS_EXIT_JOURNAL, "journal: lost launch: %s", sqlite3_errmsg(j->db));
+    return 0;
+}
+
 /* Held elements released so far for task idx, logged in `events` as
  * `held_released` rows; one more is logged when fewer than max (*allowed). */
 int ts_journal_held_release(ts_journal *j, const char *suite_id, long idx, int attempt,

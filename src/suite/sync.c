@@ -246,9 +246,38 @@ static int release_held(ts_journal *j, const ts_suite_info *si, const snap_all *
 
 /* Classify every ended element whose attempt the events left open; mark a
  * submission done when none of its attempts is open any more. */
-static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
+/* An element that ran to its time limit for an attempt that never started:
+ * Slurm lost its launch (allocated, then slurmctld restarted before the
+ * batch job reached its node; Slurm believes it runs until the limit).
+ * The task did not time out: its attempt is node_fail, with the job, and
+ * the task gets its next attempt even when retry_on leaves node_fail out
+ * (retrying it cannot run anything twice: nothing ran). 1 when it was
+ * that, 0 when the attempt started, -1 on error. */
+static int launch_lost(ts_journal *j, const ts_suite_info *si, const ts_job_info *el,
+                       long task_idx, int attempt, ts_err *err)
+{
+    char job[32];
+    bool unstarted = false;
+
+    if (ts_journal_attempt_unstarted(j, si->id, task_idx, attempt, &unstarted, err) < 0)
+        return -1;
+    if (!unstarted)
+        return 0;
+    snprintf(job, sizeof job, "%u", el->job_id);
+    if (ts_journal_attempt_launch_lost(j, si->id, task_idx, attempt, job, err) < 0)
+        return -1;
+    fprintf(stderr, "tasksuite: task %ld: attempt %d never started in job %s (its launch was "
+            "lost; it ran out its time limit): node_fail\n", task_idx, attempt, job);
+    if (!(si->retry_on & TS_RETRY_NODE_FAIL) && attempt < 1 + si->max_retries
+        && ts_journal_intent_create(j, si->id, &task_idx, 1, NULL, err) < 0)
+        return -1;
+    return 1;
+}
+
+static int classify(ts_journal *j, const ts_suite_info *si, snap_all *sa,
                     ts_sync_result *res, ts_err *err)
 {
+    const char *suite_id = si->id;
     ts_open_tasks o = { 0 };
     int rc = -1;
     long ended = 0;
@@ -305,8 +334,12 @@ static int classify(ts_journal *j, const char *suite_id, snap_all *sa,
                     goto out;
                 if (moved)
                     continue;
-                if (ts_journal_attempt_classify(j, suite_id, sl.task_idx, attempt,
-                                                (enum ts_attempt_state)v, err) < 0)
+                int lost = v == TS_ATT_TIMEOUT
+                               ? launch_lost(j, si, &s->el[e], sl.task_idx, attempt, err)
+                               : 0;
+                if (lost < 0
+                    || (!lost && ts_journal_attempt_classify(j, suite_id, sl.task_idx, attempt,
+                                                             (enum ts_attempt_state)v, err) < 0))
                     goto out;
                 res->classified++;
             }
@@ -627,7 +660,7 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
         goto out;
     if (sa.n && each_element(j, &si, &sa, release_held, err) < 0)
         goto out;
-    if (sa.n && classify(j, si.id, &sa, res, err) < 0)
+    if (sa.n && classify(j, &si, &sa, res, err) < 0)
         goto out;
     /* A --local suite whose runner is gone (kill -9): its open attempts
      * are lost, as a node's are on a cluster. */

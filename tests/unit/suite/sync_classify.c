@@ -1,12 +1,16 @@
 /* sync_classify.t: how a sync classifies attempts from Slurm's records
  * (src/suite/sync.c), through the Slurm seam (ts_sync_slurm, a fake
  * array_elements): a suite of five tasks in one array whose elements end
- * completed, timeout, node_fail, preempted, or still run, without a single
- * event from the tasks (killed before they could write one; the run
- * directory does not even exist). Then a task that moved on without its
+ * completed, timeout, node_fail, preempted, or still run; only the one that
+ * timed out wrote its `started` record, the others none (killed before
+ * they could). Then a task that moved on without its
  * attempt's end: attempt 1 started, queued attempt 2 as a job of its own
  * and was killed before its `exited` record (the campaign's "attempt 1
- * running, yet attempt 3 followed"); its element's TIMEOUT closes it. */
+ * running, yet attempt 3 followed"); its element's TIMEOUT closes it.
+ * Then a lost launch: an element that ran out its time limit for an
+ * attempt that never started (slurmctld restarted between allocating it
+ * and sending it to its node) is node_fail with its job, and retried even
+ * though retry_on is the default [timeout]. */
 #include "config.h"
 
 #include <limits.h>
@@ -36,7 +40,8 @@ static int fake_elements(uint32_t array_job_id, ts_job_info **out, size_t *n, ts
     (void)err;
     asked++;
     *n = 0;
-    if (array_job_id == ARRAY_ID + 100 || array_job_id == ARRAY_ID + 200) {
+    if (array_job_id == ARRAY_ID + 100 || array_job_id == ARRAY_ID + 200
+        || array_job_id == ARRAY_ID + 300) {
         if (!(*out = calloc(1, sizeof **out)))
             return -1;
         (*out)[0] = (ts_job_info){ .job_id = array_job_id + 1, .array_job_id = array_job_id,
@@ -158,6 +163,57 @@ static void moved_on(ts_journal *j, const ts_sync_slurm *fake, uint32_t array, u
        "a second sync closes nothing again");
 }
 
+static int count_intent(const ts_intent_info *in, void *arg)
+{
+    (void)in;
+    ++*(int *)arg;
+    return 0;
+}
+
+static int note_job(const ts_attempt_info *a, void *arg)
+{
+    if (a->attempt == 1)
+        snprintf(arg, 32, "%s", a->slurm_job_id ? a->slurm_job_id : "");
+    return 0;
+}
+
+/* A one-task suite with the default retry_on ([timeout]) whose attempt 1
+ * element (array ARRAY_ID + 300) ends TIMEOUT with no record at all. The
+ * suite is marked --local so the sync leaves the retry as an intent (a
+ * --local suite's runner carries out its retries, and there is none here),
+ * where this test can see it. */
+static void launch_lost(ts_journal *j, const ts_sync_slurm *fake)
+{
+    char id[TS_SUITE_ID_LEN + 1], job[32] = "";
+    ts_task_new t = { .name = "lost" };
+    ts_err err = { 0 };
+    int64_t sub = 0;
+    ts_suite_new sn = { .name = "lost", .owner_uid = getuid(), .spec_path = "/z.yaml",
+                        .submit_record = "{\"local\":true}", .close_after_s = 0,
+                        .max_retries = 3, .retry_on = TS_RETRY_TIMEOUT, .num_nodes = 1 };
+    ts_slurm_job arr = { .array_job_id = ARRAY_ID + 300, .index_offset = 0,
+                         .first_index = 0, .last_index = 0 };
+    ok(ts_journal_suite_create(j, &sn, &t, 1, id, &sub, &err) == 0
+           && ts_journal_intent_add_job(j, sub, &arr, &err) == 0
+           && ts_journal_intent_set_state(j, sub, TS_SUB_SUBMITTED, &err) == 0,
+       "lost launch: a one-task suite in array %u: %s", ARRAY_ID + 300, err.msg);
+    ts_sync_opts so = { .quiet = true, .slurm = fake };
+    ts_sync_result res;
+    att_seen v[4] = { { 0 } };
+    int intents = 0;
+    moved_end = TS_JOB_TIMEOUT;
+    moved_restarts = 0;
+    ok(ts_sync(j, id, &so, &res, &err) == 0, "sync: %s", err.msg);
+    ok(ts_journal_attempts_foreach(j, id, 0, 0, note_att, v, &err) == 0
+           && ts_journal_attempts_foreach(j, id, 0, 0, note_job, job, &err) == 0, "attempts");
+    ok(v[1].state == TS_ATT_NODE_FAIL && v[1].classified,
+       "the attempt that never started is node_fail, not timeout (got %d)", (int)v[1].state);
+    is_str(job, "1301", "with the job that ran out its limit");
+    ok(ts_journal_intents_foreach(j, id, TS_BIT(TS_SUB_INTENT), count_intent, &intents,
+                                  &err) == 0, "intents");
+    is_int(intents, 1, "the task is queued again although retry_on is [timeout]");
+}
+
 int main(void)
 {
     char home[] = "/tmp/ts-sync-classify.XXXXXX", id[TS_SUITE_ID_LEN + 1];
@@ -187,6 +243,18 @@ int main(void)
            && ts_journal_intent_set_state(j, sub, TS_SUB_SUBMITTED, &err) == 0,
        "a suite of %zu tasks in one array: %s", NTASKS, err.msg);
 
+    /* The element that timed out had started its task. */
+    ts_suite_info si = { 0 };
+    char dir[4096], cmd0[4200], jobid[32];
+    ok(ts_journal_suite_get(j, id, &si, &err) == 0
+           && ts_sync_suite_dir(j, &si, dir, sizeof dir, &err) == 0, "run dir: %s", err.msg);
+    ts_suite_info_clear(&si);
+    snprintf(cmd0, sizeof cmd0, "mkdir -p '%s'", dir);
+    snprintf(jobid, sizeof jobid, "%u", ARRAY_ID + 2);
+    ts_evctx ev = { .suite_dir = dir, .suite_id = id, .task_idx = 1, .attempt = 1,
+                    .jobid = jobid, .node = "n1", .num_nodes = 1 };
+    ok(system(cmd0) == 0 && ts_events_started(&ev, &err) == 0, "task 1 started: %s", err.msg);
+
     ts_sync_slurm fake = { .array_elements = fake_elements, .release = no_release,
                            .cancel = no_cancel };
     ts_sync_opts so = { .quiet = true, .slurm = &fake };
@@ -208,6 +276,7 @@ int main(void)
 
     moved_on(j, &fake, ARRAY_ID + 100, 0);
     moved_on(j, &fake, ARRAY_ID + 200, 1);
+    launch_lost(j, &fake);
 
     ts_journal_close(j);
     char cmd[PATH_MAX + 16];
