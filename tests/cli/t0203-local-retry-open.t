@@ -45,6 +45,8 @@ is "$(count_state "$w" "$id" failed)" 1 "... n=2 is still failed"
 ts "$w" retry "$id" > "$w/r3.out" 2> "$w/r3.err"
 like "$(cat "$w/r3.out")" "1 task resubmitted" "retry (all failed) resubmits one task"
 is "$(handed)" "n=1:1 n=2:2 n=3:1" "... n=2 (attempt 2), not the running n=1"
+ran_twice() { [ "$(wc -l < "$w/tries.2")" = 2 ] && [ "$(count_state "$w" "$id" failed)" = 1 ]; }
+wait_for 60 ran_twice
 is "$(cat "$w/tries.2")" "$(printf 'attempt 1\nattempt 2')" "... n=2 ran again"
 is "$(count_state "$w" "$id" running)" 1 "... n=1 still runs its first attempt"
 
@@ -57,7 +59,7 @@ is "$rc" 0 "retry --task of the completed task exits 0"
 like "$(cat "$w/r4.out")" "1 task resubmitted" "... and resubmits it"
 wait_for 60 state_at_least "$w" "$id" completed 2
 is "$(cat "$w/tries.1")" "$(printf 'attempt 1\nattempt 2')" "n=1 ran once more: attempts 1 and 2"
-is "$(jsql "$w" "select group_concat(attempt || ':' || state, ' ') from attempts a join tasks t on t.suite_id = a.suite_id and t.idx = a.task_idx where a.suite_id = '$id' and t.name = 'n=1'")" \
+is "$(jsql "$w" "select group_concat(a.attempt || ':' || a.state, ' ') from attempts a join tasks t on t.suite_id = a.suite_id and t.idx = a.task_idx where a.suite_id = '$id' and t.name = 'n=1'")" \
    "1:completed 2:completed" "n=1's history: two attempts, one at a time"
 
 done_testing
