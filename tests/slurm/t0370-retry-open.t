@@ -12,6 +12,7 @@ trap 'touch "$W/go"; ts "$W" cancel "${pid_:-x}" >/dev/null 2>&1; rm -rf "$W"' E
 
 subs() { jsql "$W" "select count(*) from submissions where suite_id = '$1'"; }
 atts() { jsql "$W" "select count(*) from attempts where suite_id = '$1'"; }
+# (a task of a fresh submission has a row once it was touched: started, retried)
 handed() { jsql "$W" "select group_concat(name || ':' || attempts, ' ') from tasks where suite_id = '$1' order by idx"; }
 task_state() { jsql "$W" "select state from tasks where suite_id = '$1' and name = '$2'"; }
 jobs_of() { squeue -h -t all -u "$TS_USER" -n "ts-$1" -r -o %i 2>/dev/null | wc -l; }
@@ -23,17 +24,19 @@ put "$W" later.yaml <<'YAML'
 name: later
 slurm: {begin: "now+1hour"}
 run: "true"
+matrix: {n: [1]}
 YAML
 out=$(ts "$W" submit --detach later.yaml 2>"$W/later.err")
 ok $? "a suite whose job waits for its begin time is submitted"
 pid_=$(printf '%s\n' "$out" | tail -1)
-task=$(jsql "$W" "select name from tasks where suite_id = '$pid_'")
+task=n=1
 ts "$W" retry "$pid_" --task "$task" >/dev/null 2>"$W/p.err"
 is "$?" 1 "retry --task of the pending task exits 1"
 is "$(wc -l < "$W/p.err")" 1 "... with one line"
 like "$(cat "$W/p.err")" "^tasksuite retry: task \"$task\" is pending \(attempt 1(, job [0-9_]+)?\): cancel it first \(tasksuite cancel $pid_ --task $task\)$" \
      "... naming the task, its state and what to do"
-is "$(subs "$pid_") $(handed "$pid_")" "1 $task:1" "... one submission, one attempt handed out"
+is "$(subs "$pid_") $(atts "$pid_")" "1 0" "... one submission, no attempt row written"
+like "$(ts "$W" status "$pid_" 2>&1)" "n=1 +pending +1 " "... the task is at attempt 1, still pending"
 is "$(jobs_of "$pid_")" 1 "... one job in Slurm"
 ts "$W" cancel "$pid_" >/dev/null 2>&1
 
@@ -41,11 +44,12 @@ ts "$W" cancel "$pid_" >/dev/null 2>&1
 put "$W" slow.yaml <<YAML
 name: slow
 run: while [ ! -e "$W/go" ]; do sleep 0.5; done
+matrix: {n: [1]}
 YAML
 out=$(ts "$W" submit --detach slow.yaml 2>"$W/slow.err")
 ok $? "a task that runs until told is submitted"
 id=$(printf '%s\n' "$out" | tail -1)
-task=$(jsql "$W" "select name from tasks where suite_id = '$id'")
+task=n=1
 wait_for 60 is_state "$id" "$task" running
 is "$(task_state "$id" "$task")" running "the task runs"
 ts "$W" retry "$id" --task "$task" >/dev/null 2>"$W/r.err"
