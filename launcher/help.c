@@ -64,7 +64,8 @@ static const struct help {
     { "retry",
       "  ID                   suite ID, unique ID prefix or suite name\n"
       "  --failed             every task that did not complete (the default)\n"
-      "  --task NAME          this task (repeatable)\n" },
+      "  --task NAME          this task (repeatable); refused while it is pending\n"
+      "                       or running (cancel it first)\n" },
     { "sync",
       "  ID                   suite ID, prefix or name (default: every open suite)\n"
       "  --quiet              print nothing unless something fails\n" },

@@ -4,7 +4,10 @@
  * task that ended failed, timeout, node_fail, preempted or cancelled
  * (--failed, the default), or the named tasks. They keep their task
  * directories, so they resume from their last checkpoint. Re-opens a
- * complete suite; a cancelled suite is refused.
+ * complete suite; a cancelled suite is refused. First the suite is brought
+ * up to date (ts_sync, as `status` does; events only for a --local suite),
+ * so a named task still pending or running is seen as such and refused:
+ * one refused name refuses the command, nothing is queued.
  */
 #include "config.h"
 
@@ -19,8 +22,20 @@
 #include "journal.h"
 #include "report.h"
 #include "retry.h"
+#include "record.h"
+#include "sync.h"
 
 #define USAGE "usage: tasksuite retry ID [--failed | --task NAME ...]"
+
+/* The suite as it is now: events ingested, Slurm asked (not for a --local
+ * suite), so an attempt that ended is not taken for an open one. */
+static int refresh(ts_journal *j, const char *id, ts_suite_info *si, ts_err *err)
+{
+    ts_sync_opts so = { .no_slurm = ts_submit_record_is_local(si->submit_record),
+                        .quiet = true };
+    ts_suite_info_clear(si);
+    return ts_sync(j, id, &so, NULL, err) < 0 || ts_journal_suite_get(j, id, si, err) < 0 ? -1 : 0;
+}
 
 int cmd_retry(int argc, char **argv)
 {
@@ -54,6 +69,7 @@ int cmd_retry(int argc, char **argv)
     if (ts_journal_open(NULL, &j, &err) < 0 || ts_journal_lock(j, &err) < 0
         || ts_journal_suite_resolve(j, argv[optind], id, &err) < 0
         || ts_journal_suite_get(j, id, &si, &err) < 0
+        || refresh(j, id, &si, &err) < 0
         || ts_suite_retry(j, &si, names, nnames, &res, &err) < 0)
         goto fail;
     if (res.picked == 0)

@@ -2,13 +2,16 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "carry.h"
 #include "events.h"
+#include "exitcodes.h"
 #include "grow.h"
 #include "record.h"
+#include "report.h"
 #include "retry.h"
 #include "submission.h"
 #include "sync.h"
@@ -42,14 +45,73 @@ static int note_attempts(const ts_task_info *t, void *arg)
     return 0;
 }
 
+/* The Slurm job of a task's attempt, when its record names one. */
+typedef struct job_of {
+    int attempt;
+    char job[64];
+} job_of;
+
+static int job_cb(const ts_attempt_info *a, void *arg)
+{
+    job_of *w = arg;
+    if (a->attempt == w->attempt && a->slurm_job_id && *a->slurm_job_id)
+        snprintf(w->job, sizeof w->job, "%s", a->slurm_job_id);
+    return 0;
+}
+
+int ts_retry_refusal(const char *suite_id, const char *name, enum ts_task_state state,
+                     int attempt, const char *job, char *buf, size_t len)
+{
+    if (state != TS_TASK_PENDING && state != TS_TASK_RUNNING)
+        return 0;
+    char where[96];
+    if (job && *job)
+        snprintf(where, sizeof where, "attempt %d, job %s", attempt, job);
+    else
+        snprintf(where, sizeof where, "attempt %d", attempt);
+    snprintf(buf, len, "task \"%s\" is %s (%s): cancel it first (tasksuite cancel %s --task %s)",
+             name, ts_task_state_name(state), where, suite_id, name);
+    return 1;
+}
+
+/* A named task: refused while its attempt is open (pending or running, in
+ * Slurm or a --local runner), or a second attempt would run beside it. */
+static int pick_named(ts_journal *j, const char *id, const char *name, picked *p, ts_err *err)
+{
+    ts_task_brief tb = { 0 };
+    char msg[sizeof err->msg];
+    int rc = -1;
+
+    if (ts_report_task_get(j, id, name, &tb, err) < 0)
+        return -1;
+    job_of w = { .attempt = tb.attempts };
+    if ((tb.state == TS_TASK_PENDING || tb.state == TS_TASK_RUNNING)
+        && ts_journal_attempts_foreach(j, id, tb.idx, 0, job_cb, &w, err) < 0)
+        goto out;
+    if (ts_retry_refusal(id, tb.name, tb.state, tb.attempts, w.job, msg, sizeof msg)) {
+        ts_errc(err, TS_EXIT_FAIL, "%s", msg);
+        goto out;
+    }
+    for (size_t i = 0; i < p->n; i++)
+        if (p->idx[i] == tb.idx) {    /* named twice: one attempt */
+            rc = 0;
+            goto out;
+        }
+    rc = pick(p, tb.idx);
+out:
+    ts_task_brief_clear(&tb);
+    return rc;
+}
+
+/* Every name is checked before anything is queued: one refused task
+ * refuses the whole command. */
 static int pick_tasks(ts_journal *j, const char *id, const char *const *names, size_t nnames,
                       picked *p, ts_err *err)
 {
-    for (size_t i = 0; i < nnames; i++) {
-        long idx;
-        if (ts_journal_task_find(j, id, names[i], &idx, err) < 0 || pick(p, idx) < 0)
+    for (size_t i = 0; i < nnames; i++)
+        if (pick_named(j, id, names[i], p, err) < 0)
             return -1;
-    }
+    /* Open tasks are not in the mask: they are left alone. */
     if (!nnames
         && ts_journal_tasks_foreach(j, id,
                                     TS_BIT(TS_TASK_FAILED) | TS_BIT(TS_TASK_TIMEOUT)
