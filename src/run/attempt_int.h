@@ -47,4 +47,10 @@ int ts_attempt_run_ranks(const ts_attempt_args *a, const ts_runspec *rs,
 void ts_attempt_maybe_requeue(const ts_runspec *rs, const ts_manifest_entry *t,
                               const ts_evctx *ev, int attempt, enum ts_task_outcome outcome);
 
+/* Pool mode: a timeout with attempts left queues attempt + 1 in the pool
+ * and records `resubmitted` with next_job 0 (requeue.c). 0 when queued. */
+int ts_attempt_pool_requeue(const ts_runspec *rs, const ts_manifest_entry *t,
+                            const ts_evctx *ev, int attempt, enum ts_task_outcome outcome,
+                            const ts_attempt_pool *pool);
+
 #endif
