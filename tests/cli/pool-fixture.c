@@ -6,6 +6,8 @@
  *       RUNDIR/suite.json (the runspec, suite id "pooltest"),
  *       RUNDIR/pool/manifest.jsonl (position == task index, attempt 1),
  *       one queue epoch of every task (attempt 1, generation 0, its priority)
+ *   pool-fixture cancel RUNDIR TASK
+ *       sets the task's cancel mark (what `tasksuite cancel --task` sets)
  *   pool-fixture scan RUNDIR
  *       every claim, one line: TASK ATTEMPT GEN started|unstarted|returned
  *
@@ -19,6 +21,7 @@
 #include <string.h>
 
 #include "claims.h"
+#include "events.h"
 #include "expand.h"
 #include "layout.h"
 #include "manifest.h"
@@ -96,8 +99,15 @@ int main(int argc, char **argv)
 {
     if (argc == 5 && !strcmp(argv[1], "make"))
         return make(argv[2], argv[3], argv[4]);
+    if (argc == 4 && !strcmp(argv[1], "cancel")) {
+        ts_err err = { 0 };
+        if (ts_events_cancel_mark(argv[2], strtol(argv[3], NULL, 10), true, &err) == 0)
+            return 0;
+        fprintf(stderr, "pool-fixture: %s\n", err.msg);
+        return 1;
+    }
     if (argc == 3 && !strcmp(argv[1], "scan"))
         return scan(argv[2]);
-    fprintf(stderr, "usage: pool-fixture make SUITE.yaml RUNDIR WORKDIR | scan RUNDIR\n");
+    fprintf(stderr, "usage: pool-fixture make SUITE.yaml RUNDIR WORKDIR | cancel RUNDIR TASK | scan RUNDIR\n");
     return 2;
 }
