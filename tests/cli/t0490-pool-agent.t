@@ -141,7 +141,7 @@ is "$(scan t75 | paste -sd' ')" "0 1 0 started 0 2 0 started 1 1 0 started 1 2 0
     "claims: attempts 1 and 2 of both, generation 0"
 like "$(cat "$w"/t75.run/events/0/1-4242-n1.ev)" '"type":"resubmitted".*"next_job":0' \
     "attempt 1 records resubmitted with next_job 0"
-like "$(sed -n '/resubmitted/,$p' "$w"/t75.run/events/0/1-4242-n1.ev)" '"type":"exited".*"exit_code":75' \
+like "$(tr '\n' ' ' <"$w"/t75.run/events/0/1-4242-n1.ev)" '"type":"resubmitted".*"type":"exited".*"exit_code":75' \
     "before its exited record"
 
 # ------------------------------------------------------- the walltime's warning
@@ -163,6 +163,23 @@ ok "$(grep -qx '0 2 0 [0-9-]*' "$w"/wall.run/pool/queue/*.q; echo $?)" \
     "attempt 2 of the warned task is queued for the next allocation"
 ok "$(grep -qx '1 1 1 [0-9-]*' "$w"/wall.run/pool/queue/*.q; echo $?)" \
     "and the given-back task as generation 1"
+
+# a task that ignores the warning is TERMed near the very end: cut at the
+# limit, a timeout, so its next attempt is queued too
+put "$w" cut.yaml <<'YAML'
+name: cut
+run: trap '' USR2; echo "%(n) $TASK_SUITE_ATTEMPT" >> cut.out; sleep 60
+matrix:
+  n: [1]
+resume: {signal: USR2@10}
+worker_schedule:
+  worker_count: 1
+YAML
+fixture cut
+agent cut SLURM_JOB_END_TIME=$(( $(date +%s) + 12 ))
+like "$(tr '\n' ' ' <"$w"/cut.run/events/0/1-4242-n1.ev)" '"type":"resubmitted".*"next_job":0.*"type":"exited".*"signal":15' \
+    "a task that ignores the warning is TERMed before the end and its next attempt queued"
+ok "$(grep -qx '0 2 0 [0-9-]*' "$w"/cut.run/pool/queue/*.q; echo $?)" "attempt 2 is in the queue"
 
 # ------------------------------------------------------- kill -9 of the agent
 put "$w" k9.yaml <<'YAML'
