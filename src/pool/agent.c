@@ -63,6 +63,7 @@ typedef struct agent {
     bool winding;               /* no more claims: warning, TERM, all suspended */
     bool cut;                   /* the end is near: running tasks were TERMed */
     int empty_looks;
+    bool dry;                   /* the last look found nothing */
     double last_look, last_status, last_hb, last_cancel;
     bool dirty;
     sigset_t sigs;
@@ -188,7 +189,7 @@ static void claim_more(agent *a, double now)
     if (idle == 0 || want <= 0)
         return;
     /* after an empty look, at most one a second */
-    if (a->empty_looks > 0 && now - a->last_look < 1.0)
+    if (a->dry && now - a->last_look < 1.0)
         return;
     a->last_look = now;
     int got = ts_pool_claim(a->ag, a->buf + a->nbuf, want, &warn, &err);
@@ -198,6 +199,7 @@ static void claim_more(agent *a, double now)
         fprintf(stderr, MSG "%s\n", err.msg);
         got = 0;
     }
+    a->dry = got == 0;
     if (got == 0) {
         if (busy_workers(a) == 0 && a->nbuf == 0)
             a->empty_looks++;
@@ -225,8 +227,11 @@ static int start_one(agent *a, slot *s, const ts_pool_entry *e)
     /* Started even when cancelled: the fate settles the claim for good, so
      * nobody else runs it either; nothing runs and nothing is recorded. */
     int r = ts_pool_start(a->ag, e, &err);
-    if (r < 0)
+    if (r < 0) {
         fprintf(stderr, MSG "task %ld attempt %d: %s: not run\n", e->task, e->attempt, err.msg);
+        ts_err ignored = { 0 };
+        (void)ts_pool_release(a->ag, e, 1, &ignored);   /* if it is still ours */
+    }
     if (r <= 0)
         return 0;
     if (cancelled) {
@@ -235,7 +240,7 @@ static int start_one(agent *a, slot *s, const ts_pool_entry *e)
     }
     ts_pool_task_req req = {
         .rundir = a->rs.dir, .manifest = a->manifest, .pooldir = a->pooldir, .e = *e,
-        .cut_from = a->end > 0 ? a->end - (time_t)cut_before(a) : 0,
+        .cut_from = a->end > 0 ? a->end - (time_t)cut_before(a) : 0, .end = a->end,
         .topo = a->topo, .plan = &a->plan, .worker = (size_t)s->st.id,
     };
     pid_t pid = ts_pool_worker_spawn(&req, &err);
@@ -280,6 +285,7 @@ static void task_ended(agent *a, slot *s, int status)
     s->kill_at = 0;
     s->st.state = TS_WORKER_IDLE;
     a->empty_looks = 0;     /* it may have queued its next attempt: look again */
+    a->dry = false;
     a->dirty = true;
     if (ts_pool_tally_note(&s->st.tally, r, a->rs.workers.suspend_after)) {
         snprintf(s->st.reason, sizeof s->st.reason,
@@ -502,7 +508,7 @@ static void loop(agent *a)
         if (ts_pool_agent_done(busy_workers(a), (int)a->nbuf, a->empty_looks, a->winding))
             return;
         /* wait for a signal: short while claims may come, else up to 1 s */
-        double wait = (a->empty_looks > 0 || a->winding || idle_workers(a) == 0) ? 0.5 : 0.05;
+        double wait = (a->dry || a->winding || idle_workers(a) == 0) ? 0.5 : 0.05;
         struct timespec to = { .tv_sec = 0, .tv_nsec = (long)(wait * 1e9) };
         siginfo_t si;
         int sig = sigtimedwait(&a->sigs, &si, &to);

@@ -11,12 +11,19 @@
 
 #include "agentrules.h"
 #include "attempt.h"
+#include "events.h"
 #include "outcome.h"
 #include "worker.h"
 
-static enum ts_pool_result result_of(const ts_attempt_pool *p)
+static enum ts_pool_result result_of(const ts_pool_task_req *r, const ts_attempt_pool *p)
 {
+    bool cancelled = false;
+    ts_err ignored = { 0 };
     if (p->cancelled)
+        return TS_POOL_SKIPPED;
+    /* stopped by `cancel --task`: not the worker's failure */
+    if (p->ran && p->outcome == TS_OUTCOME_FAILED
+        && ts_events_is_cancelled(r->rundir, r->e.task, &cancelled, &ignored) == 0 && cancelled)
         return TS_POOL_SKIPPED;
     if (!p->ran)
         return TS_POOL_FAILED;      /* could not be run: the node's fault, maybe */
@@ -37,14 +44,14 @@ static void task_process(const ts_pool_task_req *r)
         _exit(TS_POOL_FAILED);
     }
     ts_attempt_pool pool = { .pooldir = r->pooldir, .priority = r->e.priority,
-                             .cut_from = r->cut_from };
+                             .cut_from = r->cut_from, .end = r->end };
     ts_attempt_args a = {
         .dir = r->rundir, .manifest = r->manifest, .offset = 0, .position = r->e.task,
         .attempt = r->e.attempt, .started = time(NULL), .pool = &pool,
     };
     (void)ts_attempt_run(&a);
     fflush(NULL);
-    _exit(result_of(&pool));
+    _exit(result_of(r, &pool));
 }
 
 pid_t ts_pool_worker_spawn(const ts_pool_task_req *r, ts_err *err)

@@ -26,6 +26,7 @@ typedef struct ts_pool_task_req {
     const char *pooldir;
     ts_pool_entry e;                /* the claim, started (ts_pool_start) */
     time_t cut_from;                /* a TERM from then on: cut at the limit */
+    time_t end;                     /* the walltime's end; 0: none */
     hwloc_topology_t topo;
     const ts_binding_plan *plan;
     size_t worker;

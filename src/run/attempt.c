@@ -118,7 +118,7 @@ static int nothing_to_run(const ts_attempt_args *a, const ts_runspec *rs,
 
 /* The task's directories, output files and environment for this rank. */
 static int prepare(const ts_runspec *rs, const ts_manifest_entry *t, int attempt, int rank,
-                   ts_env *env, char *out, char *errp, ts_err *err)
+                   time_t end, ts_env *env, char *out, char *errp, ts_err *err)
 {
     char task_dir[PATH_MAX], path[PATH_MAX];
     if (ts_layout_task_dir(rs->dir, t->name, task_dir, sizeof task_dir, err) < 0
@@ -129,7 +129,7 @@ static int prepare(const ts_runspec *rs, const ts_manifest_entry *t, int attempt
         || ts_layout_output(rs->dir, t->name, attempt, rank, rs->num_nodes, "stderr",
                             errp, PATH_MAX, err) < 0)
         return -1;
-    return ts_attempt_build_env(env, rs, t, attempt, rank, task_dir, err);
+    return ts_attempt_build_env(env, rs, t, attempt, rank, task_dir, end, err);
 }
 
 /* This node's rank of the task (the only one for a one-node task). */
@@ -140,7 +140,8 @@ static int run_here(const ts_attempt_args *a, const ts_runspec *rs,
     ts_err err = { 0 };
     int rank = a->rank_mode ? (int)env_long("SLURM_NODEID", 0) : 0;
     ts_env env = { 0 };
-    if (prepare(rs, t, attempt, rank, &env, out, errp, &err) < 0) {
+    time_t end_time = a->pool ? a->pool->end : -1;
+    if (prepare(rs, t, attempt, rank, end_time, &env, out, errp, &err) < 0) {
         ts_env_free(&env);
         return ts_attempt_fail(err.msg);
     }

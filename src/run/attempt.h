@@ -24,6 +24,8 @@ typedef struct ts_attempt_pool {
     long priority;              /* in: the next attempt's priority */
     time_t cut_from;            /* in: a SIGTERM at or after this time is the
                                    walltime's cut (a timeout); 0: none is */
+    time_t end;                 /* in: the walltime's end as the agent knows
+                                   it (TASK_SUITE_END_TIME); 0: none */
     int ran;                    /* out: the task was started */
     int outcome;                /* out: enum ts_task_outcome when ran */
     int requeued;               /* out: attempt + 1 is queued in the pool */

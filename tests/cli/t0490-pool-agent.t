@@ -223,6 +223,8 @@ wait
 is "$(paste -sd' ' "$w/can.out")" "start 0 start 2 end 2" \
     "a running task whose mark appears is stopped; a marked task never starts"
 like "$(cat "$w"/can.run/events/0/*.ev)" '"type":"exited".*"signal":15' "the stopped task ended by SIGTERM"
+like "$(cat "$w"/can.run/pool/agents/*.workers)" '"done":1,"failed":0,' \
+    "a cancelled task is not counted as the worker's failure"
 is "$(ls "$w/can.run/events/1")" cancelled "the task cancelled before it started has no records (only its mark)"
 
 done_testing
