@@ -26,6 +26,7 @@
 #include "layout.h"
 #include "manifest.h"
 #include "walltime.h"
+#include "warnfilter.h"
 #include "worker.h"
 
 #define MSG "tasksuite pool-agent: "
@@ -59,6 +60,7 @@ typedef struct agent {
     ts_pool_entry *buf;         /* claimed, not started; priority high to low */
     size_t nbuf;
     time_t end;                 /* the allocation's end; 0: none known */
+    time_t started;
     double end_asked;
     bool winding;               /* no more claims: warning, TERM, all suspended */
     bool cut;                   /* the end is near: running tasks were TERMed */
@@ -76,12 +78,21 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The warning's lead as exec measures it (warnfilter.c): never in the
+ * first half of the walltime. */
+static double lead_of(const agent *a)
+{
+    double lead = a->rs.warn_lead_s > 0 ? a->rs.warn_lead_s : 0;
+    double wall = a->end > 0 ? (double)(a->end - a->started) : 0;
+    return wall > 0 && lead > wall / 2 ? wall / 2 : lead;
+}
+
 /* Seconds before the end at which running tasks are TERMed: late enough to
  * leave the warning's lead to the task, early enough to record the end
  * before Slurm's own TERM. */
 static double cut_before(const agent *a)
 {
-    double lead = a->rs.warn_lead_s > 0 ? a->rs.warn_lead_s : 0;
+    double lead = lead_of(a);
     double c = lead >= 20 ? 10 : lead / 2;
     return c < 2 ? 2 : c;
 }
@@ -346,7 +357,7 @@ static void check_walltime(agent *a, double now)
     }
     if (a->end <= 0)
         return;
-    if (!a->winding && now >= (double)a->end - a->rs.warn_lead_s)
+    if (!a->winding && now >= (double)a->end - lead_of(a))
         warn_tasks(a, "the walltime's warning is due");
     if (!a->cut && now >= (double)a->end - cut_before(a)) {
         a->cut = true;
@@ -466,8 +477,17 @@ static void on_signal(agent *a, int sig)
 {
     if (sig == SIGCHLD)
         return;                             /* reaped below */
-    if (sig == a->rs.warn_signal)
-        warn_tasks(a, "the warning signal came");
+    if (sig == a->rs.warn_signal) {
+        /* Slurm checks every 30 s and sends it early at times: too early,
+         * it is left to our own clock (check_walltime), as exec holds it. */
+        ts_warnfilter f = { .warn_signal = a->rs.warn_signal, .lead_s = (int)lead_of(a),
+                            .started = a->started };
+        if (ts_warnfilter_hold_until(&f, sig, a->end, time(NULL), NULL) == 0)
+            warn_tasks(a, "the warning signal came");
+        else
+            fprintf(stderr, MSG "the warning signal came %ld s before the walltime: "
+                    "warning at %.0f s before\n", (long)(a->end - time(NULL)), lead_of(a));
+    }
     else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
         wind_down(a, sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "SIGHUP");
         for (size_t i = 0; i < a->n; i++)
@@ -534,6 +554,7 @@ int ts_pool_agent_main(const char *rundir)
     sigaddset(&a.sigs, SIGUSR2);
     sigprocmask(SIG_BLOCK, &a.sigs, NULL);
     int rc = 1;
+    a.started = time(NULL);
     if (setup(&a, rundir) == 0) {
         if (a.rs.warn_signal > 0 && a.rs.warn_signal != SIGKILL && a.rs.warn_signal != SIGSTOP) {
             sigaddset(&a.sigs, a.rs.warn_signal);
