@@ -15,6 +15,7 @@ int cmd_add(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
 int cmd_local_runner(int argc, char **argv);
 int cmd_pool_plan(int argc, char **argv);
+int cmd_pool_agent(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_logs(int argc, char **argv);

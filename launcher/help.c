@@ -81,6 +81,8 @@ static const struct help {
     { "pool-plan",
       "  FILE                 a suite with worker_schedule (default: one Exclusive\n"
       "                       worker per core)\n" },
+    { "pool-agent",
+      "  RUNDIR               the suite's run directory (its pool/ is the queue)\n" },
     { "exec",
       "  --dir SUITEDIR       the suite's run directory\n"
       "  --manifest FILE      the manifest of this submission\n"

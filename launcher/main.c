@@ -48,6 +48,8 @@ static const struct command {
       "(internal) run a --local suite's tasks here" },
     { "pool-plan", cmd_pool_plan, "[FILE]\n"
       "(internal) where FILE's pool workers would run here (cpus, GPUs)" },
+    { "pool-agent", cmd_pool_agent, "RUNDIR\n"
+      "(internal) run a pool suite's tasks on this node (one per node of an allocation)" },
 };
 
 /* Edit distance (swapping two neighbours counts once: "stauts"), for

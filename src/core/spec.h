@@ -49,6 +49,7 @@ typedef struct ts_hook {
 } ts_hook;
 
 #define TS_HOOK_DEFAULT_TIMEOUT_S 600
+#define TS_SUSPEND_AFTER_DEFAULT 5   /* worker_schedule.suspend_after */
 
 typedef struct ts_resources {
     int cpus;             /* per node (per task); 0 = not given */
@@ -99,6 +100,8 @@ typedef struct ts_worker_schedule {
     size_t ncores;
     enum ts_bind_strategy strategy;
     int task_prefetch_count;      /* default = worker_count */
+    int suspend_after;            /* a worker stops pulling after this many
+                                     failed tasks in a row; default 5, 0 = never */
 } ts_worker_schedule;
 
 typedef struct ts_suite {

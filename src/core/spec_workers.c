@@ -98,10 +98,18 @@ static int ws_prefetch(pctx *c, void *obj, yaml_node_t *v, const char *path)
                               &WS(obj)->task_prefetch_count);
 }
 
+/* A worker whose last K tasks failed stops pulling (a broken node must not
+ * eat the queue); 0 turns it off. */
+static int ws_suspend_after(pctx *c, void *obj, yaml_node_t *v, const char *path)
+{
+    return spec_get_int_field(c, v, path, 0, 1000000, &WS(obj)->suspend_after);
+}
+
 static const field worker_schedule_fields[] = {
     { "worker_count", ws_worker_count, false, NULL },
     { "cpu_binding", ws_cpu_binding, false, NULL },
     { "task_prefetch_count", ws_prefetch, false, NULL },
+    { "suspend_after", ws_suspend_after, false, NULL },
     { NULL, NULL, false, NULL },
 };
 
@@ -112,6 +120,7 @@ int spec_read_worker_schedule(pctx *c, void *obj, yaml_node_t *v,
     char cp[PATH_LEN];
 
     w->task_prefetch_count = -1;
+    w->suspend_after = -1;
     if (spec_walk_map(c, v, path, worker_schedule_fields, w) < 0)
         return -1;
     if (w->worker_count == 0) {
@@ -120,6 +129,8 @@ int spec_read_worker_schedule(pctx *c, void *obj, yaml_node_t *v,
     }
     if (w->task_prefetch_count < 0)
         w->task_prefetch_count = w->worker_count;
+    if (w->suspend_after < 0)
+        w->suspend_after = TS_SUSPEND_AFTER_DEFAULT;
     if (w->strategy == TS_BIND_EXCLUSIVE && w->ncores
         && w->ncores < (size_t)w->worker_count) {
         spec_path_key(cp, path, "cpu_binding.cores");

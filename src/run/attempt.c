@@ -37,6 +37,7 @@ static long env_long(const char *name, long dflt)
 
 typedef struct signal_ctx {
     const ts_evctx *ev;
+    time_t cut_from;        /* pool mode: a TERM from then on is the cut */
     ts_warnfilter filter;
     int term_at_limit;      /* SIGTERM came when the walltime was over */
 } signal_ctx;
@@ -65,7 +66,11 @@ static void on_signal(int signo, void *arg)
     ts_err err = { 0 };
     /* Slurm's TERM at the time limit (checked every 30 s, so at or after
      * the end), not a cancel: the attempt timed out. */
-    if (signo == SIGTERM && signo != sc->filter.warn_signal) {
+    if (signo == SIGTERM && signo != sc->filter.warn_signal && sc->cut_from > 0) {
+        /* Pool mode: the agent knows the end and sends the TERM itself. */
+        if (time(NULL) >= sc->cut_from)
+            sc->term_at_limit = 1;
+    } else if (signo == SIGTERM && signo != sc->filter.warn_signal) {
         time_t end = ts_walltime_end_time_fresh();
         if (end > 0 && time(NULL) >= end - 1)
             sc->term_at_limit = 1;
@@ -103,6 +108,8 @@ static int nothing_to_run(const ts_attempt_args *a, const ts_runspec *rs,
         else if (cancelled) {
             fprintf(stderr, TS_ATTEMPT_MSG "task \"%s\" was cancelled: nothing to run\n",
                     t->name);
+            if (a->pool)
+                a->pool->cancelled = 1;
             return 1;
         }
     }
@@ -111,7 +118,7 @@ static int nothing_to_run(const ts_attempt_args *a, const ts_runspec *rs,
 
 /* The task's directories, output files and environment for this rank. */
 static int prepare(const ts_runspec *rs, const ts_manifest_entry *t, int attempt, int rank,
-                   ts_env *env, char *out, char *errp, ts_err *err)
+                   time_t end, ts_env *env, char *out, char *errp, ts_err *err)
 {
     char task_dir[PATH_MAX], path[PATH_MAX];
     if (ts_layout_task_dir(rs->dir, t->name, task_dir, sizeof task_dir, err) < 0
@@ -122,7 +129,7 @@ static int prepare(const ts_runspec *rs, const ts_manifest_entry *t, int attempt
         || ts_layout_output(rs->dir, t->name, attempt, rank, rs->num_nodes, "stderr",
                             errp, PATH_MAX, err) < 0)
         return -1;
-    return ts_attempt_build_env(env, rs, t, attempt, rank, task_dir, err);
+    return ts_attempt_build_env(env, rs, t, attempt, rank, task_dir, end, err);
 }
 
 /* This node's rank of the task (the only one for a one-node task). */
@@ -133,7 +140,8 @@ static int run_here(const ts_attempt_args *a, const ts_runspec *rs,
     ts_err err = { 0 };
     int rank = a->rank_mode ? (int)env_long("SLURM_NODEID", 0) : 0;
     ts_env env = { 0 };
-    if (prepare(rs, t, attempt, rank, &env, out, errp, &err) < 0) {
+    time_t end_time = a->pool ? a->pool->end : -1;
+    if (prepare(rs, t, attempt, rank, end_time, &env, out, errp, &err) < 0) {
         ts_env_free(&env);
         return ts_attempt_fail(err.msg);
     }
@@ -143,13 +151,15 @@ static int run_here(const ts_attempt_args *a, const ts_runspec *rs,
         .node = getenv("SLURMD_NODENAME"), .node_rank = rank,
         .num_nodes = rs->num_nodes,
     };
-    signal_ctx sc = { .ev = &ev, .filter = { .warn_signal = rs->warn_signal,
+    signal_ctx sc = { .ev = &ev, .cut_from = a->pool ? a->pool->cut_from : 0, .filter = { .warn_signal = rs->warn_signal,
                                              .lead_s = rs->warn_lead_s,
                                              .started = a->started } };
     ts_run_req req = {
         .setup = t->setup, .run = t->run, .envp = env.v, .cwd = rs->workdir,
         .stdout_path = out, .stderr_path = errp, .warn_signal = rs->warn_signal,
-        .on_signal = on_signal, .defer = warning_due_at, .arg = &sc,
+        .on_signal = on_signal, .arg = &sc,
+        /* the pool agent sends the warning when it is due: never held */
+        .defer = a->pool ? NULL : warning_due_at,
     };
     ts_run_result res;
     if (ts_events_started(&ev, &err) < 0 || ts_run_task(&req, &res, &err) < 0) {
@@ -171,7 +181,11 @@ static int run_here(const ts_attempt_args *a, const ts_runspec *rs,
         fprintf(stderr, TS_ATTEMPT_MSG "the task ended on %s: a timeout (attempt %d)\n",
                 sc.term_at_limit ? "SIGTERM at the walltime" : "the warning signal", attempt);
     /* The successor first: whoever reads this attempt's end reads it too. */
-    if (!a->rank_mode)
+    if (a->pool) {
+        a->pool->ran = 1;
+        a->pool->outcome = (int)outcome;
+        a->pool->requeued = ts_attempt_pool_requeue(rs, t, &ev, attempt, outcome, a->pool) == 0;
+    } else if (!a->rank_mode)
         ts_attempt_maybe_requeue(rs, t, &ev, attempt, outcome);
     if (ts_events_exited(&ev, res.term_signal ? -1 : res.exit_code, res.term_signal,
                          &err) < 0)
@@ -203,7 +217,7 @@ int ts_attempt_run(const ts_attempt_args *a)
                                  : t.attempt + (int)env_long("SLURM_RESTART_COUNT", 0);
     if (nothing_to_run(a, &rs, &t, attempt))
         rc = 0;
-    else if (rs.num_nodes > 1 && !a->rank_mode)
+    else if (rs.num_nodes > 1 && !a->rank_mode && !a->pool)
         rc = ts_attempt_run_ranks(a, &rs, &t, position, attempt);
     else
         rc = run_here(a, &rs, &t, attempt);

@@ -14,6 +14,24 @@
 
 #include <time.h>
 
+/* Pool mode (src/pool/agent.c): the attempt was claimed from the suite's
+ * pool. No in-job requeue (no sbatch, no scontrol requeue): a timeout with
+ * attempts left queues (task, attempt + 1, generation 0, priority) in the
+ * pool and records `resubmitted` with next_job 0; the outcome is reported
+ * here. */
+typedef struct ts_attempt_pool {
+    const char *pooldir;        /* in: the suite's pool (ts_pool_init) */
+    long priority;              /* in: the next attempt's priority */
+    time_t cut_from;            /* in: a SIGTERM at or after this time is the
+                                   walltime's cut (a timeout); 0: none is */
+    time_t end;                 /* in: the walltime's end as the agent knows
+                                   it (TASK_SUITE_END_TIME); 0: none */
+    int ran;                    /* out: the task was started */
+    int outcome;                /* out: enum ts_task_outcome when ran */
+    int requeued;               /* out: attempt + 1 is queued in the pool */
+    int cancelled;              /* out: the cancel mark was found: not run */
+} ts_attempt_pool;
+
 typedef struct ts_attempt_args {
     const char *dir;            /* the suite's run directory */
     const char *manifest;
@@ -22,6 +40,7 @@ typedef struct ts_attempt_args {
     int attempt;                /* 0: from the manifest + SLURM_RESTART_COUNT */
     int rank_mode;              /* one rank of a multi-node task */
     time_t started;             /* when exec started: about the job's start */
+    ts_attempt_pool *pool;      /* NULL: array mode */
 } ts_attempt_args;
 
 /* Runs the attempt; messages go to stderr as "tasksuite exec: ...". The

@@ -15,7 +15,8 @@ extern char **environ;
 
 /* Everything SPEC.md section 4 promises, on top of the job's environment. */
 int ts_attempt_build_env(ts_env *env, const ts_runspec *rs, const ts_manifest_entry *t,
-                         int attempt, int rank, const char *task_dir, ts_err *err)
+                         int attempt, int rank, const char *task_dir, time_t end,
+                         ts_err *err)
 {
     char ckpt[PATH_MAX] = "";
     long step = -1;
@@ -44,7 +45,8 @@ int ts_attempt_build_env(ts_env *env, const ts_runspec *rs, const ts_manifest_en
         ts_env_unset(env, "TASK_SUITE_CHECKPOINT_STEP");
     ts_env_setf(env, "NODE_RANK", "%d", rank);
     ts_env_setf(env, "NUM_NODES", "%d", rs->num_nodes);
-    time_t end = ts_walltime_end_time_fresh();
+    if (end < 0)
+        end = ts_walltime_end_time_fresh();
     if (end > 0)
         ts_env_setf(env, "TASK_SUITE_END_TIME", "%lld", (long long)end);
     else

@@ -34,9 +34,11 @@ static inline ts_task_ending ts_attempt_ending(const ts_run_result *r, int warn_
 }
 
 /* Everything SPEC.md section 4 promises, on top of the job's environment
- * (attempt_env.c). */
+ * (attempt_env.c). end: the walltime's end when the caller knows it (pool
+ * mode: the agent asks Slurm once a minute, not once per task), -1: ask. */
 int ts_attempt_build_env(ts_env *env, const ts_runspec *rs, const ts_manifest_entry *t,
-                         int attempt, int rank, const char *task_dir, ts_err *err);
+                         int attempt, int rank, const char *task_dir, time_t end,
+                         ts_err *err);
 
 /* Leader of a multi-node task: one rank per node through srun (ranks.c). */
 int ts_attempt_run_ranks(const ts_attempt_args *a, const ts_runspec *rs,
@@ -46,5 +48,11 @@ int ts_attempt_run_ranks(const ts_attempt_args *a, const ts_runspec *rs,
  * requeue this element (requeue.c). */
 void ts_attempt_maybe_requeue(const ts_runspec *rs, const ts_manifest_entry *t,
                               const ts_evctx *ev, int attempt, enum ts_task_outcome outcome);
+
+/* Pool mode: a timeout with attempts left queues attempt + 1 in the pool
+ * and records `resubmitted` with next_job 0 (requeue.c). 0 when queued. */
+int ts_attempt_pool_requeue(const ts_runspec *rs, const ts_manifest_entry *t,
+                            const ts_evctx *ev, int attempt, enum ts_task_outcome outcome,
+                            const ts_attempt_pool *pool);
 
 #endif

@@ -34,7 +34,9 @@
  *                    queued the next attempt (attempt + 1) as a fresh
  *                    one-element array, comment "tasksuite:<suite>:t<idx>:<next>"
  *                    (exec, in-job resume); written before `exited`, so a
- *                    reader that sees the attempt end also sees its successor
+ *                    reader that sees the attempt end also sees its successor;
+ *                    next_job 0: attempt + 1 was queued in the suite's pool
+ *                    (pool mode, src/pool/agent.c), there is no job
  *
  * Readers ignore unknown fields (forward compatibility) and a last line with
  * no '\n' yet (a record being written, or torn by a crash). A writer that

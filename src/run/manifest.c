@@ -183,6 +183,49 @@ static long get_num(const cJSON *o, const char *key, long dflt)
 
 /* ------------------------------------------------------------ runspec */
 
+/* The worker_schedule, for the pool agent (src/pool/agent.c). */
+static cJSON *workers_to_json(const ts_worker_schedule *w)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "count", w->worker_count);
+    cJSON_AddNumberToObject(o, "strategy", w->strategy);
+    cJSON *cores = cJSON_AddArrayToObject(o, "cores");
+    for (size_t i = 0; i < w->ncores; i++)
+        cJSON_AddItemToArray(cores, cJSON_CreateNumber(w->cores[i]));
+    cJSON_AddNumberToObject(o, "prefetch", w->task_prefetch_count);
+    cJSON_AddNumberToObject(o, "suspend_after", w->suspend_after);
+    return o;
+}
+
+/* -1: out of memory or a bad value (the runspec is ours: not expected). */
+static int workers_from_json(const cJSON *o, ts_worker_schedule *w)
+{
+    memset(w, 0, sizeof *w);
+    if (!cJSON_IsObject(o))
+        return 0;
+    w->worker_count = (int)get_num(o, "count", 0);
+    long st = get_num(o, "strategy", TS_BIND_ROUND_ROBIN);
+    w->task_prefetch_count = (int)get_num(o, "prefetch", w->worker_count);
+    w->suspend_after = (int)get_num(o, "suspend_after", TS_SUSPEND_AFTER_DEFAULT);
+    if (w->worker_count < 1 || st < TS_BIND_ROUND_ROBIN || st > TS_BIND_SHARED
+        || w->task_prefetch_count < 0 || w->suspend_after < 0)
+        return -1;
+    w->strategy = (enum ts_bind_strategy)st;
+    const cJSON *cores = cJSON_GetObjectItemCaseSensitive(o, "cores"), *c;
+    int n = cJSON_GetArraySize(cores);
+    if (n > 0) {
+        if (!(w->cores = calloc((size_t)n, sizeof *w->cores)))
+            return -1;
+        cJSON_ArrayForEach(c, cores) {
+            if (!cJSON_IsNumber(c) || c->valuedouble < 0)
+                return -1;
+            w->cores[w->ncores++] = (int)c->valuedouble;
+        }
+    }
+    w->present = true;
+    return 0;
+}
+
 int ts_runspec_write(const char *path, const ts_suite *s, const char *id,
                      const char *dir, const char *workdir, ts_err *err)
 {
@@ -208,6 +251,8 @@ int ts_runspec_write(const char *path, const ts_suite *s, const char *id,
     if (ts_slurm_options(s, &opts, &ignored) == 0)
         cJSON_AddItemToObject(o, "sbatch", kv_to_json(&opts));
     ts_kvlist_free(&opts);
+    if (s->worker_schedule.present)
+        cJSON_AddItemToObject(o, "workers", workers_to_json(&s->worker_schedule));
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (!text)
@@ -242,6 +287,7 @@ int ts_runspec_read(const char *path, ts_runspec *r, ts_err *err)
     r->warn_lead_s = (int)get_num(o, "warn_lead_s", 0);
     r->max_retries = (int)get_num(o, "max_retries", 0);
     r->retry_on = (unsigned)get_num(o, "retry_on", 0);
+    bad |= workers_from_json(cJSON_GetObjectItemCaseSensitive(o, "workers"), &r->workers);
     cJSON_Delete(o);
     if (bad || !r->id || !r->name || !r->dir) {
         ts_runspec_free(r);
@@ -259,6 +305,7 @@ void ts_runspec_free(ts_runspec *r)
     free(r->workdir);
     kv_free(&r->envs);
     kv_free(&r->sbatch);
+    free(r->workers.cores);
     memset(r, 0, sizeof *r);
 }
 

@@ -39,6 +39,7 @@ typedef struct ts_runspec {
     ts_kvlist sbatch;       /* the sbatch options the suite's arrays were
                                submitted with (slurmopt.h), for in-job resume */
     int has_sbatch;         /* 0: a runspec from before they were recorded */
+    ts_worker_schedule workers; /* pool mode (.present); cores owned */
 } ts_runspec;
 
 int ts_runspec_write(const char *path, const ts_suite *s, const char *id,

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "attempt_int.h"
+#include "claims.h"
 #include "slurm.h"
 #include "submission.h"
 
@@ -84,4 +85,33 @@ void ts_attempt_maybe_requeue(const ts_runspec *rs, const ts_manifest_entry *t,
     else
         fprintf(stderr, TS_ATTEMPT_MSG "attempt %d timed out gracefully; requeued for attempt %d\n",
                 attempt, attempt + 1);
+}
+
+/* Pool mode: the agent's own queue, no Slurm. The entry first, then the
+ * record: an entry without its record only runs the next attempt (the
+ * journal's ingest learns of it from that attempt's records); a record
+ * without an entry would leave the task pending with nothing queued. */
+int ts_attempt_pool_requeue(const ts_runspec *rs, const ts_manifest_entry *t,
+                            const ts_evctx *ev, int attempt, enum ts_task_outcome outcome,
+                            const ts_attempt_pool *pool)
+{
+    ts_err err = { 0 };
+    if (!ts_task_outcome_is_timeout(outcome) || !(rs->retry_on & TS_RETRY_TIMEOUT)
+        || attempt >= 1 + rs->max_retries)
+        return -1;
+    bool cancelled = false;
+    if (ts_events_is_cancelled(rs->dir, t->task_idx, &cancelled, &err) == 0 && cancelled)
+        return -1;
+    ts_pool_entry e = { .task = t->task_idx, .attempt = attempt + 1, .gen = 0,
+                        .priority = pool->priority };
+    if (ts_pool_queue_append(pool->pooldir, &e, 1, NULL, &err) < 0) {
+        fprintf(stderr, TS_ATTEMPT_MSG "cannot queue attempt %d in the pool: %s\n",
+                attempt + 1, err.msg);
+        return -1;
+    }
+    if (ts_events_resubmitted(ev, 0, &err) < 0)
+        fprintf(stderr, TS_ATTEMPT_MSG "%s\n", err.msg);
+    fprintf(stderr, TS_ATTEMPT_MSG "attempt %d timed out; attempt %d queued in the pool\n",
+            attempt, attempt + 1);
+    return 0;
 }

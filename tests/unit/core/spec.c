@@ -345,6 +345,10 @@ static const struct {
       "run: x\n",
       "t.yaml:1:57: worker_schedule.task_prefetch_count: must be from 0 to "
       "1000000, found -1" },
+    { "worker_schedule: {worker_count: 2, suspend_after: -3}\n"
+      "run: x\n",
+      "t.yaml:1:51: worker_schedule.suspend_after: must be from 0 to "
+      "1000000, found -3" },
     { "worker_schedule: {worker_count: 2, cpu_binding: [0, 1]}\nrun: x\n",
       "t.yaml:1:49: worker_schedule.cpu_binding: expected a map, found a "
       "list" },
@@ -685,6 +689,7 @@ static void test_values(void)
     is_int(s->resume.signal_lead_s, 300, "lead as a duration");
     ok(s->worker_schedule.present && s->worker_schedule.worker_count == 3
        && s->worker_schedule.task_prefetch_count == 3
+       && s->worker_schedule.suspend_after == TS_SUSPEND_AFTER_DEFAULT
        && s->worker_schedule.strategy == TS_BIND_EXCLUSIVE
        && s->worker_schedule.ncores == 3 && s->worker_schedule.cores[0] == 2,
        "worker schedule, prefetch defaults to worker_count");
@@ -844,7 +849,8 @@ static void test_full(void)
     ok(s->worker_schedule.present && s->worker_schedule.worker_count == 16
        && s->worker_schedule.ncores == 4 && s->worker_schedule.cores[3] == 3
        && s->worker_schedule.strategy == TS_BIND_ROUND_ROBIN
-       && s->worker_schedule.task_prefetch_count == 32,
+       && s->worker_schedule.task_prefetch_count == 32
+       && s->worker_schedule.suspend_after == 3,
        "full: worker_schedule");
     ok(s->depends_on.n == 1 && !strcmp(s->depends_on.v[0],
                                        "other-suite-or-task"),

@@ -697,6 +697,11 @@ static void test_resubmitted(void)
     ok(ts_event_parse("{\"v\":1,\"key\":\"k\",\"type\":\"resubmitted\",\"time\":1,"
                       "\"suite_id\":\"a\",\"task_idx\":0,\"attempt\":1}", 80, &back, &err) < 0,
        "resubmitted without next_job is refused");
+    ev.next_job = 0;
+    n = ts_event_format(&ev, line, sizeof line, &err);
+    ok(n > 0 && ts_event_parse(line, (size_t)n, &back, &err) == 0
+       && back.type == TS_EV_RESUBMITTED && back.next_job == 0,
+       "next_job 0 (queued in the pool) is written and parsed back");
 
     snprintf(home, sizeof home, "%s/home-res", root);
     if (ts_journal_open(home, &j, &err) < 0) {

@@ -433,6 +433,42 @@ static void test_readers(void)
        "as its owner (nobody), the same manifest is read");
 }
 
+/* The worker schedule goes into the runspec for the pool agent, and back. */
+static void test_runspec_workers(void)
+{
+    const char *d = dir_at("workers", 0700);
+    char yaml[PATH_MAX], rs[PATH_MAX];
+    ts_suite *s = NULL;
+    ts_runspec r;
+    ts_err err = { .msg = "" };
+
+    snprintf(yaml, sizeof yaml, "%s/s.yaml", d);
+    put(yaml, "name: w\nrun: x\nworker_schedule:\n  worker_count: 3\n"
+        "  cpu_binding: {cores: [2, 0, 1], strategy: Exclusive}\n"
+        "  task_prefetch_count: 7\n  suspend_after: 0\n", 0644);
+    snprintf(rs, sizeof rs, "%s/suite.json", d);
+    if (ts_spec_load(yaml, &s, &err) < 0 || ts_runspec_write(rs, s, "abcdefgh", d, NULL, &err) < 0)
+        diag("%s", err.msg);
+    ok(ts_runspec_read(rs, &r, &err) == 0 && r.workers.present && r.workers.worker_count == 3
+       && r.workers.strategy == TS_BIND_EXCLUSIVE && r.workers.ncores == 3
+       && r.workers.cores[0] == 2 && r.workers.cores[2] == 1
+       && r.workers.task_prefetch_count == 7 && r.workers.suspend_after == 0,
+       "the worker schedule round-trips through the runspec");
+    ts_runspec_free(&r);
+    ts_spec_free(s);
+
+    chmod(rs, 0644);
+    put(rs, "{\"v\":1,\"id\":\"abcdefgh\",\"name\":\"n\",\"dir\":\"/x\"}", 0444);
+    ok(ts_runspec_read(rs, &r, &err) == 0 && !r.workers.present,
+       "a runspec without workers: not pool mode");
+    ts_runspec_free(&r);
+    chmod(rs, 0644);
+    put(rs, "{\"v\":1,\"id\":\"abcdefgh\",\"name\":\"n\",\"dir\":\"/x\","
+        "\"workers\":{\"count\":0}}", 0444);
+    ok(ts_runspec_read(rs, &r, &err) < 0 && strstr(err.msg, "incomplete runspec"),
+       "a runspec with a broken worker schedule is refused: %s", err.msg);
+}
+
 int main(void)
 {
     /* forked children must not flush a copy of our pending output */
@@ -449,6 +485,7 @@ int main(void)
     test_atomic_no_follow();
     test_manifest_escapes();
     test_readers();
+    test_runspec_workers();
     nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return done_testing();
 }

@@ -1,0 +1,48 @@
+/* agentrules.c: the pool agent's pure decisions (agentrules.h). */
+#include "config.h"
+
+#include <sys/wait.h>
+
+#include "agentrules.h"
+
+enum ts_pool_result ts_pool_result_of_status(int status)
+{
+    if (!WIFEXITED(status))
+        return TS_POOL_FAILED;
+    switch (WEXITSTATUS(status)) {
+    case TS_POOL_DONE: return TS_POOL_DONE;
+    case TS_POOL_TIMEOUT: return TS_POOL_TIMEOUT;
+    case TS_POOL_SKIPPED: return TS_POOL_SKIPPED;
+    default: return TS_POOL_FAILED;
+    }
+}
+
+bool ts_pool_tally_note(ts_pool_tally *t, enum ts_pool_result r, int suspend_after)
+{
+    switch (r) {
+    case TS_POOL_DONE:
+        t->done++;
+        t->streak = 0;
+        return false;
+    case TS_POOL_FAILED:
+        t->failed++;
+        t->streak++;
+        break;
+    default:
+        return false;
+    }
+    if (suspend_after > 0 && t->streak >= suspend_after && !t->suspended) {
+        t->suspended = true;
+        return true;
+    }
+    return false;
+}
+
+bool ts_pool_agent_done(int busy, int buffered, int empty_looks, bool winding_down)
+{
+    if (busy > 0)
+        return false;
+    if (winding_down)
+        return true;
+    return buffered == 0 && empty_looks >= TS_POOL_EMPTY_LOOKS;
+}
