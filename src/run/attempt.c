@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "attempt_int.h"
+#include "fault.h"
 #include "exitcodes.h"
 #include "layout.h"
 #include "walltime.h"
@@ -162,6 +163,9 @@ static int run_here(const ts_attempt_args *a, const ts_runspec *rs,
         .defer = a->pool ? NULL : warning_due_at,
     };
     ts_run_result res;
+    /* the first attempt's job runs out its time limit and starts nothing */
+    if (attempt == 1)
+        ts_fault_hang("exec-hang-before-start");
     if (ts_events_started(&ev, &err) < 0 || ts_run_task(&req, &res, &err) < 0) {
         ts_env_free(&env);
         return ts_attempt_fail(err.msg);
