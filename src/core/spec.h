@@ -99,7 +99,14 @@ typedef struct ts_worker_schedule {
     size_t ncores;
     enum ts_bind_strategy strategy;
     int task_prefetch_count;      /* default = worker_count */
+    int allocations;              /* pool allocations queued at once; 0: the
+                                   * default, ts_pool_allocations() */
+    long lease_s;                 /* seconds without a heartbeat before an
+                                   * agent is judged dead; default 300 */
 } ts_worker_schedule;
+
+#define TS_POOL_LEASE_DEFAULT_S 300
+#define TS_POOL_ALLOCATIONS_MAX 4   /* the default's cap */
 
 typedef struct ts_suite {
     char *path;                   /* as given to the loader */

@@ -234,7 +234,7 @@ int ts_submit_queue(ts_submit_plan *p, ts_err *err)
             return -1;
         /* --local: marked here, run by the caller once the journal is unlocked. */
         ts_carry_opts how = { .local = p->local, .watch_cmd = "submit",
-                              .watch_look = p->ctx.recover };
+                              .watch_look = p->ctx.recover, .first = true };
         enum ts_carry_step failed_at;
         if (ts_submission_carry_out(&p->ctx, p->sub_id, &how, &failed_at, err) < 0) {
             if (failed_at == TS_CARRY_QUEUE)

@@ -1,0 +1,271 @@
+/* poolsync.c: sync's pool-mode part (see poolsync.h). */
+#include "config.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "grow.h"
+#include "opentasks.h"
+#include "poolsubmit.h"
+#include "poolsync.h"
+#include "submission.h"
+
+bool ts_poolsync_job_ended(const char *jobid, const ts_job_info *jobs, size_t n, bool known,
+                           uint32_t self)
+{
+    char *end;
+    unsigned long id = strtoul(jobid ? jobid : "", &end, 10);
+    if (!known || !jobid || !*jobid || *end || id == 0)
+        return false;     /* no news, or no job to ask about: the heartbeat decides */
+    if (id == self)
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i].job_id == id)
+            return !(jobs[i].state == TS_JOB_PENDING || jobs[i].state == TS_JOB_RUNNING)
+                   || jobs[i].completing;
+    return true;          /* Slurm no longer lists it */
+}
+
+enum ts_pool_verdict ts_poolsync_judge(const ts_pool_claimrec *c, double now, double heartbeat,
+                                       double lease, bool job_ended, int open_attempt)
+{
+    bool dead = ts_pool_agent_dead(now, heartbeat, c->time, lease, job_ended);
+    bool open = open_attempt == c->e.attempt;
+    enum ts_pool_verdict v = ts_pool_decide(c, dead, !open);
+    /* An attempt the journal no longer has open (cancelled, or already
+     * ended and retried) is not put back in the queue: nobody must run it. */
+    if ((v == TS_POOL_RETURN || v == TS_POOL_REQUEUE) && !open)
+        return TS_POOL_KEEP;
+    return v;
+}
+
+/* Is (task, attempt, gen) in any queue epoch? has_next only says the next
+ * generation was claimed: a returned entry waits unclaimed while no agent
+ * runs, and must not be queued again by every sync meanwhile. Read only
+ * when a REQUEUE is a candidate (a crash between a return's fate and its
+ * epoch, or the window before the next generation is claimed). */
+static bool in_queue(const char *pooldir, const ts_pool_entry *want)
+{
+    char qdir[PATH_MAX + 8], path[PATH_MAX + 300];
+    struct dirent *de;
+    bool found = false;
+    snprintf(qdir, sizeof qdir, "%s/queue", pooldir);
+    DIR *d = opendir(qdir);
+    if (!d)
+        return false;
+    while (!found && (de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        ts_pool_entry *v = NULL;
+        size_t n = 0;
+        ts_err e = { 0 };
+        if (de->d_name[0] == '.' || len < 3 || strcmp(de->d_name + len - 2, ".q") != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", qdir, de->d_name);
+        if (ts_pool_queue_read(path, &v, &n, &e) < 0)
+            continue;
+        for (size_t i = 0; i < n && !found; i++)
+            found = v[i].task == want->task && v[i].attempt == want->attempt
+                    && v[i].gen == want->gen + 1;
+        free(v);
+    }
+    closedir(d);
+    return found;
+}
+
+static uint32_t self_job(const char *suite_id)
+{
+    char name[64];
+    const char *me = getenv("SLURM_JOB_NAME"), *id = getenv("SLURM_JOB_ID");
+    snprintf(name, sizeof name, "ts-%s", suite_id);
+    return me && id && !strcmp(me, name) ? (uint32_t)strtoul(id, NULL, 10) : 0;
+}
+
+int ts_poolsync_claims(ts_journal *j, const ts_suite_info *si, const char *dir, bool slurm,
+                       long *lost, ts_err *err)
+{
+    char pooldir[PATH_MAX], name[64], last_agent[TS_POOL_IDLEN] = "";
+    ts_pool_claimrec *c = NULL;
+    size_t nc = 0;
+    ts_pool_scan_stats stats = { 0 };
+    ts_job_info *jobs = NULL;
+    size_t njobs = 0;
+    ts_open_tasks o = { 0 };
+    enum ts_pool_verdict *v = NULL;
+    long lease = 0, allocs = 0, nlost = 0;
+    double hb = 0;
+    bool known = false;
+    int rc = -1;
+
+    if (lost)
+        *lost = 0;
+    if (ts_pool_path(dir, NULL, pooldir, sizeof pooldir) < 0)
+        return ts_errf(err, "path too long under %.80s", dir);
+    ts_pool_settings_read(dir, &lease, &allocs);
+    if (ts_pool_scan(pooldir, &c, &nc, &stats, err) < 0)
+        return -1;
+    if (nc == 0) {
+        rc = 0;
+        goto out;
+    }
+    if (ts_open_tasks_load(j, si->id, TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING), &o,
+                           err) < 0)
+        goto out;
+    if (slurm) {
+        ts_err probe = { 0 };
+        snprintf(name, sizeof name, "ts-%s", si->id);
+        known = ts_slurm_find_jobs(getuid(), name, &jobs, &njobs, &probe) == 0;
+    }
+    if (!(v = calloc(nc, sizeof *v))) {
+        ts_errf(err, "out of memory");
+        goto out;
+    }
+    uint32_t self = self_job(si->id);
+    double now = (double)time(NULL);
+    size_t nback = 0;
+    for (size_t i = 0; i < nc; i++) {
+        int open = ts_open_tasks_attempt(&o, c[i].e.task);
+        /* Most claims are of attempts that ended long ago: no need to
+         * read their agent's heartbeat. */
+        if (c[i].fate == TS_POOL_STARTED && open != c[i].e.attempt)
+            continue;
+        if (c[i].fate == TS_POOL_RETURNED && c[i].has_next)
+            continue;
+        if (strcmp(c[i].agent, last_agent) != 0) {
+            snprintf(last_agent, sizeof last_agent, "%s", c[i].agent);
+            hb = c[i].agent[0] ? ts_pool_heartbeat_time(pooldir, c[i].agent) : 0;
+        }
+        v[i] = ts_poolsync_judge(&c[i], now, hb, (double)lease,
+                                 ts_poolsync_job_ended(c[i].jobid, jobs, njobs, known, self),
+                                 open);
+        if (v[i] == TS_POOL_REQUEUE && in_queue(pooldir, &c[i].e))
+            v[i] = TS_POOL_KEEP;
+        if (v[i] == TS_POOL_LOST) {
+            if (ts_journal_attempt_classify(j, si->id, c[i].e.task, c[i].e.attempt,
+                                            TS_ATT_NODE_FAIL, err) < 0)
+                goto out;
+            fprintf(stderr, "tasksuite: task %ld: attempt %d was lost with its pool agent "
+                    "%s: node_fail\n", c[i].e.task, c[i].e.attempt,
+                    c[i].agent[0] ? c[i].agent : "(unknown)");
+            nlost++;
+        } else if (v[i] != TS_POOL_KEEP)
+            nback++;
+    }
+    if (nback && ts_pool_return(pooldir, c, v, nc, "sync", err) < 0)
+        goto out;
+    if (lost)
+        *lost = nlost;
+    rc = 0;
+out:
+    free(v);
+    free(c);
+    free(jobs);
+    ts_open_tasks_free(&o);
+    return rc;
+}
+
+/* ------------------------------------------------------------ done intents */
+
+typedef struct intent_list {
+    int64_t *v;
+    size_t n, cap;
+} intent_list;
+
+static int note_submitted(const ts_intent_info *in, void *arg)
+{
+    intent_list *l = arg;
+    if (ts_grow((void **)&l->v, &l->cap, l->n, sizeof *l->v) < 0)
+        return -1;
+    l->v[l->n++] = in->id;
+    return 0;
+}
+
+typedef struct open_count {
+    const ts_open_tasks *o;
+    long open;
+} open_count;
+
+static int count_open(long position, long task_idx, int attempt, void *arg)
+{
+    open_count *oc = arg;
+    (void)position;
+    oc->open += ts_open_tasks_attempt(oc->o, task_idx) == attempt;
+    return 0;
+}
+
+int ts_poolsync_close_intents(ts_journal *j, const char *suite_id, ts_err *err)
+{
+    intent_list l = { 0 };
+    ts_open_tasks o = { 0 };
+    int rc = -1;
+
+    if (ts_journal_intents_foreach(j, suite_id, TS_BIT(TS_SUB_SUBMITTED), note_submitted, &l,
+                                   err) < 0)
+        goto out;
+    if (l.n && ts_open_tasks_load(j, suite_id, TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING),
+                                  &o, err) < 0)
+        goto out;
+    for (size_t i = 0; i < l.n; i++) {
+        open_count oc = { .o = &o };
+        if (ts_journal_intent_tasks_foreach(j, l.v[i], count_open, &oc, err) < 0)
+            goto out;
+        if (!oc.open && ts_journal_intent_set_state(j, l.v[i], TS_SUB_DONE, err) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(l.v);
+    ts_open_tasks_free(&o);
+    return rc;
+}
+
+/* ------------------------------------------------------------ safety net */
+
+static int latest_intent(const ts_intent_info *in, void *arg)
+{
+    if (in->id > *(int64_t *)arg)
+        *(int64_t *)arg = in->id;
+    return 0;
+}
+
+int ts_poolsync_safety_net(ts_journal *j, const ts_suite_info *si, long *queued, ts_err *err)
+{
+    char name[64];
+    ts_job_info *jobs = NULL;
+    size_t njobs = 0;
+    ts_counts c;
+    ts_err probe = { 0 };
+    int64_t sub = 0;
+    int rc = 0;
+
+    if (queued)
+        *queued = 0;
+    if (ts_journal_counts(j, si->id, &c, err) < 0)
+        return -1;
+    if (c.n[TS_TASK_PENDING] == 0)
+        return 0;
+    snprintf(name, sizeof name, "ts-%s", si->id);
+    /* Slurm unreachable: nothing can be queued now either. */
+    if (ts_slurm_find_jobs(getuid(), name, &jobs, &njobs, &probe) < 0)
+        return 0;
+    long live = ts_pool_live_allocations(jobs, njobs, si->id, self_job(si->id));
+    free(jobs);
+    if (live > 0)
+        return 0;
+    if (ts_journal_intents_foreach(j, si->id, ~0u, latest_intent, &sub, err) < 0)
+        return -1;
+    if (!sub)
+        return 0;
+    ts_submit_store store;
+    ts_submit_ctx ctx;
+    if (ts_submission_load(j, si, &store, &ctx, err) < 0)
+        return -1;
+    ctx.recover = true;
+    rc = ts_pool_allocate(&ctx, sub, 1, queued, err);
+    ts_submission_store_free(&store);
+    return rc;
+}

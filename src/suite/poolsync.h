@@ -1,0 +1,52 @@
+/* poolsync.h: what a sync does for a suite in pool mode (doc/pool.md,
+ * "Submitting").
+ *
+ * The events are ingested as in array mode (an agent runs each attempt
+ * through the same exec path). What the events cannot tell comes from the
+ * claims (src/pool/claims.h): an agent that died (its allocation ended per
+ * Slurm, or no heartbeat for the lease) leaves claims behind; unstarted
+ * ones go back to the queue as the next generation of the same attempt
+ * (no attempt spent), started ones with no end seen are lost: the attempt
+ * is closed node_fail and the suite's retry rules give the task its next
+ * attempt, queued in the pool by the normal resubmission. Then the safety
+ * net: tasks pending and no pool allocation of the suite pending or running
+ * in Slurm: one is queued.
+ */
+#ifndef TS_SUITE_POOLSYNC_H
+#define TS_SUITE_POOLSYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "claims.h"
+#include "err.h"
+#include "journal.h"
+#include "slurm.h"
+
+/* Has the agent's allocation ended? jobid: the claim's; jobs: the suite's
+ * jobs in Slurm (known false: Slurm did not answer: never ended); self: the
+ * allocation this process runs in (its agents are done: ended). A job id
+ * Slurm no longer lists has ended. Pure. */
+bool ts_poolsync_job_ended(const char *jobid, const ts_job_info *jobs, size_t n, bool known,
+                           uint32_t self);
+
+/* The verdict on one claim: its agent is dead (ts_pool_agent_dead with the
+ * heartbeat and lease), its attempt ended when the journal does not have
+ * the task open at that attempt (open_attempt: the attempt the task is
+ * pending or running at, 0 when it is not). Pure. */
+enum ts_pool_verdict ts_poolsync_judge(const ts_pool_claimrec *c, double now, double heartbeat,
+                                       double lease, bool job_ended, int open_attempt);
+
+/* Claims of dead agents: returned/requeued in the pool, lost attempts
+ * closed node_fail (*lost, may be NULL, counts them). slurm: ask Slurm
+ * which allocations ended (false: heartbeats only). */
+int ts_poolsync_claims(ts_journal *j, const ts_suite_info *si, const char *dir, bool slurm,
+                       long *lost, ts_err *err);
+
+/* Submissions none of whose (task, attempt) is open any more are done. */
+int ts_poolsync_close_intents(ts_journal *j, const char *suite_id, ts_err *err);
+
+/* The safety net (see above). *queued (may be NULL): allocations queued. */
+int ts_poolsync_safety_net(ts_journal *j, const ts_suite_info *si, long *queued, ts_err *err);
+
+#endif
