@@ -1,6 +1,7 @@
 /* poolsubmit.c: queueing a suite in pool mode (see poolsubmit.h). */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -239,11 +240,18 @@ static int add_entry(long position, long task_idx, int attempt, void *arg)
 
 static int batch_script(const ts_submit_ctx *c, long n, char **out, ts_err *err)
 {
-    char self[PATH_MAX * 2], dir[PATH_MAX * 2], home[PATH_MAX * 2];
+    char self[PATH_MAX * 2], dir[PATH_MAX * 2], home[PATH_MAX * 2], agent[PATH_MAX * 2 + 16];
     if (ts_sub_shell_quote(self, sizeof self, c->self) < 0
         || ts_sub_shell_quote(dir, sizeof dir, c->suite_dir) < 0
         || ts_sub_shell_quote(home, sizeof home, ts_journal_home(c->j)) < 0)
         return ts_errf(err, "path too long for the batch script");
+    snprintf(agent, sizeof agent, "%s pool-agent", self);
+#ifdef TS_FAULT_INJECTION
+    /* Tests of the login side run a stand-in agent (tests/slurm/t0600). */
+    const char *stand_in = getenv("TASKSUITE_FAULT_POOL_AGENT");
+    if (stand_in && *stand_in && ts_sub_shell_quote(agent, sizeof agent, stand_in) < 0)
+        return ts_errf(err, "path too long for the batch script");
+#endif
     /* One agent per node with all of the node's CPUs the job has (srun
      * does not inherit --cpus-per-task from the batch job on every Slurm
      * release). A failing agent must not take the other nodes' down. Then
@@ -254,11 +262,11 @@ static int batch_script(const ts_submit_ctx *c, long n, char **out, ts_err *err)
                  "# tasksuite %s: suite %s, pool allocation %ld\n"
                  "srun --ntasks-per-node=1 --kill-on-bad-exit=0 "
                  "${SLURM_CPUS_PER_TASK:+--cpus-per-task=$SLURM_CPUS_PER_TASK} "
-                 "%s pool-agent %s\n"
+                 "%s %s\n"
                  "rc=$?\n"
                  "TASKSUITE_HOME=%s %s reconcile %s\n"
                  "exit $rc\n",
-                 PACKAGE_VERSION, c->suite_id, n, self, dir, home, self, c->suite_id) < 0)
+                 PACKAGE_VERSION, c->suite_id, n, agent, dir, home, self, c->suite_id) < 0)
         return ts_errf(err, "out of memory");
     return 0;
 }
@@ -425,6 +433,78 @@ out:
     ts_strv_free(&env);
     ts_strv_free(&spank);
     return rc;
+}
+
+int ts_pool_recorded(ts_journal *j, const char *suite_id, uint32_t **ids, size_t *n,
+                     ts_err *err)
+{
+    recorded rec = { 0 };
+    rec_walk w = { .j = j, .r = &rec, .err = err };
+    *ids = NULL;
+    *n = 0;
+    if (ts_journal_intents_foreach(j, suite_id, ~0u, note_intent_jobs, &w, err) < 0) {
+        free(rec.ids);
+        return -1;
+    }
+    *ids = rec.ids;
+    *n = rec.n;
+    return 0;
+}
+
+bool ts_pool_allocation_had_agent(const char *suite_dir, uint32_t jobid)
+{
+    char adir[PATH_MAX], want[32];
+    struct dirent *de;
+    bool found = false;
+    /* agent ids are <host>.<jobid>.<pid>.<start> (claims.h); the host may
+     * hold dots, so the job id is the third field from the end */
+    if (ts_pool_path(suite_dir, "agents", adir, sizeof adir) < 0)
+        return false;
+    snprintf(want, sizeof want, "%" PRIu32, jobid);
+    DIR *d = opendir(adir);
+    if (!d)
+        return false;
+    while (!found && (de = readdir(d))) {
+        char name[256], *dot[3] = { NULL, NULL, NULL };
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(name, sizeof name, "%s", de->d_name);
+        char *ext = strchr(name, '.') ? strrchr(name, '.') : NULL;
+        if (!ext || (strcmp(ext, ".hb") != 0 && strcmp(ext, ".workers") != 0))
+            continue;
+        *ext = '\0';
+        for (int k = 0; k < 3; k++) {
+            dot[k] = strrchr(name, '.');
+            if (!dot[k])
+                break;
+            *dot[k] = '\0';
+        }
+        found = dot[2] && strcmp(dot[2] + 1, want) == 0;
+    }
+    closedir(d);
+    return found;
+}
+
+bool ts_pool_barren(const uint32_t *ids, const bool *had_agent, const bool *live, size_t n)
+{
+    size_t order[TS_POOL_BARREN], k = 0;
+    /* the TS_POOL_BARREN newest (highest job ids) */
+    for (size_t i = 0; i < n; i++) {
+        size_t at = k < TS_POOL_BARREN ? k++ : TS_POOL_BARREN;
+        while (at > 0 && ids[order[at - 1]] < ids[i]) {
+            if (at < TS_POOL_BARREN)
+                order[at] = order[at - 1];
+            at--;
+        }
+        if (at < TS_POOL_BARREN)
+            order[at] = i;
+    }
+    if (k < TS_POOL_BARREN)
+        return false;
+    for (size_t i = 0; i < k; i++)
+        if (had_agent[order[i]] || live[order[i]])
+            return false;
+    return true;
 }
 
 /* ------------------------------------------------------------ carry out */

@@ -72,6 +72,20 @@ int ts_pool_carry_out(const ts_submit_ctx *c, int64_t sub_id, bool first, ts_err
 int ts_pool_allocate(const ts_submit_ctx *c, int64_t sub_id, long want, long *queued,
                      ts_err *err);
 
+/* The pool allocations the journal records for the suite (malloc'd). */
+int ts_pool_recorded(ts_journal *j, const char *suite_id, uint32_t **ids, size_t *n,
+                     ts_err *err);
+
+/* Did any agent start in allocation jobid (a pool/agents file names it)? */
+bool ts_pool_allocation_had_agent(const char *suite_dir, uint32_t jobid);
+
+/* The brake on the safety net: the last TS_POOL_BARREN allocations all
+ * ended without starting an agent (a broken agent, a worker_schedule the
+ * nodes refuse): queueing more would loop. Pure over its inputs: ids the
+ * recorded allocations, had_agent[i] and live[i] for each. */
+#define TS_POOL_BARREN 3
+bool ts_pool_barren(const uint32_t *ids, const bool *had_agent, const bool *live, size_t n);
+
 /* For --dry-run and validate: how the suite would be queued. */
 int ts_pool_describe(const ts_submit_ctx *c, long ntasks, FILE *out, ts_err *err);
 

@@ -14,6 +14,7 @@
 #include "poolsubmit.h"
 #include "poolsync.h"
 #include "submission.h"
+#include "sync.h"
 
 bool ts_poolsync_job_ended(const char *jobid, const ts_job_info *jobs, size_t n, bool known,
                            uint32_t self)
@@ -252,10 +253,47 @@ int ts_poolsync_safety_net(ts_journal *j, const ts_suite_info *si, long *queued,
     /* Slurm unreachable: nothing can be queued now either. */
     if (ts_slurm_find_jobs(getuid(), name, &jobs, &njobs, &probe) < 0)
         return 0;
-    long live = ts_pool_live_allocations(jobs, njobs, si->id, self_job(si->id));
-    free(jobs);
-    if (live > 0)
+    uint32_t self = self_job(si->id);
+    long live = ts_pool_live_allocations(jobs, njobs, si->id, self);
+    if (live > 0) {
+        free(jobs);
         return 0;
+    }
+    /* The brake: allocations that end without ever starting an agent would
+     * otherwise be queued one after the other, forever. */
+    uint32_t *ids = NULL;
+    size_t nids = 0;
+    if (ts_pool_recorded(j, si->id, &ids, &nids, err) < 0) {
+        free(jobs);
+        return -1;
+    }
+    bool *had = calloc(nids ? nids : 1, sizeof *had), *alive = calloc(nids ? nids : 1, 1);
+    char dir[PATH_MAX];
+    bool barren = false;
+    if (had && alive && ts_sync_suite_dir(j, si, dir, sizeof dir, err) == 0) {
+        for (size_t i = 0; i < nids; i++) {
+            had[i] = ts_pool_allocation_had_agent(dir, ids[i]);
+            char idtext[16];
+            snprintf(idtext, sizeof idtext, "%u", ids[i]);
+            alive[i] = !ts_poolsync_job_ended(idtext, jobs, njobs, true, self);
+        }
+        barren = ts_pool_barren(ids, had, alive, nids);
+    }
+    free(had);
+    free(alive);
+    free(jobs);
+    if (barren) {
+        uint32_t newest = 0;
+        for (size_t i = 0; i < nids; i++)
+            newest = ids[i] > newest ? ids[i] : newest;
+        fprintf(stderr, "tasksuite: suite %s: its last %d pool allocations ended without "
+                "starting an agent (see %s/slurm/pool-%u.out); not queueing another (cancel "
+                "the suite, fix the cause, submit again)\n", si->id, TS_POOL_BARREN, dir,
+                newest);
+        free(ids);
+        return 0;
+    }
+    free(ids);
     if (ts_journal_intents_foreach(j, si->id, ~0u, latest_intent, &sub, err) < 0)
         return -1;
     if (!sub)

@@ -65,6 +65,18 @@ static void pure(void)
     ok(!ts_poolsync_job_ended("", jobs, n, true, 0), "no job id (torn claim): no news");
     ok(ts_poolsync_job_ended("10", jobs, n, true, 10), "own allocation: its agents are done");
 
+    uint32_t ids[4] = { 30, 10, 40, 20 };
+    bool had[4] = { false, true, false, false }, live[4] = { false };
+    ok(ts_pool_barren(ids, had, live, 4),
+       "the 3 newest allocations (40, 30, 20) started no agent: barren");
+    had[3] = true;
+    ok(!ts_pool_barren(ids, had, live, 4), "one of the 3 newest had an agent: not barren");
+    had[3] = false;
+    live[2] = true;
+    ok(!ts_pool_barren(ids, had, live, 4), "the newest still runs: not barren");
+    live[2] = false;
+    ok(!ts_pool_barren(ids, had, live, 2), "fewer than 3 allocations: not barren");
+
     ts_pool_claimrec c = { .e = { .task = 3, .attempt = 2 }, .fate = TS_POOL_STARTED,
                            .time = 1000 };
     is_int(ts_poolsync_judge(&c, 1100, 1090, 300, false, 2), TS_POOL_KEEP,
@@ -176,6 +188,10 @@ static void dead_agent(void)
     snprintf(path, sizeof path, "%s/agents/%s.hb", pooldir, agent);
     snprintf(text, sizeof text, "TSH1 %.3f 77\n", old);
     ok(put(path, text) == 0, "old heartbeat");
+
+    ok(ts_pool_allocation_had_agent(dir, 4242), "allocation 4242 had an agent (its heartbeat)");
+    ok(!ts_pool_allocation_had_agent(dir, 77), "the pid is not a job id");
+    ok(!ts_pool_allocation_had_agent(dir, 4243), "allocation 4243 had none");
 
     /* The agent had queued attempt 2 of task 2 (a timeout) and said so. */
     bool adopted = false;
