@@ -61,12 +61,10 @@ static void print_text(const ts_suite *s, const ts_tasklist *tasks, int all)
         const ts_worker_schedule *ws = &s->worker_schedule;
         long n = ts_pool_allocations(ws, (long)tasks->n);
         int nodes = s->num_nodes > 1 ? s->num_nodes : 1;
-        char lease[32];
-        ts_format_duration(ws->lease_s, lease, sizeof lease);
         printf("pool mode: %ld allocation%s at once, each %d node%s x %d worker%s "
-               "(prefetch %d, lease %s); the sbatch options below are one allocation's\n",
+               "(prefetch %d, lease %lds); the sbatch options below are one allocation's\n",
                n, n == 1 ? "" : "s", nodes, nodes == 1 ? "" : "s", ws->worker_count,
-               ws->worker_count == 1 ? "" : "s", ws->task_prefetch_count, lease);
+               ws->worker_count == 1 ? "" : "s", ws->task_prefetch_count, ws->lease_s);
     }
     if (ts_slurm_options(s, &opts, &err) == 0) {
         /* What sbatch takes: array-throttle is the "%N" of --array. */

@@ -84,9 +84,19 @@ int ts_pool_settings_write(const char *suite_dir, const ts_worker_schedule *ws,
     char path[PATH_MAX], text[128];
     if (ts_pool_path(suite_dir, "settings", path, sizeof path) < 0)
         return ts_errf(err, "path too long under %.80s", suite_dir);
-    int n = snprintf(text, sizeof text, "lease %ld\nallocations %ld\n", ws->lease_s,
+    char text2[PATH_MAX + 160];
+    int n = snprintf(text2, sizeof text2, "lease %ld\nallocations %ld\n", ws->lease_s,
                      allocations);
-    return ts_write_file_atomic(path, text, (size_t)n, 0640, err);
+#ifdef TS_FAULT_INJECTION
+    /* The stand-in agent of the login side's tests, for the allocations the
+     * safety net queues later from inside a job (whose environment has no
+     * TASKSUITE_FAULT_* variables). */
+    const char *stand_in = getenv("TASKSUITE_FAULT_POOL_AGENT");
+    if (stand_in && *stand_in && !strpbrk(stand_in, " \n"))
+        n += snprintf(text2 + n, sizeof text2 - (size_t)n, "standin %s\n", stand_in);
+#endif
+    (void)text;
+    return ts_write_file_atomic(path, text2, (size_t)n, 0640, err);
 }
 
 void ts_pool_settings_read(const char *suite_dir, long *lease_s, long *allocations)
@@ -249,6 +259,16 @@ static int batch_script(const ts_submit_ctx *c, long n, char **out, ts_err *err)
 #ifdef TS_FAULT_INJECTION
     /* Tests of the login side run a stand-in agent (tests/slurm/t0600). */
     const char *stand_in = getenv("TASKSUITE_FAULT_POOL_AGENT");
+    char settings[PATH_MAX], key[32], val[PATH_MAX];
+    FILE *f;
+    if ((!stand_in || !*stand_in) && ts_pool_path(c->suite_dir, "settings", settings,
+                                                  sizeof settings) == 0
+        && (f = fopen(settings, "re"))) {
+        while (fscanf(f, "%31s %4095s", key, val) == 2)
+            if (!strcmp(key, "standin"))
+                stand_in = val;
+        fclose(f);
+    }
     if (stand_in && *stand_in && ts_sub_shell_quote(agent, sizeof agent, stand_in) < 0)
         return ts_errf(err, "path too long for the batch script");
 #endif
