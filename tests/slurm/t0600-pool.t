@@ -121,6 +121,11 @@ sed -i 's/^name: pooled/name: held/' "$W/pool.yaml"
 hid=$(as_user "$W" env TASKSUITE_HOME="$W/.tshome" TASKSUITE_FAULT_POOL_AGENT="$W/agent.sh" "$TS_BIN" submit --detach --new pool.yaml 2>"$W/held.err" | tail -1)
 ids="$ids $hid"
 ok "$(wait_for 60 bash -c "squeue -h -n ts-$hid -t running -o %i | grep -q ."; echo $?)" "the held suite's allocation runs"
+out=$(ts "$W" cancel "$hid" --task a 2>&1)
+like "$out" "task \"a\" of suite $hid cancelled \(its pool agent stops it, or never starts it\)" \
+    "cancel --task of a pooled task: the agent's business"
+ok "$([ -e "$W/.tshome/suites/$hid/events/0/cancelled" ]; echo $?)" "its cancel mark is set for the agent"
+ok "$(squeue -h -n "ts-$hid" -t running -o %i | grep -q .; echo $?)" "the allocation keeps running for the other tasks"
 out=$(ts "$W" cancel "$hid" 2>&1)
 ok $? "cancel of a pool suite: $out"
 ok "$(wait_for 60 bash -c "! squeue -h -n ts-$hid -o %i | grep -q ."; echo $?)" "its allocation is gone from Slurm"
