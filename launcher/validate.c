@@ -66,7 +66,8 @@ static void print_text(const ts_suite *s, const ts_tasklist *tasks, int all)
                n, n == 1 ? "" : "s", nodes, nodes == 1 ? "" : "s", ws->worker_count,
                ws->worker_count == 1 ? "" : "s", ws->task_prefetch_count, ws->lease_s);
     }
-    if (ts_slurm_options(s, &opts, &err) == 0) {
+    if ((ts_pool_mode(s, false) ? ts_pool_allocation_options(s, &opts, &err)
+                                : ts_slurm_options(s, &opts, &err)) == 0) {
         /* What sbatch takes: array-throttle is the "%N" of --array. */
         const char *throttle = ts_kv_get(&opts, "array-throttle");
         printf("sbatch:");

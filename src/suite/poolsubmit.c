@@ -294,9 +294,9 @@ static int batch_script(const ts_submit_ctx *c, long n, char **out, ts_err *err)
 /* The suite's sbatch options for one allocation: its shape as the suite
  * file gives it (resources, num_nodes, slurm:), the resume signal sent to
  * the agents (the job's steps) rather than to the batch shell. */
-static int allocation_options(const ts_submit_ctx *c, ts_kvlist *opts, ts_err *err)
+int ts_pool_allocation_options(const ts_suite *s, ts_kvlist *opts, ts_err *err)
 {
-    if (ts_slurm_options(c->s, opts, err) < 0)
+    if (ts_slurm_options(s, opts, err) < 0)
         return -1;
     for (size_t i = 0; i < opts->n; i++)
         if (!strcmp(opts->v[i].key, "signal") && !strncmp(opts->v[i].value, "B:", 2))
@@ -405,7 +405,8 @@ int ts_pool_allocate(const ts_submit_ctx *c, int64_t sub_id, long want, long *qu
         goto out;
     }
     strcat(out, "/pool-%j.out");
-    if (allocation_options(c, &opts, err) < 0 || ts_submission_envs(c, &env, &spank, err) < 0)
+    if (ts_pool_allocation_options(c->s, &opts, err) < 0
+        || ts_submission_envs(c, &env, &spank, err) < 0)
         goto out;
     for (; live < want && nnew < sizeof news / sizeof news[0]; live++, next++) {
         uint32_t id;
@@ -574,7 +575,7 @@ int ts_pool_describe(const ts_submit_ctx *c, long ntasks, FILE *f, ts_err *err)
     long n = ts_pool_allocations(ws, ntasks);
     int nodes = c->s->num_nodes > 1 ? c->s->num_nodes : 1;
 
-    if (allocation_options(c, &opts, err) < 0)
+    if (ts_pool_allocation_options(c->s, &opts, err) < 0)
         return -1;
     fprintf(f, "would submit suite %s in pool mode: %ld task%s, %ld pool allocation%s of "
             "%d node%s at once, %d worker%s per node\n",

@@ -86,6 +86,11 @@ bool ts_pool_allocation_had_agent(const char *suite_dir, uint32_t jobid);
 #define TS_POOL_BARREN 3
 bool ts_pool_barren(const uint32_t *ids, const bool *had_agent, const bool *live, size_t n);
 
+/* One allocation's sbatch options: the suite's (resources, num_nodes,
+ * slurm:), the resume signal sent to the job's steps (the agents), not to
+ * the batch shell ("B:" dropped). */
+int ts_pool_allocation_options(const ts_suite *s, ts_kvlist *opts, ts_err *err);
+
 /* For --dry-run and validate: how the suite would be queued. */
 int ts_pool_describe(const ts_submit_ctx *c, long ntasks, FILE *out, ts_err *err);
 
