@@ -40,9 +40,14 @@ static const char *str(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : "";
 }
 
+/* One agent's report (a struct, so arrays of them are sized plainly). */
+typedef struct report {
+    cJSON *o;
+} report;
+
 static int by_job(const void *a, const void *b)
 {
-    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+    const cJSON *x = ((const report *)a)->o, *y = ((const report *)b)->o;
     double jx = num(x, "jobid"), jy = num(y, "jobid");
     if (jx == 0 && jy == 0)
         jx = strtod(str(x, "jobid"), NULL), jy = strtod(str(y, "jobid"), NULL);
@@ -54,7 +59,7 @@ static int by_job(const void *a, const void *b)
 cJSON *ts_pool_status_json(const char *dir)
 {
     char adir[PATH_MAX], path[PATH_MAX + 300];
-    cJSON **v = NULL;
+    report *v = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
 
@@ -79,22 +84,22 @@ cJSON *ts_pool_status_json(const char *dir)
             continue;
         }
         if (n == cap) {
-            cJSON **nv = realloc(v, (cap = cap ? cap * 2 : 8) * sizeof *v);
+            report *nv = realloc(v, (cap = cap ? cap * 2 : 8) * sizeof *v);
             if (!nv) {
                 cJSON_Delete(o);
                 break;
             }
             v = nv;
         }
-        v[n++] = o;
+        v[n++].o = o;
     }
     closedir(d);
     if (n)
         qsort(v, n, sizeof *v, by_job);
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++)
-        if (!arr || !cJSON_AddItemToArray(arr, v[i]))
-            cJSON_Delete(v[i]);
+        if (!arr || !cJSON_AddItemToArray(arr, v[i].o))
+            cJSON_Delete(v[i].o);
     free(v);
     return arr;
 }
@@ -144,9 +149,10 @@ void ts_pool_status_text(FILE *f, const char *dir, double now)
         snprintf(last, sizeof last, "%s", job);
         fprintf(f, "   agent %s on %s, updated %.0f s ago\n", str(a, "agent"), str(a, "host"),
                 t > 0 && now > t ? now - t : 0);
-        const cJSON *w;
-        cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(a, "workers"))
+        const cJSON *w, *workers = cJSON_GetObjectItemCaseSensitive(a, "workers");
+        cJSON_ArrayForEach(w, workers) {
             worker_line(f, w);
+        }
     }
     if (!shown)
         fprintf(f, "pool:     no agent running\n");

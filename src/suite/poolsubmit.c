@@ -81,7 +81,7 @@ long ts_pool_live_allocations(const ts_job_info *jobs, size_t n, const char *sui
 int ts_pool_settings_write(const char *suite_dir, const ts_worker_schedule *ws,
                            long allocations, ts_err *err)
 {
-    char path[PATH_MAX], text[128];
+    char path[PATH_MAX];
     if (ts_pool_path(suite_dir, "settings", path, sizeof path) < 0)
         return ts_errf(err, "path too long under %.80s", suite_dir);
     char text2[PATH_MAX + 160];
@@ -95,7 +95,6 @@ int ts_pool_settings_write(const char *suite_dir, const ts_worker_schedule *ws,
     if (stand_in && *stand_in && !strpbrk(stand_in, " \n"))
         n += snprintf(text2 + n, sizeof text2 - (size_t)n, "standin %s\n", stand_in);
 #endif
-    (void)text;
     return ts_write_file_atomic(path, text2, (size_t)n, 0640, err);
 }
 
@@ -508,23 +507,17 @@ bool ts_pool_allocation_had_agent(const char *suite_dir, uint32_t jobid)
 
 bool ts_pool_barren(const uint32_t *ids, const bool *had_agent, const bool *live, size_t n)
 {
-    size_t order[TS_POOL_BARREN], k = 0;
-    /* the TS_POOL_BARREN newest (highest job ids) */
-    for (size_t i = 0; i < n; i++) {
-        size_t at = k < TS_POOL_BARREN ? k++ : TS_POOL_BARREN;
-        while (at > 0 && ids[order[at - 1]] < ids[i]) {
-            if (at < TS_POOL_BARREN)
-                order[at] = order[at - 1];
-            at--;
-        }
-        if (at < TS_POOL_BARREN)
-            order[at] = i;
+    /* the TS_POOL_BARREN newest (highest job ids), one at a time */
+    uint32_t below = UINT32_MAX;
+    for (int k = 0; k < TS_POOL_BARREN; k++) {
+        size_t best = n;
+        for (size_t i = 0; i < n; i++)
+            if (ids[i] < below && (best == n || ids[i] > ids[best]))
+                best = i;
+        if (best == n || had_agent[best] || live[best])
+            return false;   /* fewer than that, or one started an agent */
+        below = ids[best];
     }
-    if (k < TS_POOL_BARREN)
-        return false;
-    for (size_t i = 0; i < k; i++)
-        if (had_agent[order[i]] || live[order[i]])
-            return false;
     return true;
 }
 

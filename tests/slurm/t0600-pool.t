@@ -17,7 +17,12 @@
 
 W=$(mk_workdir)
 ids=""
-trap 'for s in $ids; do scancel -n "ts-$s" 2>/dev/null; scancel -n "ts-$s-reconcile" 2>/dev/null; done; [ -n "${TS_KEEP:-}" ] || rm -rf "$W"' EXIT
+cleanup() {   # TS_KEEP=1 keeps the work directory for a look
+    local s
+    for s in $ids; do scancel -n "ts-$s" 2>/dev/null; scancel -n "ts-$s-reconcile" 2>/dev/null; done
+    [ -n "${TS_KEEP:-}" ] || rm -rf "$W"
+}
+trap cleanup EXIT
 PROBE=${TS_BUILD_DIR:?TS_BUILD_DIR: the build tree, for tests/slurm/poolprobe}/tests/slurm/poolprobe
 
 # The stand-in agent: its first run claims 3, starts 2, runs 1 and dies;
