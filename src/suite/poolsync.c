@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "grow.h"
+#include "manifest.h"
 #include "opentasks.h"
 #include "poolsubmit.h"
 #include "poolsync.h"
@@ -86,10 +88,137 @@ static uint32_t self_job(const char *suite_id)
     return me && id && !strcmp(me, name) ? (uint32_t)strtoul(id, NULL, 10) : 0;
 }
 
+bool ts_pool_agent_job(const char *agent, char *job, size_t len)
+{
+    char name[TS_POOL_IDLEN], *dot[3] = { NULL, NULL, NULL };
+    /* "<host>.<jobid>.<pid>.<start>" (claims.h); the host may hold dots,
+     * so the job id is the third field from the end */
+    if (!agent || snprintf(name, sizeof name, "%s", agent) >= (int)sizeof name)
+        return false;
+    for (int k = 0; k < 3; k++) {
+        if (!(dot[k] = strrchr(name, '.')))
+            return false;
+        *dot[k] = '\0';
+    }
+    return snprintf(job, len, "%s", dot[2] + 1) < (int)len && dot[2][1] != '\0';
+}
+
+/* ------------------------------------------------------------ agents */
+
+/* What sync knows of one agent this run. */
+typedef struct agent_info {
+    char id[TS_POOL_IDLEN];
+    double hb;
+    bool dead, settled, clean;
+} agent_info;
+
+typedef struct agent_list {
+    agent_info *v;
+    size_t n, cap;
+} agent_list;
+
+#define FULL_SCAN_S 600.0   /* torn claims, a sync that died mid-return */
+
+static agent_info *find_agent(agent_list *l, const char *id)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->v[i].id, id))
+            return &l->v[i];
+    return NULL;
+}
+
+/* pool/sync/<agent>.settled holds the heartbeat time of a dead agent all
+ * of whose claims a scan found final: while its heartbeat stays that old,
+ * it has nothing left to judge. */
+static int settled_path(const char *pooldir, const char *id, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "%s/sync/%s.settled", pooldir, id);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static bool is_settled(const char *pooldir, const agent_info *a)
+{
+    char path[PATH_MAX + TS_POOL_IDLEN];
+    double t = -1;
+    if (settled_path(pooldir, a->id, path, sizeof path) < 0)
+        return false;
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    if (fscanf(f, "%lf", &t) != 1)
+        t = -1;
+    fclose(f);
+    return t >= a->hb;
+}
+
+static void mark_settled(const char *pooldir, const agent_info *a)
+{
+    char path[PATH_MAX + TS_POOL_IDLEN], dir[PATH_MAX + 8], text[64];
+    ts_err e = { 0 };
+    snprintf(dir, sizeof dir, "%s/sync", pooldir);
+    (void)mkdir(dir, 0750);
+    int n = snprintf(text, sizeof text, "%.3f\n", a->hb);
+    if (settled_path(pooldir, a->id, path, sizeof path) == 0)
+        (void)ts_write_file_atomic(path, text, (size_t)n, 0640, &e);   /* an optimisation */
+}
+
+/* The agents that wrote a heartbeat, judged dead or alive. */
+static int list_agents(const char *pooldir, double now, double lease, const ts_job_info *jobs,
+                       size_t njobs, bool known, uint32_t self, agent_list *l)
+{
+    char adir[PATH_MAX + 8], job[64];
+    struct dirent *de;
+    snprintf(adir, sizeof adir, "%s/agents", pooldir);
+    DIR *d = opendir(adir);
+    if (!d)
+        return 0;
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (de->d_name[0] == '.' || len < 4 || len - 3 >= TS_POOL_IDLEN
+            || strcmp(de->d_name + len - 3, ".hb") != 0)
+            continue;
+        if (ts_grow((void **)&l->v, &l->cap, l->n, sizeof *l->v) < 0) {
+            closedir(d);
+            return -1;
+        }
+        agent_info *a = &l->v[l->n++];
+        memset(a, 0, sizeof *a);
+        memcpy(a->id, de->d_name, len - 3);
+        a->hb = ts_pool_heartbeat_time(pooldir, a->id);
+        bool ended = ts_pool_agent_job(a->id, job, sizeof job)
+                     && ts_poolsync_job_ended(job, jobs, njobs, known, self);
+        a->dead = ts_pool_agent_dead(now, a->hb, 0, lease, ended);
+        a->settled = a->dead && is_settled(pooldir, a);
+        a->clean = true;
+    }
+    closedir(d);
+    return 0;
+}
+
+/* Time for a scan even with no dead agent to settle? (pool/sync/scan: the
+ * time of the last full one) */
+static bool full_scan_due(const char *pooldir, double now)
+{
+    char path[PATH_MAX + 16];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/sync/scan", pooldir);
+    return stat(path, &st) < 0 || now - (double)st.st_mtime > FULL_SCAN_S;
+}
+
+static void note_full_scan(const char *pooldir)
+{
+    char path[PATH_MAX + 16], dir[PATH_MAX + 8];
+    ts_err e = { 0 };
+    snprintf(dir, sizeof dir, "%s/sync", pooldir);
+    (void)mkdir(dir, 0750);
+    snprintf(path, sizeof path, "%s/sync/scan", pooldir);
+    (void)ts_write_file_atomic(path, "scan\n", 5, 0640, &e);
+}
+
 int ts_poolsync_claims(ts_journal *j, const ts_suite_info *si, const char *dir, bool slurm,
                        long *lost, ts_err *err)
 {
-    char pooldir[PATH_MAX], name[64], last_agent[TS_POOL_IDLEN] = "";
+    char pooldir[PATH_MAX], name[64];
     ts_pool_claimrec *c = NULL;
     size_t nc = 0;
     ts_pool_scan_stats stats = { 0 };
@@ -97,8 +226,8 @@ int ts_poolsync_claims(ts_journal *j, const ts_suite_info *si, const char *dir, 
     size_t njobs = 0;
     ts_open_tasks o = { 0 };
     enum ts_pool_verdict *v = NULL;
+    agent_list agents = { 0 };
     long lease = 0, allocs = 0, nlost = 0;
-    double hb = 0;
     bool known = false;
     int rc = -1;
 
@@ -107,44 +236,55 @@ int ts_poolsync_claims(ts_journal *j, const ts_suite_info *si, const char *dir, 
     if (ts_pool_path(dir, NULL, pooldir, sizeof pooldir) < 0)
         return ts_errf(err, "path too long under %.80s", dir);
     ts_pool_settings_read(dir, &lease, &allocs);
-    if (ts_pool_scan(pooldir, &c, &nc, &stats, err) < 0)
-        return -1;
-    if (nc == 0) {
-        rc = 0;
-        goto out;
-    }
-    if (ts_open_tasks_load(j, si->id, TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING), &o,
-                           err) < 0)
-        goto out;
     if (slurm) {
         ts_err probe = { 0 };
         snprintf(name, sizeof name, "ts-%s", si->id);
         known = ts_slurm_find_jobs(getuid(), name, &jobs, &njobs, &probe) == 0;
     }
-    if (!(v = calloc(nc, sizeof *v))) {
+    uint32_t self = self_job(si->id);
+    double now = (double)time(NULL);
+    if (list_agents(pooldir, now, (double)lease, jobs, njobs, known, self, &agents) < 0) {
         ts_errf(err, "out of memory");
         goto out;
     }
-    uint32_t self = self_job(si->id);
-    double now = (double)time(NULL);
+    /* Reading every claim costs O(claims): only when an agent died and was
+     * not settled yet, or now and then for what no agent names. */
+    bool full = full_scan_due(pooldir, now), need = full;
+    for (size_t i = 0; i < agents.n && !need; i++)
+        need = agents.v[i].dead && !agents.v[i].settled;
+    if (!need) {
+        rc = 0;
+        goto out;
+    }
+    if (ts_pool_scan(pooldir, &c, &nc, &stats, err) < 0)
+        goto out;
+    if (nc && ts_open_tasks_load(j, si->id, TS_BIT(TS_TASK_PENDING) | TS_BIT(TS_TASK_RUNNING),
+                                 &o, err) < 0)
+        goto out;
+    if (nc && !(v = calloc(nc, sizeof *v))) {
+        ts_errf(err, "out of memory");
+        goto out;
+    }
     size_t nback = 0;
     for (size_t i = 0; i < nc; i++) {
         int open = ts_open_tasks_attempt(&o, c[i].e.task);
-        /* Most claims are of attempts that ended long ago: no need to
-         * read their agent's heartbeat. */
+        agent_info *a = c[i].agent[0] ? find_agent(&agents, c[i].agent) : NULL;
+        /* Most claims are of attempts that ended long ago: final. */
         if (c[i].fate == TS_POOL_STARTED && open != c[i].e.attempt)
             continue;
         if (c[i].fate == TS_POOL_RETURNED && c[i].has_next)
             continue;
-        if (strcmp(c[i].agent, last_agent) != 0) {
-            snprintf(last_agent, sizeof last_agent, "%s", c[i].agent);
-            hb = c[i].agent[0] ? ts_pool_heartbeat_time(pooldir, c[i].agent) : 0;
-        }
+        double hb = a ? a->hb : ts_pool_heartbeat_time(pooldir, c[i].agent);
         v[i] = ts_poolsync_judge(&c[i], now, hb, (double)lease,
                                  ts_poolsync_job_ended(c[i].jobid, jobs, njobs, known, self),
                                  open);
         if (v[i] == TS_POOL_REQUEUE && in_queue(pooldir, &c[i].e))
             v[i] = TS_POOL_KEEP;
+        /* Not final yet: a started attempt still open, anything to do (a
+         * returned claim whose next generation waits in the queue is
+         * final for its agent). */
+        if (a && (v[i] != TS_POOL_KEEP || c[i].fate == TS_POOL_STARTED))
+            a->clean = false;
         if (v[i] == TS_POOL_LOST) {
             if (ts_journal_attempt_classify(j, si->id, c[i].e.task, c[i].e.attempt,
                                             TS_ATT_NODE_FAIL, err) < 0)
@@ -158,6 +298,13 @@ int ts_poolsync_claims(ts_journal *j, const ts_suite_info *si, const char *dir, 
     }
     if (nback && ts_pool_return(pooldir, c, v, nc, "sync", err) < 0)
         goto out;
+    /* Dead agents none of whose claims is left to judge: not again. (An
+     * unstarted claim of one, e.g. of a cancelled task, is final too.) */
+    for (size_t i = 0; i < agents.n; i++)
+        if (agents.v[i].dead && !agents.v[i].settled && agents.v[i].clean)
+            mark_settled(pooldir, &agents.v[i]);
+    if (full)
+        note_full_scan(pooldir);
     if (lost)
         *lost = nlost;
     rc = 0;
@@ -165,6 +312,7 @@ out:
     free(v);
     free(c);
     free(jobs);
+    free(agents.v);
     ts_open_tasks_free(&o);
     return rc;
 }

@@ -8,7 +8,10 @@
  * ones go back to the queue as the next generation of the same attempt
  * (no attempt spent), started ones with no end seen are lost: the attempt
  * is closed node_fail and the suite's retry rules give the task its next
- * attempt, queued in the pool by the normal resubmission. Then the safety
+ * attempt, queued in the pool by the normal resubmission. Reading every
+ * claim is done only when a dead agent is not settled yet (a scan found
+ * none of its claims left to judge: pool/sync/<agent>.settled) or every
+ * 10 minutes (claims no agent names). Then the safety
  * net: tasks pending and no pool allocation of the suite pending or running
  * in Slurm: one is queued.
  */
@@ -36,6 +39,10 @@ bool ts_poolsync_job_ended(const char *jobid, const ts_job_info *jobs, size_t n,
  * pending or running at, 0 when it is not). Pure. */
 enum ts_pool_verdict ts_poolsync_judge(const ts_pool_claimrec *c, double now, double heartbeat,
                                        double lease, bool job_ended, int open_attempt);
+
+/* The allocation's job id in an agent id "<host>.<jobid>.<pid>.<start>"
+ * (claims.h); false when it has no such form. Pure. */
+bool ts_pool_agent_job(const char *agent, char *job, size_t len);
 
 /* Claims of dead agents: returned/requeued in the pool, lost attempts
  * closed node_fail (*lost, may be NULL, counts them). slurm: ask Slurm

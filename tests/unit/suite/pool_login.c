@@ -77,6 +77,11 @@ static void pure(void)
     live[2] = false;
     ok(!ts_pool_barren(ids, had, live, 2), "fewer than 3 allocations: not barren");
 
+    char job[64];
+    ok(ts_pool_agent_job("n1.cluster.org.4242.77.1700000000", job, sizeof job)
+       && !strcmp(job, "4242"), "agent id: the job id is the third field from the end");
+    ok(!ts_pool_agent_job("n1.4242", job, sizeof job), "agent id of another form: no job");
+
     ts_pool_claimrec c = { .e = { .task = 3, .attempt = 2 }, .fate = TS_POOL_STARTED,
                            .time = 1000 };
     is_int(ts_poolsync_judge(&c, 1100, 1090, 300, false, 2), TS_POOL_KEEP,
@@ -215,8 +220,18 @@ static void dead_agent(void)
     snprintf(path, sizeof path, "%s/claims/000000/1.1.0.f", pooldir);
     ok(access(path, F_OK) == 0, "task 1's claim has its fate (returned)");
 
+    snprintf(path, sizeof path, "%s/sync/%s.settled", pooldir, agent);
+    ok(access(path, F_OK) < 0, "the dead agent is not settled yet (its claims were acted on)");
     ok(ts_sync(j, id, &so, &res, &err) == 0, "a second sync");
     is_int(queued(pooldir, 1, 1, 1), 1, "returns nothing twice");
+    ok(access(path, F_OK) == 0, "now every claim of the dead agent is final: settled");
+    snprintf(path, sizeof path, "%s/claims/000000/9.1.0", pooldir);
+    snprintf(text, sizeof text, "TSC1 9 1 0 0 %.3f %s 4242\n", old, agent);
+    ok(put(path, text) == 0, "a claim appears after the agent was settled (not rescanned)");
+    ok(ts_sync(j, id, &so, &res, &err) == 0, "a third sync: %s", err.msg);
+    snprintf(path, sizeof path, "%s/claims/000000/9.1.0.f", pooldir);
+    ok(access(path, F_OK) < 0, "a settled agent's claims are not read again (until the "
+       "next full scan)");
 
     ts_journal_close(j);
     char cmd[PATH_MAX + 16];
