@@ -532,14 +532,19 @@ int ts_pool_carry_out(const ts_submit_ctx *c, int64_t sub_id, bool first, ts_err
 
     if (ts_secure_dir(c->suite_dir, TS_RUN_DIR_MODE, "run directory", err) < 0)
         return -1;
-    if (ts_pool_path(c->suite_dir, NULL, pooldir, sizeof pooldir) < 0)
+    char settings[PATH_MAX];
+    if (ts_pool_path(c->suite_dir, NULL, pooldir, sizeof pooldir) < 0
+        || ts_pool_path(c->suite_dir, "settings", settings, sizeof settings) < 0)
         return ts_errf(err, "path too long under %.80s", c->suite_dir);
     if (ts_journal_intent_tasks_foreach(c->j, sub_id, add_entry, &e, err) < 0)
         goto out;
     total = base_count(c) + (c->extra ? (long)c->extra->n : 0);
+    /* settings: written by submit; later carry-outs (add, retry) keep them */
     if (ts_pool_init(pooldir, err) < 0
-        || ts_pool_settings_write(c->suite_dir, &c->s->worker_schedule,
-                                  ts_pool_allocations(&c->s->worker_schedule, total), err) < 0
+        || ((first || access(settings, F_OK) < 0)
+            && ts_pool_settings_write(c->suite_dir, &c->s->worker_schedule,
+                                      ts_pool_allocations(&c->s->worker_schedule, total),
+                                      err) < 0)
         || ensure_manifest(c, e.highest, err) < 0
         || ts_pool_queue_append(pooldir, e.v, e.n, NULL, err) < 0)
         goto out;

@@ -45,7 +45,8 @@ while :; do
     [ -n "\$line" ] || break
     echo "\$line" >> "$W/claims-2"
     set -- \$line
-    [ "\$4" = S ] && $TS_BIN exec --dir "\$dir" --manifest "\$dir/pool/manifest.jsonl" --position "\$1"
+    # the attempt as exec counts it: the manifest's (1) + SLURM_RESTART_COUNT
+    [ "\$4" = S ] && SLURM_RESTART_COUNT=\$((\$2 - 1)) $TS_BIN exec --dir "\$dir" --manifest "\$dir/pool/manifest.jsonl" --position "\$1"
 done
 exit 0
 EOF2
@@ -118,6 +119,17 @@ like "$out" 'worker 0  cpus 0  suspended \(5 tasks failed in a row\)  done 1 fai
     "a suspended worker with its reason"
 out=$(ts "$W" status "$id" --json 2>/dev/null)
 like "$out" '"reason":[[:space:]]*"5 tasks failed in a row"' "status --json has the agents' reports"
+
+# ---------------------------------------------------------------- retry
+out=$(ts "$W" retry "$id" 2>&1)
+ok $? "retry of the node_fail task: $out"
+ok "$(grep -qx '1 2 0 2' "$D"/pool/queue/*.q; echo $?)" "attempt 2 of b went to the pool queue (generation 0)"
+ok "$(wait_for 150 sync_done; echo $?)" "it settles"
+is "$(jsql "$W" "select state || ':' || attempts from tasks where suite_id='$id' and name='b'")" "completed:2" \
+    "b completed at attempt 2"
+is "$(cat "$D/tasks/b/ran" 2>/dev/null)" "b 2" "b ran once, as attempt 2"
+is "$(jsql "$W" "select group_concat(attempt || ':' || state, ' ') from attempts where suite_id='$id' and task_idx=1")" \
+    "1:node_fail 2:completed" "b's attempts without a gap"
 
 # ---------------------------------------------------------------- cancel
 touch "$W/hold"
