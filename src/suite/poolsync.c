@@ -34,6 +34,20 @@ bool ts_poolsync_job_ended(const char *jobid, const ts_job_info *jobs, size_t n,
     return true;          /* Slurm no longer lists it */
 }
 
+enum ts_attempt_state ts_poolsync_lost_state(const char *jobid, const ts_job_info *jobs,
+                                             size_t n)
+{
+    unsigned long id = strtoul(jobid ? jobid : "", NULL, 10);
+    for (size_t i = 0; id && i < n; i++)
+        if (jobs[i].job_id == id) {
+            if (jobs[i].state == TS_JOB_TIMEOUT)
+                return TS_ATT_TIMEOUT;
+            if (jobs[i].state == TS_JOB_PREEMPTED)
+                return TS_ATT_PREEMPTED;
+        }
+    return TS_ATT_NODE_FAIL;
+}
+
 enum ts_pool_verdict ts_poolsync_judge(const ts_pool_claimrec *c, double now, double heartbeat,
                                        double lease, bool job_ended, int open_attempt)
 {
@@ -286,12 +300,13 @@ int ts_poolsync_claims(ts_journal *j, const ts_suite_info *si, const char *dir, 
         if (a && (v[i] != TS_POOL_KEEP || c[i].fate == TS_POOL_STARTED))
             a->clean = false;
         if (v[i] == TS_POOL_LOST) {
-            if (ts_journal_attempt_classify(j, si->id, c[i].e.task, c[i].e.attempt,
-                                            TS_ATT_NODE_FAIL, err) < 0)
+            enum ts_attempt_state st = ts_poolsync_lost_state(c[i].jobid, jobs, njobs);
+            if (ts_journal_attempt_classify(j, si->id, c[i].e.task, c[i].e.attempt, st,
+                                            err) < 0)
                 goto out;
             fprintf(stderr, "tasksuite: task %ld: attempt %d was lost with its pool agent "
-                    "%s: node_fail\n", c[i].e.task, c[i].e.attempt,
-                    c[i].agent[0] ? c[i].agent : "(unknown)");
+                    "%s: %s\n", c[i].e.task, c[i].e.attempt,
+                    c[i].agent[0] ? c[i].agent : "(unknown)", ts_attempt_state_name(st));
             nlost++;
         } else if (v[i] != TS_POOL_KEEP)
             nback++;

@@ -7,7 +7,8 @@
  * Slurm, or no heartbeat for the lease) leaves claims behind; unstarted
  * ones go back to the queue as the next generation of the same attempt
  * (no attempt spent), started ones with no end seen are lost: the attempt
- * is closed node_fail and the suite's retry rules give the task its next
+ * is closed node_fail (timeout or preempted when that is how the allocation
+ * ended) and the suite's retry rules give the task its next
  * attempt, queued in the pool by the normal resubmission. Reading every
  * claim is done only when a dead agent is not settled yet (a scan found
  * none of its claims left to judge: pool/sync/<agent>.settled) or every
@@ -32,6 +33,14 @@
  * Slurm no longer lists has ended. Pure. */
 bool ts_poolsync_job_ended(const char *jobid, const ts_job_info *jobs, size_t n, bool known,
                            uint32_t self);
+
+/* How a lost attempt (started, its agent dead, no end seen) is closed:
+ * timeout when its allocation ended at its walltime (TIMEOUT in Slurm:
+ * the task was cut there, and resume.retry_on's default, timeout, gives it
+ * its next attempt from its checkpoint), preempted when the allocation was
+ * preempted, node_fail otherwise (an agent or node died). Pure. */
+enum ts_attempt_state ts_poolsync_lost_state(const char *jobid, const ts_job_info *jobs,
+                                             size_t n);
 
 /* The verdict on one claim: its agent is dead (ts_pool_agent_dead with the
  * heartbeat and lease), its attempt ended when the journal does not have

@@ -82,6 +82,16 @@ static void pure(void)
        && !strcmp(job, "4242"), "agent id: the job id is the third field from the end");
     ok(!ts_pool_agent_job("n1.4242", job, sizeof job), "agent id of another form: no job");
 
+    ts_job_info ends[] = {
+        { .job_id = 20, .state = TS_JOB_TIMEOUT }, { .job_id = 21, .state = TS_JOB_PREEMPTED },
+        { .job_id = 22, .state = TS_JOB_CANCELLED },
+    };
+    is_int(ts_poolsync_lost_state("20", ends, 3), TS_ATT_TIMEOUT,
+           "lost in an allocation cut at its walltime: timeout");
+    is_int(ts_poolsync_lost_state("21", ends, 3), TS_ATT_PREEMPTED, "preempted allocation");
+    is_int(ts_poolsync_lost_state("22", ends, 3), TS_ATT_NODE_FAIL, "otherwise node_fail");
+    is_int(ts_poolsync_lost_state("99", ends, 3), TS_ATT_NODE_FAIL, "purged: node_fail");
+
     ts_pool_claimrec c = { .e = { .task = 3, .attempt = 2 }, .fate = TS_POOL_STARTED,
                            .time = 1000 };
     is_int(ts_poolsync_judge(&c, 1100, 1090, 300, false, 2), TS_POOL_KEEP,
