@@ -232,7 +232,9 @@ static int parse_obj(const cJSON *o, ts_event *ev, ts_err *err)
         break;
     }
     case TS_EV_RESUBMITTED:
-        if (get_int(o, "next_job", 1, 0xfffffffeL, &l, true, err) < 0)
+        /* 0: a pool agent queued the next attempt in the suite's pool
+         * (doc/pool.md, "Submitting"), no job */
+        if (get_int(o, "next_job", 0, 0xfffffffeL, &l, true, err) < 0)
             return -1;
         ev->next_job = (unsigned long)l;
         break;
@@ -538,8 +540,6 @@ int ts_events_graceful_timeout(const ts_evctx *ctx, ts_err *err)
 int ts_events_resubmitted(const ts_evctx *ctx, unsigned long next_job, ts_err *err)
 {
     ts_event ev;
-    if (next_job == 0)
-        return ts_errf(err, "events: resubmitted without a job id");
     ev_init(&ev, TS_EV_RESUBMITTED);
     ev.next_job = next_job;
     return ts_events_append(ctx, &ev, err);
