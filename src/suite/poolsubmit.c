@@ -521,6 +521,34 @@ bool ts_pool_barren(const uint32_t *ids, const bool *had_agent, const bool *live
     return true;
 }
 
+void ts_pool_remove_unused(const char *suite_dir)
+{
+    static const char *const files[] = { "settings", "manifest.jsonl", "manifest.count" };
+    static const char *const dirs[] = { "claims", "agents", "sync" };
+    char path[PATH_MAX + 300], qdir[PATH_MAX];
+    struct dirent *de;
+
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (ts_pool_path(suite_dir, files[i], path, sizeof path) == 0)
+            unlink(path);
+    if (ts_pool_path(suite_dir, "queue", qdir, sizeof qdir) == 0) {
+        DIR *d = opendir(qdir);
+        while (d && (de = readdir(d)))
+            if (strstr(de->d_name, ".q") || strstr(de->d_name, ".hint")) {
+                snprintf(path, sizeof path, "%s/%s", qdir, de->d_name);
+                unlink(path);
+            }
+        if (d)
+            closedir(d);
+        rmdir(qdir);
+    }
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        if (ts_pool_path(suite_dir, dirs[i], path, sizeof path) == 0)
+            rmdir(path);   /* empty: nothing ever ran */
+    if (ts_pool_path(suite_dir, NULL, path, sizeof path) == 0)
+        rmdir(path);
+}
+
 /* ------------------------------------------------------------ carry out */
 
 int ts_pool_carry_out(const ts_submit_ctx *c, int64_t sub_id, bool first, ts_err *err)

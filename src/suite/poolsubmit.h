@@ -91,6 +91,10 @@ bool ts_pool_barren(const uint32_t *ids, const bool *had_agent, const bool *live
  * the batch shell ("B:" dropped). */
 int ts_pool_allocation_options(const ts_suite *s, ts_kvlist *opts, ts_err *err);
 
+/* Submit's undo (Slurm refused the first allocation, the suite is
+ * discarded): what ts_pool_carry_out wrote under <suite_dir>/pool. */
+void ts_pool_remove_unused(const char *suite_dir);
+
 /* For --dry-run and validate: how the suite would be queued. */
 int ts_pool_describe(const ts_submit_ctx *c, long ntasks, FILE *out, ts_err *err);
 

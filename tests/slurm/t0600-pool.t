@@ -74,6 +74,18 @@ like "$out" 'would submit suite pooled in pool mode: 3 tasks, 1 pool allocation 
     "submit --dry-run says pool mode"
 unlike "$out" 'array' "no job array in pool mode"
 
+# ---------------------------------------------------------------- refused
+put "$W" refused.yaml <<'YAML'
+name: refused
+run: "true"
+slurm: {partition: nosuch}
+worker_schedule: {worker_count: 1}
+YAML
+ts "$W" submit --detach refused.yaml >"$W/refused.out" 2>&1
+is $? 5 "Slurm refuses the pool allocation: exit 5"
+is "$(jsql "$W" "select count(*) from suites")" 0 "the suite is discarded"
+is "$(ls "$W/.tshome/suites" 2>/dev/null | wc -l)" 0 "its run directory (pool/ too) is gone"
+
 # ---------------------------------------------------------------- submit
 id=$(as_user "$W" env TASKSUITE_HOME="$W/.tshome" TASKSUITE_FAULT_POOL_AGENT="$W/agent.sh" "$TS_BIN" submit --detach pool.yaml 2>"$W/submit.err" | tail -1)
 like "$id" '^[a-z0-9]{8}$' "submit --detach prints the suite ID ($id)"
