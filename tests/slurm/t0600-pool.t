@@ -158,6 +158,9 @@ ok "$(squeue -h -n "ts-$hid" -t running -o %i | grep -q .; echo $?)" "the alloca
 out=$(ts "$W" cancel "$hid" 2>&1)
 ok $? "cancel of a pool suite: $out"
 ok "$(wait_for 60 bash -c "! squeue -h -n ts-$hid -o %i | grep -q ."; echo $?)" "its allocation is gone from Slurm"
+out=$(ts "$W" rm "$id" 2>&1)
+ok $? "rm of the finished pool suite: $out"
+ok "$([ ! -e "$D" ]; echo $?)" "its run directory, pool/ included, is gone"
 
 # [real agent] every task exactly once with the real agent, walltime
 # returns, resubmitted next_job 0, suspension and cancel --task of a
