@@ -107,6 +107,7 @@ typedef struct ts_worker_schedule {
 
 #define TS_POOL_LEASE_DEFAULT_S 300
 #define TS_POOL_ALLOCATIONS_MAX 4   /* the default's cap */
+#define TS_POOL_ALLOCATIONS_LIMIT 64 /* worker_schedule.allocations at most */
 
 typedef struct ts_suite {
     char *path;                   /* as given to the loader */

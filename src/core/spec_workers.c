@@ -98,10 +98,11 @@ static int ws_prefetch(pctx *c, void *obj, yaml_node_t *v, const char *path)
                               &WS(obj)->task_prefetch_count);
 }
 
-/* Each allocation is a Slurm job: more than this is a typo, not a plan. */
+/* Each allocation is a Slurm job (and one dependency of the reconcile job
+ * after them): more than this is a typo, not a plan. */
 static int ws_allocations(pctx *c, void *obj, yaml_node_t *v, const char *path)
 {
-    return spec_get_int_field(c, v, path, 1, 1000, &WS(obj)->allocations);
+    return spec_get_int_field(c, v, path, 1, TS_POOL_ALLOCATIONS_LIMIT, &WS(obj)->allocations);
 }
 
 /* Agents write a heartbeat every few seconds: a lease under 30 s would

@@ -369,7 +369,7 @@ int ts_pool_allocate(const ts_submit_ctx *c, int64_t sub_id, long want, long *qu
     ts_strv env = { 0 }, spank = { 0 };
     recorded rec = { 0 };
     rec_walk w = { .j = c->j, .r = &rec, .err = err };
-    uint32_t news[64];
+    uint32_t news[TS_POOL_ALLOCATIONS_LIMIT];
     size_t nnew = 0;
     long next = 0;
     int rc = -1;
@@ -434,7 +434,7 @@ out:
      * was refused: an allocation cut at its walltime never reaches the
      * reconcile at the end of its script. */
     if (nnew && !getenv("TASKSUITE_NO_RECONCILE_JOB")) {
-        char dep[64 * 12 + 16];
+        char dep[TS_POOL_ALLOCATIONS_LIMIT * 12 + 16];
         ts_err e2 = { 0 };
         uint32_t rid;
         size_t o = (size_t)snprintf(dep, sizeof dep, "afterany");

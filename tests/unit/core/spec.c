@@ -365,7 +365,7 @@ static const struct {
       "t.yaml:3:24: worker_schedule.cpu_binding.cores: Exclusive gives each "
       "worker its own core: 2 cores for 4 workers" },
     { "worker_schedule: {worker_count: 2, allocations: 0}\nrun: x\n",
-      "t.yaml:1:49: worker_schedule.allocations: must be from 1 to 1000, found 0" },
+      "t.yaml:1:49: worker_schedule.allocations: must be from 1 to 64, found 0" },
     { "worker_schedule: {worker_count: 2, allocations: many}\nrun: x\n",
       "t.yaml:1:49: worker_schedule.allocations: expected an integer, found \"many\"" },
     { "worker_schedule: {worker_count: 2, lease: 10s}\nrun: x\n",
