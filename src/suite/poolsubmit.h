@@ -1,4 +1,6 @@
 /* poolsubmit.h: queueing a suite in pool mode (doc/pool.md, "Submitting").
+ * poolsubmit.c: the pool directory, manifest and queue; poolalloc.c: the
+ * allocations.
  *
  * A suite with worker_schedule (not --local) runs in pool mode: instead of
  * one array element per task, its tasks go to the claim queue under
@@ -41,6 +43,10 @@ int ts_pool_path(const char *suite_dir, const char *leaf, char *buf, size_t len)
  * or min(TS_POOL_ALLOCATIONS_MAX, ntasks / worker_count rounded up), at
  * least 1. Pure. */
 long ts_pool_allocations(const ts_worker_schedule *ws, long ntasks);
+
+/* The allocation this process runs in when it is one of the suite's
+ * (its end-of-job reconcile), else 0. */
+uint32_t ts_pool_self_job(const char *suite_id);
 
 /* Slurm jobs that are pool allocations of the suite: job name "ts-<id>",
  * comment starting "tasksuite:<id>:pool:". live: only those pending or

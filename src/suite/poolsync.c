@@ -94,14 +94,6 @@ static bool in_queue(const char *pooldir, const ts_pool_entry *want)
     return found;
 }
 
-static uint32_t self_job(const char *suite_id)
-{
-    char name[64];
-    const char *me = getenv("SLURM_JOB_NAME"), *id = getenv("SLURM_JOB_ID");
-    snprintf(name, sizeof name, "ts-%s", suite_id);
-    return me && id && !strcmp(me, name) ? (uint32_t)strtoul(id, NULL, 10) : 0;
-}
-
 bool ts_pool_agent_job(const char *agent, char *job, size_t len)
 {
     char name[TS_POOL_IDLEN], *dot[3] = { NULL, NULL, NULL };
@@ -255,7 +247,7 @@ int ts_poolsync_claims(ts_journal *j, const ts_suite_info *si, const char *dir, 
         snprintf(name, sizeof name, "ts-%s", si->id);
         known = ts_slurm_find_jobs(getuid(), name, &jobs, &njobs, &probe) == 0;
     }
-    uint32_t self = self_job(si->id);
+    uint32_t self = ts_pool_self_job(si->id);
     double now = (double)time(NULL);
     if (list_agents(pooldir, now, (double)lease, jobs, njobs, known, self, &agents) < 0) {
         ts_errf(err, "out of memory");
@@ -416,7 +408,7 @@ int ts_poolsync_safety_net(ts_journal *j, const ts_suite_info *si, long *queued,
     /* Slurm unreachable: nothing can be queued now either. */
     if (ts_slurm_find_jobs(getuid(), name, &jobs, &njobs, &probe) < 0)
         return 0;
-    uint32_t self = self_job(si->id);
+    uint32_t self = ts_pool_self_job(si->id);
     long live = ts_pool_live_allocations(jobs, njobs, si->id, self);
     if (live > 0) {
         free(jobs);
