@@ -12,14 +12,17 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "cancel.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "journal.h"
+#include "poolsubmit.h"
 #include "record.h"
 #include "report.h"
+#include "sync.h"
 
 #define CANCEL_USAGE "usage: tasksuite cancel ID [--task NAME] [--keep-running]"
 
@@ -67,11 +70,17 @@ static int parse(int argc, char **argv, const char **task, ts_cancel_opts *o)
     return 0;
 }
 
-static void print_task(const char *task, const ts_suite_info *si, const ts_cancel_result *r)
+static void print_task(ts_journal *j, const char *task, const ts_suite_info *si,
+                       const ts_cancel_result *r)
 {
     const char *id = si->id;
-    /* A --local task never had a Slurm job: its runner stops it. */
+    char dir[PATH_MAX];
+    ts_err e = { .code = 0 };
+    /* A --local task never had a Slurm job: its runner stops it; nor has a
+     * pooled one: its agent sees the cancel mark (doc/pool.md). */
     bool local = ts_submit_record_is_local(si->submit_record);
+    bool pool = !local && ts_sync_suite_dir(j, si, dir, sizeof dir, &e) == 0
+                && ts_pool_dir_exists(dir);
     if (r->not_cancellable)
         printf("task \"%s\" of suite %s has already completed: nothing to cancel\n", task, id);
     else if (r->already)
@@ -79,6 +88,7 @@ static void print_task(const char *task, const ts_suite_info *si, const ts_cance
     else
         printf("task \"%s\" of suite %s cancelled%s\n", task, id,
                local ? " (the local runner stops it, or never starts it)"
+               : pool ? " (its pool agent stops it, or never starts it)"
                : r->pending + r->running + r->left_running
                    ? "" : " (it had no pending or running Slurm job)");
     if (r->left_running)
@@ -125,7 +135,7 @@ int cmd_cancel(int argc, char **argv)
     if (task) {
         if (ts_cancel_task(j, si.id, task, &o, &r, &err) < 0)
             goto fail;
-        print_task(task, &si, &r);
+        print_task(j, task, &si, &r);
     } else {
         if (ts_cancel_suite(j, si.id, &o, &r, &err) < 0)
             goto fail;

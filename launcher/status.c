@@ -34,6 +34,7 @@
 #include "progress.h"
 #include "ctrlc.h"
 #include "report.h"
+#include "poolstatus.h"
 #include "report_json.h"
 #include "sync.h"
 
@@ -175,6 +176,7 @@ static int print_text(FILE *f, ts_journal *j, const ts_suite_info *s,
     }
     if (sync_error)
         fprintf(f, "warning:  not refreshed: %s\n", sync_error);
+    ts_pool_status_text(f, dir, (double)time(NULL));   /* pool mode only */
     fprintf(f, "\n");
     return print_tasks(f, j, s, c, dir, v, err);
 }

@@ -26,6 +26,7 @@
 #include "exitcodes.h"
 #include "local_follow.h"
 #include "localrun.h"
+#include "poolsubmit.h"
 #include "progress.h"
 #include "report.h"
 #include "rerun.h"
@@ -167,7 +168,9 @@ int cmd_submit(int argc, char **argv)
         goto fail;
     if (o.dry_run) {
         p.ctx.suite_id = "(new)";
-        if (ts_submission_describe(&p.ctx, (long)p.tl.n, stdout, &err) < 0)
+        if ((ts_pool_mode(p.s, o.local)
+                 ? ts_pool_describe(&p.ctx, (long)p.tl.n, stdout, &err)
+                 : ts_submission_describe(&p.ctx, (long)p.tl.n, stdout, &err)) < 0)
             goto fail;
         rc = TS_EXIT_OK;
         goto out;

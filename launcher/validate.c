@@ -21,6 +21,7 @@
 #include "slurmopt.h"
 #include "spec.h"
 #include "localrun.h"
+#include "poolsubmit.h"
 #include "spec_json.h"
 #include "units.h"
 
@@ -54,11 +55,23 @@ static void print_text(const ts_suite *s, const ts_tasklist *tasks, int all)
 
     printf("suite %s (%s): %zu task%s\n", s->name, s->path, tasks->n,
            tasks->n == 1 ? "" : "s");
-    if (ts_slurm_options(s, &opts, &err) == 0) {
+    /* worker_schedule: pool mode (doc/pool.md); resources, num_nodes and
+     * slurm: then shape one allocation, not one task. */
+    if (ts_pool_mode(s, false)) {
+        const ts_worker_schedule *ws = &s->worker_schedule;
+        long n = ts_pool_allocations(ws, (long)tasks->n);
+        int nodes = s->num_nodes > 1 ? s->num_nodes : 1;
+        printf("pool mode: %ld allocation%s at once, each %d node%s x %d worker%s "
+               "(prefetch %d, lease %lds); the sbatch options below are one allocation's\n",
+               n, n == 1 ? "" : "s", nodes, nodes == 1 ? "" : "s", ws->worker_count,
+               ws->worker_count == 1 ? "" : "s", ws->task_prefetch_count, ws->lease_s);
+    }
+    if ((ts_pool_mode(s, false) ? ts_pool_allocation_options(s, &opts, &err)
+                                : ts_slurm_options(s, &opts, &err)) == 0) {
         /* What sbatch takes: array-throttle is the "%N" of --array. */
         const char *throttle = ts_kv_get(&opts, "array-throttle");
         printf("sbatch:");
-        if (throttle && tasks->n > 0)
+        if (throttle && tasks->n > 0 && !ts_pool_mode(s, false))
             printf(" --array=0-%zu%%%s", tasks->n - 1, throttle);
         ts_print_sbatch_options(stdout, &opts);
         printf("\n");

@@ -102,7 +102,15 @@ typedef struct ts_worker_schedule {
     int task_prefetch_count;      /* default = worker_count */
     int suspend_after;            /* a worker stops pulling after this many
                                      failed tasks in a row; default 5, 0 = never */
+    int allocations;              /* pool allocations queued at once; 0: the
+                                   * default, ts_pool_allocations() */
+    long lease_s;                 /* seconds without a heartbeat before an
+                                   * agent is judged dead; default 300 */
 } ts_worker_schedule;
+
+#define TS_POOL_LEASE_DEFAULT_S 300
+#define TS_POOL_ALLOCATIONS_MAX 4   /* the default's cap */
+#define TS_POOL_ALLOCATIONS_LIMIT 64 /* worker_schedule.allocations at most */
 
 typedef struct ts_suite {
     char *path;                   /* as given to the loader */

@@ -71,6 +71,8 @@ static cJSON *worker_json(const ts_worker_schedule *w)
     cJSON_AddStringToObject(o, "strategy", strategy[w->strategy]);
     cJSON_AddNumberToObject(o, "task_prefetch_count", w->task_prefetch_count);
     cJSON_AddNumberToObject(o, "suspend_after", w->suspend_after);
+    cJSON_AddNumberToObject(o, "allocations", w->allocations);
+    cJSON_AddNumberToObject(o, "lease", (double)w->lease_s);
     return o;
 }
 

@@ -105,8 +105,24 @@ static int ws_suspend_after(pctx *c, void *obj, yaml_node_t *v, const char *path
     return spec_get_int_field(c, v, path, 0, 1000000, &WS(obj)->suspend_after);
 }
 
+/* Each allocation is a Slurm job (and one dependency of the reconcile job
+ * after them): more than this is a typo, not a plan. */
+static int ws_allocations(pctx *c, void *obj, yaml_node_t *v, const char *path)
+{
+    return spec_get_int_field(c, v, path, 1, TS_POOL_ALLOCATIONS_LIMIT, &WS(obj)->allocations);
+}
+
+/* Agents write a heartbeat every few seconds: a lease under 30 s would
+ * judge a slow (NFS) agent dead while it works. */
+static int ws_lease(pctx *c, void *obj, yaml_node_t *v, const char *path)
+{
+    return spec_get_duration(c, v, path, 30, 7L * 86400, &WS(obj)->lease_s);
+}
+
 static const field worker_schedule_fields[] = {
     { "worker_count", ws_worker_count, false, NULL },
+    { "allocations", ws_allocations, false, NULL },
+    { "lease", ws_lease, false, NULL },
     { "cpu_binding", ws_cpu_binding, false, NULL },
     { "task_prefetch_count", ws_prefetch, false, NULL },
     { "suspend_after", ws_suspend_after, false, NULL },
@@ -121,6 +137,7 @@ int spec_read_worker_schedule(pctx *c, void *obj, yaml_node_t *v,
 
     w->task_prefetch_count = -1;
     w->suspend_after = -1;
+    w->lease_s = TS_POOL_LEASE_DEFAULT_S;
     if (spec_walk_map(c, v, path, worker_schedule_fields, w) < 0)
         return -1;
     if (w->worker_count == 0) {

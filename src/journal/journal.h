@@ -429,7 +429,10 @@ int ts_journal_task_moved_on(ts_journal *j, const char *suite_id, long idx,
  * (the next sync writes its manifest, adds its reconcile job and marks it
  * submitted, queueing nothing); the task becomes pending with that attempt.
  * When the task already has a submission for that attempt nothing changes
- * (*adopted false): one submission per (task, attempt). */
+ * (*adopted false): one submission per (task, attempt). job_id 0: a pool
+ * agent queued that attempt in the suite's pool (a `resubmitted` record with
+ * next_job 0): the submission is made submitted, with no job, nothing to
+ * queue. */
 int ts_journal_adopt_job(ts_journal *j, const char *suite_id, long idx, int next_attempt,
                          uint32_t job_id, bool *adopted, ts_err *err);
 

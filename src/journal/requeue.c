@@ -314,13 +314,20 @@ int jn_adopt_job(ts_journal *j, const char *suite_id, long idx, int next,
         "UPDATE tasks SET state = 'pending', attempts = MAX(attempts, ?3), updated_at = ?4"
         " WHERE suite_id = ?1 AND idx = ?2 AND state != 'cancelled' AND attempts < ?3",
     };
+    /* job 0: a pool agent queued the attempt in the pool itself (doc/pool.md,
+     * "Submitting"): a submission with nothing left to queue, no job. */
+    static const char pooled[] = "INSERT INTO submissions(suite_id, state, created_at,"
+                                 " updated_at) VALUES (?1, 'submitted', ?4, ?4)";
     sqlite3_int64 sub = 0;
     *adopted = false;
     if (jn_task_row(j, suite_id, idx, err) < 0)    /* submission_tasks refers to it */
         return -1;
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
         sqlite3_stmt *s = NULL;
-        if (sqlite3_prepare_v2(j->db, sql[i], -1, &s, NULL) != SQLITE_OK) {
+        if (job_id == 0 && i == 3)
+            continue;
+        if (sqlite3_prepare_v2(j->db, job_id == 0 && i == 1 ? pooled : sql[i], -1, &s, NULL)
+            != SQLITE_OK) {
             sqlite3_finalize(s);
             return ts_errc(err, TS_EXIT_JOURNAL, "journal: adopt job %u: %s", job_id,
                            sqlite3_errmsg(j->db));

@@ -8,6 +8,7 @@
 
 #include "exitcodes.h"
 #include "jsonout.h"
+#include "poolstatus.h"
 #include "progress.h"
 #include "report_json.h"
 
@@ -202,6 +203,12 @@ int ts_json_suite_status_write(FILE *f, ts_journal *j, const ts_suite_info *s,
         add_num(head, "completions", (double)s->completions, &ok);
         add_str(head, "dir", dir, &ok);
         add_str(head, "sync_error", sync_error, &ok);
+        /* pool mode: the agents' own reports (poolstatus.h) */
+        cJSON *pool = ts_pool_status_json(dir);
+        if (pool && !cJSON_AddItemToObject(head, "pool", pool)) {
+            cJSON_Delete(pool);
+            ok = false;
+        }
     }
     if (!ok) {
         cJSON_Delete(head);

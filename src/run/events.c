@@ -232,7 +232,8 @@ static int parse_obj(const cJSON *o, ts_event *ev, ts_err *err)
         break;
     }
     case TS_EV_RESUBMITTED:
-        /* 0: queued in the suite's pool, not as a job (pool mode) */
+        /* 0: a pool agent queued the next attempt in the suite's pool
+         * (doc/pool.md, "Submitting"), no job */
         if (get_int(o, "next_job", 0, 0xfffffffeL, &l, true, err) < 0)
             return -1;
         ev->next_job = (unsigned long)l;

@@ -117,6 +117,8 @@ int ts_events_signal_received(const ts_evctx *ctx, int signo, ts_err *err);
 /* Exactly one of: exit_code >= 0 with signo == 0, or signo > 0. */
 int ts_events_exited(const ts_evctx *ctx, int exit_code, int signo, ts_err *err);
 int ts_events_graceful_timeout(const ts_evctx *ctx, ts_err *err);
+/* next_job: the Slurm job that runs the next attempt; 0 in pool mode: the
+ * agent queued it in the suite's pool (ingest: pending, nothing to queue). */
 int ts_events_resubmitted(const ts_evctx *ctx, unsigned long next_job, ts_err *err);
 
 /* The general form: fills ev->key (if empty) and ev->time (if 0) and the

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cancel.h"
+#include "poolsubmit.h"
 #include "record.h"
 #include "events.h"
 #include "exitcodes.h"
@@ -288,9 +289,11 @@ static int cancel_array(ctx *c, uint32_t array)
 {
     long pending = 0, running = 0;
     char spec[64];
+    bool pool = false;
 
     for (size_t i = 0; i < c->nlive; i++)
         if (array_of(&c->live[i]) == array) {
+            pool = pool || ts_pool_is_allocation(&c->live[i], c->id);
             if (c->live[i].state == TS_JOB_PENDING)
                 pending++;
             else
@@ -305,8 +308,13 @@ static int cancel_array(ctx *c, uint32_t array)
         c->r->arrays++;
         c->r->pending += pending;
         c->r->running += running;
-        say(c, "cancelled Slurm array %" PRIu32 ": %ld pending, %ld running%s", array,
-            pending, running, recorded(c, array) ? "" : " (not recorded in the journal)");
+        if (pool)   /* pool mode: one job, its agents run many tasks */
+            say(c, "cancelled pool allocation %" PRIu32 " (%s)%s", array,
+                pending ? "pending" : "running",
+                recorded(c, array) ? "" : " (not recorded in the journal)");
+        else
+            say(c, "cancelled Slurm array %" PRIu32 ": %ld pending, %ld running%s", array,
+                pending, running, recorded(c, array) ? "" : " (not recorded in the journal)");
         return 0;
     }
     for (size_t i = 0; i < c->nlive; i++) {

@@ -4,6 +4,7 @@
 #include "carry.h"
 #include "fault.h"
 #include "localrun.h"
+#include "poolsubmit.h"
 
 int ts_submission_carry_out(const ts_submit_ctx *c, int64_t sub_id, const ts_carry_opts *o,
                             enum ts_carry_step *failed_at, ts_err *err)
@@ -12,6 +13,16 @@ int ts_submission_carry_out(const ts_submit_ctx *c, int64_t sub_id, const ts_car
     if (!failed_at)
         failed_at = &scratch;
     *failed_at = TS_CARRY_MANIFEST;
+    /* Pool mode: the intent's tasks go to the claim queue, and allocations
+     * pull them (poolsubmit.h). */
+    if (ts_pool_mode(c->s, o->local)) {
+        *failed_at = TS_CARRY_QUEUE;
+        if (ts_pool_carry_out(c, sub_id, o->first, err) < 0)
+            return -1;
+        if (o->watch_cmd)
+            ts_submission_watch_or_warn(c, o->watch_cmd, o->watch_look);
+        return 0;
+    }
     if (ts_submission_write_manifest(c, sub_id, err) < 0)
         return -1;
     ts_fault_point("after-manifest");

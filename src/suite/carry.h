@@ -22,6 +22,9 @@ typedef struct ts_carry_opts {
     const char *watch_cmd;/* Slurm: leave a watchdog, warning as "tasksuite CMD:";
                            * NULL: none (sync's resubmissions) */
     bool watch_look;      /* ask Slurm for a waiting watchdog first */
+    bool first;           /* submit's own intent: pool mode queues all of the
+                           * suite's allocations, later intents only one
+                           * when none is pending or running */
 } ts_carry_opts;
 
 /* Where ts_submission_carry_out failed. */

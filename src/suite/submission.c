@@ -21,6 +21,7 @@
 #include "slurmopt.h"
 #include "spec_json.h"
 #include "submission.h"
+#include "submission_int.h"
 
 extern char **environ;
 
@@ -126,10 +127,7 @@ static int keep_var(const char *kv)
     return 1;
 }
 
-typedef struct strv {
-    char **v;
-    size_t n, cap;
-} strv;
+typedef ts_strv strv;
 
 static int strv_add(strv *s, char *owned)
 {
@@ -1010,6 +1008,37 @@ int ts_submission_submit_next(const ts_next_req *r, uint32_t *job_id, ts_err *er
         ts_fault_point("after-submit-next");
 out:
     free(script);
+    ts_kvlist_free(&opts);
+    strv_free(&env);
+    strv_free(&spank);
+    return rc;
+}
+
+/* ------------------------------------------------------------ shared with pool mode */
+
+void ts_strv_free(ts_strv *s)
+{
+    strv_free(s);
+}
+
+int ts_submission_envs(const ts_submit_ctx *c, ts_strv *env, ts_strv *spank, ts_err *err)
+{
+    return build_envs(c, env, spank, err);
+}
+
+int ts_sub_shell_quote(char *buf, size_t len, const char *text)
+{
+    return shell_quote(buf, len, text);
+}
+
+int ts_submission_safety_job(const ts_submit_ctx *c, const char *key, const char *dep,
+                             uint32_t *job_id, ts_err *err)
+{
+    ts_kvlist opts = { 0 };
+    strv env = { 0 }, spank = { 0 };
+    int rc = -1;
+    if (ts_slurm_options(c->s, &opts, err) == 0 && build_envs(c, &env, &spank, err) == 0)
+        rc = queue_safety_job(c, &opts, env.v, key, "", dep, NULL, NULL, job_id, err);
     ts_kvlist_free(&opts);
     strv_free(&env);
     strv_free(&spank);

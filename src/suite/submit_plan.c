@@ -12,6 +12,7 @@
 #include "layout.h"
 #include "manifest.h"
 #include "paths.h"
+#include "poolsubmit.h"
 #include "record.h"
 #include "slurm.h"
 #include "spec_json.h"
@@ -211,8 +212,10 @@ static void undo_or_keep(ts_submit_plan *p)
     ts_err e2 = { 0 };
     char gone[TS_SUITE_ID_LEN + 1];
     if (!p->ctx.recover && ts_journal_suite_discard(p->j, p->id, &e2) == 0
-        && ts_journal_suite_resolve(p->j, p->id, gone, &e2) < 0)
+        && ts_journal_suite_resolve(p->j, p->id, gone, &e2) < 0) {
+        ts_pool_remove_unused(p->dir);   /* pool mode's files, if any */
         ts_layout_remove_unused(p->dir);
+    }
     else
         p->partly_submitted = true;
 }
@@ -234,7 +237,7 @@ int ts_submit_queue(ts_submit_plan *p, ts_err *err)
             return -1;
         /* --local: marked here, run by the caller once the journal is unlocked. */
         ts_carry_opts how = { .local = p->local, .watch_cmd = "submit",
-                              .watch_look = p->ctx.recover };
+                              .watch_look = p->ctx.recover, .first = true };
         enum ts_carry_step failed_at;
         if (ts_submission_carry_out(&p->ctx, p->sub_id, &how, &failed_at, err) < 0) {
             if (failed_at == TS_CARRY_QUEUE)

@@ -14,6 +14,8 @@
 #include "slurm.h"
 #include "oncomplete.h"
 #include "opentasks.h"
+#include "poolsubmit.h"
+#include "poolsync.h"
 #include "record.h"
 #include "submission.h"
 #include "sync.h"
@@ -485,7 +487,7 @@ int ts_sync_adopt_queued(ts_journal *j, const char *suite_id, long *idx, int *at
 /* Give every retryable task its next attempt: one new submission for all
  * of them, then finish any submission a crash left as a bare intent. */
 static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
-                    bool local_runner, ts_sync_result *res, ts_err *err)
+                    bool local_runner, bool pool, ts_sync_result *res, ts_err *err)
 {
     retry_list r = { .max_attempts = 1 + si->max_retries, .sa = sa };
     ts_submit_store store;
@@ -509,7 +511,7 @@ static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
     /* An attempt queued from inside its predecessor's job (exec, in-job
      * resume) whose record never made it to the event file (a crash right
      * after the submission): Slurm has it under its recovery key. */
-    if (r.n && !local && ts_sync_adopt_queued(j, si->id, r.idx, r.attempts, &r.n, err) < 0)
+    if (r.n && !local && !pool && ts_sync_adopt_queued(j, si->id, r.idx, r.attempts, &r.n, err) < 0)
         goto out;
     if (r.n && ts_journal_intent_create(j, si->id, r.idx, r.n, &sub, err) < 0)
         goto out;
@@ -644,9 +646,12 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
         goto out;
     if (settled)
         goto tick;
+    /* Pool mode (poolsync.h): no arrays to look at; the claims tell what
+     * the events cannot. */
+    bool pool = !ts_submit_record_is_local(si.submit_record) && ts_pool_dir_exists(dir);
     /* Slurm first, then the events: whatever Slurm saw end had written its
      * events before it ended, so they are ingested before any verdict. */
-    if (!opts->no_slurm && si.state != TS_SUITE_CANCELLED
+    if (!pool && !opts->no_slurm && si.state != TS_SUITE_CANCELLED
         && ts_journal_intents_foreach(j, si.id, TS_BIT(TS_SUB_SUBMITTED), snap_intent,
                                       &sa, err) < 0)
         goto out;
@@ -662,6 +667,12 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
         goto out;
     if (sa.n && classify(j, &si, &sa, res, err) < 0)
         goto out;
+    long lost = 0;
+    if (pool && si.state != TS_SUITE_CANCELLED
+        && (ts_poolsync_claims(j, &si, dir, !opts->no_slurm, &lost, err) < 0
+            || ts_poolsync_close_intents(j, si.id, err) < 0))
+        goto out;
+    res->classified += lost;
     /* A --local suite whose runner is gone (kill -9): its open attempts
      * are lost, as a node's are on a cluster. */
     bool local = ts_submit_record_is_local(si.submit_record);
@@ -669,7 +680,11 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
         && ts_localrun_check_lost(j, si.id, dir, NULL, err) < 0)
         goto out;
     if ((!opts->no_slurm || (local && opts->local_runner)) && si.state != TS_SUITE_CANCELLED
-        && resubmit(j, &si, &sa, opts->local_runner, res, err) < 0)
+        && resubmit(j, &si, &sa, opts->local_runner, pool, res, err) < 0)
+        goto out;
+    /* Pool mode's safety net: tasks pending, no allocation to run them. */
+    if (pool && !opts->no_slurm && si.state != TS_SUITE_CANCELLED
+        && ts_poolsync_safety_net(j, &si, NULL, err) < 0)
         goto out;
     /* Waves: tasks waiting for room in Slurm are queued as room appears. */
     if (!opts->no_slurm && si.state != TS_SUITE_CANCELLED

@@ -368,6 +368,15 @@ static const struct {
       "  cpu_binding: {cores: [0, 1], strategy: Exclusive}\nrun: x\n",
       "t.yaml:3:24: worker_schedule.cpu_binding.cores: Exclusive gives each "
       "worker its own core: 2 cores for 4 workers" },
+    { "worker_schedule: {worker_count: 2, allocations: 0}\nrun: x\n",
+      "t.yaml:1:49: worker_schedule.allocations: must be from 1 to 64, found 0" },
+    { "worker_schedule: {worker_count: 2, allocations: many}\nrun: x\n",
+      "t.yaml:1:49: worker_schedule.allocations: expected an integer, found \"many\"" },
+    { "worker_schedule: {worker_count: 2, lease: 10s}\nrun: x\n",
+      "t.yaml:1:43: worker_schedule.lease: must be from 30s to 7d, found \"10s\"" },
+    { "worker_schedule: {worker_count: 2, lease: soon}\nrun: x\n",
+      "t.yaml:1:43: worker_schedule.lease: \"soon\" is not a duration (e.g. 90s, 5m, 2h, "
+      "1-12:00:00)" },
 
     /* depends_on, close_after */
     { "depends_on: other\nrun: x\n",
@@ -693,6 +702,9 @@ static void test_values(void)
        && s->worker_schedule.strategy == TS_BIND_EXCLUSIVE
        && s->worker_schedule.ncores == 3 && s->worker_schedule.cores[0] == 2,
        "worker schedule, prefetch defaults to worker_count");
+    ok(s->worker_schedule.allocations == 0
+       && s->worker_schedule.lease_s == TS_POOL_LEASE_DEFAULT_S,
+       "worker schedule: allocations computed later, lease 300 s by default");
     ok(s->depends_on.n == 2 && !strcmp(s->depends_on.v[1], "lr=0.1,depth=18"),
        "depends_on");
     is_int(s->close_after_s, 0, "close_after 0s");
@@ -850,7 +862,8 @@ static void test_full(void)
        && s->worker_schedule.ncores == 4 && s->worker_schedule.cores[3] == 3
        && s->worker_schedule.strategy == TS_BIND_ROUND_ROBIN
        && s->worker_schedule.task_prefetch_count == 32
-       && s->worker_schedule.suspend_after == 3,
+       && s->worker_schedule.suspend_after == 3
+       && s->worker_schedule.allocations == 2 && s->worker_schedule.lease_s == 600,
        "full: worker_schedule");
     ok(s->depends_on.n == 1 && !strcmp(s->depends_on.v[0],
                                        "other-suite-or-task"),

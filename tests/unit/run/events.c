@@ -670,6 +670,47 @@ static void test_ingest(void)
  * (resubmitted, before exited): the task is pending with attempt 2 under a
  * submission of its own that records the job; reading the records again,
  * or a sync finding the same job by its key, adds nothing. */
+/* Pool mode: an agent queued attempt 2 in the pool and said so with
+ * next_job 0: the task is pending at attempt 2 under a submission already
+ * submitted, with no job (nothing for a sync to queue). */
+static void test_resubmitted_pool(void)
+{
+    char home[512], sdir[1024], id[9];
+    ts_task_new tasks[1] = { { .name = "p0" } };
+    ts_suite_new sn = { .name = "pooled", .max_retries = 3, .retry_on = 1 };
+    ts_err err = { .msg = "" };
+    ts_ingest_stats st;
+    struct tstate ts;
+    ts_journal *j = NULL;
+
+    snprintf(home, sizeof home, "%s/home-pool", root);
+    if (ts_journal_open(home, &j, &err) < 0) {
+        diag("open: %s", err.msg);
+        return;
+    }
+    const char *db = ts_journal_path(j);
+    ts_journal_suite_create(j, &sn, tasks, 1, id, NULL, &err);
+    snprintf(sdir, sizeof sdir, "%s/suites", home);
+    mkdir(sdir, 0755);
+    snprintf(sdir, sizeof sdir, "%s/suites/%s", home, id);
+    mkdir(sdir, 0755);
+    ts_evctx c = { .suite_dir = sdir, .suite_id = id, .task_idx = 0, .attempt = 1,
+                   .jobid = "100", .node = "n1" };
+    ts_events_started(&c, &err);
+    ts_events_exited(&c, 75, 0, &err);
+    ok(ts_events_resubmitted(&c, 0, &err) == 0, "pool: resubmitted with next_job 0 written");
+    ok(ingest(j, id, sdir, &st) == 0 && st.applied == 3, "pool: started, exited, resubmitted "
+       "ingested: %s", err.msg);
+    tasks_now(j, id, &ts);
+    ok(ts.st[0] == TS_TASK_PENDING, "pool: the task is pending (attempt 2 is in the pool)");
+    is_int(sql_int(db, "SELECT attempts FROM tasks"), 2, "pool: with attempt 2");
+    is_int(sql_int(db, "SELECT COUNT(*) FROM submissions s JOIN submission_tasks t"
+                       " ON t.submission_id = s.id WHERE s.state = 'submitted' AND t.attempt = 2"),
+           1, "pool: attempt 2 has its submission, already submitted");
+    is_int(sql_int(db, "SELECT COUNT(*) FROM slurm_jobs"), 0, "pool: and no job");
+    ts_journal_close(j);
+}
+
 static void test_resubmitted(void)
 {
     char home[512], sdir[1024], id[9], line[TS_EVENT_MAX + 1];
@@ -792,6 +833,7 @@ int main(void)
     test_writer(sdir);
     test_ingest();
     test_resubmitted();
+    test_resubmitted_pool();
     if (!getenv("TS_TEST_KEEP"))  /* keep the files to look at */
         nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return done_testing();
