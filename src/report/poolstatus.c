@@ -121,6 +121,11 @@ static void worker_line(FILE *f, const cJSON *w)
             gpus[0] ? "  gpus " : "", gpus, state[0] ? state : "?");
     if (cJSON_IsNumber(task))
         fprintf(f, " task %.0f attempt %.0f", task->valuedouble, num(w, "attempt"));
+    /* The agent's reason repeats its state ("suspended: its last 5 ..."),
+     * which this line has just said. */
+    size_t sl = strlen(state);
+    if (sl && !strncmp(reason, state, sl) && reason[sl] == ':')
+        reason += sl + 1 + (reason[sl + 1] == ' ');
     if (reason[0])
         fprintf(f, " (%s)", reason);
     fprintf(f, "  done %.0f failed %.0f\n", num(w, "done"), num(w, "failed"));

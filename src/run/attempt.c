@@ -209,6 +209,11 @@ int ts_attempt_run(const ts_attempt_args *a)
     if (ts_layout_runspec(a->dir, path, sizeof path, &err) < 0
         || ts_runspec_read(path, &rs, &err) < 0)
         return ts_attempt_fail(err.msg);
+    /* In pool mode num_nodes shapes the allocation; a pooled task is one
+     * worker's process on one node, so its events and environment say one
+     * node (with 2 the journal would wait for a rank 1 that never comes). */
+    if (a->pool)
+        rs.num_nodes = 1;
     /* Any warning signal, not only the usual ones: exec never dies of it. */
     ts_runner_block_signals(rs.warn_signal);
     long position = a->position >= 0 ? a->position

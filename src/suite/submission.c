@@ -165,7 +165,11 @@ static void strv_free(strv *s)
 /* The job's environment: the user's, without stale tasksuite/SPANK values
  * (a suite submitted from inside another task), plus what sbatch would set
  * for --task-suite so the plugin sees the option on the compute side
- * (SLURM-NOTES.md section 2, last item). */
+ * (SLURM-NOTES.md section 2, last item). The SLURM_SPANK_ copies are what
+ * sbatch puts in the batch environment: an srun in the job script reads
+ * the option from there, so its step on another node (a pool allocation's
+ * agents, a multi-node task's ranks) runs env_preparation there too; the
+ * remote side clears _SLURM_SPANK_OPTION_* from the tasks. */
 static int build_envs(const ts_submit_ctx *c, strv *env, strv *spank, ts_err *err)
 {
     char *spec = ts_hooks_serialize_dir(c->s, c->suite_id, c->workdir, c->suite_dir);
@@ -176,6 +180,8 @@ static int build_envs(const ts_submit_ctx *c, strv *env, strv *spank, ts_err *er
             bad |= strv_add(env, strdup(environ[i])) < 0;
     if (!bad) {
         bad |= strv_add(env, kvdup("_SLURM_SPANK_OPTION_tasksuite_task_suite", c->spec_file));
+        bad |= strv_add(env, kvdup("SLURM_SPANK__SLURM_SPANK_OPTION_tasksuite_task_suite", c->spec_file));
+        bad |= strv_add(env, kvdup("SLURM_SPANK_TASK_SUITE_FILE", c->spec_file));
         bad |= strv_add(env, kvdup("SLURM_SPANK_TASK_SUITE_SPEC", spec));
         bad |= strv_add(spank, kvdup("_SLURM_SPANK_OPTION_tasksuite_task_suite", c->spec_file));
         bad |= strv_add(spank, kvdup("TASK_SUITE_SPEC", spec));
@@ -989,6 +995,8 @@ int ts_submission_submit_next(const ts_next_req *r, uint32_t *job_id, ts_err *er
             bad |= strv_add(&env, strdup(environ[i])) < 0;
     if (!bad) {
         bad |= strv_add(&env, kvdup("_SLURM_SPANK_OPTION_tasksuite_task_suite", r->spec_file));
+        bad |= strv_add(&env, kvdup("SLURM_SPANK__SLURM_SPANK_OPTION_tasksuite_task_suite", r->spec_file));
+        bad |= strv_add(&env, kvdup("SLURM_SPANK_TASK_SUITE_FILE", r->spec_file));
         bad |= strv_add(&env, kvdup("SLURM_SPANK_TASK_SUITE_SPEC", r->hooks));
         bad |= strv_add(&spank, kvdup("_SLURM_SPANK_OPTION_tasksuite_task_suite", r->spec_file));
         bad |= strv_add(&spank, kvdup("TASK_SUITE_SPEC", r->hooks));

@@ -11,8 +11,11 @@
 #
 # The agent here is a STAND-IN (TASKSUITE_FAULT_POOL_AGENT, a bash script
 # using tests/slurm/poolprobe for the claim protocol and `tasksuite exec
-# --position` to run a task), because the real `tasksuite pool-agent` is
-# built on another branch. Checks marked [real agent] below need it.
+# --position` to run a task): it dies in an exact state (3 claimed by
+# priority, 2 started, 1 run), which the real agent cannot be made to reach
+# on demand, and writes a suspended worker's report for status. The real
+# agent end to end (every task once, kill -9, scancel, walltime, priority,
+# suspension, preparation, binding): t0610-pool-accept.t.
 . "$(dirname "$0")/lib.sh"
 
 W=$(mk_workdir)
@@ -162,7 +165,6 @@ out=$(ts "$W" rm "$id" 2>&1)
 ok $? "rm of the finished pool suite: $out"
 ok "$([ ! -e "$D" ]; echo $?)" "its run directory, pool/ included, is gone"
 
-# [real agent] every task exactly once with the real agent, walltime
-# returns, resubmitted next_job 0, suspension and cancel --task of a
-# running pooled task: tests on the agent's branch.
+# The real agent: t0605 (alone under srun), t0610 (end to end); cancel
+# --task of a running pooled task: tests/cli/t0490-pool-agent.t.
 done_testing
