@@ -48,6 +48,21 @@ enum ts_attempt_state ts_poolsync_lost_state(const char *jobid, const ts_job_inf
     return TS_ATT_NODE_FAIL;
 }
 
+/* A task lost with its agent (the node, the allocation, the agent itself)
+ * gets its next attempt as an array element lost with its node does from
+ * Slurm's own requeue: whatever retry_on says, while attempts are left. A
+ * state retry_on names is left to the sync's retries (not queued twice). */
+static int lost_retry(ts_journal *j, const ts_suite_info *si, long task, int attempt,
+                      enum ts_attempt_state st, ts_err *err)
+{
+    unsigned bit = st == TS_ATT_TIMEOUT     ? TS_RETRY_TIMEOUT
+                   : st == TS_ATT_PREEMPTED ? TS_RETRY_PREEMPTED
+                                            : TS_RETRY_NODE_FAIL;
+    if ((si->retry_on & bit) || attempt >= 1 + si->max_retries)
+        return 0;
+    return ts_journal_intent_create(j, si->id, &task, 1, NULL, err);
+}
+
 enum ts_pool_verdict ts_poolsync_judge(const ts_pool_claimrec *c, double now, double heartbeat,
                                        double lease, bool job_ended, int open_attempt)
 {
@@ -299,6 +314,8 @@ int ts_poolsync_claims(ts_journal *j, const ts_suite_info *si, const char *dir, 
             fprintf(stderr, "tasksuite: task %ld: attempt %d was lost with its pool agent "
                     "%s: %s\n", c[i].e.task, c[i].e.attempt,
                     c[i].agent[0] ? c[i].agent : "(unknown)", ts_attempt_state_name(st));
+            if (lost_retry(j, si, c[i].e.task, c[i].e.attempt, st, err) < 0)
+                goto out;
             nlost++;
         } else if (v[i] != TS_POOL_KEEP)
             nback++;

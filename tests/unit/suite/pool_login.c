@@ -152,7 +152,17 @@ static int task2_attempt(const ts_task_info *t, void *arg)
     return 0;
 }
 
-static void dead_agent(void)
+static int count_intents(const ts_intent_info *in, void *arg)
+{
+    (void)in;
+    ++*(int *)arg;
+    return 0;
+}
+
+/* max_retries 0: the lost attempt ends the task; 3 (retry_on the default
+ * [timeout]): it gets its next attempt all the same, as an array element
+ * lost with its node does from Slurm's requeue. */
+static void dead_agent(int max_retries)
 {
     char home[] = "/tmp/ts-pool-login.XXXXXX", id[TS_SUITE_ID_LEN + 1];
     char dir[PATH_MAX], pooldir[PATH_MAX], path[PATH_MAX + 64], text[256];
@@ -167,8 +177,9 @@ static void dead_agent(void)
         return;
     }
     ts_suite_new sn = { .name = "pool", .owner_uid = getuid(), .spec_path = "/x.yaml",
-                        .submit_record = "{}", .close_after_s = 0, .max_retries = 0,
-                        .retry_on = 0, .num_nodes = 1 };
+                        .submit_record = "{}", .close_after_s = 0,
+                        .max_retries = max_retries,
+                        .retry_on = max_retries ? TS_RETRY_TIMEOUT : 0, .num_nodes = 1 };
     ok(ts_journal_suite_create(j, &sn, tasks, 3, id, &sub, &err) == 0
            && ts_journal_intent_set_state(j, sub, TS_SUB_SUBMITTED, &err) == 0,
        "a suite of 3 tasks: %s", err.msg);
@@ -223,6 +234,20 @@ static void dead_agent(void)
     ts_counts c;
     ok(ts_sync(j, id, &so, &res, &err) == 0, "sync: %s", err.msg);
     ok(ts_journal_counts(j, id, &c, &err) == 0, "counts");
+    if (max_retries) {
+        int intents = 0;
+        ok(ts_journal_intents_foreach(j, id, TS_BIT(TS_SUB_INTENT), count_intents, &intents,
+                                      &err) == 0, "intents");
+        is_int(intents, 1, "retry_on [timeout], attempts left: task 0 gets attempt 2 queued "
+               "(an intent: this sync has no Slurm to carry it out)");
+        is_int(c.n[TS_TASK_PENDING], 3, "tasks 0, 1 and 2 pending");
+        ts_journal_close(j);
+        char cmd[PATH_MAX + 16];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
+        if (system(cmd) != 0)
+            diag("could not remove %s", home);
+        return;
+    }
     is_int(c.n[TS_TASK_NODE_FAIL], 1, "task 0's started attempt was lost: node_fail");
     is_int(c.n[TS_TASK_PENDING], 2, "tasks 1 and 2 pending");
     is_int(queued(pooldir, 1, 1, 1), 1, "task 1's unstarted claim queued again as generation 1");
@@ -253,6 +278,7 @@ static void dead_agent(void)
 int main(void)
 {
     pure();
-    dead_agent();
+    dead_agent(0);
+    dead_agent(3);
     return done_testing();
 }
