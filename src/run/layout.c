@@ -71,6 +71,10 @@ int ts_mkdirs(const char *path, unsigned mode, ts_err *err)
     char tmp[4096];
     if (fmt(tmp, sizeof tmp, err, "%s", path) < 0)
         return -1;
+    /* The parents usually exist (every attempt of a pool agent's thousands
+     * of tasks): one call, the walk from / only when one is missing. */
+    if (mkdir(tmp, mode) == 0 || errno == EEXIST)
+        return 0;
     for (char *p = tmp + 1;; p++) {
         if (*p == '/' || *p == '\0') {
             char c = *p;
