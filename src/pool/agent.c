@@ -139,6 +139,7 @@ static void cleanup(agent *a)
     }
     free(a->w);
     free(a->buf);
+    ts_manifest_index_close(&a->mix);
     if (a->have_plan)
         ts_binding_plan_free(&a->plan);
     if (a->allowed)

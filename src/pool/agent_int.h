@@ -36,6 +36,7 @@ typedef struct slot {
 /* The whole agent, single-threaded. */
 typedef struct agent {
     ts_runspec rs;
+    ts_manifest_index mix;      /* the manifest, mapped once */
     char pooldir[PATH_MAX], manifest[PATH_MAX];
     char host[256];
     const char *jobid;

@@ -63,8 +63,11 @@ void pa_claim_more(agent *a, double now)
     /* after an empty look, at most one a second */
     if (a->dry && now - a->last_look < 1.0)
         return;
-    a->last_look = now;
     int got = ts_pool_claim(a->ag, a->buf + a->nbuf, want, &warn, &err);
+    /* from the look's end: the next empty look is a second after this
+     * one's listing, so it lists queue/ again (TS_POOL_EMPTY_LOOKS) */
+    a->last_look = pa_now_s();
+    (void)now;
     if (warn.msg[0])
         fprintf(stderr, MSG "%s\n", warn.msg);
     if (got < 0) {
@@ -114,7 +117,16 @@ static int pa_start_one(agent *a, slot *s, const ts_pool_entry *e)
         .rundir = a->rs.dir, .manifest = a->manifest, .pooldir = a->pooldir, .e = *e,
         .cut_from = a->end > 0 ? a->end - (time_t)pa_cut_before(a) : 0, .end = a->end,
         .topo = a->topo, .plan = &a->plan, .worker = (size_t)s->st.id,
+        .runspec = &a->rs, .index = &a->mix,
     };
+    /* One stat per task; the whole file again only when it was replaced
+     * (tasks added). Unreadable here: the task's process reads it itself
+     * and records why it could not run. */
+    if (ts_manifest_index_stale(&a->mix, a->manifest, e->task)
+        && ts_manifest_index_open(a->manifest, &a->mix, &err) < 0) {
+        req.index = NULL;
+        err.msg[0] = '\0';
+    }
     pid_t pid = ts_pool_worker_spawn(&req, &err);
     if (pid < 0) {
         /* started but never run: the journal sees no end; sync judges it */

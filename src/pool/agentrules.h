@@ -35,8 +35,12 @@ bool ts_pool_tally_note(ts_pool_tally *t, enum ts_pool_result r, int suspend_aft
  * looks (each at least a second apart, so entries others append meanwhile
  * are seen) while no worker is busy and nothing claimed waits; or the
  * agent is winding down (warning, TERM, every worker suspended) and no
- * worker is busy. */
-#define TS_POOL_EMPTY_LOOKS 3
+ * worker is busy. Two looks: the first right after the last task ended
+ * (an attempt that task queued is already in queue/), the second a second
+ * later with queue/ listed again whatever its mtime says (claims.c: an
+ * epoch written within the same mtime tick). A third only added a second
+ * to the end of every allocation. */
+#define TS_POOL_EMPTY_LOOKS 2
 bool ts_pool_agent_done(int busy, int buffered, int empty_looks, bool winding_down);
 
 #endif

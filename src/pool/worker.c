@@ -48,6 +48,7 @@ static void task_process(const ts_pool_task_req *r)
     ts_attempt_args a = {
         .dir = r->rundir, .manifest = r->manifest, .offset = 0, .position = r->e.task,
         .attempt = r->e.attempt, .started = time(NULL), .pool = &pool,
+        .runspec = r->runspec, .index = r->index,
     };
     (void)ts_attempt_run(&a);
     fflush(NULL);

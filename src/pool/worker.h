@@ -30,6 +30,8 @@ typedef struct ts_pool_task_req {
     hwloc_topology_t topo;
     const ts_binding_plan *plan;
     size_t worker;
+    const ts_runspec *runspec;      /* the agent's (the process is its fork) */
+    const ts_manifest_index *index; /* of manifest, fresh for e.task */
 } ts_pool_task_req;
 
 /* Fork the task's process; its pid, -1 with err when fork fails. */

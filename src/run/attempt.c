@@ -150,7 +150,7 @@ static int run_here(const ts_attempt_args *a, const ts_runspec *rs,
         .suite_dir = rs->dir, .suite_id = rs->id, .task_idx = t->task_idx,
         .attempt = attempt, .jobid = getenv("SLURM_JOB_ID"),
         .node = getenv("SLURMD_NODENAME"), .node_rank = rank,
-        .num_nodes = rs->num_nodes,
+        .num_nodes = rs->num_nodes, .lazy = a->pool != NULL,
     };
     signal_ctx sc = { .ev = &ev, .cut_from = a->pool ? a->pool->cut_from : 0, .filter = { .warn_signal = rs->warn_signal,
                                              .lead_s = rs->warn_lead_s,
@@ -206,8 +206,10 @@ int ts_attempt_run(const ts_attempt_args *a)
     char path[PATH_MAX];
     int rc;
 
-    if (ts_layout_runspec(a->dir, path, sizeof path, &err) < 0
-        || ts_runspec_read(path, &rs, &err) < 0)
+    if (a->runspec)
+        rs = *a->runspec;       /* the agent's: not freed here */
+    else if (ts_layout_runspec(a->dir, path, sizeof path, &err) < 0
+             || ts_runspec_read(path, &rs, &err) < 0)
         return ts_attempt_fail(err.msg);
     /* In pool mode num_nodes shapes the allocation; a pooled task is one
      * worker's process on one node, so its events and environment say one
@@ -218,8 +220,10 @@ int ts_attempt_run(const ts_attempt_args *a)
     ts_runner_block_signals(rs.warn_signal);
     long position = a->position >= 0 ? a->position
                                       : a->offset + env_long("SLURM_ARRAY_TASK_ID", 0);
-    if (ts_manifest_read(a->manifest, position, &t, &err) < 0) {
-        ts_runspec_free(&rs);
+    if ((a->index ? ts_manifest_index_entry(a->index, a->manifest, position, &t, &err)
+                  : ts_manifest_read(a->manifest, position, &t, &err)) < 0) {
+        if (!a->runspec)
+            ts_runspec_free(&rs);
         return ts_attempt_fail(err.msg);
     }
     int attempt = a->attempt > 0 ? a->attempt
@@ -231,6 +235,7 @@ int ts_attempt_run(const ts_attempt_args *a)
     else
         rc = run_here(a, &rs, &t, attempt);
     ts_manifest_entry_free(&t);
-    ts_runspec_free(&rs);
+    if (!a->runspec)
+        ts_runspec_free(&rs);
     return rc;
 }

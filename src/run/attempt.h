@@ -14,6 +14,8 @@
 
 #include <time.h>
 
+#include "manifest.h"
+
 /* Pool mode (src/pool/agent.c): the attempt was claimed from the suite's
  * pool. No in-job requeue (no sbatch, no scontrol requeue): a timeout with
  * attempts left queues (task, attempt + 1, generation 0, priority) in the
@@ -41,6 +43,9 @@ typedef struct ts_attempt_args {
     int rank_mode;              /* one rank of a multi-node task */
     time_t started;             /* when exec started: about the job's start */
     ts_attempt_pool *pool;      /* NULL: array mode */
+    /* The pool agent's, read once for all its tasks (NULL: read here) */
+    const ts_runspec *runspec;
+    const ts_manifest_index *index;     /* of manifest */
 } ts_attempt_args;
 
 /* Runs the attempt; messages go to stderr as "tasksuite exec: ...". The

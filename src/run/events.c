@@ -385,8 +385,10 @@ static int write_all(int fd, const char *buf, size_t len)
 
 /* ------------------------------------------------------------------ write */
 
-static bool wants_fsync(enum ts_event_type t)
+static bool wants_fsync(const ts_evctx *ctx, enum ts_event_type t)
 {
+    if (ctx->lazy && (t == TS_EV_STARTED || t == TS_EV_EXITED))
+        return false;
     return t != TS_EV_SIGNAL_RECEIVED;
 }
 
@@ -461,7 +463,8 @@ int ts_events_append(const ts_evctx *ctx, ts_event *ev, ts_err *err)
         ts_errf(err, "events: write %s: %s", path, strerror(errno));
         goto out;
     }
-    if (wants_fsync(ev->type) && fsync(fd) < 0) {
+    bool sync = wants_fsync(ctx, ev->type);
+    if (sync && fsync(fd) < 0) {
         ts_errf(err, "events: fsync %s: %s", path, strerror(errno));
         goto out;
     }
@@ -470,9 +473,14 @@ out:
     /* NFS reports delayed write errors at close. */
     if (close(fd) < 0 && rc == 0)
         rc = ts_errf(err, "events: close %s: %s", path, strerror(errno));
-    if (rc == 0 && created_file && (fsync_path(tdir, err) < 0
-        || (created_tdir && fsync_path(evdir, err) < 0)
-        || (created_evdir && fsync_path(ctx->suite_dir, err) < 0)))
+    /* Lazy: the file may have been made by an unsynced record, so a synced
+     * one syncs the directories above it too (a rare record: a checkpoint,
+     * a timeout). */
+    bool dirs = ctx->lazy ? sync : created_file;
+    if (rc == 0 && dirs
+        && (fsync_path(tdir, err) < 0
+            || ((created_tdir || ctx->lazy) && fsync_path(evdir, err) < 0)
+            || ((created_evdir || ctx->lazy) && fsync_path(ctx->suite_dir, err) < 0)))
         rc = -1;
     return rc;
 }

@@ -45,7 +45,12 @@
  *
  * started, checkpoint, exited, graceful_timeout and resubmitted are fsync'd (and the
  * directory too when the file is new); signal_received is not: an exited
- * record always follows it.
+ * record always follows it. A context with `lazy` set (pool mode, thousands
+ * of short tasks per node) does not fsync started and exited nor the new
+ * file's directory: a crash of the node can lose the records of its last
+ * seconds, and those attempts are then lost with their agent (doc/pool.md,
+ * "Crash semantics of the records"), as when the node dies while they run.
+ * The other types stay fsync'd, with the directories above the file.
  *
  * Ingestion of these files into the journal is ts_journal_ingest()
  * (journal.h). The functions here are not async-signal-safe: write the
@@ -107,6 +112,7 @@ typedef struct ts_evctx {
     const char *node;        /* NULL -> gethostname() short name */
     int node_rank;
     int num_nodes;           /* 0 -> 1 */
+    bool lazy;               /* pool mode: started/exited not fsync'd (above) */
 } ts_evctx;
 
 /* Append one record of each type for ctx (fills key and time itself). */

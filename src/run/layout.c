@@ -66,23 +66,35 @@ int ts_layout_runspec(const char *suite_dir, char *buf, size_t len, ts_err *err)
     return fmt(buf, len, err, "%s/suite.json", suite_dir);
 }
 
+/* mkdir of tmp, its missing parents first: from the deepest, so a path
+ * whose parents exist costs one call (a pool agent's thousands of attempt
+ * directories), not one per component from /. */
+static int mkdirs_in(char *tmp, unsigned mode, ts_err *err)
+{
+    if (mkdir(tmp, mode) == 0 || errno == EEXIST)
+        return 0;
+    char *slash = strrchr(tmp, '/');
+    if (errno != ENOENT || !slash || slash == tmp)
+        return ts_errf(err, "cannot create %s: %s", tmp, strerror(errno));
+    *slash = '\0';
+    int rc = mkdirs_in(tmp, mode, err);
+    *slash = '/';
+    if (rc < 0)
+        return -1;
+    if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+        return ts_errf(err, "cannot create %s: %s", tmp, strerror(errno));
+    return 0;
+}
+
 int ts_mkdirs(const char *path, unsigned mode, ts_err *err)
 {
     char tmp[4096];
     if (fmt(tmp, sizeof tmp, err, "%s", path) < 0)
         return -1;
-    for (char *p = tmp + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-                return ts_errf(err, "cannot create %s: %s", tmp, strerror(errno));
-            *p = c;
-            if (c == '\0')
-                break;
-        }
-    }
-    return 0;
+    size_t n = strlen(tmp);
+    while (n > 1 && tmp[n - 1] == '/')
+        tmp[--n] = '\0';
+    return mkdirs_in(tmp, mode, err);
 }
 
 /* A parent that others may write without the sticky bit: they could

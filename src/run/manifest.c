@@ -498,14 +498,11 @@ static char *manifest_line(const char *path, long position, int *lazy, ts_err *e
     return line;
 }
 
-int ts_manifest_read(const char *path, long position, ts_manifest_entry *e,
-                     ts_err *err)
+/* Parse one line (freed here) into e: the lazy form's task `position`, or
+ * a JSON entry. */
+static int parse_line(const char *path, char *line, int lazy, long position,
+                      ts_manifest_entry *e, ts_err *err)
 {
-    int lazy = 0;
-    memset(e, 0, sizeof *e);
-    char *line = manifest_line(path, position, &lazy, err);
-    if (!line)
-        return -1;
     if (lazy) {
         int rc = lazy_entry(path, line, position, e, err);
         free(line);
@@ -529,6 +526,95 @@ int ts_manifest_read(const char *path, long position, ts_manifest_entry *e,
         return ts_errf(err, "manifest %s: line %ld is incomplete", path, position);
     }
     return 0;
+}
+
+int ts_manifest_read(const char *path, long position, ts_manifest_entry *e,
+                     ts_err *err)
+{
+    int lazy = 0;
+    memset(e, 0, sizeof *e);
+    char *line = manifest_line(path, position, &lazy, err);
+    if (!line)
+        return -1;
+    return parse_line(path, line, lazy, position, e, err);
+}
+
+/* ------------------------------------------------------------ the index */
+
+void ts_manifest_index_close(ts_manifest_index *ix)
+{
+    if (ix->map)
+        munmap((void *)ix->map, ix->size);
+    free(ix->off);
+    memset(ix, 0, sizeof *ix);
+}
+
+int ts_manifest_index_open(const char *path, ts_manifest_index *ix, ts_err *err)
+{
+    struct stat st;
+    ts_manifest_index_close(ix);
+    int fd = open_trusted("manifest", path, err);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0 || st.st_size == 0) {
+        close(fd);
+        return ts_errf(err, "manifest %s is empty", path);
+    }
+    ix->size = (size_t)st.st_size;
+    ix->dev = st.st_dev;
+    ix->ino = st.st_ino;
+    ix->map = mmap(NULL, ix->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (ix->map == MAP_FAILED) {
+        ix->map = NULL;
+        return ts_errf(err, "cannot read manifest %s: %s", path, strerror(errno));
+    }
+    const char *p = ix->map, *endp = ix->map + ix->size;
+    ix->lazy = ix->size > sizeof LAZY_PREFIX
+               && memcmp(ix->map, LAZY_PREFIX, sizeof LAZY_PREFIX - 1) == 0;
+    size_t cap = 0;
+    while (p < endp && !(ix->lazy && ix->n == 1)) {
+        if ((size_t)ix->n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            size_t *o = realloc(ix->off, (cap + 1) * sizeof *o);
+            if (!o) {
+                ts_manifest_index_close(ix);
+                return ts_errf(err, "out of memory");
+            }
+            ix->off = o;
+        }
+        ix->off[ix->n++] = (size_t)(p - ix->map);
+        const char *nl = memchr(p, '\n', (size_t)(endp - p));
+        p = nl ? nl + 1 : endp;
+    }
+    return 0;
+}
+
+bool ts_manifest_index_stale(const ts_manifest_index *ix, const char *path, long position)
+{
+    struct stat st;
+    if (!ix->map || (!ix->lazy && position >= ix->n))
+        return true;
+    return stat(path, &st) < 0 || st.st_dev != ix->dev || st.st_ino != ix->ino
+           || (size_t)st.st_size != ix->size;
+}
+
+int ts_manifest_index_entry(const ts_manifest_index *ix, const char *path, long position,
+                            ts_manifest_entry *e, ts_err *err)
+{
+    memset(e, 0, sizeof *e);
+    long line_no = ix->lazy ? 0 : position;
+    if (position < 0 || line_no >= ix->n)
+        return ts_errf(err, "manifest %s has no line %ld", path, position);
+    const char *p = ix->map + ix->off[line_no], *endp = ix->map + ix->size;
+    const char *nl = memchr(p, '\n', (size_t)(endp - p));
+    size_t len = (size_t)((nl ? nl : endp) - p);
+    char *line = malloc(len + 1);
+    if (!line)
+        return ts_errf(err, "out of memory");
+    memcpy(line, p, len);
+    line[len] = '\0';
+    return parse_line(path, line, ix->lazy, position, e, err);
 }
 
 void ts_manifest_entry_free(ts_manifest_entry *e)

@@ -18,7 +18,10 @@
 #ifndef TS_MANIFEST_H
 #define TS_MANIFEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include <sys/types.h>
 
 #include "err.h"
 #include "expand.h"
@@ -68,6 +71,26 @@ int ts_manifest_write_lazy(const char *path, const ts_lazy_matrix *m, ts_err *er
 int ts_manifest_read(const char *path, long position, ts_manifest_entry *out,
                      ts_err *err);
 void ts_manifest_entry_free(ts_manifest_entry *e);
+
+/* A manifest mapped once with the offset of every line, for a reader of
+ * many entries (the pool agent: reading line p from the top for each task
+ * made a task's cost grow with p). After a rename over the file (tasks
+ * added) it is stale: open it again. */
+typedef struct ts_manifest_index {
+    const char *map;
+    size_t size;
+    size_t *off;            /* off[i]: line i's first byte */
+    long n;                 /* lines (1 for the lazy form) */
+    int lazy;
+    dev_t dev;
+    ino_t ino;
+} ts_manifest_index;
+int ts_manifest_index_open(const char *path, ts_manifest_index *ix, ts_err *err);
+/* True when line `position` may not be what the file at path holds now. */
+bool ts_manifest_index_stale(const ts_manifest_index *ix, const char *path, long position);
+int ts_manifest_index_entry(const ts_manifest_index *ix, const char *path, long position,
+                            ts_manifest_entry *e, ts_err *err);
+void ts_manifest_index_close(ts_manifest_index *ix);
 
 /* Write a whole small file atomically with mode: PATH.tmp.PID created with
  * O_EXCL|O_NOFOLLOW (mode 0600 until written; a stale file or link there
