@@ -99,29 +99,17 @@ static void deliver(const ts_run_req *req, pid_t pid, int sig, ts_run_result *re
         req->on_signal(sig, req->arg);
 }
 
-/* vfork: no copy of the caller's pages for a child that only sets up and
- * execs (a pool agent starts thousands of tasks). child_exec never
- * returns: it execs or _exits; the descriptors, directory, signal
- * dispositions and mask it changes are its own (no CLONE_FILES, CLONE_FS,
- * CLONE_SIGHAND). A function of its own: nothing of the caller's frame
- * is live across it. */
-static pid_t start_child(const ts_run_req *req, const char *text)
-{
-    pid_t pid = vfork();
-    if (pid == 0)
-        child_exec(req, text);
-    return pid;
-}
-
 /* Run one shell text to completion, forwarding signals to its group. */
 static int run_one(const ts_run_req *req, const char *text, const sigset_t *owned,
                    ts_run_result *res, pid_t *group, deferred *later, ts_err *err)
 {
     int status = 0;
 
-    pid_t pid = start_child(req, text);
+    pid_t pid = fork();
     if (pid < 0)
         return ts_errf(err, "cannot start the task: fork: %s", strerror(errno));
+    if (pid == 0)
+        child_exec(req, text);
     setpgid(pid, pid);   /* both sides: no window where a signal misses it */
     *group = pid;
 
