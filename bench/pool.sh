@@ -129,7 +129,7 @@ agent_alone() {
     # the queue a second apart, doc/pool.md "When it exits")
     local last; last=$(find "$d/run/events" -name '*.ev' -printf '%T@\n' | sort -n | tail -1)
     echo "$total $(echo "$last - $t0" | bc -l)"
-    local ran; ran=$(ls "$d"/run/events/ 2>/dev/null | grep -c '^[0-9]')
+    local ran; ran=$(find "$d/run/events" -mindepth 1 -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l)
     [ "$ran" = "$1" ] || echo "pool.sh: agent alone: $ran of $1 tasks have events" >&2
     rm -rf "$d"
 }

@@ -397,6 +397,7 @@ int ts_events_append(const ts_evctx *ctx, ts_event *ev, ts_err *err)
     char path[PATH_MAX], evdir[PATH_MAX], tdir[PATH_MAX];
     char line[TS_EVENT_MAX + 2];
     bool created_evdir, created_tdir, created_file = false;
+    bool sync = false;      /* this record fsync'd (set before any write) */
     struct stat st;
     int n, fd, rc = -1;
     size_t off = 0;
@@ -463,7 +464,7 @@ int ts_events_append(const ts_evctx *ctx, ts_event *ev, ts_err *err)
         ts_errf(err, "events: write %s: %s", path, strerror(errno));
         goto out;
     }
-    bool sync = wants_fsync(ctx, ev->type);
+    sync = wants_fsync(ctx, ev->type);
     if (sync && fsync(fd) < 0) {
         ts_errf(err, "events: fsync %s: %s", path, strerror(errno));
         goto out;
