@@ -89,3 +89,17 @@ wait_for() {   # wait_for TIMEOUT CMD...
     done
     return 1
 }
+
+# need_built VAR RELPATH: VAR = the path of a helper program `make check`
+# builds (under TS_BUILD_DIR, else the source tree's build/). Missing, it is
+# one failed check and the test ends: a broken build, never a skip.
+need_built() {
+    local p
+    p=${TS_BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build}/$2
+    if [ ! -x "$p" ]; then
+        echo "not ok 1 - $p is missing (make check builds it; TS_BUILD_DIR names the build tree)"
+        echo "1..1"
+        exit 1
+    fi
+    printf -v "$1" '%s' "$p"
+}

@@ -26,7 +26,7 @@ cleanup() {   # TS_KEEP=1 keeps the work directory for a look
     [ -n "${TS_KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
-PROBE=${TS_BUILD_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/build}/tests/slurm/poolprobe
+need_built PROBE tests/slurm/poolprobe
 
 # The stand-in agent: its first run claims 3, starts 2, runs 1 and dies;
 # later runs claim and run one at a time, and report a suspended worker.

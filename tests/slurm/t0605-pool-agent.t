@@ -11,12 +11,7 @@
 # limit. About 60 s (the walltime of one minute).
 . "$(dirname "$0")/lib.sh"
 
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
-FIX=${TS_BUILD_DIR:-$SRC/build}/tests/cli/pool-fixture
-if [ ! -x "$FIX" ]; then
-    echo "1..0 # SKIP no $FIX (make check builds it; set TS_BUILD_DIR)"
-    exit 0
-fi
+need_built FIX tests/cli/pool-fixture
 w=$(mk_workdir); trap 'rm -rf "$w"' EXIT
 cp "$FIX" "$w/pool-fixture" && chmod 755 "$w/pool-fixture"
 
