@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,8 @@
 #include "agent_int.h"
 #include "agentrules.h"
 #include "layout.h"
+#include "reaper.h"
+#include "runner.h"
 #include "walltime.h"
 #include "warnfilter.h"
 
@@ -231,6 +234,9 @@ int ts_pool_agent_main(const char *rundir)
     sigaddset(&a.sigs, SIGUSR1);
     sigaddset(&a.sigs, SIGUSR2);
     sigprocmask(SIG_BLOCK, &a.sigs, NULL);
+    /* What a task leaves running comes to us, to be stopped with its task
+     * (worker.h), not to run on unseen into the next one. */
+    (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     int rc = 1;
     a.started = time(NULL);
     if (setup(&a, rundir) == 0) {
@@ -250,6 +256,9 @@ int ts_pool_agent_main(const char *rundir)
         pa_write_status(&a);
         rc = 0;
     }
+    /* nothing of any task outlives the agent */
+    ts_pool_strays_escalate(true);
+    (void)ts_reaper_stop_all(TS_RUNNER_LEFTOVER_TERM_MS, 10000);
     cleanup(&a);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include "binding.h"
 #include "claims.h"
 #include "manifest.h"
+#include "worker.h"
 
 #define MSG "tasksuite pool-agent: "
 #define HEARTBEAT_S 5.0         /* heartbeat and .workers, at least this often */
@@ -27,7 +28,7 @@
 typedef struct slot {
     ts_pool_worker_status st;
     char *cpus, *gpus;
-    pid_t pid;                  /* its task's process; 0: none */
+    ts_pool_task task;          /* its running task; task.live NULL: none */
     ts_pool_entry e;
     bool termed;                /* TERM sent (cancel or the end) */
     double kill_at;             /* 0: no KILL due */
@@ -79,6 +80,7 @@ void pa_wind_down(agent *a, const char *why);
 void pa_warn_tasks(agent *a, const char *why);
 void pa_term_slot(agent *a, slot *s, double grace);
 void pa_reap(agent *a);
+void pa_task_ended(agent *a, slot *s, enum ts_pool_result r);
 void pa_check_cancels(agent *a, double now);
 void pa_escalate(agent *a, double now);
 void pa_check_walltime(agent *a, double now);

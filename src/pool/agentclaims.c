@@ -41,7 +41,7 @@ int pa_idle_workers(const agent *a)
 {
     int n = 0;
     for (size_t i = 0; i < a->n; i++)
-        n += a->w[i].pid == 0 && a->w[i].st.state == TS_WORKER_IDLE;
+        n += !a->w[i].task.live && a->w[i].st.state == TS_WORKER_IDLE;
     return n;
 }
 
@@ -49,7 +49,7 @@ int pa_busy_workers(const agent *a)
 {
     int n = 0;
     for (size_t i = 0; i < a->n; i++)
-        n += a->w[i].pid > 0;
+        n += a->w[i].task.live != NULL;
     return n;
 }
 
@@ -127,14 +127,12 @@ static int pa_start_one(agent *a, slot *s, const ts_pool_entry *e)
         req.index = NULL;
         err.msg[0] = '\0';
     }
-    pid_t pid = ts_pool_worker_spawn(&req, &err);
-    if (pid < 0) {
-        /* started but never run: the journal sees no end; sync judges it */
-        fprintf(stderr, MSG "%s\n", err.msg);
+    s->e = *e;
+    enum ts_pool_result result;
+    if (!ts_pool_task_start(&s->task, &req, &result)) {
+        pa_task_ended(a, s, result);     /* nothing runs: counted, the slot free */
         return 0;
     }
-    s->pid = pid;
-    s->e = *e;
     s->termed = false;
     s->kill_at = 0;
     s->st.state = TS_WORKER_RUNNING;
@@ -148,9 +146,9 @@ void pa_dispatch(agent *a)
 {
     for (size_t i = 0; i < a->n && a->nbuf > 0; i++) {
         slot *s = &a->w[i];
-        if (s->pid != 0 || s->st.state != TS_WORKER_IDLE)
+        if (s->task.live || s->st.state != TS_WORKER_IDLE)
             continue;
-        while (a->nbuf > 0 && s->pid == 0) {
+        while (a->nbuf > 0 && !s->task.live && s->st.state == TS_WORKER_IDLE) {
             ts_pool_entry e = a->buf[0];
             memmove(a->buf, a->buf + 1, (a->nbuf - 1) * sizeof *a->buf);
             a->nbuf--;

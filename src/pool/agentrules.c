@@ -1,21 +1,7 @@
 /* agentrules.c: the pool agent's pure decisions (agentrules.h). */
 #include "config.h"
 
-#include <sys/wait.h>
-
 #include "agentrules.h"
-
-enum ts_pool_result ts_pool_result_of_status(int status)
-{
-    if (!WIFEXITED(status))
-        return TS_POOL_FAILED;
-    switch (WEXITSTATUS(status)) {
-    case TS_POOL_DONE: return TS_POOL_DONE;
-    case TS_POOL_TIMEOUT: return TS_POOL_TIMEOUT;
-    case TS_POOL_SKIPPED: return TS_POOL_SKIPPED;
-    default: return TS_POOL_FAILED;
-    }
-}
 
 bool ts_pool_tally_note(ts_pool_tally *t, enum ts_pool_result r, int suspend_after)
 {

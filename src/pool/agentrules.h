@@ -15,9 +15,6 @@ enum ts_pool_result {
     TS_POOL_SKIPPED = 3,    /* nothing ran: cancelled, or the claim was returned */
 };
 
-/* A task process's wait status as a result: a process that died of a
- * signal (killed with its task) or exited otherwise counts as failed. */
-enum ts_pool_result ts_pool_result_of_status(int status);
 
 /* One worker's counts. */
 typedef struct ts_pool_tally {

@@ -37,8 +37,7 @@ double pa_cut_before(const agent *a)
 static void pa_signal_running(agent *a, int sig)
 {
     for (size_t i = 0; i < a->n; i++)
-        if (a->w[i].pid > 0)
-            kill(a->w[i].pid, sig);
+        ts_pool_task_signal(&a->w[i].task, sig);
 }
 
 void pa_wind_down(agent *a, const char *why)
@@ -60,18 +59,16 @@ void pa_warn_tasks(agent *a, const char *why)
 
 void pa_term_slot(agent *a, slot *s, double grace)
 {
-    if (s->pid <= 0 || s->termed)
+    if (!s->task.live || s->termed)
         return;
-    kill(s->pid, SIGTERM);
+    ts_pool_task_signal(&s->task, SIGTERM);
     s->termed = true;
     s->kill_at = pa_now_s() + grace;
     (void)a;
 }
 
-static void pa_task_ended(agent *a, slot *s, int status)
+void pa_task_ended(agent *a, slot *s, enum ts_pool_result r)
 {
-    enum ts_pool_result r = ts_pool_result_of_status(status);
-    s->pid = 0;
     s->termed = false;
     s->kill_at = 0;
     s->st.state = TS_WORKER_IDLE;
@@ -91,10 +88,14 @@ void pa_reap(agent *a)
 {
     int status;
     pid_t pid;
+    /* the tasks' processes, and what they left that came to us */
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-        for (size_t i = 0; i < a->n; i++)
-            if (a->w[i].pid == pid)
-                pa_task_ended(a, &a->w[i], status);
+        for (size_t i = 0; i < a->n; i++) {
+            slot *s = &a->w[i];
+            enum ts_pool_result r;
+            if (s->task.live && s->task.group == pid && !ts_pool_task_exited(&s->task, status, &r))
+                pa_task_ended(a, s, r);
+        }
 }
 
 void pa_check_cancels(agent *a, double now)
@@ -106,7 +107,7 @@ void pa_check_cancels(agent *a, double now)
     for (size_t i = 0; i < a->n; i++) {
         slot *s = &a->w[i];
         bool cancelled = false;
-        if (s->pid <= 0 || s->termed)
+        if (!s->task.live || s->termed)
             continue;
         if (ts_events_is_cancelled(a->rs.dir, s->e.task, &cancelled, &err) == 0 && cancelled) {
             fprintf(stderr, MSG "task %ld was cancelled: stopping it\n", s->e.task);
@@ -117,10 +118,11 @@ void pa_check_cancels(agent *a, double now)
 
 void pa_escalate(agent *a, double now)
 {
+    ts_pool_strays_escalate(false);
     for (size_t i = 0; i < a->n; i++) {
         slot *s = &a->w[i];
-        if (s->pid > 0 && s->kill_at > 0 && now >= s->kill_at) {
-            ts_pool_worker_kill_task(s->pid);
+        if (s->task.live && s->kill_at > 0 && now >= s->kill_at) {
+            ts_pool_task_kill(&s->task);
             s->kill_at = 0;
         }
     }

@@ -288,8 +288,7 @@ int ts_binding_env(const ts_binding_plan *p, size_t w, ts_err *err)
     return rc;
 }
 
-int ts_binding_apply(hwloc_topology_t topo, const ts_binding_plan *p, size_t w,
-                     ts_err *err)
+int ts_binding_bind(hwloc_topology_t topo, const ts_binding_plan *p, size_t w, ts_err *err)
 {
     if (w >= p->nworkers)
         return ts_errf(err, "worker %zu: the plan has %zu workers", w, p->nworkers);
@@ -301,5 +300,11 @@ int ts_binding_apply(hwloc_topology_t topo, const ts_binding_plan *p, size_t w,
         free(l);
         return -1;
     }
-    return ts_binding_env(p, w, err);
+    return 0;
+}
+
+int ts_binding_apply(hwloc_topology_t topo, const ts_binding_plan *p, size_t w,
+                     ts_err *err)
+{
+    return ts_binding_bind(topo, p, w, err) < 0 ? -1 : ts_binding_env(p, w, err);
 }

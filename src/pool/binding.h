@@ -69,8 +69,10 @@ char *ts_binding_worker_gpus(const ts_binding_plan *p, size_t w);
  * ROCR_VISIBLE_DEVICES). Not async-signal-safe: call it in a child forked
  * from a single-threaded parent, or before exec otherwise safe. */
 int ts_binding_env(const ts_binding_plan *p, size_t w, ts_err *err);
-/* Bind the calling process (all its threads) to worker w's cpuset, then
- * ts_binding_env. topo must be this machine's (ts_binding_load). */
+/* Bind the calling process (all its threads) to worker w's cpuset
+ * (ts_binding_bind), and then ts_binding_env (ts_binding_apply). topo must
+ * be this machine's (ts_binding_load). */
+int ts_binding_bind(hwloc_topology_t topo, const ts_binding_plan *p, size_t w, ts_err *err);
 int ts_binding_apply(hwloc_topology_t topo, const ts_binding_plan *p, size_t w,
                      ts_err *err);
 

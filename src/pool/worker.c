@@ -1,7 +1,8 @@
-/* worker.c: the process of one pooled task (worker.h). */
+/* worker.c: one pooled task, run by the agent itself (worker.h). */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,21 +10,24 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agentrules.h"
-#include "attempt.h"
 #include "events.h"
 #include "outcome.h"
+#include "reaper.h"
 #include "worker.h"
 
-static enum ts_pool_result result_of(const ts_pool_task_req *r, const ts_attempt_pool *p)
+#define MSG "tasksuite pool-agent: "
+
+/* What the task's end counts for its worker. */
+static enum ts_pool_result result_of(const ts_pool_task *t)
 {
     bool cancelled = false;
     ts_err ignored = { 0 };
+    const ts_attempt_pool *p = &t->pool;
     if (p->cancelled)
         return TS_POOL_SKIPPED;
     /* stopped by `cancel --task`: not the worker's failure */
     if (p->ran && p->outcome == TS_OUTCOME_FAILED
-        && ts_events_is_cancelled(r->rundir, r->e.task, &cancelled, &ignored) == 0 && cancelled)
+        && ts_events_is_cancelled(t->rundir, t->task, &cancelled, &ignored) == 0 && cancelled)
         return TS_POOL_SKIPPED;
     if (!p->ran)
         return TS_POOL_FAILED;      /* could not be run: the node's fault, maybe */
@@ -35,54 +39,206 @@ static enum ts_pool_result result_of(const ts_pool_task_req *r, const ts_attempt
     }
 }
 
-static void task_process(const ts_pool_task_req *r)
+/* In the task's child, before its exec: the worker's CPUs and environment. */
+static void bind_worker(void *arg)
+{
+    const ts_pool_task *t = arg;
+    ts_err err = { 0 };
+    if (ts_binding_bind(t->topo, t->plan, t->worker, &err) < 0) {
+        fprintf(stderr, MSG "worker %zu: %s\n", t->worker, err.msg);
+        fflush(NULL);
+        _exit(127);
+    }
+}
+
+static int spawn(ts_pool_task *t, const char *text)
 {
     ts_err err = { 0 };
-    if (ts_binding_apply(r->topo, r->plan, r->worker, &err) < 0) {
-        fprintf(stderr, "tasksuite pool-agent: worker %zu: %s\n", r->worker, err.msg);
-        fflush(NULL);
-        _exit(TS_POOL_FAILED);
+    fflush(NULL);           /* nothing buffered is written twice */
+    t->group = ts_run_start(ts_attempt_req(t->live), text, &err);
+    if (t->group < 0) {
+        fprintf(stderr, MSG "task %ld attempt %d: %s\n", t->task, t->attempt, err.msg);
+        t->group = 0;
+        return -1;
     }
-    ts_attempt_pool pool = { .pooldir = r->pooldir, .priority = r->e.priority,
-                             .cut_from = r->cut_from, .end = r->end };
+    return 0;
+}
+
+int ts_pool_task_start(ts_pool_task *t, const ts_pool_task_req *r, enum ts_pool_result *result)
+{
+    memset(t, 0, sizeof *t);
+    t->pool = (ts_attempt_pool){ .pooldir = r->pooldir, .priority = r->e.priority,
+                                 .cut_from = r->cut_from, .end = r->end };
+    t->rundir = r->rundir;
+    t->task = r->e.task;
+    t->attempt = r->e.attempt;
+    t->topo = r->topo;
+    t->plan = r->plan;
+    t->worker = r->worker;
     ts_attempt_args a = {
         .dir = r->rundir, .manifest = r->manifest, .offset = 0, .position = r->e.task,
-        .attempt = r->e.attempt, .started = time(NULL), .pool = &pool,
+        .attempt = r->e.attempt, .started = time(NULL), .pool = &t->pool,
         .runspec = r->runspec, .index = r->index,
     };
-    (void)ts_attempt_run(&a);
-    fflush(NULL);
-    _exit(result_of(r, &pool));
-}
-
-pid_t ts_pool_worker_spawn(const ts_pool_task_req *r, ts_err *err)
-{
-    fflush(NULL);           /* nothing buffered is written twice */
-    pid_t pid = fork();
-    if (pid < 0)
-        return ts_errf(err, "cannot start task %ld: fork: %s", r->e.task, strerror(errno));
-    if (pid == 0)
-        task_process(r);
-    return pid;
-}
-
-void ts_pool_worker_kill_task(pid_t task_process)
-{
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%ld/task/%ld/children", (long)task_process,
-             (long)task_process);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    for (char *p = buf, *end; *p; p = end) {
-        long child = strtol(p, &end, 10);
-        if (end == p)
-            break;
-        pid_t group = getpgid((pid_t)child);
-        if (group > 0 && group != getpgrp())
-            kill(-group, SIGKILL);
+    int rc;
+    ts_err err = { 0 };
+    /* The worker's variables, into our environment, which the attempt's
+     * is made from; every worker sets the same names. */
+    if (ts_binding_env(r->plan, r->worker, &err) < 0) {
+        fprintf(stderr, MSG "worker %zu: %s\n", r->worker, err.msg);
+        *result = TS_POOL_FAILED;
+        return 0;
     }
+    t->live = ts_attempt_begin(&a, &rc);
+    if (!t->live) {
+        *result = result_of(t);
+        return 0;
+    }
+    ts_run_req *req = ts_attempt_req(t->live);
+    req->pre_exec = bind_worker;
+    req->pre_exec_arg = t;
+    t->in_setup = req->setup && *req->setup;
+    if (spawn(t, t->in_setup ? req->setup : req->run) < 0) {
+        /* recorded as an attempt that could not run its command */
+        t->res = (ts_run_result){ .exit_code = 127 };
+        (void)ts_attempt_end(t->live, &t->res);
+        t->live = NULL;
+        *result = TS_POOL_FAILED;
+        return 0;
+    }
+    return 1;
+}
+
+/* Whether /proc/PID/environ holds every one of the NUL-terminated
+ * strings in want (each a whole "NAME=value"). */
+static bool environ_has(pid_t pid, const char *const *want, size_t nwant)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap + 1);
+    ssize_t n;
+    while (buf && (n = read(fd, buf + len, cap - len)) > 0) {
+        len += (size_t)n;
+        if (len == cap) {
+            char *more = realloc(buf, cap * 2 + 1);
+            if (!more)
+                break;
+            buf = more;
+            cap *= 2;
+        }
+    }
+    close(fd);
+    size_t found = 0;
+    for (size_t i = 0; buf && i < len; i += strlen(buf + i) + 1) {
+        buf[len] = '\0';
+        for (size_t k = 0; k < nwant; k++)
+            found += strcmp(buf + i, want[k]) == 0;
+    }
+    free(buf);
+    return found == nwant;
+}
+
+/* Leftovers TERMed and due a KILL (-pid: a process group), as the runner
+ * gives them TS_RUNNER_LEFTOVER_TERM_MS; never waited for here. */
+#define STRAYS_MAX 64
+static struct { pid_t pid; double kill_at; } strays[STRAYS_MAX];
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void stray_term(pid_t pid)
+{
+    if (kill(pid, SIGTERM) < 0)
+        return;
+    (void)kill(pid, SIGCONT);   /* a stopped one acts on it */
+    for (size_t i = 0; i < STRAYS_MAX; i++)
+        if (strays[i].pid == 0) {
+            strays[i].pid = pid;
+            strays[i].kill_at = now_s() + TS_RUNNER_LEFTOVER_TERM_MS / 1000.0;
+            return;
+        }
+    (void)kill(pid, SIGKILL);   /* no room to wait: now */
+}
+
+void ts_pool_strays_escalate(bool all)
+{
+    double now = now_s();
+    for (size_t i = 0; i < STRAYS_MAX; i++)
+        if (strays[i].pid != 0 && (all || now >= strays[i].kill_at)) {
+            (void)kill(strays[i].pid, SIGKILL);
+            strays[i].pid = 0;
+        }
+}
+
+typedef struct stray_scan {
+    const char *want[2];
+    int found;
+} stray_scan;
+
+static void stop_if_ours(pid_t pid, void *arg)
+{
+    stray_scan *s = arg;
+    if (environ_has(pid, s->want, 2)) {
+        stray_term(pid);
+        s->found++;
+    }
+}
+
+/* The task's main process has ended: what it left running is stopped, in
+ * its group and out of it (setsid): the processes that came to us as the
+ * subreaper, told apart by the task's own environment. */
+static int stop_leftovers(const ts_pool_task *t)
+{
+    int left = 0;
+    if (kill(-t->group, 0) == 0) {
+        stray_term(-t->group);
+        left++;
+    }
+    char idx[64], att[64];
+    snprintf(idx, sizeof idx, "TASK_SUITE_TASK_INDEX=%ld", t->task);
+    snprintf(att, sizeof att, "TASK_SUITE_ATTEMPT=%d", t->attempt);
+    stray_scan s = { .want = { idx, att } };
+    (void)ts_reaper_each_child(stop_if_ours, &s);
+    return left + s.found;
+}
+
+int ts_pool_task_exited(ts_pool_task *t, int status, enum ts_pool_result *result)
+{
+    ts_run_req *req = ts_attempt_req(t->live);
+    ts_run_status(status, &t->res);     /* the warning's mark stays */
+    if (t->in_setup) {
+        t->in_setup = false;
+        if (t->res.exit_code == 0 && t->res.term_signal == 0) {
+            if (spawn(t, req->run) == 0)
+                return 1;
+            t->res.exit_code = 127;
+        } else
+            t->res.failed_in_setup = 1;
+    }
+    t->res.leftovers = stop_leftovers(t);
+    (void)ts_attempt_end(t->live, &t->res);
+    t->live = NULL;
+    *result = result_of(t);
+    t->group = 0;
+    return 0;
+}
+
+void ts_pool_task_signal(ts_pool_task *t, int sig)
+{
+    if (t->live && t->group > 0)
+        ts_run_signal(ts_attempt_req(t->live), t->group, sig, &t->res);
+}
+
+void ts_pool_task_kill(const ts_pool_task *t)
+{
+    if (t->live && t->group > 0)
+        (void)kill(-t->group, SIGKILL);
 }

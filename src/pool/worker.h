@@ -1,21 +1,29 @@
-/* worker.h: one task of a pool worker: the process the agent forks for it.
+/* worker.h: one task of a pool worker, run by the agent itself.
  *
  * A worker is a slot of the agent (agent.c) with a place on the node (its
- * CPUs and GPUs, binding.h). Each task it runs gets a process of its own,
- * forked from the agent, that binds itself to the worker's CPUs and sets
- * the worker's environment (ts_binding_apply) before anything else, then
- * runs the attempt exactly as array mode's `tasksuite exec` does
- * (ts_attempt_run, pool mode: no in-job requeue). Its exit status is an
- * enum ts_pool_result (agentrules.h). A process per task, rather than one
- * long-lived process per worker, keeps nothing of one task (a pending
- * signal, a leftover child) in the next one's way.
+ * CPUs and GPUs, binding.h). The agent runs each task's attempt in steps
+ * (attempt.h: ts_attempt_begin, ts_attempt_end): its records and files are
+ * written by the agent, and the task's setup and run are the agent's own
+ * children, each bound to the worker's CPUs with the worker's environment
+ * (ts_binding_env in the agent, ts_binding_bind in the child right before
+ * its exec). No process stands between the
+ * agent and the task: a process per task of our own doubled the cost of a
+ * short task (doc/PERFORMANCE.md, pool mode). What a process of ours did
+ * for its task, the agent does per slot: it forwards the warning and TERM
+ * to the task's process group, and when the task's main process ends it
+ * stops what the task left running, in its group or (found by the task's
+ * environment among the processes that came to the agent, its subreaper)
+ * out of it, so nothing of one task runs on into the next.
  */
 #ifndef TS_POOL_WORKER_H
 #define TS_POOL_WORKER_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
 
+#include "agentrules.h"
+#include "attempt.h"
 #include "binding.h"
 #include "claims.h"
 #include "err.h"
@@ -30,16 +38,46 @@ typedef struct ts_pool_task_req {
     hwloc_topology_t topo;
     const ts_binding_plan *plan;
     size_t worker;
-    const ts_runspec *runspec;      /* the agent's (the process is its fork) */
-    const ts_manifest_index *index; /* of manifest, fresh for e.task */
+    const ts_runspec *runspec;      /* the agent's */
+    const ts_manifest_index *index; /* of manifest, fresh for e.task; NULL:
+                                       read the manifest */
 } ts_pool_task_req;
 
-/* Fork the task's process; its pid, -1 with err when fork fails. */
-pid_t ts_pool_worker_spawn(const ts_pool_task_req *r, ts_err *err);
+/* The running task of one slot; all zero when none. */
+typedef struct ts_pool_task {
+    ts_attempt_live *live;
+    ts_attempt_pool pool;
+    ts_run_result res;
+    pid_t group;                /* its current process (setup or run), leader
+                                   of the task's process group; 0: none */
+    bool in_setup;
+    const char *rundir;
+    long task;
+    int attempt;
+    hwloc_topology_t topo;      /* for the binding, in the child */
+    const ts_binding_plan *plan;
+    size_t worker;
+} ts_pool_task;
 
-/* Stop a task's processes now: SIGKILL to the process group of every child
- * of the task process (the runner puts setup and run in a group of their
- * own), so the task process records how it ended. */
-void ts_pool_worker_kill_task(pid_t task_process);
+/* Begin the attempt and start its first process: 1 when it runs; 0 when
+ * nothing runs, *result saying why (SKIPPED: cancelled; FAILED: it could
+ * not be started, said on stderr). */
+int ts_pool_task_start(ts_pool_task *t, const ts_pool_task_req *r, enum ts_pool_result *result);
+
+/* t->group exited with wait status `status`: 1 when the task runs on (its
+ * run started after its setup); 0 when it ended: its records written,
+ * what it left running stopped, *result its worker's count, t cleared. */
+int ts_pool_task_exited(ts_pool_task *t, int status, enum ts_pool_result *result);
+
+/* A signal to the running task's process group, as exec forwards it (the
+ * warning recorded; a TERM from cut_from on makes the end a timeout). */
+void ts_pool_task_signal(ts_pool_task *t, int sig);
+
+/* SIGKILL to the running task's process group now. */
+void ts_pool_task_kill(const ts_pool_task *t);
+
+/* Leftovers of ended tasks had TERM: KILL those whose grace is over (all:
+ * every one, the agent is leaving). */
+void ts_pool_strays_escalate(bool all);
 
 #endif

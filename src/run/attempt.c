@@ -133,109 +133,190 @@ static int prepare(const ts_runspec *rs, const ts_manifest_entry *t, int attempt
     return ts_attempt_build_env(env, rs, t, attempt, rank, task_dir, end, err);
 }
 
-/* This node's rank of the task (the only one for a one-node task). */
-static int run_here(const ts_attempt_args *a, const ts_runspec *rs,
-                    const ts_manifest_entry *t, int attempt)
-{
+/* One attempt on this node, from its first process to its records: what
+ * run_here and the pool agent share (attempt.h). */
+struct ts_attempt_live {
+    ts_runspec rs;
+    bool own_rs;                /* read here: freed here */
+    ts_manifest_entry t;
+    bool have_t;
+    long position;
+    int attempt;
     char out[PATH_MAX], errp[PATH_MAX];
+    ts_env env;
+    ts_evctx ev;
+    signal_ctx sc;
+    ts_run_req req;
+    ts_attempt_pool *pool;
+    int rank_mode;
+};
+
+/* The runspec and the task's manifest entry; -1 when unreadable (said). */
+static int load(const ts_attempt_args *a, ts_attempt_live *l)
+{
     ts_err err = { 0 };
+    char path[PATH_MAX];
+    if (a->runspec)
+        l->rs = *a->runspec;    /* the agent's: not freed here */
+    else if (ts_layout_runspec(a->dir, path, sizeof path, &err) < 0
+             || ts_runspec_read(path, &l->rs, &err) < 0)
+        return ts_attempt_fail(err.msg), -1;
+    else
+        l->own_rs = true;
+    /* In pool mode num_nodes shapes the allocation; a pooled task is one
+     * worker's process on one node, so its events and environment say one
+     * node (with 2 the journal would wait for a rank 1 that never comes). */
+    if (a->pool)
+        l->rs.num_nodes = 1;
+    else    /* any warning signal, not only the usual ones: exec never dies of it */
+        ts_runner_block_signals(l->rs.warn_signal);
+    l->pool = a->pool;
+    l->rank_mode = a->rank_mode;
+    l->position = a->position >= 0 ? a->position
+                                   : a->offset + env_long("SLURM_ARRAY_TASK_ID", 0);
+    if ((a->index ? ts_manifest_index_entry(a->index, a->manifest, l->position, &l->t, &err)
+                  : ts_manifest_read(a->manifest, l->position, &l->t, &err)) < 0)
+        return ts_attempt_fail(err.msg), -1;
+    l->have_t = true;
+    l->attempt = a->attempt > 0 ? a->attempt
+                                : l->t.attempt + (int)env_long("SLURM_RESTART_COUNT", 0);
+    return 0;
+}
+
+static void unload(ts_attempt_live *l)
+{
+    if (l->have_t)
+        ts_manifest_entry_free(&l->t);
+    if (l->own_rs)
+        ts_runspec_free(&l->rs);
+    ts_env_free(&l->env);
+}
+
+/* This node's rank of the task (the only one for a one-node task): its
+ * files, environment and `started` record; -1 when it cannot run (said). */
+static int start(const ts_attempt_args *a, ts_attempt_live *l)
+{
+    ts_err err = { 0 };
+    const ts_runspec *rs = &l->rs;
     int rank = a->rank_mode ? (int)env_long("SLURM_NODEID", 0) : 0;
-    ts_env env = { 0 };
     time_t end_time = a->pool ? a->pool->end : -1;
-    if (prepare(rs, t, attempt, rank, end_time, &env, out, errp, &err) < 0) {
-        ts_env_free(&env);
-        return ts_attempt_fail(err.msg);
-    }
-    ts_evctx ev = {
-        .suite_dir = rs->dir, .suite_id = rs->id, .task_idx = t->task_idx,
-        .attempt = attempt, .jobid = getenv("SLURM_JOB_ID"),
+    if (prepare(rs, &l->t, l->attempt, rank, end_time, &l->env, l->out, l->errp, &err) < 0)
+        return ts_attempt_fail(err.msg), -1;
+    l->ev = (ts_evctx){
+        .suite_dir = rs->dir, .suite_id = rs->id, .task_idx = l->t.task_idx,
+        .attempt = l->attempt, .jobid = getenv("SLURM_JOB_ID"),
         .node = getenv("SLURMD_NODENAME"), .node_rank = rank,
         .num_nodes = rs->num_nodes, .lazy = a->pool != NULL,
     };
-    signal_ctx sc = { .ev = &ev, .cut_from = a->pool ? a->pool->cut_from : 0, .filter = { .warn_signal = rs->warn_signal,
-                                             .lead_s = rs->warn_lead_s,
-                                             .started = a->started } };
-    ts_run_req req = {
-        .setup = t->setup, .run = t->run, .envp = env.v, .cwd = rs->workdir,
-        .stdout_path = out, .stderr_path = errp, .warn_signal = rs->warn_signal,
-        .on_signal = on_signal, .arg = &sc,
+    l->sc = (signal_ctx){ .ev = &l->ev, .cut_from = a->pool ? a->pool->cut_from : 0,
+                          .filter = { .warn_signal = rs->warn_signal,
+                                      .lead_s = rs->warn_lead_s, .started = a->started } };
+    l->req = (ts_run_req){
+        .setup = l->t.setup, .run = l->t.run, .envp = l->env.v, .cwd = rs->workdir,
+        .stdout_path = l->out, .stderr_path = l->errp, .warn_signal = rs->warn_signal,
+        .on_signal = on_signal, .arg = &l->sc,
         /* the pool agent sends the warning when it is due: never held */
         .defer = a->pool ? NULL : warning_due_at,
     };
-    ts_run_result res;
     /* the first attempt's job runs out its time limit and starts nothing */
-    if (attempt == 1)
+    if (l->attempt == 1 && !a->pool)
         ts_fault_hang("exec-hang-before-start");
-    if (ts_events_started(&ev, &err) < 0 || ts_run_task(&req, &res, &err) < 0) {
-        ts_env_free(&env);
-        return ts_attempt_fail(err.msg);
-    }
-    if (res.leftovers > 0)
+    if (ts_events_started(&l->ev, &err) < 0)
+        return ts_attempt_fail(err.msg), -1;
+    return 0;
+}
+
+/* After the task's last process: its outcome, the successor, `exited`. */
+static int finish(ts_attempt_live *l, const ts_run_result *res)
+{
+    ts_err err = { 0 };
+    const ts_runspec *rs = &l->rs;
+    int attempt = l->attempt;
+    if (res->leftovers > 0)
         fprintf(stderr, TS_ATTEMPT_MSG "the task left %d process%s running when it ended: "
-                "stopped\n", res.leftovers, res.leftovers == 1 ? "" : "es");
+                "stopped\n", res->leftovers, res->leftovers == 1 ? "" : "es");
     /* Killed by the warning, or by Slurm's TERM at the walltime: a timeout,
      * retried from here at once rather than by the safety net later. */
-    ts_task_ending end = ts_attempt_ending(&res, rs->warn_signal, sc.term_at_limit != 0);
+    ts_task_ending end = ts_attempt_ending(res, rs->warn_signal, l->sc.term_at_limit != 0);
     enum ts_task_outcome outcome = ts_task_outcome_of(&end);
     int timed_out = outcome == TS_OUTCOME_CUT_AT_LIMIT;
-    if (timed_out && ts_events_graceful_timeout(&ev, &err) < 0)
+    if (timed_out && ts_events_graceful_timeout(&l->ev, &err) < 0)
         fprintf(stderr, TS_ATTEMPT_MSG "%s\n", err.msg);
     int rc = ts_task_exit_status(&end);
     if (timed_out)
         fprintf(stderr, TS_ATTEMPT_MSG "the task ended on %s: a timeout (attempt %d)\n",
-                sc.term_at_limit ? "SIGTERM at the walltime" : "the warning signal", attempt);
+                l->sc.term_at_limit ? "SIGTERM at the walltime" : "the warning signal",
+                attempt);
     /* The successor first: whoever reads this attempt's end reads it too. */
-    if (a->pool) {
-        a->pool->ran = 1;
-        a->pool->outcome = (int)outcome;
-        a->pool->requeued = ts_attempt_pool_requeue(rs, t, &ev, attempt, outcome, a->pool) == 0;
-    } else if (!a->rank_mode)
-        ts_attempt_maybe_requeue(rs, t, &ev, attempt, outcome);
-    if (ts_events_exited(&ev, res.term_signal ? -1 : res.exit_code, res.term_signal,
+    if (l->pool) {
+        l->pool->ran = 1;
+        l->pool->outcome = (int)outcome;
+        l->pool->requeued =
+            ts_attempt_pool_requeue(rs, &l->t, &l->ev, attempt, outcome, l->pool) == 0;
+    } else if (!l->rank_mode)
+        ts_attempt_maybe_requeue(rs, &l->t, &l->ev, attempt, outcome);
+    if (ts_events_exited(&l->ev, res->term_signal ? -1 : res->exit_code, res->term_signal,
                          &err) < 0)
         fprintf(stderr, TS_ATTEMPT_MSG "%s\n", err.msg);
-    ts_env_free(&env);
     return rc;
 }
 
 int ts_attempt_run(const ts_attempt_args *a)
 {
-    ts_runspec rs;
-    ts_manifest_entry t;
+    ts_attempt_live l;
     ts_err err = { 0 };
-    char path[PATH_MAX];
     int rc;
 
-    if (a->runspec)
-        rs = *a->runspec;       /* the agent's: not freed here */
-    else if (ts_layout_runspec(a->dir, path, sizeof path, &err) < 0
-             || ts_runspec_read(path, &rs, &err) < 0)
-        return ts_attempt_fail(err.msg);
-    /* In pool mode num_nodes shapes the allocation; a pooled task is one
-     * worker's process on one node, so its events and environment say one
-     * node (with 2 the journal would wait for a rank 1 that never comes). */
-    if (a->pool)
-        rs.num_nodes = 1;
-    /* Any warning signal, not only the usual ones: exec never dies of it. */
-    ts_runner_block_signals(rs.warn_signal);
-    long position = a->position >= 0 ? a->position
-                                      : a->offset + env_long("SLURM_ARRAY_TASK_ID", 0);
-    if ((a->index ? ts_manifest_index_entry(a->index, a->manifest, position, &t, &err)
-                  : ts_manifest_read(a->manifest, position, &t, &err)) < 0) {
-        if (!a->runspec)
-            ts_runspec_free(&rs);
-        return ts_attempt_fail(err.msg);
+    memset(&l, 0, sizeof l);
+    if (load(a, &l) < 0) {
+        unload(&l);
+        return TS_EXIT_FAIL;
     }
-    int attempt = a->attempt > 0 ? a->attempt
-                                 : t.attempt + (int)env_long("SLURM_RESTART_COUNT", 0);
-    if (nothing_to_run(a, &rs, &t, attempt))
+    if (nothing_to_run(a, &l.rs, &l.t, l.attempt))
         rc = 0;
-    else if (rs.num_nodes > 1 && !a->rank_mode && !a->pool)
-        rc = ts_attempt_run_ranks(a, &rs, &t, position, attempt);
-    else
-        rc = run_here(a, &rs, &t, attempt);
-    ts_manifest_entry_free(&t);
-    if (!a->runspec)
-        ts_runspec_free(&rs);
+    else if (l.rs.num_nodes > 1 && !a->rank_mode && !a->pool)
+        rc = ts_attempt_run_ranks(a, &l.rs, &l.t, l.position, l.attempt);
+    else if (start(a, &l) < 0)
+        rc = TS_EXIT_FAIL;
+    else {
+        ts_run_result res;
+        if (ts_run_task(&l.req, &res, &err) < 0)
+            rc = ts_attempt_fail(err.msg);
+        else
+            rc = finish(&l, &res);
+    }
+    unload(&l);
+    return rc;
+}
+
+ts_attempt_live *ts_attempt_begin(const ts_attempt_args *a, int *rc)
+{
+    ts_attempt_live *l = calloc(1, sizeof *l);
+    *rc = TS_EXIT_FAIL;
+    if (!l) {
+        ts_attempt_fail("out of memory");
+        return NULL;
+    }
+    if (load(a, l) == 0) {
+        if (nothing_to_run(a, &l->rs, &l->t, l->attempt))
+            *rc = 0;
+        else if (start(a, l) == 0)
+            return l;
+    }
+    unload(l);
+    free(l);
+    return NULL;
+}
+
+ts_run_req *ts_attempt_req(ts_attempt_live *l)
+{
+    return &l->req;
+}
+
+int ts_attempt_end(ts_attempt_live *l, const ts_run_result *res)
+{
+    int rc = finish(l, res);
+    unload(l);
+    free(l);
     return rc;
 }

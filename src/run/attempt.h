@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "manifest.h"
+#include "runner.h"
 
 /* Pool mode (src/pool/agent.c): the attempt was claimed from the suite's
  * pool. No in-job requeue (no sbatch, no scontrol requeue): a timeout with
@@ -53,5 +54,19 @@ typedef struct ts_attempt_args {
  * there was nothing to run, TS_EXIT_FAIL when it could not be run. The
  * caller blocks the runner's signals first (ts_runner_block_signals). */
 int ts_attempt_run(const ts_attempt_args *a);
+
+/* The same attempt in steps, for a caller that waits for the task's
+ * processes in its own loop (the pool agent: one process per task, none
+ * between it and the task). ts_attempt_begin does all before the task's
+ * first process (the task's entry, the cancel mark, its files and
+ * environment, `started`); NULL when there is nothing to run (*rc 0) or it
+ * cannot run (*rc TS_EXIT_FAIL, said on stderr). The caller then runs the
+ * request's setup and run (runner.h: ts_run_start, ts_run_signal) and hands
+ * the result to ts_attempt_end: the outcome, the pool's next attempt,
+ * `exited`; it frees the attempt and returns what ts_attempt_run would. */
+typedef struct ts_attempt_live ts_attempt_live;
+ts_attempt_live *ts_attempt_begin(const ts_attempt_args *a, int *rc);
+ts_run_req *ts_attempt_req(ts_attempt_live *l);
+int ts_attempt_end(ts_attempt_live *l, const ts_run_result *res);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "reaper.h"
 #include "runner.h"
+#include "simplecmd.h"
 
 /* Signals the runner owns while a task runs. SIGCONT is forwarded too: Slurm
  * sends it ahead of the warning and the TERM so stopped tasks can act. */
@@ -67,10 +68,36 @@ static void child_exec(const ts_run_req *req, const char *text)
         dprintf(2, "tasksuite: cannot run %s: %s\n", req->argv[0], strerror(errno));
         _exit(127);
     }
+    ts_exec_simple(text, req->envp);   /* returns when the shell is needed */
     char *argv[] = { "sh", "-c", (char *)text, NULL };
     execve("/bin/sh", argv, req->envp);
     dprintf(2, "tasksuite: cannot run /bin/sh: %s\n", strerror(errno));
     _exit(127);
+}
+
+pid_t ts_run_start(const ts_run_req *req, const char *text, ts_err *err)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return ts_errf(err, "cannot start the task: fork: %s", strerror(errno));
+    if (pid == 0) {
+        if (req->pre_exec)
+            req->pre_exec(req->pre_exec_arg);
+        child_exec(req, text);
+    }
+    setpgid(pid, pid);   /* both sides: no window where a signal misses it */
+    return pid;
+}
+
+void ts_run_status(int status, ts_run_result *res)
+{
+    if (WIFEXITED(status)) {
+        res->exit_code = WEXITSTATUS(status);
+        res->term_signal = 0;
+    } else if (WIFSIGNALED(status)) {
+        res->exit_code = -1;
+        res->term_signal = WTERMSIG(status);
+    }
 }
 
 /* A signal held back by req->defer until its time (at most one: the
@@ -87,7 +114,7 @@ static double now_epoch(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void deliver(const ts_run_req *req, pid_t pid, int sig, ts_run_result *res)
+void ts_run_signal(const ts_run_req *req, pid_t pid, int sig, ts_run_result *res)
 {
     if (sig == req->warn_signal)
         res->warned = 1;
@@ -105,12 +132,9 @@ static int run_one(const ts_run_req *req, const char *text, const sigset_t *owne
 {
     int status = 0;
 
-    pid_t pid = fork();
+    pid_t pid = ts_run_start(req, text, err);
     if (pid < 0)
-        return ts_errf(err, "cannot start the task: fork: %s", strerror(errno));
-    if (pid == 0)
-        child_exec(req, text);
-    setpgid(pid, pid);   /* both sides: no window where a signal misses it */
+        return -1;
     *group = pid;
 
     for (;;) {
@@ -119,7 +143,7 @@ static int run_one(const ts_run_req *req, const char *text, const sigset_t *owne
         if (later->sig) {
             double left = later->due - now_epoch();
             if (left <= 0) {
-                deliver(req, pid, later->sig, res);
+                ts_run_signal(req, pid, later->sig, res);
                 later->sig = 0;
                 continue;
             }
@@ -159,15 +183,9 @@ static int run_one(const ts_run_req *req, const char *text, const sigset_t *owne
             later->due = due;
             continue;
         }
-        deliver(req, pid, sig, res);
+        ts_run_signal(req, pid, sig, res);
     }
-    if (WIFEXITED(status)) {
-        res->exit_code = WEXITSTATUS(status);
-        res->term_signal = 0;
-    } else if (WIFSIGNALED(status)) {
-        res->exit_code = -1;
-        res->term_signal = WTERMSIG(status);
-    }
+    ts_run_status(status, res);
     return 0;
 }
 

@@ -38,6 +38,10 @@ typedef struct ts_run_req {
      * forwards it now. NULL forwards everything now. */
     double (*defer)(int signo, void *arg);
     void *arg;
+    /* In the child, first (the pool binds the worker's CPUs): it may
+     * _exit; it must not return into the caller's code otherwise. */
+    void (*pre_exec)(void *arg);
+    void *pre_exec_arg;
 } ts_run_req;
 
 typedef struct ts_run_result {
@@ -54,6 +58,16 @@ typedef struct ts_run_result {
 #define TS_RUNNER_LEFTOVER_TERM_MS 2000
 
 int ts_run_task(const ts_run_req *req, ts_run_result *res, ts_err *err);
+
+/* The pieces of ts_run_task for a caller with a wait loop of its own (the
+ * pool agent, attempt.h): start one text (req->setup or req->run) in a new
+ * process group and return its pid, which is the group's; send a signal as
+ * the runner forwards it (the warning spares tasksuite's own commands, and
+ * counts in res->warned; req->on_signal is called); and read a wait status
+ * into res. */
+pid_t ts_run_start(const ts_run_req *req, const char *text, ts_err *err);
+void ts_run_signal(const ts_run_req *req, pid_t group, int sig, ts_run_result *res);
+void ts_run_status(int status, ts_run_result *res);
 
 /* Block the signals the runner forwards, as early as possible in `exec`, so
  * a warning that arrives before the task starts is queued, not fatal. The

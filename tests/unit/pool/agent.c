@@ -48,17 +48,6 @@ static void exit_rule(void)
     ok(ts_pool_agent_done(0, 0, TS_POOL_EMPTY_LOOKS, false), "enough empty looks: done");
 }
 
-static void statuses(void)
-{
-    /* wait statuses as the kernel makes them: exit code << 8, or a signal */
-    ok(ts_pool_result_of_status(0) == TS_POOL_DONE, "exit 0: done");
-    ok(ts_pool_result_of_status(2 << 8) == TS_POOL_TIMEOUT, "exit 2: timeout");
-    ok(ts_pool_result_of_status(3 << 8) == TS_POOL_SKIPPED, "exit 3: skipped");
-    ok(ts_pool_result_of_status(1 << 8) == TS_POOL_FAILED
-       && ts_pool_result_of_status(99 << 8) == TS_POOL_FAILED, "other exits: failed");
-    ok(ts_pool_result_of_status(9) == TS_POOL_FAILED, "killed: failed");
-}
-
 static void status_json(void)
 {
     ts_pool_worker_status w[2] = {
@@ -96,7 +85,6 @@ int main(void)
 {
     suspension();
     exit_rule();
-    statuses();
     status_json();
     return done_testing();
 }
