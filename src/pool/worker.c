@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,11 +40,17 @@ static enum ts_pool_result result_of(const ts_pool_task *t)
     }
 }
 
-/* In the task's child, before its exec: the worker's CPUs and environment. */
+/* In the task's child, before its exec: dies with the agent, then binds
+ * to the worker's CPUs. An agent's death makes its running attempts lost
+ * (node_fail, retried as the next attempt: doc/pool.md); a task that ran
+ * on unrecorded would then run twice, once beside its own retry. Under
+ * Slurm the step's end kills it anyway; this makes it so everywhere. */
 static void bind_worker(void *arg)
 {
     const ts_pool_task *t = arg;
     ts_err err = { 0 };
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != t->agent)
+        _exit(127);     /* the agent is gone already */
     if (ts_binding_bind(t->topo, t->plan, t->worker, &err) < 0) {
         fprintf(stderr, MSG "worker %zu: %s\n", t->worker, err.msg);
         fflush(NULL);
@@ -75,6 +82,7 @@ int ts_pool_task_start(ts_pool_task *t, const ts_pool_task_req *r, enum ts_pool_
     t->topo = r->topo;
     t->plan = r->plan;
     t->worker = r->worker;
+    t->agent = getpid();
     ts_attempt_args a = {
         .dir = r->rundir, .manifest = r->manifest, .offset = 0, .position = r->e.task,
         .attempt = r->e.attempt, .started = time(NULL), .pool = &t->pool,

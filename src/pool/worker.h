@@ -13,7 +13,8 @@
  * to the task's process group, and when the task's main process ends it
  * stops what the task left running, in its group or (found by the task's
  * environment among the processes that came to the agent, its subreaper)
- * out of it, so nothing of one task runs on into the next.
+ * out of it, so nothing of one task runs on into the next. And when the
+ * agent dies, its tasks die with it (their attempts lost, for sync).
  */
 #ifndef TS_POOL_WORKER_H
 #define TS_POOL_WORKER_H
@@ -57,6 +58,7 @@ typedef struct ts_pool_task {
     hwloc_topology_t topo;      /* for the binding, in the child */
     const ts_binding_plan *plan;
     size_t worker;
+    pid_t agent;                /* the task dies with it (PR_SET_PDEATHSIG) */
 } ts_pool_task;
 
 /* Begin the attempt and start its first process: 1 when it runs; 0 when

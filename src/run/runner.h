@@ -1,7 +1,8 @@
 /* runner.h: run one task's setup and run text on this node.
  *
  * The text runs as `/bin/sh -c TEXT` (we are already the job's user: this is
- * the batch step, never root) in a new process group, stdin /dev/null,
+ * the batch step, never root), or exec'd directly when the shell would add
+ * nothing (simplecmd.h), in a new process group, stdin /dev/null,
  * stdout/stderr appended to the attempt's files. The runner waits with all
  * relevant signals blocked and handled synchronously (sigwaitinfo): Slurm's
  * warning signal, SIGTERM at the walltime and SIGINT/SIGHUP are forwarded to

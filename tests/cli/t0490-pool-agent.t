@@ -194,9 +194,9 @@ kill -9 "$(cat "$w/k9.pid")"
 wait
 is "$(scan k9 | awk '{print $4}' | sort | uniq -c | awk '{print $2 "=" $1}' | paste -sd' ')" \
     "started=2 unstarted=2" "after kill -9: 2 started claims and 2 claimed-unstarted (prefetch) for sync"
-wait_for 30 test -s "$w/k9.out"
-sleep 1
-is "$(wc -l <"$w/k9.out")" 2 "the 2 started tasks still finish (their task processes outlive the agent)"
+sleep 4
+is "$(cat "$w/k9.out" 2>/dev/null | wc -l)" 0 \
+    "the 2 started tasks died with the agent (lost, for sync: never run on unrecorded)"
 
 # ------------------------------------------------------- cancel
 put "$w" can.yaml <<'YAML'
@@ -221,5 +221,35 @@ like "$(cat "$w"/can.run/events/0/*.ev)" '"type":"exited".*"signal":15' "the sto
 like "$(cat "$w"/can.run/pool/agents/*.workers)" '"done":1,"failed":0,' \
     "a cancelled task is not counted as the worker's failure"
 is "$(ls "$w/can.run/events/1")" cancelled "the task cancelled before it started has no records (only its mark)"
+
+# ------------------------------------------------------- what a task leaves
+# Task 0 leaves a sleep in its process group and one it moved out of it
+# (setsid); the agent runs no process of its own between it and the task,
+# so it stops both itself when task 0 ends: task 1 finds them gone while
+# the agent still runs.
+put "$w" left.sh <<'SH'
+if [ "$1" = 0 ]; then
+    sleep 300 & echo $! > grp.pid
+    setsid sleep 301 & echo $! > esc.pid
+    exit 0
+fi
+sleep 1
+for f in grp esc; do
+    if kill -0 "$(cat $f.pid)" 2>/dev/null; then echo "$f alive"; else echo "$f gone"; fi
+done > left.out
+SH
+put "$w" left.yaml <<'YAML'
+name: left
+run: sh ./left.sh %(n)
+matrix:
+  n: [0, 1]
+worker_schedule:
+  worker_count: 1
+YAML
+fixture left
+agent left
+is "$(paste -sd' ' "$w/left.out" 2>/dev/null)" "grp gone esc gone" \
+    "what a task left running, in its group and out of it, is stopped when it ends"
+like "$(cat "$w/left.err")" "left 2 processes running when it ended: stopped" "and the agent says so"
 
 done_testing
