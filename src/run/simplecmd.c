@@ -25,7 +25,7 @@ static const char *const shell_words[] = {
 static bool plain_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-           || strchr("-_./,:+@%=", c) != NULL;
+           || (c != '\0' && strchr("-_./,:+@%=", c) != NULL);   /* strchr finds the NUL */
 }
 
 static bool blank(char c)
