@@ -34,6 +34,9 @@ static const struct help {
       "  --json               one JSON document, every task and attempt\n"
       "  --watch              redraw every 2 s (a line per change when not a terminal)\n"
       "  --all                every task, completed ones included\n" },
+    { "report",
+      "  ID                   suite ID, unique ID prefix or suite name (default: your latest)\n"
+      "  -o, --output FILE    where to write the page (default: report-ID.html; - for stdout)\n" },
     { "rm",
       "  ID...                suite IDs, unique prefixes or names\n"
       "  --force              cancel an active suite first, then remove it\n"

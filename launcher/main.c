@@ -20,6 +20,8 @@ static const struct command {
       "run a suite (through Slurm, or here with --local)" },
     { "status", cmd_status, "[ID] [--json] [--watch] [--all]\n"
       "state, counters, tasks (default: your latest suite)" },
+    { "report", cmd_report, "[ID] [-o FILE|-]\n"
+      "one self-contained HTML page: timeline, retries, walltime, hooks" },
     { "list", cmd_list, "[--label L]... [--state S[,S...]] [--all-users] [--json]\n"
       "your suites" },
     { "logs", cmd_logs, "[ID] [TASK] [--attempt N] [--follow] [--stderr]\n"
