@@ -437,5 +437,12 @@
     });
   })();
 
+  /* where the timeline is drawn, for tests that look at a screenshot */
+  var tl = document.getElementById('timeline-svg');
+  if (tl) {
+    var b = tl.getBoundingClientRect();
+    tl.setAttribute('data-box', [Math.round(b.left + window.scrollX), Math.round(b.top + window.scrollY),
+                                 Math.round(b.width), Math.round(b.height)].join(','));
+  }
   document.body.setAttribute('data-rendered', 'yes');
 })();
