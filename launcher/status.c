@@ -179,7 +179,8 @@ static int print_text(FILE *f, ts_journal *j, const ts_suite_info *s,
         fprintf(f, "dir:      %s\n", dir);
     ts_progress_text(buf, sizeof buf, c->done, c->total);
     if (v->tty) {
-        int w = v->cols > 0 ? v->cols - 10 - (int)strlen(buf) - 1 : 40;
+        /* "progress: " (10), the text, a space, the bar's cells and its brackets */
+        int w = v->cols > 0 ? v->cols - 10 - (int)strlen(buf) - 1 - 2 : 40;
         if (w > 50)
             w = 50;
         if (w >= 10) {
