@@ -396,6 +396,8 @@ static int parse(int argc, char **argv, int *json, int *watching, view *v, int *
             }
             break;
         case 'c':
+            if (!optarg)        /* required_argument: getopt never gives NULL */
+                break;
             if (!strcmp(optarg, "auto"))
                 v->colour = -1;
             else if (!strcmp(optarg, "always"))

@@ -42,7 +42,7 @@ browser_checks "$W/rep.html" "$W/status.json" "$W/chk" completed,failed,timeout
 dom=$(cat "$W/chk/dom.html" 2>/dev/null)
 if [ -n "$dom" ]; then
     nodes=$(jsql "$W" "select count(distinct node) from attempts where suite_id='$id'")
-    hookrows=$(sed 's#</table>#&\n#g' <<<"$dom" | grep '<table id="hooks-per-node">' | grep -o '<td[^>]*>env_preparation</td>' | wc -l)
+    hookrows=$(printf '%s\n' "${dom//<\/table>/$'\n'}" | grep '<table id="hooks-per-node">' | grep -o '<td[^>]*>env_preparation</td>' | wc -l)
     is "$hookrows" "$nodes" "the hooks table has env_preparation on each node a task ran on ($nodes)"
     like "$dom" "Time limit 5m 00s" "walltime use is measured against slurm.time"
     like "$dom" 'timeout → completed' "the resumed task's attempts: timeout, then completed"
