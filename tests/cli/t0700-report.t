@@ -51,7 +51,7 @@ is "$out" "<!DOCTYPE html>" "-o - writes the page to stdout"
 
 # --- a name that tries to close the script: it stays text
 evil='</script><script>document.body.setAttribute("data-pwned","1")</script><b>x'
-sqlite3 "$w/.tshome/journal.db" "UPDATE tasks SET name = '$evil' WHERE suite_id = '$id' AND idx = 0"
+as_user "$w" sqlite3 "$w/.tshome/journal.db" "UPDATE tasks SET name = '$evil' WHERE suite_id = '$id' AND idx = 0"
 ts "$w" report "$id" -o evil.html >/dev/null 2>&1
 is "$(grep -o '</script' "$w/evil.html" | wc -l)" 2 "only the page's own two script elements end in it"
 like "$(cat "$w/evil.html")" '\\u003c/script\\u003e\\u003cscript\\u003e' "the name is in the data as \\u003c escapes"
@@ -77,7 +77,7 @@ is "$(find "$w" -maxdepth 1 -name '*.html.*' | wc -l)" 0 "no temporary file is l
 # --- 10,000 tasks: the small suite's journal scaled up in SQL
 out=$(ts "$w" submit --local mix.yaml --new 2>&1)
 big=$(printf '%s\n' "$out" | head -1)
-sqlite3 "$w/.tshome/journal.db" <<SQL
+as_user "$w" sqlite3 "$w/.tshome/journal.db" <<SQL
 WITH RECURSIVE n(i) AS (SELECT 5 UNION ALL SELECT i + 1 FROM n WHERE i < 9999)
 INSERT INTO tasks (suite_id, idx, name, args_json, state, attempts, last_exit, updated_at)
   SELECT '$big', i, 'task-' || i, '{}',
