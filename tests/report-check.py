@@ -19,6 +19,7 @@ the timeline's box, holds pixels of each state's colour given with
 --colours. Python's standard library only (a small PNG reader)."""
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -233,12 +234,19 @@ def main(argv):
           'the most-retried table: the retried tasks with their attempts',
           '%d rows for %d retried; %s' % (len(d.tables.get('retried', [])), nretried, '; '.join(bad[:5])))
     bad = []
+    # a running attempt runs until the page was made (its data's generated_at)
+    with open(page, encoding='utf-8') as f:
+        m = re.search(r'"generated_at":([0-9.]+)', f.read())
+    made = float(m.group(1)) if m else None
     runs = {}
     for t in tasks:
         s = 0.0
         for a in t['attempt_history']:
-            if a['started_at'] is not None and a['ended_at'] is not None:
-                s += max(0.0, a['ended_at'] - a['started_at'])
+            end = a['ended_at']
+            if end is None and a['state'] == 'running':
+                end = made
+            if a['started_at'] is not None and end is not None:
+                s += max(0.0, end - a['started_at'])
         runs[t['name']] = (s, sum(1 for a in t['attempt_history'] if a['started_at'] is not None))
     slow = d.tables.get('slowest', [])
     for row in slow:

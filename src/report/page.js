@@ -208,8 +208,9 @@
     rows.forEach(function (t, i) {
       var y = TOPM + i * RH, bh = RH - (RH > 12 ? 6 : 2);
       var name = t.name.length > 28 ? t.name.slice(0, 27) + '\u2026' : t.name;
-      var lab = add(svg, sv('text', { 'class': 'rowlabel', x: LABEL - 6, y: y + RH / 2 + 4,
-                                      'text-anchor': 'end' }, RH > 12 ? name : ''));
+      var lab = add(svg, sv('text', { 'class': 'rowlabel', x: LABEL - 6, y: y + RH / 2 + (RH > 12 ? 4 : 3.5),
+                                      'text-anchor': 'end', style: RH > 12 ? '' : 'font-size: 9px' },
+                            name));
       add(lab, sv('title', {}, t.name + ' (' + t.state + ', ' + t.attempts + ' attempt' +
                                (t.attempts === 1 ? '' : 's') + ')'));
       var g = add(svg, sv('g', { 'data-task': t.name }));
