@@ -22,6 +22,7 @@ int cmd_logs(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* rm.c: the one line per suite removed (or that would be), for rm and gc. */
 struct ts_remove_opts;

@@ -32,8 +32,14 @@ static const struct help {
     { "status",
       "  ID                   suite ID, unique ID prefix or suite name (default: your latest)\n"
       "  --json               one JSON document, every task and attempt\n"
-      "  --watch              redraw every 2 s (a line per change when not a terminal)\n"
-      "  --all                every task, completed ones included\n" },
+      "  --watch [SECONDS]    redraw in place every SECONDS (default 2) until the suite\n"
+      "                       ends (a line per change when not a terminal)\n"
+      "  --all                every task, completed ones included\n"
+      "  --color=WHEN         colour task states: auto (on a terminal, unless NO_COLOR),\n"
+      "                       always or never\n" },
+    { "report",
+      "  ID                   suite ID, unique ID prefix or suite name (default: your latest)\n"
+      "  -o, --output FILE    where to write the page (default: report-ID.html; - for stdout)\n" },
     { "rm",
       "  ID...                suite IDs, unique prefixes or names\n"
       "  --force              cancel an active suite first, then remove it\n"

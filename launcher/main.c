@@ -18,8 +18,10 @@ static const struct command {
       "parse, check, print the expanded tasks" },
     { "submit", cmd_submit, "FILE [--detach] [--local] [--dry-run] [--throttle N] [--new]\n"
       "run a suite (through Slurm, or here with --local)" },
-    { "status", cmd_status, "[ID] [--json] [--watch] [--all]\n"
+    { "status", cmd_status, "[ID] [--json] [--watch [SECONDS]] [--all] [--color=WHEN]\n"
       "state, counters, tasks (default: your latest suite)" },
+    { "report", cmd_report, "[ID] [-o FILE|-]\n"
+      "one self-contained HTML page: timeline, retries, walltime, hooks" },
     { "list", cmd_list, "[--label L]... [--state S[,S...]] [--all-users] [--json]\n"
       "your suites" },
     { "logs", cmd_logs, "[ID] [TASK] [--attempt N] [--follow] [--stderr]\n"

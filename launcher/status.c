@@ -7,11 +7,19 @@
  * and the exit status is that error's. Then: ID, name, state, progress
  * ("873/1000 done (87.3%)", with a bar on a terminal), the per-state
  * counters and a table of tasks. A suite of more than 50 tasks lists only
- * its tasks that are not completed, unless --all.
+ * its tasks that are not completed, unless --all, grouped by state with
+ * the failing ones first (failed, timeout, node_fail, preempted, cancelled,
+ * then running and pending).
  *
- * --watch: on a terminal, redraw every 2 s (the table cut to the screen)
- * until the suite is complete or cancelled; otherwise print one progress
- * line each time the state or a counter changes. Ctrl-C ends it, exit 0.
+ * Colours (task states) with --color=auto (the default) only on a terminal,
+ * with NO_COLOR unset and TERM not dumb; --color=always|never decide.
+ *
+ * --watch [SECONDS]: on a terminal, redraw in place every SECONDS (default
+ * 2; the table cut to the screen) until the suite is complete or
+ * cancelled; otherwise print one progress line each time the state or a
+ * counter changes. Ctrl-C ends it, exit 0. SECONDS is the next argument
+ * when it is a number of at most 4 digits (with an optional fraction), so
+ * never a suite ID (8 characters), or given as --watch=SECONDS.
  * --json: one document (report_json.h), every task with its attempts,
  * streamed as the journal is read.
  */
@@ -38,10 +46,12 @@
 #include "report_json.h"
 #include "sync.h"
 
-#define STATUS_USAGE "usage: tasksuite status [ID] [--json] [--watch] [--all]"
+#define STATUS_USAGE "usage: tasksuite status [ID] [--json] [--watch [SECONDS]] [--all] " \
+    "[--color=auto|always|never]"
 #define BIG_SUITE 50
 #define BIG_ROWS 100    /* rows of a big suite's table without --all */
 #define WATCH_INTERVAL_MS 2000
+#define WATCH_MIN_MS 100
 
 typedef struct view {
     bool all;
@@ -49,6 +59,8 @@ typedef struct view {
     bool latest;            /* no ID given */
     int max_rows;           /* 0: no limit */
     int cols;
+    int colour;             /* -1 auto, 0 never, 1 always */
+    long interval_ms;       /* --watch */
 } view;
 
 /* ---------------------------------------------------------------- table */
@@ -103,7 +115,7 @@ static int print_tasks(FILE *f, ts_journal *j, const ts_suite_info *s,
     unsigned mask = 0;
     long hidden = 0;
     table tb = { .f = f, .namew = 4, .dir = dir, .cols = v->cols > 0 ? v->cols : 80,
-                 .colour = ts_report_colour(f) };
+                 .colour = v->colour < 0 ? ts_report_colour(stdout) : v->colour == 1 };
 
     if (!v->all && c->total > BIG_SUITE) {
         mask = ((1u << TS_TASK_NSTATES) - 1) & ~TS_BIT(TS_TASK_COMPLETED);
@@ -115,14 +127,27 @@ static int print_tasks(FILE *f, ts_journal *j, const ts_suite_info *s,
      * rows, the counters above say the rest (--all lists everything). */
     if (!v->all && c->total > BIG_SUITE && (!tb.limit || tb.limit > BIG_ROWS))
         tb.limit = BIG_ROWS;
-    if (ts_journal_tasks_foreach(j, s->id, mask, width_cb, &tb, err) < 0)
-        return -1;
+    /* A big suite's rows by state, the failing first: one walk per state
+     * (each an index range); --all and small suites keep the index order. */
+    static const enum ts_task_state order[] = {
+        TS_TASK_FAILED, TS_TASK_TIMEOUT, TS_TASK_NODE_FAIL, TS_TASK_PREEMPTED,
+        TS_TASK_CANCELLED, TS_TASK_RUNNING, TS_TASK_PENDING,
+    };
+    size_t npass = mask ? sizeof order / sizeof order[0] : 1;
+    for (size_t i = 0; i < npass; i++)
+        if ((!mask || c->n[order[i]] > 0)
+            && ts_journal_tasks_foreach(j, s->id, mask ? TS_BIT(order[i]) : 0, width_cb, &tb,
+                                        err) < 0)
+            return -1;
     tb.rows = 0;
     if (c->total - hidden > 0) {
         fprintf(f, "%-*s  %-9s  %8s  %-9s  %s\n", tb.namew, "TASK", "STATE",
                 "ATTEMPTS", "LAST EXIT", "CHECKPOINT");
-        if (ts_journal_tasks_foreach(j, s->id, mask, row_cb, &tb, err) < 0)
-            return -1;
+        for (size_t i = 0; i < npass; i++)
+            if ((!mask || c->n[order[i]] > 0)
+                && ts_journal_tasks_foreach(j, s->id, mask ? TS_BIT(order[i]) : 0, row_cb, &tb,
+                                            err) < 0)
+                return -1;
         if (tb.limit && c->total - hidden > tb.rows)
             tb.cut = c->total - hidden - tb.rows;
     }
@@ -154,7 +179,8 @@ static int print_text(FILE *f, ts_journal *j, const ts_suite_info *s,
         fprintf(f, "dir:      %s\n", dir);
     ts_progress_text(buf, sizeof buf, c->done, c->total);
     if (v->tty) {
-        int w = v->cols > 0 ? v->cols - 10 - (int)strlen(buf) - 1 : 40;
+        /* "progress: " (10), the text, a space, the bar's cells and its brackets */
+        int w = v->cols > 0 ? v->cols - 10 - (int)strlen(buf) - 1 - 2 : 40;
         if (w > 50)
             w = 50;
         if (w >= 10) {
@@ -235,12 +261,46 @@ static int term_size(int *rows, int *cols)
     return 0;
 }
 
+/* One frame of --watch on a terminal, drawn over the last one: the cursor
+ * goes home (the first frame starts on a cleared screen), each line ends
+ * by erasing what was left of the old one, and whatever the old frame had
+ * below the new one is erased, so nothing blinks. */
+static int redraw(ts_journal *j, const snap *sn, const view *v, bool first, ts_err *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return ts_errc(err, TS_EXIT_FAIL, "out of memory");
+    int rc = print_text(m, j, &sn->s, &sn->c, sn->have_dir ? sn->dir : NULL,
+                        sn->sync_error[0] ? sn->sync_error : NULL, v, err);
+    if (rc == 0 && !finished(sn->s.state)) {
+        char every[32];
+        snprintf(every, sizeof every, "%g", v->interval_ms / 1000.0);
+        fprintf(m, "\n(refreshing every %s s; Ctrl-C to stop)\n", every);
+    }
+    if (fclose(m) != 0 && rc == 0)
+        rc = ts_errc(err, TS_EXIT_FAIL, "out of memory");
+    if (rc == 0) {
+        fputs(first ? "\033[H\033[2J" : "\033[H", stdout);
+        for (char *line = buf, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+            nl = strchr(line, '\n');
+            fwrite(line, 1, nl ? (size_t)(nl - line) : strlen(line), stdout);
+            fputs(nl ? "\033[K\n" : "\033[K", stdout);
+        }
+        fputs("\033[J", stdout);
+    }
+    free(buf);
+    return rc;
+}
+
 static int watch(ts_journal *j, const char *id, view *v)
 {
     ts_counts prev = { .total = -1 };
     enum ts_suite_state prev_state = TS_SUITE_NSTATES;
     ts_err err = { .code = 0 };
     snap sn;
+    bool first = true;
 
     ts_ctrlc_catch();
     for (;;) {
@@ -255,15 +315,11 @@ static int watch(ts_journal *j, const char *id, view *v)
             v->max_rows = rows - 14;
             if (v->max_rows < 1)
                 v->max_rows = 1;
-            fputs("\033[H\033[2J", stdout);
-            if (print_text(stdout, j, &sn.s, &sn.c, sn.have_dir ? sn.dir : NULL,
-                           sn.sync_error[0] ? sn.sync_error : NULL, v, &err) < 0) {
+            if (redraw(j, &sn, v, first, &err) < 0) {
                 ts_suite_info_clear(&sn.s);
                 return ts_report_fail("status", &err);
             }
-            if (!finished(sn.s.state))
-                printf("\n(refreshing every %d s; Ctrl-C to stop)\n",
-                       WATCH_INTERVAL_MS / 1000);
+            first = false;
         } else if (sn.s.state != prev_state || memcmp(&sn.c, &prev, sizeof prev) != 0) {
             char line[1024], when[32];
             ts_progress_line(line, sizeof line, sn.s.id, ts_suite_state_name(sn.s.state),
@@ -280,7 +336,7 @@ static int watch(ts_journal *j, const char *id, view *v)
         ts_suite_info_clear(&sn.s);
         if (done || ts_ctrlc())
             break;
-        ts_nap_ms(WATCH_INTERVAL_MS);
+        ts_nap_ms(v->interval_ms);
         if (ts_ctrlc())
             break;
     }
@@ -292,12 +348,31 @@ static int watch(ts_journal *j, const char *id, view *v)
 /* ---------------------------------------------------------------- command */
 
 /* 0: go on; 1: stop with exit code *code (--help, bad usage: printed). */
+/* SECONDS of --watch: a positive number of at most 4 digits before an
+ * optional fraction ("2", "0.5", "10"). */
+static bool watch_seconds(const char *s, long *ms)
+{
+    char *end;
+    size_t digits = strspn(s, "0123456789");
+    if (digits == 0 || digits > 4)
+        return false;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || end == s || !(v > 0))
+        return false;
+    *ms = (long)(v * 1000 + 0.5);
+    if (*ms < WATCH_MIN_MS)
+        *ms = WATCH_MIN_MS;
+    return true;
+}
+
 static int parse(int argc, char **argv, int *json, int *watching, view *v, int *code)
 {
     static const struct option longopts[] = {
         { "json", no_argument, NULL, 'j' },
-        { "watch", no_argument, NULL, 'w' },
+        { "watch", optional_argument, NULL, 'w' },
         { "all", no_argument, NULL, 'a' },
+        { "color", required_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -308,7 +383,33 @@ static int parse(int argc, char **argv, int *json, int *watching, view *v, int *
     while ((c = getopt_long(argc, argv, ":jwah", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': *json = 1; break;
-        case 'w': *watching = 1; break;
+        case 'w':
+            *watching = 1;
+            if (optarg) {
+                if (!watch_seconds(optarg, &v->interval_ms)) {
+                    *code = ts_cli_fail("status", TS_EXIT_USAGE, "--watch: \"%s\" is not a "
+                                        "number of seconds (e.g. 2, 0.5)", optarg);
+                    return 1;
+                }
+            } else if (optind < argc && watch_seconds(argv[optind], &v->interval_ms)) {
+                optind++;       /* --watch 5 */
+            }
+            break;
+        case 'c':
+            if (!optarg)        /* required_argument: getopt never gives NULL */
+                break;
+            if (!strcmp(optarg, "auto"))
+                v->colour = -1;
+            else if (!strcmp(optarg, "always"))
+                v->colour = 1;
+            else if (!strcmp(optarg, "never"))
+                v->colour = 0;
+            else {
+                *code = ts_cli_fail("status", TS_EXIT_USAGE, "--color: \"%s\" is not auto, "
+                                    "always or never", optarg);
+                return 1;
+            }
+            break;
         case 'a': v->all = true; break;
         case 'h':
             *code = ts_cli_usage(STATUS_USAGE, 1);
@@ -330,7 +431,7 @@ static int parse(int argc, char **argv, int *json, int *watching, view *v, int *
 int cmd_status(int argc, char **argv)
 {
     int json = 0, watching = 0, rc;
-    view v = { .all = false };
+    view v = { .all = false, .colour = -1, .interval_ms = WATCH_INTERVAL_MS };
     char id[TS_SUITE_ID_LEN + 1];
     ts_journal *j = NULL;
     ts_err err = { .code = 0 };
