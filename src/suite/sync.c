@@ -13,6 +13,7 @@
 #include "localrun.h"
 #include "slurm.h"
 #include "oncomplete.h"
+#include "oncheckpoint.h"   /* issue 16 */
 #include "opentasks.h"
 #include "poolsubmit.h"
 #include "poolsync.h"
@@ -679,6 +680,16 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
     if (local && !opts->local_runner && si.state != TS_SUITE_CANCELLED
         && ts_localrun_check_lost(j, si.id, dir, NULL, err) < 0)
         goto out;
+    /* issue 16: checkpoints -> on_checkpoint's tasks (their intents are
+     * carried out by resubmit, just below). */
+    long triggered = 0;
+    if (si.state != TS_SUITE_CANCELLED && ts_oncheckpoint_sync(j, &si, false, &triggered, err) < 0)
+        goto out;
+    if (triggered) {   /* total_tasks grew: resubmit rebuilds the new tasks from it */
+        ts_suite_info_clear(&si);
+        if (ts_journal_suite_get(j, suite_id, &si, err) < 0)
+            goto out;
+    }
     if ((!opts->no_slurm || (local && opts->local_runner)) && si.state != TS_SUITE_CANCELLED
         && resubmit(j, &si, &sa, opts->local_runner, pool, res, err) < 0)
         goto out;
@@ -706,6 +717,15 @@ tick:
                         || now - si.last_added_at >= (double)si.close_after_s);
     if (read_all && (ts_journal_ingest_all(j, si.id, dir, &st, err) < 0
                      || ts_journal_counts(j, si.id, &c, err) < 0))
+        goto out;
+    /* issue 16: a checkpoint only the full read found still triggers its
+     * task before the suite may complete. */
+    triggered = 0;
+    if (read_all
+        && (ts_oncheckpoint_sync(j, &si, !ts_submit_record_is_local(si.submit_record)
+                                             ? !opts->no_slurm : opts->local_runner,
+                                 &triggered, err) < 0
+            || (triggered && ts_journal_counts(j, si.id, &c, err) < 0)))
         goto out;
     res->counts = c;
     res->counted = true;
