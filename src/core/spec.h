@@ -85,6 +85,8 @@ typedef struct ts_resume {
     unsigned retry_on;    /* TS_RETRY_* bits; default TS_RETRY_TIMEOUT */
     int signal;           /* default SIGUSR2 */
     int signal_lead_s;    /* seconds before the walltime; default 300 */
+    long cancel_grace_s;  /* issue 16: `cancel` sends the signal, waits this
+                           * long, then kills; default 0 (kill at once) */
 } ts_resume;
 
 enum ts_bind_strategy {
