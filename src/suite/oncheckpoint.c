@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "carry.h"
+#include "fault.h"
 #include "oncheckpoint.h"
 #include "record.h"
 #include "slurmopt.h"
@@ -250,8 +251,14 @@ int ts_oncheckpoint_sync(ts_journal *j, const ts_suite_info *si, bool carry, lon
         if (ts_journal_checkpoints_after(j, si->id, mark, last, &p.mark, err) < 0)
             goto out;
     }
+    /* Kill points: the checkpoints are in the journal, their tasks not
+     * yet / their tasks and intent are, nothing is queued yet. */
+    if (p.n)
+        ts_fault_point("oncheckpoint-before-trigger");
     if (ts_journal_triggers_add(j, si->id, p.v, p.n, p.mark, &sub, err) < 0)
         goto out;
+    if (p.n)
+        ts_fault_point("oncheckpoint-after-trigger");
     if (created)
         *created = sub ? (long)p.n : 0;
     rc = 0;
