@@ -148,7 +148,7 @@ is "$evals" "eval net step=2 file=weights-2;eval net step=4 file=weights-4;eval 
     "A: each evaluation saw its own checkpoint file and step"
 is "$(jsql "$WA" "select state from suites where id='$aid'")" complete "A: the suite completed only with its evaluations"
 like "$(ts "$WA" status "$aid" 2>&1)" 'net +3 evaluations' "A: status shows the evaluations per source task"
-like "$(ts "$WA" status "$aid" --json 2>&1)" '"source_task": *"net", *"step": *4, *"task": *"net.ckpt-4"' \
+like "$(ts "$WA" status "$aid" --json 2>&1 | tr -d ' \t\n')" '"source_task":"net","step":4,"checkpoint":"[^"]*/ck-4","task":"net.ckpt-4","state":"completed"' \
     "A: status --json carries the edge (source, step -> task)"
 
 done_testing
