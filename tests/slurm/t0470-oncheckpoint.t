@@ -11,12 +11,14 @@
 #  C  cancel --task --grace: the task gets the warning signal, writes a
 #     checkpoint in the grace period and ends cancelled; retry resumes from
 #     that checkpoint
+#  D  pool mode: the evaluations run as pool tasks
 . "$(dirname "$0")/lib.sh"
 
 WA=$(mk_workdir)
 WB=$(mk_workdir)
 WC=$(mk_workdir)
-trap 'rm -rf "$WA" "$WB" "$WC"' EXIT
+WD=$(mk_workdir)
+trap 'rm -rf "$WA" "$WB" "$WC" "$WD"' EXIT
 
 # ---------------------------------------------------------------- A (slow)
 put "$WA" train.yaml <<'YAML'
@@ -40,6 +42,23 @@ tasks:
 YAML
 ts "$WA" submit train.yaml >"$WA/out" 2>"$WA/err" &
 a_pid=$!
+
+# ---------------------------------------------------------------- D
+put "$WD" pooled.yaml <<'YAML'
+name: pooled
+worker_schedule: {worker_count: 2}
+run: |
+  for s in 1 2; do
+    echo "w$s" > "$TASK_SUITE_TASK_DIR/ck-$s"
+    tasksuite checkpoint "$TASK_SUITE_TASK_DIR/ck-$s" --step $s
+  done
+on_checkpoint:
+  run: echo "eval $TASK_SUITE_SOURCE_TASK $TASK_SUITE_CHECKPOINT_STEP $(cat "$TASK_SUITE_CHECKPOINT")"
+tasks:
+  - {name: p}
+YAML
+ts "$WD" submit pooled.yaml >"$WD/out" 2>"$WD/err" &
+d_pid=$!
 
 # ---------------------------------------------------------------- B
 put "$WB" crash.yaml <<'YAML'
@@ -129,6 +148,16 @@ for _ in $(seq 1 60); do
 done
 like "$(cat "$cdir/attempt-2/stdout" 2>/dev/null)" '^attempt 2 resumes from step 1000: grace$' \
     "C: attempt 2 resumed from the checkpoint written in the grace period"
+
+# ---------------------------------------------------------------- D results
+wait $d_pid
+did=$(head -1 "$WD/out")
+is "$(jsql "$WD" "select group_concat(name || ':' || state, ' ') from (select name, state from tasks where suite_id='$did' order by idx)")" \
+    "p:completed p.ckpt-1:completed p.ckpt-2:completed" "D: pool mode: one evaluation per checkpoint, completed"
+is "$(cat "$WD/.tshome/suites/$did/tasks/p.ckpt-2/attempt-1/stdout" 2>/dev/null)" "eval p 2 w2" \
+    "D: the pooled evaluation saw its checkpoint"
+[ -d "$WD/.tshome/suites/$did/pool" ]
+ok $? "D: the suite ran in pool mode"
 
 # ---------------------------------------------------------------- A results
 wait $a_pid
