@@ -72,6 +72,10 @@ static int parse(int argc, char **argv, const char **task, ts_cancel_opts *o, lo
             return -1;
         }
     }
+    if (o->keep_running && *grace >= 0) {
+        ts_cli_say("cancel", "--grace and --keep-running: give one (%s)", CANCEL_USAGE);
+        return -1;
+    }
     if (argc - optind != 1) {
         ts_cli_say("cancel", "%s (%s)",
                    argc - optind < 1 ? "no suite ID given" : "too many arguments", CANCEL_USAGE);

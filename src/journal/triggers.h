@@ -15,10 +15,11 @@
  * sync reads only checkpoints recorded since. Moved in the same
  * transaction as the edges it creates.
  *
- * Tables are created on first use (CREATE TABLE IF NOT EXISTS), not by a
- * migration step: the feature's rows live only in them, and a journal
- * without them simply has no triggered tasks. Rows go with their suite
- * (ON DELETE CASCADE).
+ * Tables (and an index checkpoints(suite_id, id) for the read past the
+ * mark) are created on first use (IF NOT EXISTS), not by a migration step:
+ * the feature's rows live only in them, a journal without them simply has
+ * no triggered tasks, and branches adding migrations do not collide. Rows
+ * go with their suite (ON DELETE CASCADE).
  */
 #ifndef TS_JOURNAL_TRIGGERS_H
 #define TS_JOURNAL_TRIGGERS_H

@@ -18,6 +18,7 @@
 #include "events.h"
 #include "graceful.h"
 #include "layout.h"
+#include "poolsubmit.h"
 #include "record.h"
 #include "report.h"
 #include "slurm.h"
@@ -178,14 +179,25 @@ int ts_cancel_grace(ts_journal *j, const char *suite_id, const char *task, long 
     l.local = ts_submit_record_is_local(si.submit_record);
     /* The starts recorded so far, so the running attempts have their job. */
     ts_sync_opts so = { .quiet = true, .no_slurm = l.local };
-    if (ts_sync(j, si.id, &so, NULL, err) < 0)
-        goto out;
+    ts_err serr = { 0 };
+    if (ts_sync(j, si.id, &so, NULL, &serr) < 0 && out)   /* the journal as it is, then */
+        fprintf(out, "warning: not refreshed: %s\n", serr.msg);
     long task_idx = -1;
     if (task && ts_journal_task_find(j, si.id, task, &task_idx, err) < 0)
         goto out;
+    if (ts_sync_suite_dir(j, &si, dir, sizeof dir, err) < 0)
+        goto out;
+    /* Pool mode: the job is the allocation, whose agent runs many tasks;
+     * its signal would warn them all. The agent stops a cancelled task
+     * itself (doc/pool.md), without a grace. */
+    if (!l.local && ts_pool_dir_exists(dir)) {
+        if (out)
+            fprintf(out, "pool mode: no grace period (each task's pool agent stops it)\n");
+        rc = 0;
+        goto out;
+    }
     if (ts_journal_attempts_foreach(j, si.id, task_idx, TS_BIT(TS_ATT_RUNNING), note_running,
-                                    &l, err) < 0
-        || ts_sync_suite_dir(j, &si, dir, sizeof dir, err) < 0)
+                                    &l, err) < 0)
         goto out;
     if (!l.n) {
         rc = 0;

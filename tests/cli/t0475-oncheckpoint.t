@@ -117,5 +117,8 @@ is "$(cat "$(suite_dir "$w" "$gid")/tasks/work/attempt-2/stdout" 2>/dev/null)" "
 out=$(ts "$w" cancel "$gid" --grace later 2>&1)
 is "$?" 2 "a --grace that is no duration is a usage error"
 like "$out" '--grace: "later" is not a duration' "and says so"
+out=$(ts "$w" cancel "$gid" --grace 5s --keep-running 2>&1)
+is "$?" 2 "--grace with --keep-running is a usage error"
+like "$out" '--grace and --keep-running: give one' "and says so"
 
 done_testing
