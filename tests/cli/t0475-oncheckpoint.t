@@ -67,6 +67,8 @@ on_checkpoint:
 tasks:
   - {name: net}
 YAML
+like "$(ts "$w" validate train.yaml 2>&1)" '^on_checkpoint \(steps that are multiples of 2\): sh -c echo' \
+    "validate shows on_checkpoint"
 ts "$w" submit --local train.yaml > "$w/out" 2> "$w/err"
 is "$?" 0 "submit --local runs the suite to the end"
 id=$(tail -1 "$w/out")
