@@ -154,13 +154,11 @@ int cmd_cancel(int argc, char **argv)
     if (task) {
         if (ts_cancel_task(j, si.id, task, &o, &r, &err) < 0)
             goto fail;
-        if (gr.marked)
-            r.already = false;   /* the grace marked it: this command cancelled it */
         print_task(j, task, &si, &r);
     } else {
         if (ts_cancel_suite(j, si.id, &o, &r, &err) < 0)
             goto fail;
-        r.tasks += gr.marked;
+        r.tasks += gr.cancelled;
         print_suite(&si, &r);
     }
     rc = TS_EXIT_OK;

@@ -215,20 +215,14 @@ int ts_cancel_grace(ts_journal *j, const char *suite_id, const char *task, long 
                 grace);
     res->grace_s = grace;
     double deadline = (double)time(NULL) + (double)grace;
-    /* Marker and journal first (see graceful.h), under the writer lock so
-     * no sync sees the task between the two. */
-    if (ts_journal_lock(j, err) < 0)
-        goto out;
+    /* The marker first (see graceful.h): from here the task's exit is its
+     * end, neither its job nor a sync queues another attempt. */
     for (size_t i = 0; i < l.n; i++) {
         if ((l.local && grace_file_write(dir, l.v[i].idx, sig, deadline, err) < 0)
-            || ts_events_cancel_mark(dir, l.v[i].idx, true, err) < 0
-            || ts_journal_task_set_state(j, si.id, l.v[i].idx, TS_TASK_CANCELLED, err) < 0) {
-            ts_journal_unlock(j);
+            || ts_events_cancel_mark(dir, l.v[i].idx, true, err) < 0)
             goto out;
-        }
         res->marked++;
     }
-    ts_journal_unlock(j);
     for (size_t i = 0; i < l.n; i++) {
         ts_err se = { 0 };
         if (l.v[i].job && ts_slurm_signal_batch(l.v[i].job, sig, &se) < 0) {
@@ -266,6 +260,32 @@ int ts_cancel_grace(ts_journal *j, const char *suite_id, const char *task, long 
         if (!left || (double)time(NULL) >= deadline)
             break;
         ts_nap_ms(1000);
+    }
+    /* What they wrote in the grace (a suite cancelled next is not read
+     * again). */
+    ts_err lerr = { 0 };
+    (void)ts_sync(j, si.id, &so, NULL, &lerr);
+    /* A suite's cancel marks only pending and running tasks: one that
+     * ended within the grace (exit 75: timeout) is cancelled here; a
+     * task's cancel (ts_cancel_task) does that itself. */
+    if (!task) {
+        if (ts_journal_lock(j, err) < 0)
+            goto out;
+        for (size_t i = 0; i < l.n; i++) {
+            ts_task_brief tb = { 0 };
+            int trc = ts_report_task_by_idx(j, si.id, l.v[i].idx, &tb, err);
+            if (trc == 0 && tb.state != TS_TASK_COMPLETED && tb.state != TS_TASK_CANCELLED
+                && tb.state != TS_TASK_PENDING && tb.state != TS_TASK_RUNNING) {
+                trc = ts_journal_task_set_state(j, si.id, l.v[i].idx, TS_TASK_CANCELLED, err);
+                res->cancelled += trc == 0;
+            }
+            ts_task_brief_clear(&tb);
+            if (trc < 0) {
+                ts_journal_unlock(j);
+                goto out;
+            }
+        }
+        ts_journal_unlock(j);
     }
     rc = 0;
 out:

@@ -9,14 +9,17 @@
  *
  * Order, so that nothing resumes a task being cancelled: first every
  * running task gets its cancel marker (its job will not queue a next
- * attempt, src/run/requeue.c) and becomes `cancelled` in the journal (its
- * events, the graceful exit 75 included, then never move it, so no sync
- * retries it); then the signal goes to each job's batch shell (tasksuite
- * exec, which forwards it to the task, as Slurm's `--signal=B:` warning);
- * then this waits until those jobs have ended or the grace is over. The
- * caller then cancels as without a grace (ts_cancel_suite/_task): whatever
- * still runs is killed. A checkpoint written during the grace is in the
- * task's event file: `retry --task` resumes from it.
+ * attempt, src/run/requeue.c, and no sync retries it, sync.c); then the
+ * signal goes to each job's batch shell (tasksuite exec, which forwards it
+ * to the task, as Slurm's `--signal=B:` warning; exec forwards at once a
+ * warning that comes with the marker); then this waits until those jobs
+ * have ended or the grace is over, and reads their events. The task stays
+ * `running` in the journal until then (marked cancelled at once, the suite
+ * could look complete while it still runs, and its last records would not
+ * be read). The caller then cancels as without a grace
+ * (ts_cancel_suite/_task): whatever still runs is killed, the tasks become
+ * cancelled. A checkpoint written during the grace is in the journal and
+ * the task's event file: `retry --task` resumes from it.
  *
  * --local suites: the runner does the same with its own child (the grace
  * file next to the cancel marker, localrun.c), and this waits for it.
@@ -36,7 +39,9 @@ typedef struct ts_grace_result {
     long grace_s;        /* the grace used (0: none) */
     long signalled;      /* running tasks sent the signal */
     long ended;          /* of them, ended within the grace */
-    long marked;         /* tasks this made cancelled in the journal */
+    long marked;         /* tasks given their cancel marker */
+    long cancelled;      /* suite: tasks that ended within the grace, made
+                          * cancelled here (ts_cancel_suite marks the others) */
 } ts_grace_result;
 
 /* task NULL: every running task of the suite. grace_s < 0: the suite's.

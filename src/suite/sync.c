@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "carry.h"
+#include "events.h"
 #include "grow.h"
 #include "layout.h"
 #include "localrun.h"
@@ -413,6 +414,7 @@ typedef struct retry_list {
     int max_attempts;
     const snap_all *sa;
     long requeued;
+    const char *dir;            /* the suite's run directory (cancel markers) */
 } retry_list;
 
 static int note_retry(const ts_task_info *t, void *arg)
@@ -420,6 +422,12 @@ static int note_retry(const ts_task_info *t, void *arg)
     retry_list *r = arg;
     if (t->attempts >= r->max_attempts)
         return 0;   /* retries exhausted: the task keeps its end state */
+    /* issue 16: being cancelled with a grace (its exit 75 is its end) */
+    bool cancel_marked = false;
+    ts_err cerr = { 0 };
+    if (r->dir && ts_events_is_cancelled(r->dir, t->idx, &cancel_marked, &cerr) == 0
+        && cancel_marked)
+        return 0;
     if (element_alive(r->sa, t->idx)) {
         r->requeued++;
         return 0;
@@ -488,9 +496,10 @@ int ts_sync_adopt_queued(ts_journal *j, const char *suite_id, long *idx, int *at
 /* Give every retryable task its next attempt: one new submission for all
  * of them, then finish any submission a crash left as a bare intent. */
 static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
-                    bool local_runner, bool pool, ts_sync_result *res, ts_err *err)
+                    bool local_runner, bool pool, const char *dir, ts_sync_result *res,
+                    ts_err *err)
 {
-    retry_list r = { .max_attempts = 1 + si->max_retries, .sa = sa };
+    retry_list r = { .max_attempts = 1 + si->max_retries, .sa = sa, .dir = dir };
     ts_submit_store store;
     ts_submit_ctx ctx;
     int64_t sub = 0;
@@ -691,7 +700,7 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
             goto out;
     }
     if ((!opts->no_slurm || (local && opts->local_runner)) && si.state != TS_SUITE_CANCELLED
-        && resubmit(j, &si, &sa, opts->local_runner, pool, res, err) < 0)
+        && resubmit(j, &si, &sa, opts->local_runner, pool, dir, res, err) < 0)
         goto out;
     /* Pool mode's safety net: tasks pending, no allocation to run them. */
     if (pool && !opts->no_slurm && si.state != TS_SUITE_CANCELLED

@@ -116,6 +116,17 @@ ts "$w" retry "$gid" --task work > /dev/null 2>&1
 wait_for 30 nothing_open "$w" "$gid"
 is "$(cat "$(suite_dir "$w" "$gid")/tasks/work/attempt-2/stdout" 2>/dev/null)" "attempt 2 from grace step 1000" \
     "retry resumed from the checkpoint written in the grace"
+# the whole suite, with the suite's own grace
+sed 's/^resume: {signal: USR2@30}$/resume: {signal: USR2@30, cancel_grace: 20s}/; s/^name: grace$/name: grace2/' \
+    "$w/grace.yaml" > "$w/grace2.yaml"
+ts "$w" submit --local --detach grace2.yaml > "$w/g2out" 2>&1
+g2=$(head -1 "$w/g2out")
+wait_for 30 test -e "$(suite_dir "$w" "$g2")/tasks/work/ck-2"
+out=$(ts "$w" cancel "$g2" 2>&1)
+like "$out" 'waiting up to 20s' "cancel of a suite: the grace from resume.cancel_grace"
+like "$out" 'suite [a-z0-9]+ \(grace2\) cancelled: 1 task cancelled' "the suite is cancelled"
+is "$(jsql "$w" "select max(step) from checkpoints where suite_id='$g2'")" 1000 \
+    "the journal has the checkpoint written in the grace"
 out=$(ts "$w" cancel "$gid" --grace later 2>&1)
 is "$?" 2 "a --grace that is no duration is a usage error"
 like "$out" '--grace: "later" is not a duration' "and says so"
