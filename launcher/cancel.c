@@ -14,8 +14,10 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cancel.h"
+#include "graceful.h"   /* --grace, issue 16 */
 #include "commands.h"
 #include "exitcodes.h"
 #include "journal.h"
@@ -23,8 +25,9 @@
 #include "record.h"
 #include "report.h"
 #include "sync.h"
+#include "units.h"
 
-#define CANCEL_USAGE "usage: tasksuite cancel ID [--task NAME] [--keep-running]"
+#define CANCEL_USAGE "usage: tasksuite cancel ID [--task NAME] [--keep-running] [--grace DURATION]"
 
 static const char *plural(long n)
 {
@@ -32,11 +35,12 @@ static const char *plural(long n)
 }
 
 /* 0: parsed, 1: --help (printed), -1: bad usage (printed) */
-static int parse(int argc, char **argv, const char **task, ts_cancel_opts *o)
+static int parse(int argc, char **argv, const char **task, ts_cancel_opts *o, long *grace)
 {
     static const struct option longopts[] = {
         { "task", required_argument, NULL, 't' },
         { "keep-running", no_argument, NULL, 'k' },
+        { "grace", required_argument, NULL, 'g' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -44,7 +48,7 @@ static int parse(int argc, char **argv, const char **task, ts_cancel_opts *o)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":t:kh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":t:g:kh", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
             if (*task) {
@@ -54,6 +58,12 @@ static int parse(int argc, char **argv, const char **task, ts_cancel_opts *o)
             *task = optarg;
             break;
         case 'k': o->keep_running = true; break;
+        case 'g':   /* issue 16 */
+            if (ts_parse_duration(optarg, grace) < 0 || *grace < 0) {
+                ts_cli_say("cancel", "--grace: \"%s\" is not a duration (e.g. 60s, 2m)", optarg);
+                return -1;
+            }
+            break;
         case 'h':
             ts_cli_usage(CANCEL_USAGE, 1);
             return 1;
@@ -61,6 +71,10 @@ static int parse(int argc, char **argv, const char **task, ts_cancel_opts *o)
             ts_report_usage_error("cancel", c, argv, CANCEL_USAGE);
             return -1;
         }
+    }
+    if (o->keep_running && *grace >= 0) {
+        ts_cli_say("cancel", "--grace and --keep-running: give one (%s)", CANCEL_USAGE);
+        return -1;
     }
     if (argc - optind != 1) {
         ts_cli_say("cancel", "%s (%s)",
@@ -121,7 +135,9 @@ int cmd_cancel(int argc, char **argv)
     ts_suite_info si = { .name = NULL };
     ts_journal *j = NULL;
     ts_err err = { .code = 0 };
-    int rc = parse(argc, argv, &task, &o);
+    long grace = -1;   /* -1: the suite's resume.cancel_grace */
+    ts_grace_result gr = { 0 };
+    int rc = parse(argc, argv, &task, &o, &grace);
 
     if (rc != 0)
         return rc > 0 ? TS_EXIT_OK : TS_EXIT_USAGE;
@@ -132,6 +148,9 @@ int cmd_cancel(int argc, char **argv)
     /* resolve the prefix once, for the messages */
     if (ts_journal_suite_get(j, argv[optind], &si, &err) < 0)
         goto fail;
+    /* issue 16: the warning signal and a grace period first (graceful.h) */
+    if (!o.keep_running && ts_cancel_grace(j, si.id, task, grace, stdout, &gr, &err) < 0)
+        goto fail;
     if (task) {
         if (ts_cancel_task(j, si.id, task, &o, &r, &err) < 0)
             goto fail;
@@ -139,6 +158,7 @@ int cmd_cancel(int argc, char **argv)
     } else {
         if (ts_cancel_suite(j, si.id, &o, &r, &err) < 0)
             goto fail;
+        r.tasks += gr.cancelled;
         print_suite(&si, &r);
     }
     rc = TS_EXIT_OK;

@@ -61,7 +61,10 @@ static const struct help {
     { "cancel",
       "  ID                   suite ID, unique ID prefix or suite name\n"
       "  --task NAME          cancel only this task\n"
-      "  --keep-running       cancel pending elements only; running ones finish\n" },
+      "  --keep-running       cancel pending elements only; running ones finish\n"
+      "  --grace DURATION     send running tasks the warning signal, wait up to DURATION\n"
+      "                       for them to checkpoint and exit, then kill (default: the\n"
+      "                       suite's resume.cancel_grace, else 0)\n" },
     { "add",
       "  ID                   suite ID, unique ID prefix or suite name\n"
       "  --name NAME          the task's name (default: K=V,K=V)\n"

@@ -26,7 +26,7 @@ static const struct command {
       "your suites" },
     { "logs", cmd_logs, "[ID] [TASK] [--attempt N] [--follow] [--stderr]\n"
       "a task's output (default: your latest suite)" },
-    { "cancel", cmd_cancel, "ID [--task NAME] [--keep-running]\n"
+    { "cancel", cmd_cancel, "ID [--task NAME] [--keep-running] [--grace DURATION]\n"
       "stop a suite or a task" },
     { "add", cmd_add, "ID [--name NAME] [--priority N] [--args K=V]...\n"
       "one more task" },

@@ -45,6 +45,7 @@
 #include "poolstatus.h"
 #include "report_json.h"
 #include "sync.h"
+#include "triggers_report.h"
 
 #define STATUS_USAGE "usage: tasksuite status [ID] [--json] [--watch [SECONDS]] [--all] " \
     "[--color=auto|always|never]"
@@ -203,6 +204,8 @@ static int print_text(FILE *f, ts_journal *j, const ts_suite_info *s,
     if (sync_error)
         fprintf(f, "warning:  not refreshed: %s\n", sync_error);
     ts_pool_status_text(f, dir, (double)time(NULL));   /* pool mode only */
+    if (ts_report_triggers_text(f, j, s->id, err) < 0)  /* issue 16: on_checkpoint */
+        return -1;
     fprintf(f, "\n");
     return print_tasks(f, j, s, c, dir, v, err);
 }

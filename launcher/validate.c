@@ -80,6 +80,13 @@ static void print_text(const ts_suite *s, const ts_tasklist *tasks, int all)
     print_hook("env_preparation", &s->env_preparation);
     print_hook("env_cleanup", &s->env_cleanup);
     print_hook("on_complete", &s->on_complete);
+    if (s->on_checkpoint.present) {   /* issue 16 */
+        if (s->on_checkpoint.every > 0)
+            printf("on_checkpoint (steps that are multiples of %ld): sh -c %s\n",
+                   s->on_checkpoint.every, s->on_checkpoint.run);
+        else
+            printf("on_checkpoint (every checkpoint): sh -c %s\n", s->on_checkpoint.run);
+    }
     size_t shown = all || tasks->n <= SUMMARY_OVER ? tasks->n : SUMMARY_SHOWN;
     for (size_t i = 0; i < shown; i++) {
         const ts_task *t = &tasks->v[i];

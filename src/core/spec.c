@@ -109,6 +109,7 @@ static int fill_suite(pctx *c, yaml_node_t *root)
         return -1;
     if (spec_check_placeholders(c, s->run, s->run_pos, "run") < 0
         || spec_check_placeholders(c, s->setup, s->setup_pos, "setup") < 0
+        || spec_check_oncheckpoint(c) < 0   /* issue 16 */
         || spec_check_placeholder_quotes(c, s->run, s->run_pos, "run") < 0
         || spec_check_placeholder_quotes(c, s->setup, s->setup_pos, "setup") < 0)
         return -1;
@@ -252,6 +253,7 @@ void ts_spec_free(ts_suite *s)
     hook_clear(&s->env_preparation);
     hook_clear(&s->env_cleanup);
     hook_clear(&s->on_complete);
+    free(s->on_checkpoint.run);       /* issue 16 */
     free(s->setup);
     free(s->run);
     for (size_t i = 0; i < s->nmatrix; i++) {

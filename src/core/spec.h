@@ -85,6 +85,8 @@ typedef struct ts_resume {
     unsigned retry_on;    /* TS_RETRY_* bits; default TS_RETRY_TIMEOUT */
     int signal;           /* default SIGUSR2 */
     int signal_lead_s;    /* seconds before the walltime; default 300 */
+    long cancel_grace_s;  /* issue 16: `cancel` sends the signal, waits this
+                           * long, then kills; default 0 (kill at once) */
 } ts_resume;
 
 enum ts_bind_strategy {
@@ -112,6 +114,16 @@ typedef struct ts_worker_schedule {
 #define TS_POOL_ALLOCATIONS_MAX 4   /* the default's cap */
 #define TS_POOL_ALLOCATIONS_LIMIT 64 /* worker_schedule.allocations at most */
 
+/* on_checkpoint: (issue 16) a task of the suite per recorded checkpoint
+ * (spec_oncheckpoint.c; run by src/suite/oncheckpoint.c). */
+typedef struct ts_oncheckpoint {
+    bool present;
+    char *run;            /* shell text; sees TASK_SUITE_CHECKPOINT(_STEP),
+                           * TASK_SUITE_SOURCE_TASK */
+    long every;           /* only steps that are multiples; 0: every checkpoint */
+    ts_pos pos, run_pos;
+} ts_oncheckpoint;
+
 typedef struct ts_suite {
     char *path;                   /* as given to the loader */
     char *name;                   /* default: file basename without .yaml */
@@ -129,6 +141,7 @@ typedef struct ts_suite {
     ts_hook env_preparation;
     ts_hook env_cleanup;
     ts_hook on_complete;
+    ts_oncheckpoint on_checkpoint;    /* issue 16 */
 
     char *setup;                  /* per task, may hold %(name) */
     char *run;                    /* required; may hold %(name) */

@@ -153,12 +153,15 @@ int spec_read_tasks(pctx *c, void *obj, yaml_node_t *v, const char *path);
 int spec_read_resume(pctx *c, void *obj, yaml_node_t *v, const char *path);
 int spec_read_worker_schedule(pctx *c, void *obj, yaml_node_t *v,
                               const char *path);
+int spec_read_oncheckpoint(pctx *c, void *obj, yaml_node_t *v,
+                           const char *path);         /* spec_oncheckpoint.c */
 
 /* ------------------------------------------- checks after the walk */
 
 int spec_check_placeholders(pctx *c, const char *text, ts_pos at,
                             const char *what);           /* spec_placeholders.c */
 int spec_clamp_signal_lead(pctx *c);                     /* spec_resume.c */
+int spec_check_oncheckpoint(pctx *c);                    /* spec_oncheckpoint.c */
 int spec_check_placeholder_quotes(pctx *c, const char *text, ts_pos at,
                                   const char *what);     /* spec_shellquote.c */
 

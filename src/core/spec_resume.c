@@ -95,7 +95,15 @@ static int rs_signal(pctx *c, void *obj, yaml_node_t *v, const char *path)
     return 0;
 }
 
+/* issue 16: how long `tasksuite cancel` lets a running task checkpoint
+ * after the warning signal before Slurm's kill (cancel --grace). */
+static int rs_cancel_grace(pctx *c, void *obj, yaml_node_t *v, const char *path)
+{
+    return spec_get_duration(c, v, path, 0, 86400, &RESUME(obj)->cancel_grace_s);
+}
+
 static const field resume_fields[] = {
+    { "cancel_grace", rs_cancel_grace, false, NULL },
     { "max_retries", rs_max_retries, false, NULL },
     { "retry_on", rs_retry_on, false, NULL },
     { "signal", rs_signal, false, NULL },

@@ -119,6 +119,7 @@ const field spec_top_fields[] = {
     { "env_preparation", f_env_preparation, false, NULL },
     { "env_cleanup", f_env_cleanup, false, NULL },
     { "on_complete", f_on_complete, false, NULL },
+    { "on_checkpoint", spec_read_oncheckpoint, false, NULL },   /* issue 16 */
     { "setup", f_setup, false, NULL },
     { "run", f_run, false, NULL },
     { "matrix", spec_read_matrix, false, NULL },

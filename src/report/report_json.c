@@ -11,6 +11,7 @@
 #include "poolstatus.h"
 #include "progress.h"
 #include "report_json.h"
+#include "triggers_report.h"   /* issue 16 */
 
 /* cJSON_Add* return NULL on failure; collect that in *ok. */
 static void add_str(cJSON *o, const char *k, const char *v, bool *ok)
@@ -223,6 +224,8 @@ int ts_json_suite_status_write(FILE *f, ts_journal *j, const ts_suite_info *s,
     ts_jout_arr(w, "tasks");
     rc = ts_journal_suite_walk(j, s->id, &cbs, &st, err);
     ts_jout_end(w);                         /* tasks */
+    if (rc >= 0)    /* issue 16: on_checkpoint's edges */
+        rc = ts_report_triggers_json(w, j, s->id, err);
     ts_jout_end(w);
     ts_jout_raw(w, "\n");
     if (ts_jout_finish(w) < 0 && rc >= 0)

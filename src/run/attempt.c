@@ -50,6 +50,13 @@ static double warning_due_at(int signo, void *arg)
     signal_ctx *sc = arg;
     if (signo != sc->filter.warn_signal || sc->filter.lead_s <= 0)
         return 0;
+    /* `cancel --grace` (issue 16) sends it with the cancel marker set: it
+     * is the cancel's warning, due now, not an early walltime warning. */
+    bool cancelled = false;
+    ts_err cerr = { 0 };
+    if (ts_events_is_cancelled(sc->ev->suite_dir, sc->ev->task_idx, &cancelled, &cerr) == 0
+        && cancelled)
+        return 0;
     time_t end = ts_walltime_end_time_fresh();
     time_t now = time(NULL);
     long lead = 0;

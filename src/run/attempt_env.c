@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <string.h>
 #include <time.h>
 
 #include "attempt_int.h"
@@ -43,6 +44,11 @@ int ts_attempt_build_env(ts_env *env, const ts_runspec *rs, const ts_manifest_en
         ts_env_setf(env, "TASK_SUITE_CHECKPOINT_STEP", "%ld", step);
     else
         ts_env_unset(env, "TASK_SUITE_CHECKPOINT_STEP");
+    /* A task on_checkpoint triggered (issue 16) carries its source's
+     * checkpoint in its own entries, which win over the task's own. */
+    for (size_t i = 0; i < t->env.n; i++)
+        if (strncmp(t->env.v[i].key, "TASK_SUITE_ARG_", 15) != 0)
+            ts_env_set(env, t->env.v[i].key, t->env.v[i].value);
     ts_env_setf(env, "NODE_RANK", "%d", rank);
     ts_env_setf(env, "NUM_NODES", "%d", rs->num_nodes);
     if (end < 0)

@@ -77,6 +77,14 @@ void ts_attempt_maybe_requeue(const ts_runspec *rs, const ts_manifest_entry *t,
     if (!ts_task_outcome_is_timeout(outcome) || !job || !(rs->retry_on & TS_RETRY_TIMEOUT)
         || attempt >= 1 + rs->max_retries)
         return;
+    /* Cancelled with a grace (issue 16): the exit 75 that followed the
+     * signal is the end, not a reason to go on. */
+    bool cancelled = false;
+    if (ts_events_is_cancelled(rs->dir, t->task_idx, &cancelled, &err) == 0 && cancelled) {
+        fprintf(stderr, TS_ATTEMPT_MSG "attempt %d ended after a cancel: no next attempt\n",
+                attempt);
+        return;
+    }
     if (queue_next(rs, t, ev, attempt) == 0)
         return;
     if (ts_slurm_requeue((uint32_t)strtoul(job, NULL, 10), &err) < 0)

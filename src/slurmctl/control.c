@@ -37,6 +37,21 @@ int ts_slurm_cancel(const char *job_spec, ts_err *err)
     }
 }
 
+int ts_slurm_signal_batch(uint32_t job_id, int sig, ts_err *err)
+{
+    char spec[16], what[64];
+    if (ts_slurm_init(err) < 0)
+        return -1;
+    snprintf(spec, sizeof spec, "%u", job_id);
+    snprintf(what, sizeof what, "signal job %s", spec);
+    if (slurm_kill_job2(spec, (uint16_t)sig, KILL_JOB_BATCH, NULL) == SLURM_SUCCESS)
+        return 0;
+    int e = errno;
+    if (e == ESLURM_ALREADY_DONE || e == ESLURM_INVALID_JOB_ID)
+        return 0;
+    return ts_slurm_rpc_error(err, e, what);
+}
+
 long ts_slurm_remaining(uint32_t job_id)
 {
     if (ts_slurm_init(NULL) < 0)

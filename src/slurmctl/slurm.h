@@ -187,6 +187,11 @@ int ts_slurm_job_infos(const void *job_info_msg, uint32_t array_job_id,
  * A job that has already ended or is gone is not an error. */
 int ts_slurm_cancel(const char *job_spec, ts_err *err);
 
+/* Send sig to the batch shell of job_id only (`scancel --batch --signal`),
+ * as Slurm sends a `--signal=B:` warning: graceful cancel (issue 16). A job
+ * that has already ended is not an error. */
+int ts_slurm_signal_batch(uint32_t job_id, int sig, ts_err *err);
+
 /* Seconds left for job_id (slurm_get_rem_time), -1 on error. */
 long ts_slurm_remaining(uint32_t job_id);
 

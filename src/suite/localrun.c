@@ -19,6 +19,7 @@
 
 #include "ctrlc.h"
 #include "events.h"
+#include "graceful.h"   /* issue 16 */
 #include "grow.h"
 #include "localhooks.h"
 #include "localproc.h"
@@ -102,6 +103,7 @@ typedef struct child {
     double killed_at;
     bool ended;
     int status;
+    bool warned;          /* issue 16: sent the grace signal (cancel --grace) */
 } child;
 
 typedef struct intent {
@@ -430,6 +432,25 @@ static int reap(runner *r, ts_err *err)
     return rc < 0 ? -1 : sync_now(r, err);
 }
 
+/* issue 16: a task cancelled with a grace (graceful.h) first gets the
+ * signal (exec forwards it to the task), and until the deadline the time
+ * to checkpoint and exit; true while that lasts. */
+static bool grace_pending(runner *r, child *k, double t)
+{
+    bool found = false;
+    int sig = 0;
+    double deadline = 0;
+    ts_err e = { 0 };
+    if (ts_grace_file_read(r->store.dir, k->idx, &found, &sig, &deadline, &e) < 0 || !found
+        || t >= deadline)
+        return false;
+    if (!k->warned) {
+        k->warned = true;
+        kill(k->pid, sig);
+    }
+    return true;
+}
+
 static void watch_cancels(runner *r, bool suite_cancelled)
 {
     double t = now_s();
@@ -437,7 +458,11 @@ static void watch_cancels(runner *r, bool suite_cancelled)
         child *k = &r->kids[i];
         bool marked = false;
         ts_err e = { 0 };
-        if (suite_cancelled || stop_signal
+        if (!suite_cancelled && !stop_signal && !k->killed
+            && ts_events_is_cancelled(r->store.dir, k->idx, &marked, &e) == 0 && marked
+            && grace_pending(r, k, t))
+            continue;
+        if (suite_cancelled || stop_signal || marked
             || (ts_events_is_cancelled(r->store.dir, k->idx, &marked, &e) == 0 && marked))
             stop_child(k);
         if (k->killed && !k->ended && t - k->killed_at > STOP_GRACE_S) {

@@ -22,6 +22,8 @@
 #include "spec_json.h"
 #include "submission.h"
 #include "submission_int.h"
+#include "oncheckpoint.h"   /* issue 16 */
+#include "triggers.h"
 
 extern char **environ;
 
@@ -835,6 +837,7 @@ typedef struct extra_load {
     const ts_suite *s;
     size_t base;              /* tasks of the file: 0..base-1 */
     ts_tasklist *out;
+    ts_journal *j;            /* issue 16: triggered tasks are rebuilt from on_checkpoint */
     ts_err *err;
 } extra_load;
 
@@ -847,6 +850,21 @@ static int load_extra(const ts_task_info *t, void *arg)
 
     if ((size_t)t->idx < x->base)
         return 0;
+    /* issue 16: a task on_checkpoint triggered runs on_checkpoint.run. */
+    bool triggered = false;
+    if (x->s->on_checkpoint.present
+        && ts_journal_trigger_is_target(x->j, t->suite_id, t->idx, &triggered, x->err) < 0)
+        return -1;
+    if (triggered) {
+        ts_task *v = realloc(x->out->v, (x->out->n + 1) * sizeof *v);
+        if (!v)
+            return ts_errf(x->err, "out of memory");
+        x->out->v = v;
+        if (ts_oncheckpoint_task(x->s, t->idx, t->name, t->args_json, &v[x->out->n], x->err) < 0)
+            return -1;
+        x->out->n++;
+        return 0;
+    }
     cJSON *o = cJSON_Parse(t->args_json ? t->args_json : "{}");
     const cJSON *a;
     size_t n = (size_t)cJSON_GetArraySize(o);
@@ -913,7 +931,7 @@ int ts_submission_load(ts_journal *j, const ts_suite_info *si, ts_submit_store *
         ts_submission_store_free(st);
         return -1;
     }
-    extra_load x = { .s = st->s, .base = st->tl.n, .out = &st->extra, .err = err };
+    extra_load x = { .s = st->s, .base = st->tl.n, .out = &st->extra, .j = j, .err = err };
     if ((long)st->tl.n < si->total_tasks
         && ts_journal_tasks_foreach(j, si->id, 0, load_extra, &x, err) != 0) {
         if (!err->msg[0])

@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include "carry.h"
+#include "events.h"
 #include "grow.h"
 #include "layout.h"
 #include "localrun.h"
 #include "slurm.h"
 #include "oncomplete.h"
+#include "oncheckpoint.h"   /* issue 16 */
 #include "opentasks.h"
 #include "poolsubmit.h"
 #include "poolsync.h"
@@ -412,6 +414,7 @@ typedef struct retry_list {
     int max_attempts;
     const snap_all *sa;
     long requeued;
+    const char *dir;            /* the suite's run directory (cancel markers) */
 } retry_list;
 
 static int note_retry(const ts_task_info *t, void *arg)
@@ -419,6 +422,12 @@ static int note_retry(const ts_task_info *t, void *arg)
     retry_list *r = arg;
     if (t->attempts >= r->max_attempts)
         return 0;   /* retries exhausted: the task keeps its end state */
+    /* issue 16: being cancelled with a grace (its exit 75 is its end) */
+    bool cancel_marked = false;
+    ts_err cerr = { 0 };
+    if (r->dir && ts_events_is_cancelled(r->dir, t->idx, &cancel_marked, &cerr) == 0
+        && cancel_marked)
+        return 0;
     if (element_alive(r->sa, t->idx)) {
         r->requeued++;
         return 0;
@@ -487,9 +496,10 @@ int ts_sync_adopt_queued(ts_journal *j, const char *suite_id, long *idx, int *at
 /* Give every retryable task its next attempt: one new submission for all
  * of them, then finish any submission a crash left as a bare intent. */
 static int resubmit(ts_journal *j, const ts_suite_info *si, const snap_all *sa,
-                    bool local_runner, bool pool, ts_sync_result *res, ts_err *err)
+                    bool local_runner, bool pool, const char *dir, ts_sync_result *res,
+                    ts_err *err)
 {
-    retry_list r = { .max_attempts = 1 + si->max_retries, .sa = sa };
+    retry_list r = { .max_attempts = 1 + si->max_retries, .sa = sa, .dir = dir };
     ts_submit_store store;
     ts_submit_ctx ctx;
     int64_t sub = 0;
@@ -679,8 +689,18 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
     if (local && !opts->local_runner && si.state != TS_SUITE_CANCELLED
         && ts_localrun_check_lost(j, si.id, dir, NULL, err) < 0)
         goto out;
+    /* issue 16: checkpoints -> on_checkpoint's tasks (their intents are
+     * carried out by resubmit, just below). */
+    long triggered = 0;
+    if (si.state != TS_SUITE_CANCELLED && ts_oncheckpoint_sync(j, &si, false, &triggered, err) < 0)
+        goto out;
+    if (triggered) {   /* total_tasks grew: resubmit rebuilds the new tasks from it */
+        ts_suite_info_clear(&si);
+        if (ts_journal_suite_get(j, suite_id, &si, err) < 0)
+            goto out;
+    }
     if ((!opts->no_slurm || (local && opts->local_runner)) && si.state != TS_SUITE_CANCELLED
-        && resubmit(j, &si, &sa, opts->local_runner, pool, res, err) < 0)
+        && resubmit(j, &si, &sa, opts->local_runner, pool, dir, res, err) < 0)
         goto out;
     /* Pool mode's safety net: tasks pending, no allocation to run them. */
     if (pool && !opts->no_slurm && si.state != TS_SUITE_CANCELLED
@@ -706,6 +726,15 @@ tick:
                         || now - si.last_added_at >= (double)si.close_after_s);
     if (read_all && (ts_journal_ingest_all(j, si.id, dir, &st, err) < 0
                      || ts_journal_counts(j, si.id, &c, err) < 0))
+        goto out;
+    /* issue 16: a checkpoint only the full read found still triggers its
+     * task before the suite may complete. */
+    triggered = 0;
+    if (read_all
+        && (ts_oncheckpoint_sync(j, &si, !ts_submit_record_is_local(si.submit_record)
+                                             ? !opts->no_slurm : opts->local_runner,
+                                 &triggered, err) < 0
+            || (triggered && ts_journal_counts(j, si.id, &c, err) < 0)))
         goto out;
     res->counts = c;
     res->counted = true;

@@ -23,5 +23,18 @@ like "$out" 'pool mode: 2 allocations at once, each 2 nodes x 8 workers' \
     "examples/pool/sweep.yaml runs in pool mode, as doc/many-short-tasks.md says"
 [ -x "$SRC/examples/pool/score.sh" ]
 ok $? "its task script is executable"
+out=$(cd "$w/evaluate" && as_user "$w/evaluate" "$TS_BIN" validate train.yaml 2>&1)
+like "$out" 'task 0 model' "examples/evaluate/train.yaml: one training task, as doc/resuming.md says"
+[ -x "$SRC/examples/evaluate/train.sh" ] && [ -x "$SRC/examples/evaluate/evaluate.sh" ] \
+    && [ -x "$SRC/examples/evaluate/pick-best.sh" ]
+ok $? "examples/evaluate: its scripts are executable"
+# it runs as it is with --local: 5 evaluations (steps 2..10), the best kept
+as_user "$w/evaluate" env TASKSUITE_HOME="$w/.tshome-eval" "$TS_BIN" submit --local train.yaml >"$w/eval.out" 2>"$w/eval.err"
+is "$?" 0 "examples/evaluate runs to the end with --local"
+eid=$(head -1 "$w/eval.out")
+is "$(sqlite3 -readonly "$w/.tshome-eval/journal.db" "select count(*) from tasks where suite_id='$eid' and name like 'model.ckpt-%' and state='completed'")" 5 \
+    "examples/evaluate: one evaluation per second checkpoint"
+[ -s "$w/.tshome-eval/suites/$eid/best" ]
+ok $? "examples/evaluate: on_complete kept the best checkpoint"
 
 done_testing

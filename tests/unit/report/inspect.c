@@ -280,6 +280,7 @@ static char *ref_status(ts_journal *j, const ts_suite_info *si, const ts_counts 
     ts_journal_tasks_foreach(j, si->id, 0, ref_task, tasks, &err);
     ts_journal_attempts_foreach(j, si->id, -1, 0, ref_attempt, tasks, &err);
     ts_journal_checkpoints_foreach(j, si->id, -1, ref_checkpoint, tasks, &err);
+    cJSON_AddItemToObject(doc, "checkpoint_triggers", cJSON_CreateArray());   /* issue 16 */
     text = cJSON_Print(doc);
     cJSON_Delete(doc);
     out = text ? malloc(strlen(text) + 2) : NULL;
