@@ -8,10 +8,47 @@
 #include <limits.h>
 #include <time.h>
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "attempt_int.h"
+#include "slurm.h"
 #include "walltime.h"
 
 extern char **environ;
+
+/* SkyPilot's names for what a task of a SkyPilot file reads (its docs:
+ * "Environment variables"), the same for setup (SKYPILOT_SETUP_*), which
+ * runs in the same environment here. SKYPILOT_NODE_IPS is the addresses
+ * of the task's nodes in NODE_RANK order (rank 0, the head, first), one a
+ * line: the order of the step's node list, which is how Slurm numbers
+ * SLURM_NODEID. */
+static void set_skypilot(ts_env *env, const ts_runspec *rs, const ts_manifest_entry *t,
+                         int rank)
+{
+    const char *nodes = rs->num_nodes > 1 && getenv("SLURM_STEP_NODELIST")
+                            ? getenv("SLURM_STEP_NODELIST")
+                        : rs->num_nodes > 1 ? getenv("SLURM_JOB_NODELIST")
+                                            : getenv("SLURMD_NODENAME");
+    char *ips = NULL;
+    ts_err ignored = { 0 };
+
+    if (!nodes || ts_slurm_node_addrs(nodes, &ips, &ignored) < 0 || !ips || !ips[0]) {
+        free(ips);
+        ips = strdup("127.0.0.1");     /* --local: this machine */
+    }
+    ts_env_setf(env, "SKYPILOT_NODE_RANK", "%d", rank);
+    ts_env_setf(env, "SKYPILOT_NUM_NODES", "%d", rs->num_nodes);
+    ts_env_setf(env, "SKYPILOT_NUM_GPUS_PER_NODE", "%d", rs->gpus_per_node);
+    ts_env_setf(env, "SKYPILOT_TASK_ID", "tasksuite-%s-%ld", rs->id, t->task_idx);
+    ts_env_setf(env, "SKYPILOT_SETUP_NODE_RANK", "%d", rank);
+    ts_env_setf(env, "SKYPILOT_SETUP_NUM_GPUS_PER_NODE", "%d", rs->gpus_per_node);
+    if (ips) {
+        ts_env_set(env, "SKYPILOT_NODE_IPS", ips);
+        ts_env_set(env, "SKYPILOT_SETUP_NODE_IPS", ips);
+    }
+    free(ips);
+}
 
 /* Everything SPEC.md section 4 promises, on top of the job's environment. */
 int ts_attempt_build_env(ts_env *env, const ts_runspec *rs, const ts_manifest_entry *t,
@@ -29,6 +66,9 @@ int ts_attempt_build_env(ts_env *env, const ts_runspec *rs, const ts_manifest_en
         return -1;
     if (ts_env_apply(env, &rs->envs, NULL, err) < 0)
         return -1;
+    /* Literal: a secret is never expanded, nor echoed in a message. */
+    for (size_t i = 0; i < rs->secrets.n; i++)
+        ts_env_set(env, rs->secrets.v[i].key, rs->secrets.v[i].value);
     for (size_t i = 0; i < t->env.n; i++)
         ts_env_set(env, t->env.v[i].key, t->env.v[i].value);
     ts_env_set(env, "TASK_SUITE_ID", rs->id);
@@ -45,6 +85,7 @@ int ts_attempt_build_env(ts_env *env, const ts_runspec *rs, const ts_manifest_en
         ts_env_unset(env, "TASK_SUITE_CHECKPOINT_STEP");
     ts_env_setf(env, "NODE_RANK", "%d", rank);
     ts_env_setf(env, "NUM_NODES", "%d", rs->num_nodes);
+    set_skypilot(env, rs, t, rank);
     if (end < 0)
         end = ts_walltime_end_time_fresh();
     if (end > 0)
