@@ -1,5 +1,6 @@
 /* submit.c: `tasksuite submit FILE [--detach] [--local] [--dry-run]
- *                                  [--throttle N] [--new]`
+ *                                  [--throttle N] [--new]
+ *                                  [--env K[=V]]... [--env-file F]...`
  *
  * Validates, writes the suite + tasks + a submission intent to the journal
  * in one transaction, writes the run directory (runspec, manifest), submits
@@ -12,6 +13,9 @@
  * --local: the suite's local runner runs it in the background
  * (local_follow.c, src/suite/localrun.h, doc/local.md); submit follows it
  * unless --detach, exit 6 (TS_EXIT_TASKS) when a task did not complete.
+ * --env/--env-file give values to envs: and secrets: (SkyPilot's
+ * `sky launch --env`); a value written as null must come from them or from
+ * the caller's environment (src/core/spec_launchenv.c).
  */
 #include "config.h"
 
