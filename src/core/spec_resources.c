@@ -171,8 +171,8 @@ static int r_accelerators(pctx *c, void *obj, yaml_node_t *v,
     const char *s, *colon;
 
     if (v->type == YAML_SEQUENCE_NODE)
-        return spec_fail(c, v, path, "lists of alternatives are not supported; "
-                         "name one type, e.g. V100:2");
+        return spec_fail(c, v, path, "a list of alternatives: name one type "
+                         "(e.g. V100:2), or list them under resources.any_of");
     if (v->type == YAML_MAPPING_NODE) {
         yaml_node_pair_t *p;
         yaml_node_t *k, *cnt;
