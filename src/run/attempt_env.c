@@ -8,14 +8,34 @@
 #include <limits.h>
 #include <time.h>
 
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "attempt_int.h"
 #include "slurm.h"
 #include "walltime.h"
 
 extern char **environ;
+
+/* This host's address, without asking slurmctld: a one-node task must not
+ * add an RPC to every task start (pool mode starts thousands). */
+static char *own_address(void)
+{
+    char host[256], ip[INET6_ADDRSTRLEN];
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res = NULL;
+    if (gethostname(host, sizeof host) < 0 || getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
+        return strdup("127.0.0.1");
+    const void *a = res->ai_family == AF_INET
+                        ? (const void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr
+                        : (const void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
+    const char *p = inet_ntop(res->ai_family, a, ip, sizeof ip);
+    freeaddrinfo(res);
+    return strdup(p ? p : "127.0.0.1");
+}
 
 /* SkyPilot's names for what a task of a SkyPilot file reads (its docs:
  * "Environment variables"), the same for setup (SKYPILOT_SETUP_*), which
@@ -26,16 +46,19 @@ extern char **environ;
 static void set_skypilot(ts_env *env, const ts_runspec *rs, const ts_manifest_entry *t,
                          int rank)
 {
-    const char *nodes = rs->num_nodes > 1 && getenv("SLURM_STEP_NODELIST")
-                            ? getenv("SLURM_STEP_NODELIST")
-                        : rs->num_nodes > 1 ? getenv("SLURM_JOB_NODELIST")
-                                            : getenv("SLURMD_NODENAME");
+    const char *nodes = getenv("SLURM_STEP_NODELIST") ? getenv("SLURM_STEP_NODELIST")
+                                                      : getenv("SLURM_JOB_NODELIST");
     char *ips = NULL;
     ts_err ignored = { 0 };
 
-    if (!nodes || ts_slurm_node_addrs(nodes, &ips, &ignored) < 0 || !ips || !ips[0]) {
+    /* Several nodes: their NodeAddr from slurmctld, in the step's order
+     * (one RPC per rank, next to the srun that started it). */
+    if (rs->num_nodes > 1 && nodes && ts_slurm_node_addrs(nodes, &ips, &ignored) == 0 && ips
+        && ips[0])
+        ;
+    else {
         free(ips);
-        ips = strdup("127.0.0.1");     /* --local: this machine */
+        ips = own_address();
     }
     ts_env_setf(env, "SKYPILOT_NODE_RANK", "%d", rank);
     ts_env_setf(env, "SKYPILOT_NUM_NODES", "%d", rs->num_nodes);
