@@ -5,6 +5,8 @@
 # NODE_RANK order), resources alternatives that take the first the cluster
 # can hold and say so, and a few more files of the corpus
 # (tests/slurm/data/skypilot, README.md there), each run to completion.
+# SC2154: the EXIT trap's own loop sets s.
+# shellcheck disable=SC2154
 . "$(dirname "$0")/lib.sh"
 
 W=$(mk_workdir)
