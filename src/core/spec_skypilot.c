@@ -238,10 +238,11 @@ char *ts_spec_redact_secrets(const ts_suite *s, const char *text, size_t len)
         free(out);
         return NULL;
     }
-    if (n)
+    if (sp) {
         memcpy(sp, s->secret_spans, n * sizeof *sp);
-    qsort(sp, n, sizeof *sp, by_start);
-    for (size_t i = 0; i < n; i++) {
+        qsort(sp, n, sizeof *sp, by_start);
+    }
+    for (size_t i = 0; sp && i < n; i++) {
         size_t st = sp[i].start, en = sp[i].end;
         if (st < at || en > len || en < st)
             continue;                 /* not this text's: leave it */
