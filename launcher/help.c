@@ -28,7 +28,9 @@ static const struct help {
       "  --local              run the tasks on this machine, not through Slurm\n"
       "  --dry-run            validate and print the sbatch arrays; submit nothing\n"
       "  --throttle N         at most N elements of each array run at once\n"
-      "  --new                a new suite even when this file is already one\n" },
+      "  --new                a new suite even when this file is already one\n"
+      "  --env K[=V]          give envs:/secrets: K this value (K alone: from the environment)\n"
+      "  --env-file F         KEY=VALUE lines, as many --env (later options win)\n" },
     { "status",
       "  ID                   suite ID, unique ID prefix or suite name (default: your latest)\n"
       "  --json               one JSON document, every task and attempt\n"

@@ -16,7 +16,8 @@ static const struct command {
 } commands[] = {
     { "validate", cmd_validate, "FILE [--json] [--all] [--local]\n"
       "parse, check, print the expanded tasks" },
-    { "submit", cmd_submit, "FILE [--detach] [--local] [--dry-run] [--throttle N] [--new]\n"
+    { "submit", cmd_submit, "FILE [--detach] [--local] [--dry-run] [--throttle N] [--new] "
+      "[--env K[=V]]... [--env-file F]...\n"
       "run a suite (through Slurm, or here with --local)" },
     { "status", cmd_status, "[ID] [--json] [--watch [SECONDS]] [--all] [--color=WHEN]\n"
       "state, counters, tasks (default: your latest suite)" },

@@ -1,5 +1,6 @@
 /* submit.c: `tasksuite submit FILE [--detach] [--local] [--dry-run]
- *                                  [--throttle N] [--new]`
+ *                                  [--throttle N] [--new]
+ *                                  [--env K[=V]]... [--env-file F]...`
  *
  * Validates, writes the suite + tasks + a submission intent to the journal
  * in one transaction, writes the run directory (runspec, manifest), submits
@@ -12,6 +13,9 @@
  * --local: the suite's local runner runs it in the background
  * (local_follow.c, src/suite/localrun.h, doc/local.md); submit follows it
  * unless --detach, exit 6 (TS_EXIT_TASKS) when a task did not complete.
+ * --env/--env-file give values to envs: and secrets: (SkyPilot's
+ * `sky launch --env`); a value written as null must come from them or from
+ * the caller's environment (src/core/spec_launchenv.c).
  */
 #include "config.h"
 
@@ -37,11 +41,14 @@ typedef struct submit_opts {
     int detach, local, dry_run, fresh;
     uint32_t throttle;
     const char *file;
+    ts_kvlist env;        /* --env K=V and --env-file F, in order: later wins */
 } submit_opts;
 
-#define USAGE "usage: tasksuite submit FILE [--detach] [--local] [--dry-run] [--throttle N] [--new]"
+#define USAGE "usage: tasksuite submit FILE [--detach] [--local] [--dry-run] [--throttle N] [--new]" \
+              " [--env K[=V]]... [--env-file F]..."
 
-/* 0: parsed, 1: --help, -1: bad usage */
+
+/* 0: parsed, 1: --help, -1: bad usage, -2: a bad --env/--env-file (said) */
 static int parse(int argc, char **argv, submit_opts *o)
 {
     static const struct option longopts[] = {
@@ -50,6 +57,8 @@ static int parse(int argc, char **argv, submit_opts *o)
         { "dry-run", no_argument, NULL, 'n' },
         { "throttle", required_argument, NULL, 't' },
         { "new", no_argument, NULL, 'N' },
+        { "env", required_argument, NULL, 'e' },
+        { "env-file", required_argument, NULL, 'E' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -63,6 +72,17 @@ static int parse(int argc, char **argv, submit_opts *o)
         case 'l': o->local = 1; break;
         case 'n': o->dry_run = 1; break;
         case 'N': o->fresh = 1; break;
+        case 'e':
+        case 'E': {
+            extern char **environ;
+            ts_err err = { 0 };
+            if ((c == 'e' ? ts_spec_parse_env_arg(optarg, environ, &o->env, &err)
+                          : ts_spec_read_env_file(optarg, &o->env, &err)) < 0) {
+                ts_cli_say("submit", "%s", err.msg);
+                return -2;
+            }
+            break;
+        }
         case 't': {
             unsigned long v = strtoul(optarg, &end, 10);
             if (*end || v == 0 || v > 1000000) {
@@ -147,10 +167,16 @@ int cmd_submit(int argc, char **argv)
     int rc = TS_EXIT_FAIL;
 
     int parsed = parse(argc, argv, &o);
-    if (parsed != 0)
+    if (parsed == -2) {
+        ts_kvlist_free(&o.env);
+        return TS_EXIT_USAGE;
+    }
+    if (parsed != 0) {
+        ts_kvlist_free(&o.env);
         return ts_cli_usage(USAGE, parsed > 0);
+    }
     ts_submit_plan p = { .arg_file = o.file, .local = o.local, .dry_run = o.dry_run,
-                         .fresh = o.fresh, .throttle = o.throttle };
+                         .fresh = o.fresh, .throttle = o.throttle, .launch_env = &o.env };
     /* Validation: nothing is written anywhere before all of it passed. */
     if (ts_submit_validate(&p, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
@@ -164,6 +190,8 @@ int cmd_submit(int argc, char **argv)
     }
     for (size_t i = 0; i < p.s->warnings.n; i++)
         fprintf(stderr, "warning: %s\n", p.s->warnings.v[i]);
+    if (p.notice[0])
+        ts_cli_say("submit", "%s", p.notice);
     if (ts_submit_prepare(&p, &err) < 0)
         goto fail;
     if (o.dry_run) {
@@ -217,5 +245,6 @@ fail:
     rc = ts_report_fail("submit", &err);
 out:
     ts_submit_plan_free(&p);
+    ts_kvlist_free(&o.env);
     return rc;
 }

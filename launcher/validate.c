@@ -48,6 +48,27 @@ static void print_hook(const char *what, const ts_hook *h)
         printf("  env %s=%s\n", h->envs.v[i].key, h->envs.v[i].value);
 }
 
+/* Names only: a secret's value is never printed, and a null value is
+ * given at submit (tasksuite submit --env). */
+static void print_launch_values(const ts_suite *s)
+{
+    const ts_kvlist *lists[] = { &s->envs, &s->secrets };
+    int any = 0;
+    if (s->secrets.n) {
+        printf("secrets (values not shown):");
+        for (size_t i = 0; i < s->secrets.n; i++)
+            printf(" %s", s->secrets.v[i].key);
+        printf("\n");
+    }
+    for (size_t l = 0; l < 2; l++)
+        for (size_t i = 0; i < lists[l]->n; i++)
+            if (lists[l]->v[i].required)
+                printf("%s %s", any++ ? "" : "given at submit (--env, --env-file or the "
+                       "environment):", lists[l]->v[i].key);
+    if (any)
+        printf("\n");
+}
+
 static void print_text(const ts_suite *s, const ts_tasklist *tasks, int all)
 {
     ts_kvlist opts = { 0 };
@@ -77,6 +98,7 @@ static void print_text(const ts_suite *s, const ts_tasklist *tasks, int all)
         printf("\n");
     }
     ts_kvlist_free(&opts);
+    print_launch_values(s);
     print_hook("env_preparation", &s->env_preparation);
     print_hook("env_cleanup", &s->env_cleanup);
     print_hook("on_complete", &s->on_complete);

@@ -113,6 +113,8 @@ static int fill_suite(pctx *c, yaml_node_t *root)
         || spec_check_placeholder_quotes(c, s->run, s->run_pos, "run") < 0
         || spec_check_placeholder_quotes(c, s->setup, s->setup_pos, "setup") < 0)
         return -1;
+    if (spec_pick_first_candidate(c) < 0 || spec_apply_job_recovery(c) < 0)
+        return -1;
     return spec_clamp_signal_lead(c);
 }
 
@@ -127,6 +129,7 @@ int ts_spec_parse(const char *name, const char *buf, size_t len,
     c.name = name ? name : "-";
     c.err = err;
     c.budget = SPEC_MAX_VISITS;
+    c.jr_restarts = -1;
     c.buf = buf ? buf : "";
     c.len = buf ? len : 0;
     spec_escape(c.file, sizeof c.file, c.name, 200, false);
@@ -218,7 +221,7 @@ static void strlist_clear(ts_strlist *l)
     free(l->v);
 }
 
-static void kvlist_clear(ts_kvlist *l)
+void ts_kvlist_clear(ts_kvlist *l)
 {
     for (size_t i = 0; i < l->n; i++) {
         free(l->v[i].key);
@@ -231,7 +234,7 @@ static void hook_clear(ts_hook *h)
 {
     strlist_clear(&h->args);
     free(h->run);
-    kvlist_clear(&h->envs);
+    ts_kvlist_clear(&h->envs);
 }
 
 void ts_spec_free(ts_suite *s)
@@ -243,11 +246,20 @@ void ts_spec_free(ts_suite *s)
     strlist_clear(&s->labels);
     strlist_clear(&s->tags);
     free(s->group);
-    kvlist_clear(&s->slurm);
+    ts_kvlist_clear(&s->slurm);
     free(s->resources.gpu_type);
     free(s->resources.image_id);
-    kvlist_clear(&s->envs);
-    kvlist_clear(&s->volumes);
+    free(s->candidates.base.gpu_type);
+    free(s->candidates.base.image_id);
+    for (size_t i = 0; i < s->candidates.n; i++) {
+        free(s->candidates.v[i].gpu_type);
+        free(s->candidates.v[i].image_id);
+    }
+    free(s->candidates.v);
+    ts_kvlist_clear(&s->secrets);
+    free(s->secret_spans);
+    ts_kvlist_clear(&s->envs);
+    ts_kvlist_clear(&s->volumes);
     free(s->workdir);
     free(s->output_dir);
     hook_clear(&s->env_preparation);
@@ -263,7 +275,7 @@ void ts_spec_free(ts_suite *s)
     free(s->matrix);
     for (size_t i = 0; i < s->ntasks; i++) {
         free(s->tasks[i].name);
-        kvlist_clear(&s->tasks[i].args);
+        ts_kvlist_clear(&s->tasks[i].args);
     }
     free(s->tasks);
     strlist_clear(&s->depends_on);

@@ -23,8 +23,10 @@ typedef struct ts_pos {
 /* An ordered string -> string map (envs, args, slurm pass-through, volumes). */
 typedef struct ts_kv {
     char *key;
-    char *value;
+    char *value;          /* "" while `required` */
     ts_pos pos;
+    bool required;        /* written as null (SkyPilot: "give it at launch"):
+                             the value comes at submit (spec_launchenv.c) */
 } ts_kv;
 
 typedef struct ts_kvlist {
@@ -58,6 +60,24 @@ typedef struct ts_resources {
     int gpu_count;        /* 0 = none */
     char *image_id;       /* kept for SkyPilot compatibility (warned) */
 } ts_resources;
+
+/* resources.any_of / ordered / candidates (SkyPilot): alternatives merged
+ * over the base resources. Slurm cannot fail over between them, so submit
+ * takes the first the cluster can satisfy (ts_spec_use_candidate). */
+typedef struct ts_candidates {
+    ts_resources base;    /* resources: without the alternatives */
+    ts_resources *v;      /* each as written (0 / NULL: not given) */
+    size_t n;
+    size_t chosen;        /* merged into ts_suite.resources; default 0 */
+    const char *key;      /* "any_of", "ordered" or "candidates" */
+    ts_pos pos;
+} ts_candidates;
+
+/* Where a secret's value is in the file's text, so the copy the journal
+ * keeps can leave it out (ts_spec_redact_secrets). */
+typedef struct ts_span {
+    size_t start, end;    /* byte offsets, end exclusive */
+} ts_span;
 
 typedef struct ts_matrix_axis {
     char *name;
@@ -134,6 +154,10 @@ typedef struct ts_suite {
     int num_nodes;                /* default 1 */
     ts_resources resources;
     ts_kvlist envs;
+    ts_kvlist secrets;            /* like envs, never logged or journaled */
+    ts_span *secret_spans;        /* the secrets' values in the text */
+    size_t nsecret_spans;
+    ts_candidates candidates;     /* resources.any_of/ordered/candidates */
     ts_kvlist volumes;            /* SkyPilot: path -> volume (warned) */
     char *workdir;                /* as written (~ expanded later) */
     char *output_dir;             /* NULL = $TASKSUITE_HOME/suites/ID */
@@ -174,6 +198,37 @@ void ts_spec_free(ts_suite *s);
  * "path: message" when pos is unknown. Returns -1. */
 int ts_spec_errat(ts_err *err, const ts_suite *s, ts_pos pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Make candidate k (< s->candidates.n) the suite's resources: the base
+ * with the candidate's fields over it. */
+void ts_spec_use_candidate(ts_suite *s, size_t k);
+
+/* One line describing candidate k ("cpus 4, memory 16Gi, V100:1"). */
+void ts_spec_describe_resources(const ts_resources *r, char *buf, size_t n);
+
+/* The file's text with every secret's value replaced by null (same line
+ * count), for the journal's copy; malloc'd, NULL when out of memory. The
+ * text must be the one s was parsed from. */
+char *ts_spec_redact_secrets(const ts_suite *s, const char *text, size_t len);
+
+/* Values given at submit (spec_launchenv.c). `given` holds --env and
+ * --env-file entries in order (later wins): a key of secrets: sets that
+ * secret, any other sets (or adds) an env. Then every entry still
+ * `required` takes the value of the same name in envp (the caller's
+ * environment); one still missing is an error naming it and where it is
+ * written. */
+int ts_spec_apply_launch_env(ts_suite *s, const ts_kvlist *given, char *const *envp,
+                             ts_err *err);
+
+/* Read an --env-file: KEY=VALUE lines, blank lines and # comments, an
+ * optional "export ", a value in matching quotes taken without them.
+ * Appends to out; an error names file:line. */
+int ts_spec_read_env_file(const char *path, ts_kvlist *out, ts_err *err);
+
+/* "KEY=VALUE" (or "KEY": its value from envp) appended to out. */
+int ts_spec_parse_env_arg(const char *arg, char *const *envp, ts_kvlist *out, ts_err *err);
+
+void ts_kvlist_clear(ts_kvlist *l);
 
 /* Lookups used by expansion and the CLI. */
 const char *ts_kv_get(const ts_kvlist *l, const char *key);

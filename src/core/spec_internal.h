@@ -43,6 +43,9 @@ typedef struct pctx {
     ts_err *err;
     size_t budget;               /* node reads left */
     ts_pos cores_pos;            /* worker_schedule.cpu_binding.cores */
+    bool resume_given;           /* resume: was written (job_recovery defers) */
+    int jr_restarts;             /* resources.job_recovery.max_restarts_on_errors, -1: none */
+    ts_pos jr_pos;
     char quote[2][QUOTE_LEN];    /* rotating buffers for spec_qv() */
     int nquote;
 } pctx;
@@ -162,6 +165,13 @@ int spec_check_placeholders(pctx *c, const char *text, ts_pos at,
                             const char *what);           /* spec_placeholders.c */
 int spec_clamp_signal_lead(pctx *c);                     /* spec_resume.c */
 int spec_check_oncheckpoint(pctx *c);                    /* spec_oncheckpoint.c */
+int spec_apply_job_recovery(pctx *c);                    /* spec_skypilot.c */
+int spec_pick_first_candidate(pctx *c);                  /* spec_skypilot.c */
+int spec_read_secrets(pctx *c, void *obj, yaml_node_t *v, const char *path);
+int spec_read_candidates(pctx *c, void *obj, yaml_node_t *v, const char *path);
+int spec_read_job_recovery(pctx *c, void *obj, yaml_node_t *v, const char *path);
+int spec_read_resource_fields(pctx *c, yaml_node_t *v, const char *path,
+                              ts_resources *r, bool nested);  /* spec_resources.c */
 int spec_check_placeholder_quotes(pctx *c, const char *text, ts_pos at,
                                   const char *what);     /* spec_shellquote.c */
 

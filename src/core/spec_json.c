@@ -25,7 +25,30 @@ static cJSON *kvlist_json(const ts_kvlist *l)
 {
     cJSON *o = cJSON_CreateObject();
     for (size_t i = 0; o && i < l->n; i++)
-        cJSON_AddStringToObject(o, l->v[i].key, l->v[i].value);
+        if (l->v[i].required)
+            cJSON_AddNullToObject(o, l->v[i].key);   /* given at submit */
+        else
+            cJSON_AddStringToObject(o, l->v[i].key, l->v[i].value);
+    return o;
+}
+
+/* secrets: the names only, never a value. */
+static cJSON *names_json(const ts_kvlist *l)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < l->n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(l->v[i].key));
+    return a;
+}
+
+static cJSON *candidates_json(const ts_candidates *k)
+{
+    if (!k->n)
+        return cJSON_CreateNull();
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "key", k->key);
+    cJSON_AddNumberToObject(o, "count", (double)k->n);
+    cJSON_AddNumberToObject(o, "chosen", (double)k->chosen);
     return o;
 }
 
@@ -123,6 +146,8 @@ cJSON *ts_suite_to_json(const ts_suite *s, const ts_tasklist *tasks)
     cJSON_AddNumberToObject(o, "num_nodes", s->num_nodes);
     cJSON_AddItemToObject(o, "resources", resources_json(&s->resources));
     cJSON_AddItemToObject(o, "envs", kvlist_json(&s->envs));
+    cJSON_AddItemToObject(o, "secrets", names_json(&s->secrets));
+    cJSON_AddItemToObject(o, "resource_alternatives", candidates_json(&s->candidates));
     if (s->workdir)
         cJSON_AddStringToObject(o, "workdir", s->workdir);
     else

@@ -171,8 +171,8 @@ static int r_accelerators(pctx *c, void *obj, yaml_node_t *v,
     const char *s, *colon;
 
     if (v->type == YAML_SEQUENCE_NODE)
-        return spec_fail(c, v, path, "lists of alternatives are not supported; "
-                         "name one type, e.g. V100:2");
+        return spec_fail(c, v, path, "a list of alternatives: name one type "
+                         "(e.g. V100:2), or list them under resources.any_of");
     if (v->type == YAML_MAPPING_NODE) {
         yaml_node_pair_t *p;
         yaml_node_t *k, *cnt;
@@ -243,20 +243,47 @@ static const field resources_fields[] = {
     { "zone", NULL, false, NO_CLOUD },
     { "infra", NULL, false, NO_CLOUD },
     { "network_tier", NULL, false, NO_CLOUD },
-    { "job_recovery", NULL, false, "ignored: use resume: to retry tasks" },
+    { "job_recovery", spec_read_job_recovery, false, NULL },
     { "autostop", NULL, false, "ignored: an allocation ends with its job" },
     { "accelerator_args", NULL, false, "ignored: no Slurm equivalent" },
     { "labels", NULL, false, "ignored: these are Kubernetes pod labels; "
       "use the top-level labels:" },
-    /* Ignoring these would drop the resource request itself. */
-    { "any_of", NULL, true, "alternatives are not supported: a suite asks "
-      "for one set of resources" },
-    { "ordered", NULL, true, "alternatives are not supported: a suite asks "
-      "for one set of resources" },
+    /* Alternatives (spec_skypilot.c); not inside an alternative. */
+    { "any_of", spec_read_candidates, false, NULL },
+    { "ordered", spec_read_candidates, false, NULL },
+    { "candidates", spec_read_candidates, false, NULL },
     { NULL, NULL, false, NULL },
 };
 
+/* An alternative holds resource fields, not more alternatives or suite
+ * settings. */
+static const char *const not_in_candidate[] = {
+    "any_of", "ordered", "candidates", "job_recovery", NULL,
+};
+
+int spec_read_resource_fields(pctx *c, yaml_node_t *v, const char *path,
+                              ts_resources *r, bool nested)
+{
+    if (nested && v->type == YAML_MAPPING_NODE)
+        for (yaml_node_pair_t *p = v->data.mapping.pairs.start;
+             p < v->data.mapping.pairs.top; p++) {
+            yaml_node_t *k = spec_node(c, p->key);
+            for (size_t i = 0; not_in_candidate[i]; i++)
+                if (k && k->type == YAML_SCALAR_NODE
+                    && strcmp(spec_sval(k), not_in_candidate[i]) == 0) {
+                    char kp[PATH_LEN];
+                    spec_path_key(kp, path, not_in_candidate[i]);
+                    return spec_fail(c, k, kp, "belongs in resources:, not in one "
+                                     "of its alternatives");
+                }
+        }
+    return spec_walk_map(c, v, path, resources_fields, r);
+}
+
 int spec_read_resources(pctx *c, void *obj, yaml_node_t *v, const char *path)
 {
-    return spec_walk_map(c, v, path, resources_fields, &SUITE(obj)->resources);
+    /* SUITE(obj) is passed through the resources struct's owner: the
+     * alternatives and job_recovery need the suite (c->s). */
+    (void)obj;
+    return spec_read_resource_fields(c, v, path, &c->s->resources, false);
 }

@@ -611,6 +611,7 @@ int spec_read_kvmap(pctx *c, yaml_node_t *map, const char *path,
         kv->key = strdup(spec_sval(k));
         kv->value = strdup(val);
         kv->pos = spec_pos_of(k);
+        kv->required = value_optional && spec_is_null(v);
         out->n++;                  /* counted first: freed even on failure */
         if (!kv->key || !kv->value)
             return spec_oom(c);

@@ -39,7 +39,8 @@ static int f_num_nodes(pctx *c, void *obj, yaml_node_t *v, const char *path)
 
 static int f_envs(pctx *c, void *obj, yaml_node_t *v, const char *path)
 {
-    return spec_read_kvmap(c, v, path, spec_check_env_key, false,
+    /* null: "give it at submit" (SkyPilot), ts_spec_apply_launch_env */
+    return spec_read_kvmap(c, v, path, spec_check_env_key, true,
                            &SUITE(obj)->envs);
 }
 
@@ -98,6 +99,12 @@ static int f_depends_on(pctx *c, void *obj, yaml_node_t *v, const char *path)
                              &SUITE(obj)->depends_on);
 }
 
+static int f_resume(pctx *c, void *obj, yaml_node_t *v, const char *path)
+{
+    c->resume_given = !spec_is_null(v);
+    return spec_read_resume(c, obj, v, path);
+}
+
 static int f_close_after(pctx *c, void *obj, yaml_node_t *v, const char *path)
 {
     return spec_get_duration(c, v, path, 0, 30L * 86400,
@@ -124,7 +131,8 @@ const field spec_top_fields[] = {
     { "run", f_run, false, NULL },
     { "matrix", spec_read_matrix, false, NULL },
     { "tasks", spec_read_tasks, false, NULL },
-    { "resume", spec_read_resume, false, NULL },
+    { "resume", f_resume, false, NULL },
+    { "secrets", spec_read_secrets, false, NULL },
     { "worker_schedule", spec_read_worker_schedule, false, NULL },
     { "depends_on", f_depends_on, false, NULL },
     { "close_after", f_close_after, false, NULL },
@@ -143,7 +151,5 @@ const field spec_top_fields[] = {
       "settings have no meaning here" },
     { "service", NULL, true, "SkyServe services are not supported: a suite "
       "runs batch tasks" },
-    { "secrets", NULL, true, "not supported: keep secrets in a file only "
-      "you can read and have run: read it" },
     { NULL, NULL, false, NULL },
 };

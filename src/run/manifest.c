@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <limits.h>
 #include <errno.h>
 #include <stdint.h>
 #include <fcntl.h>
@@ -226,6 +227,28 @@ static int workers_from_json(const cJSON *o, ts_worker_schedule *w)
     return 0;
 }
 
+static void secrets_path(const char *dir, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%s", dir, TS_SECRETS_FILE);
+}
+
+static int write_secrets(const char *dir, const ts_kvlist *secrets, ts_err *err)
+{
+    char path[PATH_MAX];
+    if (!secrets->n)
+        return 0;
+    secrets_path(dir, path, sizeof path);
+    cJSON *o = kv_to_json(secrets);
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!text)
+        return ts_errf(err, "%s: out of memory", path);
+    int rc = ts_write_file_atomic(path, text, strlen(text), 0400, err);
+    explicit_bzero(text, strlen(text));
+    free(text);
+    return rc;
+}
+
 int ts_runspec_write(const char *path, const ts_suite *s, const char *id,
                      const char *dir, const char *workdir, ts_err *err)
 {
@@ -240,6 +263,7 @@ int ts_runspec_write(const char *path, const ts_suite *s, const char *id,
         cJSON_AddStringToObject(o, "workdir", workdir);
     cJSON_AddItemToObject(o, "envs", kv_to_json(&s->envs));
     cJSON_AddNumberToObject(o, "num_nodes", s->num_nodes);
+    cJSON_AddNumberToObject(o, "gpus_per_node", s->resources.gpu_count);
     cJSON_AddNumberToObject(o, "warn_signal", s->resume.signal);
     cJSON_AddNumberToObject(o, "warn_lead_s", s->resume.signal_lead_s);
     cJSON_AddNumberToObject(o, "max_retries", s->resume.max_retries);
@@ -257,7 +281,11 @@ int ts_runspec_write(const char *path, const ts_suite *s, const char *id,
     cJSON_Delete(o);
     if (!text)
         return ts_errf(err, "%s: out of memory", path);
-    int rc = ts_write_file_atomic(path, text, strlen(text), 0444, err);
+    /* Secrets first, in a file of their own only the user can read: the
+     * runspec is world-readable and its copies end up in reports. */
+    int rc = write_secrets(dir, &s->secrets, err);
+    if (rc == 0)
+        rc = ts_write_file_atomic(path, text, strlen(text), 0444, err);
     free(text);
     return rc;
 }
@@ -283,6 +311,7 @@ int ts_runspec_read(const char *path, ts_runspec *r, ts_err *err)
     r->has_sbatch = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(o, "sbatch"));
     bad |= kv_from_json(cJSON_GetObjectItemCaseSensitive(o, "sbatch"), &r->sbatch);
     r->num_nodes = (int)get_num(o, "num_nodes", 1);
+    r->gpus_per_node = (int)get_num(o, "gpus_per_node", 0);
     r->warn_signal = (int)get_num(o, "warn_signal", 0);
     r->warn_lead_s = (int)get_num(o, "warn_lead_s", 0);
     r->max_retries = (int)get_num(o, "max_retries", 0);
@@ -292,6 +321,22 @@ int ts_runspec_read(const char *path, ts_runspec *r, ts_err *err)
     if (bad || !r->id || !r->name || !r->dir) {
         ts_runspec_free(r);
         return ts_errf(err, "%s: incomplete runspec", path);
+    }
+    char sp[PATH_MAX];
+    secrets_path(r->dir, sp, sizeof sp);
+    if (access(sp, F_OK) == 0) {
+        char *st = read_file("secrets", sp, 1 << 20, err);
+        cJSON *so = st ? cJSON_Parse(st) : NULL;
+        if (st) {
+            explicit_bzero(st, strlen(st));
+            free(st);
+        }
+        int sbad = !so || kv_from_json(so, &r->secrets);
+        cJSON_Delete(so);
+        if (sbad) {
+            ts_runspec_free(r);
+            return err->msg[0] ? -1 : ts_errf(err, "%s: not a secrets file", sp);
+        }
     }
     return 0;
 }
@@ -304,6 +349,10 @@ void ts_runspec_free(ts_runspec *r)
     free(r->file);
     free(r->workdir);
     kv_free(&r->envs);
+    for (size_t i = 0; i < r->secrets.n; i++)
+        if (r->secrets.v[i].value)
+            explicit_bzero(r->secrets.v[i].value, strlen(r->secrets.v[i].value));
+    kv_free(&r->secrets);
     kv_free(&r->sbatch);
     free(r->workers.cores);
     memset(r, 0, sizeof *r);

@@ -34,7 +34,9 @@ typedef struct ts_runspec {
     char *file;             /* the suite file as given to submit (may be NULL) */
     char *workdir;          /* absolute, NULL: the job's cwd */
     ts_kvlist envs;         /* the suite's envs */
+    ts_kvlist secrets;      /* the suite's secrets (TS_SECRETS_FILE) */
     int num_nodes;
+    int gpus_per_node;      /* resources.accelerators' count, 0: none */
     int warn_signal;        /* resume.signal */
     int warn_lead_s;
     int max_retries;
@@ -44,6 +46,10 @@ typedef struct ts_runspec {
     int has_sbatch;         /* 0: a runspec from before they were recorded */
     ts_worker_schedule workers; /* pool mode (.present); cores owned */
 } ts_runspec;
+
+/* secrets: go to SUITEDIR/secrets.json, mode 0400, beside the runspec
+ * (which is world-readable): never into the journal or a log. */
+#define TS_SECRETS_FILE "secrets.json"
 
 int ts_runspec_write(const char *path, const ts_suite *s, const char *id,
                      const char *dir, const char *workdir, ts_err *err);

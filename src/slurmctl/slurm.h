@@ -63,6 +63,17 @@ int ts_slurm_limits(uint32_t *max_array, uint32_t *max_jobs, ts_err *err);
 int ts_slurm_job_room(uint32_t *max_jobs, uint32_t *min_job_age, long *in_table,
                       ts_err *err);
 
+/* Whether num_nodes nodes (of `partition`, NULL: any) each have r's CPUs,
+ * memory and GPUs (nodes.c): resources.any_of picks the first that does.
+ * The nodes' sizes only, not what is free now. */
+int ts_slurm_resources_fit(const ts_resources *r, int num_nodes, const char *partition,
+                           bool *fits, ts_err *err);
+
+/* The addresses (NodeAddr; the name when it has none or slurmctld does not
+ * answer) of a node list's nodes, in its order, one per line: malloc'd
+ * into *out. */
+int ts_slurm_node_addrs(const char *nodelist, char **out, ts_err *err);
+
 /* One job array to submit. */
 typedef struct ts_array_req {
     const char *job_name;         /* e.g. "ts-ab12cd34"; wins over a

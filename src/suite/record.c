@@ -20,6 +20,8 @@ char *ts_submit_record_to_json(const ts_submit_record *r)
     cJSON_AddStringToObject(o, "tasksuite", r->self ? r->self : "");
     cJSON_AddBoolToObject(o, "local", r->local);
     cJSON_AddStringToObject(o, "yaml", r->yaml ? r->yaml : "");
+    if (r->candidate > 0)
+        cJSON_AddNumberToObject(o, "candidate", (double)r->candidate);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
@@ -43,6 +45,8 @@ int ts_submit_record_from_json(const char *json, ts_submit_record *r, ts_err *er
         return ts_errf(err, "the submit record is not a JSON object");
     }
     r->local = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "local"));
+    const cJSON *cand = cJSON_GetObjectItemCaseSensitive(o, "candidate");
+    r->candidate = cJSON_IsNumber(cand) && cand->valuedouble >= 0 ? (long)cand->valuedouble : 0;
     int rc = take_str(o, "submit_key", &r->submit_key) | take_str(o, "file", &r->file)
              | take_str(o, "workdir", &r->workdir) | take_str(o, "tasksuite", &r->self)
              | take_str(o, "yaml", &r->yaml);

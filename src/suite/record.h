@@ -20,7 +20,9 @@ typedef struct ts_submit_record {
     char *workdir;      /* absolute; where tasks run */
     char *self;         /* absolute path of the tasksuite binary that submitted */
     bool local;         /* submit --local: runs here, never in Slurm */
-    char *yaml;         /* the suite file's text as submitted */
+    char *yaml;         /* the suite file's text as submitted, secrets'
+                           values left out (ts_spec_redact_secrets) */
+    long candidate;     /* resources alternative submit chose (0: the first) */
 } ts_submit_record;
 
 /* The record as the journal stores it (malloc'd), NULL when out of memory. */

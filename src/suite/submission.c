@@ -921,6 +921,8 @@ int ts_submission_load(ts_journal *j, const ts_suite_info *si, ts_submit_store *
                            strlen(rec.yaml), &st->s, err);
     free(rec.yaml);
     free(rec.submit_key);
+    if (rc == 0)
+        ts_spec_use_candidate(st->s, (size_t)rec.candidate);   /* what submit chose */
     if (rc < 0 || !st->file || !st->workdir || !st->self
         || ts_expand(st->s, &st->tl, err) < 0
         || ts_layout_suite_dir(ts_journal_home(j), si->output_dir, si->id, dir, sizeof dir,

@@ -64,10 +64,48 @@ static char *slurp(const char *path, size_t *len, ts_err *err)
     return buf;
 }
 
+/* resources.any_of and the like: the first alternative the cluster's
+ * nodes can hold, else the first; one line says which (p->notice). */
+static void choose_candidate(ts_submit_plan *p)
+{
+    ts_suite *s = p->s;
+    const ts_candidates *k = &s->candidates;
+    char what[160];
+    size_t pick = 0;
+    bool found = false;
+    ts_err why = { 0 };
+
+    if (k->n == 0)
+        return;
+    for (size_t i = 0; !p->local && i < k->n && !found; i++) {
+        bool fits = false;
+        ts_spec_use_candidate(s, i);
+        if (ts_slurm_resources_fit(&s->resources, s->num_nodes,
+                                   ts_kv_get(&s->slurm, "partition"), &fits, &why) < 0)
+            break;
+        if (fits) {
+            pick = i;
+            found = true;
+        }
+    }
+    ts_spec_use_candidate(s, pick);
+    ts_spec_describe_resources(&s->resources, what, sizeof what);
+    snprintf(p->notice, sizeof p->notice, "resources.%s: using alternative %zu of %zu (%s)%s",
+             k->key, pick + 1, k->n, what,
+             found ? ": the first this cluster's nodes can hold"
+             : p->local ? ": --local runs on this machine"
+             : why.msg[0] ? ": the cluster's nodes could not be read"
+             : ": no alternative fits this cluster's nodes");
+}
+
 int ts_submit_validate(ts_submit_plan *p, ts_err *err)
 {
-    if (ts_spec_load(p->arg_file, &p->s, err) < 0 || ts_expand_lazy(p->s, &p->tl, err) < 0
-        || ts_slurm_options(p->s, &p->opts, err) < 0)
+    extern char **environ;
+    if (ts_spec_load(p->arg_file, &p->s, err) < 0
+        || ts_spec_apply_launch_env(p->s, p->launch_env, environ, err) < 0)
+        return -1;
+    choose_candidate(p);
+    if (ts_expand_lazy(p->s, &p->tl, err) < 0 || ts_slurm_options(p->s, &p->opts, err) < 0)
         return -1;
     return 0;
 }
@@ -111,6 +149,10 @@ int ts_submit_prepare(ts_submit_plan *p, ts_err *err)
         || (s->output_dir && ts_path_absolute(s->output_dir, outdir, sizeof outdir, err) < 0)
         || !(p->text = slurp(p->file, &p->len, err)))
         return -1;
+    /* The journal keeps the file to resubmit from, never a secret's value:
+     * the compute side reads those from the run directory (manifest.h). */
+    if (!(p->journal_text = ts_spec_redact_secrets(p->s, p->text, p->len)))
+        return ts_errf(err, "out of memory");
     if (s->output_dir && check_output_dir(p, outdir, err) < 0)
         return -1;
     submit_key(p->file, p->text, p->len, p->local, p->key);
@@ -155,7 +197,8 @@ static int match_key(const ts_suite_info *s, void *arg)
 static int create_suite(ts_submit_plan *p, ts_err *err)
 {
     ts_submit_record rec = { .submit_key = p->key, .file = p->file, .workdir = p->workdir,
-                             .self = p->self, .local = p->local, .yaml = p->text };
+                             .self = p->self, .local = p->local, .yaml = p->journal_text,
+                             .candidate = (long)p->s->candidates.chosen };
     char *json = ts_submit_record_to_json(&rec);
     if (!json)
         return ts_errf(err, "out of memory");
@@ -271,7 +314,8 @@ void ts_submit_plan_free(ts_submit_plan *p)
     ts_journal_close(p->j);
     p->j = NULL;
     free(p->text);
-    p->text = NULL;
+    free(p->journal_text);
+    p->text = p->journal_text = NULL;
     ts_kvlist_free(&p->opts);
     ts_tasklist_free(&p->tl);
     ts_spec_free(p->s);

@@ -31,6 +31,9 @@ typedef struct ts_submit_plan {
     const char *arg_file;        /* the FILE argument as given */
     bool local, dry_run, fresh;
     uint32_t throttle;           /* 0: none */
+    const ts_kvlist *launch_env; /* --env / --env-file, in order (may be NULL) */
+    char notice[512];            /* ts_submit_validate: which resources
+                                    alternative was taken ("" : none) */
 
     /* ts_submit_validate */
     ts_suite *s;
@@ -40,6 +43,7 @@ typedef struct ts_submit_plan {
     /* ts_submit_prepare */
     char file[PATH_MAX], workdir[PATH_MAX], self[PATH_MAX];
     char *text;                  /* the file as submitted */
+    char *journal_text;          /* text with secrets' values left out */
     size_t len;
     char key[17];                /* the submit record's submit_key */
     bool dir_taken;              /* output_dir holds another suite (why in dir_err) */

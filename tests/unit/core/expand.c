@@ -35,7 +35,7 @@ static void set_setup(ts_suite *s, const char *setup)
 static void kvlist_add(ts_kvlist *l, const char *k, const char *v, ts_pos pos)
 {
     l->v = realloc(l->v, (l->n + 1) * sizeof *l->v);
-    l->v[l->n++] = (ts_kv){strdup(k), strdup(v), pos};
+    l->v[l->n++] = (ts_kv){ .key = strdup(k), .value = strdup(v), .pos = pos };
 }
 
 /* values: NULL-terminated. */

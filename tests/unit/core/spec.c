@@ -80,9 +80,11 @@ static const struct {
     { "service: {replicas: 2}\nrun: x\n",
       "t.yaml:1:1: service: SkyServe services are not supported: a suite "
       "runs batch tasks" },
-    { "secrets: {HF_TOKEN: null}\nrun: x\n",
-      "t.yaml:1:1: secrets: not supported: keep secrets in a file only you "
-      "can read and have run: read it" },
+    { "secrets: [HF_TOKEN]\nrun: x\n",
+      "t.yaml:1:10: secrets: expected a map, found a list" },
+    { "secrets: {TASK_SUITE_ID: x}\nrun: x\n",
+      "t.yaml:1:11: secrets.TASK_SUITE_ID: TASK_SUITE_* variables are set by "
+      "tasksuite" },
 
     /* run and setup */
     { "name: x\n",
@@ -200,14 +202,29 @@ static const struct {
       "t.yaml:1:27: resources.accelerators: the count must be from 1 to "
       "1024, found \"V100:0\"" },
     { "resources: {accelerators: [V100, A100]}\nrun: x\n",
-      "t.yaml:1:27: resources.accelerators: lists of alternatives are not "
-      "supported; name one type, e.g. V100:2" },
+      "t.yaml:1:27: resources.accelerators: a list of alternatives: name one "
+      "type (e.g. V100:2), or list them under resources.any_of" },
     { "resources: {accelerators: {V100: 1, A100: 2}}\nrun: x\n",
       "t.yaml:1:27: resources.accelerators: name one accelerator type, e.g. "
       "{V100: 2}" },
-    { "resources: {any_of: [{cpus: 2}]}\nrun: x\n",
-      "t.yaml:1:13: resources.any_of: alternatives are not supported: a "
-      "suite asks for one set of resources" },
+    { "resources: {any_of: []}\nrun: x\n",
+      "t.yaml:1:21: resources.any_of: is empty: list at least one set of "
+      "resources" },
+    { "resources: {ordered: [{ordered: [{cpus: 1}]}]}\nrun: x\n",
+      "t.yaml:1:24: resources.ordered[0].ordered: belongs in resources:, not "
+      "in one of its alternatives" },
+    { "resources: {any_of: [{cpus: 1}], candidates: [{cpus: 2}]}\nrun: x\n",
+      "t.yaml:1:46: resources.candidates: resources.any_of already lists "
+      "alternatives: use one of any_of, ordered, candidates" },
+    { "resources: {any_of: [{cpus: x}]}\nrun: x\n",
+      "t.yaml:1:29: resources.any_of[0].cpus: \"x\" is not a CPU count (e.g. 4, "
+      "or \"500m\")" },
+    { "resources: {job_recovery: {max_restarts_on_errors: -1}}\nrun: x\n",
+      "t.yaml:1:52: resources.job_recovery.max_restarts_on_errors: must be "
+      "from 0 to 100, found -1" },
+    { "resources: {job_recovery: {strategy: X, retries: 2}}\nrun: x\n",
+      "t.yaml:1:41: resources.job_recovery.retries: unknown key (use an \"x-\" "
+      "prefix for extensions)" },
     { "resources: {image_id: [a]}\nrun: x\n",
       "t.yaml:1:23: resources.image_id: expected a string, found a list" },
     { "resources: {gpu: 2}\nrun: x\n",
@@ -218,8 +235,6 @@ static const struct {
     { "envs: {1X: a}\nrun: x\n",
       "t.yaml:1:8: envs.1X: \"1X\" is not a valid environment variable name "
       "(letters, digits and \"_\", not starting with a digit)" },
-    { "envs:\n  A:\nrun: x\n",
-      "t.yaml:2:5: envs.A: has no value" },
     { "envs: {A: [1]}\nrun: x\n",
       "t.yaml:1:11: envs.A: expected a string, found a list" },
     { "envs: {TASK_SUITE_ID: x}\nrun: x\n",

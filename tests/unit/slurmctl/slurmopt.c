@@ -29,7 +29,7 @@ static ts_suite *suite_new(const char *name)
 static void slurm_set(ts_suite *s, const char *k, const char *v, int line)
 {
     s->slurm.v = realloc(s->slurm.v, (s->slurm.n + 1) * sizeof *s->slurm.v);
-    s->slurm.v[s->slurm.n++] = (ts_kv){strdup(k), strdup(v), {line, 10}};
+    s->slurm.v[s->slurm.n++] = (ts_kv){ .key = strdup(k), .value = strdup(v), .pos = {line, 10} };
 }
 
 static void tag_add(ts_suite *s, const char *tag)
