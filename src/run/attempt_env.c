@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,9 +23,7 @@
 
 extern char **environ;
 
-/* This host's address, without asking slurmctld: a one-node task must not
- * add an RPC to every task start (pool mode starts thousands). */
-static char *own_address(void)
+static char *lookup_own_address(void)
 {
     char host[256], ip[INET6_ADDRSTRLEN];
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res = NULL;
@@ -36,6 +35,21 @@ static char *own_address(void)
     const char *p = inet_ntop(res->ai_family, a, ip, sizeof ip);
     freeaddrinfo(res);
     return strdup(p ? p : "127.0.0.1");
+}
+
+/* This host's address, without asking slurmctld: a one-node task must not
+ * add an RPC to every task start (pool mode starts thousands). Looked up
+ * once per process: the pool agent starts all its tasks on one host, and a
+ * resolver lookup per task (files, maybe DNS) was a cost of its own. */
+static char *own_address(void)
+{
+    static char cached[INET6_ADDRSTRLEN];
+    if (!cached[0]) {
+        char *a = lookup_own_address();
+        snprintf(cached, sizeof cached, "%s", a ? a : "127.0.0.1");
+        free(a);
+    }
+    return strdup(cached);
 }
 
 /* SkyPilot's names for what a task of a SkyPilot file reads (its docs:
