@@ -698,6 +698,9 @@ int ts_expand(const ts_suite *s, ts_tasklist *out, ts_err *err)
     out->v = NULL;
     out->n = 0;
     out->lazy = NULL;
+    if (s->nstages)   /* each stage expands on its own: its body */
+        return ts_errf(err, "%s: a suite of stages expands stage by stage",
+                       s->path ? s->path : "<suite>");
     if (tmpl_compile(s, "setup", s->setup, s->setup_pos, &setup, err) < 0)
         return -1;
     if (tmpl_compile(s, "run", s->run, s->run_pos, &run, err) < 0) {
@@ -1101,7 +1104,11 @@ out:
 
 int ts_expand_lazy(const ts_suite *s, ts_tasklist *out, ts_err *err)
 {
-    ts_lazy_matrix *m = calloc(1, sizeof *m);
+    ts_lazy_matrix *m;
+
+    if (s->nstages)
+        return ts_expand(s, out, err);
+    m = calloc(1, sizeof *m);
     out->v = NULL;
     out->n = 0;
     out->lazy = NULL;
