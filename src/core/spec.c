@@ -103,6 +103,9 @@ static int fill_suite(pctx *c, yaml_node_t *root)
                          "run:, ...), found %s", spec_describe(c, root));
     if (spec_walk_map(c, root, "", spec_top_fields, s) < 0)
         return -1;
+    if (s->nstages && c->in_stage)
+        return spec_fail(c, root, "stages", "not in a chain file: each "
+                         "document is a stage that runs after the one before it");
     if (s->nstages) {
         /* The top-level run/setup is then only a default for the stages,
          * checked against each stage's arguments. */

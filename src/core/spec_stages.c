@@ -279,6 +279,8 @@ int spec_chain_document(pctx *c, yaml_node_t *root, size_t k,
         return -1;
     b->num_nodes = 1;
     b->resume = top->resume;
+    if (spec_set_str(c, &b->path, top->path) < 0)
+        return -1;
     c->s = b;
     c->in_stage = true;
     rc = fill(c, root);
@@ -286,10 +288,10 @@ int spec_chain_document(pctx *c, yaml_node_t *root, size_t k,
     c->s = top;
     if (move_warnings(c, b, top) < 0 || rc < 0)
         return -1;
-    if (b->depends_on.n || b->nstages)
-        return spec_fail_at(c, st->pos, b->nstages ? "stages" : "depends_on",
-                            "not in a chain file: each document is a stage "
-                            "that runs after the one before it");
+    if (b->depends_on.n)
+        return spec_fail_at(c, st->pos, "depends_on", "not in a chain file: "
+                            "each document is a stage that runs after the one "
+                            "before it");
     if (b->name) {
         if (spec_set_str(c, &st->name, b->name) < 0)
             return -1;
