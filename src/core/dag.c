@@ -278,9 +278,8 @@ int ts_dag_dependency(const ts_dag *g, size_t down, size_t first, size_t count,
         const ts_dag_jobs *up = &jobs[nd->ups[e].up];
         bool done = false;
 
-        if (!up->n)
-            return ts_errf(err, "%s: upstream %s has no queued job", nd->name,
-                           g->v[nd->ups[e].up].name);
+        if (!up->n)       /* not in this submission: done already */
+            continue;
         if (nd->ups[e].corr)
             for (size_t k = 0; k < up->n && !done; k++)
                 if (up->v[k].first == first && up->v[k].count >= count) {

@@ -70,9 +70,10 @@ typedef struct ts_dag_jobs {
  * "aftercorr:J" for a corr edge whose upstream chunk starts at the same
  * element and covers at least as many, else "afterok:J" for each upstream
  * chunk the edge needs (all of them for a whole-stage edge, those that
- * overlap for a corr edge split differently), joined with ",". Empty when
- * the node has no upstream. -1 when an upstream node has no chunk or buf
- * is too small. */
+ * overlap for a corr edge split differently), joined with ",". An upstream
+ * node with no chunk is not waited for (it is not part of this
+ * submission: done). Empty when nothing is waited for; -1 when buf is too
+ * small. */
 int ts_dag_dependency(const ts_dag *g, size_t down, size_t first, size_t count,
                       const ts_dag_jobs *jobs, char *buf, size_t len, ts_err *err);
 

@@ -689,6 +689,15 @@ static int validate(const ts_suite *s, size_t *nmat, ts_err *err)
 
 int ts_expand(const ts_suite *s, ts_tasklist *out, ts_err *err)
 {
+    bool graph = s->nstages > 0;
+
+    for (size_t i = 0; !graph && i < s->ntasks; i++)
+        graph = s->tasks[i].depends_on.n > 0;
+    return graph ? ts_expand_graph(s, out, err) : ts_expand_flat(s, out, err);
+}
+
+int ts_expand_flat(const ts_suite *s, ts_tasklist *out, ts_err *err)
+{
     ts_tasklist l = {0};
     tmpl setup, run;
     nameset set = {0};
@@ -698,9 +707,6 @@ int ts_expand(const ts_suite *s, ts_tasklist *out, ts_err *err)
     out->v = NULL;
     out->n = 0;
     out->lazy = NULL;
-    if (s->nstages)   /* each stage expands on its own: its body */
-        return ts_errf(err, "%s: a suite of stages expands stage by stage",
-                       s->path ? s->path : "<suite>");
     if (tmpl_compile(s, "setup", s->setup, s->setup_pos, &setup, err) < 0)
         return -1;
     if (tmpl_compile(s, "run", s->run, s->run_pos, &run, err) < 0) {
@@ -1106,8 +1112,11 @@ int ts_expand_lazy(const ts_suite *s, ts_tasklist *out, ts_err *err)
 {
     ts_lazy_matrix *m;
 
-    if (s->nstages)
+    if (s->nstages)   /* a graph is never lazy: its order is the graph's */
         return ts_expand(s, out, err);
+    for (size_t i = 0; i < s->ntasks; i++)
+        if (s->tasks[i].depends_on.n)
+            return ts_expand(s, out, err);
     m = calloc(1, sizeof *m);
     out->v = NULL;
     out->n = 0;

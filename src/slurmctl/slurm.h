@@ -81,6 +81,8 @@ typedef struct ts_array_req {
     char *const *env;             /* job environment, NULL-terminated */
     char *const *spank_env;       /* SPANK job env for prolog/epilog, NULL-terminated */
     const char *dependency;       /* NULL or e.g. "afterany:123" */
+    int kill_invalid_dep;         /* Slurm ends the job when its dependency
+                                     can never be satisfied */
     int single;                   /* a plain job: first/last/throttle ignored */
     int hold;                     /* submit held (priority 0; wins over a
                                      "priority" option) */

@@ -65,28 +65,29 @@ static char *slurp(const char *path, size_t *len, ts_err *err)
     return buf;
 }
 
-/* A graph inside the suite is checked by the loader and shown by
- * validate; queueing it as dependent arrays is not built yet (doc/dags.md),
- * and running its tasks in any order would be wrong, so say so. */
-static int refuse_graph(const ts_suite *s, ts_err *err)
+/* A graph inside the suite is queued as dependent arrays (submit_graph.h);
+ * the --local runner and pool mode do not follow it yet (doc/dags.md), and
+ * running its tasks in any order would be wrong, so they refuse it. */
+static int refuse_graph(const ts_submit_plan *p, ts_err *err)
 {
+    const ts_suite *s = p->s;
     ts_dag g;
 
     if (ts_dag_build(s, &g, err) < 0)
         return -1;
     size_t n = g.n;
     ts_dag_free(&g);
-    if (n)
-        return ts_errf(err, "%s: depends_on between %s is validated but not "
-                       "submitted yet (see doc/dags.md); tasksuite validate "
-                       "shows the order", s->path,
-                       s->nstages ? "stages" : "tasks");
+    if (n && (p->local || ts_pool_mode(s, p->local)))
+        return ts_errf(err, "%s: depends_on between %s is not followed %s yet "
+                       "(see doc/dags.md); submit it to Slurm without it",
+                       s->path, s->nstages ? "stages" : "tasks",
+                       p->local ? "by --local" : "in pool mode (worker_schedule)");
     return 0;
 }
 
 int ts_submit_validate(ts_submit_plan *p, ts_err *err)
 {
-    if (ts_spec_load(p->arg_file, &p->s, err) < 0 || refuse_graph(p->s, err) < 0
+    if (ts_spec_load(p->arg_file, &p->s, err) < 0 || refuse_graph(p, err) < 0
         || ts_expand_lazy(p->s, &p->tl, err) < 0
         || ts_slurm_options(p->s, &p->opts, err) < 0)
         return -1;
