@@ -10,6 +10,7 @@
 #include "events.h"
 #include "exitcodes.h"
 #include "grow.h"
+#include "rearm.h"
 #include "record.h"
 #include "report.h"
 #include "retry.h"
@@ -154,7 +155,8 @@ int ts_suite_retry(ts_journal *j, const ts_suite_info *si, const char *const *na
     int rc = -1;
 
     memset(res, 0, sizeof *res);
-    if (pick_tasks(j, si->id, names, nnames, &p, err) < 0)
+    if (pick_tasks(j, si->id, names, nnames, &p, err) < 0
+        || (p.n && ts_rearm_downstream(j, si, &p.idx, &p.n, &p.cap, err) < 0))
         goto out;
     res->picked = p.n;
     rc = 0;
