@@ -159,6 +159,8 @@ typedef struct ts_job_info {
                                  unknown */
     int term_signal;          /* WTERMSIG if killed by a signal, else 0 */
     uint32_t restart_cnt;
+    int dep_never;            /* Slurm's reason: its dependency can never be
+                                 satisfied (ended so with KILL_INV_DEP) */
     char name[128];           /* truncated if longer */
     char comment[256];
     char nodes[256];

@@ -10,14 +10,14 @@
 #include "submission.h"
 
 typedef struct never_ran {
-    bool *v;        /* per task index: ended cancelled with no exit */
+    bool *v;        /* per task index: skipped */
     size_t n;
 } never_ran;
 
 static int note_task(const ts_task_info *t, void *arg)
 {
     never_ran *nr = arg;
-    if (t->idx >= 0 && (size_t)t->idx < nr->n && !t->has_exit)
+    if (t->idx >= 0 && (size_t)t->idx < nr->n)
         nr->v[t->idx] = true;
     return 0;
 }
@@ -63,7 +63,7 @@ int ts_rearm_downstream(ts_journal *j, const ts_suite_info *si, long **idx, size
     for (size_t i = st.tl.n; i-- > 0;)
         if (st.tl.v[i].node)
             first[st.tl.v[i].node - 1] = i;
-    if (ts_journal_tasks_foreach(j, si->id, TS_BIT(TS_TASK_CANCELLED), note_task, &nr,
+    if (ts_journal_tasks_foreach(j, si->id, TS_BIT(TS_TASK_SKIPPED), note_task, &nr,
                                  err) < 0)
         goto out;
     /* idx grows as we go: each added task is visited in turn */

@@ -343,6 +343,12 @@ static int classify(ts_journal *j, const ts_suite_info *si, snap_all *sa,
                     || (!lost && ts_journal_attempt_classify(j, suite_id, sl.task_idx, attempt,
                                                              (enum ts_attempt_state)v, err) < 0))
                     goto out;
+                /* Slurm ended it unrun: an upstream of the suite's graph
+                 * failed for good (KILL_INV_DEP, doc/dags.md) */
+                if (v == TS_ATT_CANCELLED && s->el[e].dep_never
+                    && ts_journal_task_set_state(j, suite_id, sl.task_idx, TS_TASK_SKIPPED,
+                                                 err) < 0)
+                    goto out;
                 res->classified++;
             }
         }
