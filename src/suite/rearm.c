@@ -101,3 +101,152 @@ out:
     ts_submission_store_free(&st);
     return rc;
 }
+
+/* ------------------------------------------------------------ sync step */
+
+typedef struct unrun {
+    long *task;         /* tasks whose latest attempt Slurm ended unrun */
+    int *attempt;
+    size_t n, cap, acap;
+} unrun;
+
+static int note_cancelled(const ts_attempt_info *a, void *arg)
+{
+    unrun *u = arg;
+    if (u->n && u->task[u->n - 1] == a->task_idx) {   /* a later attempt */
+        u->attempt[u->n - 1] = a->attempt;
+        return 0;
+    }
+    if (ts_grow((void **)&u->task, &u->cap, u->n, sizeof *u->task) < 0
+        || ts_grow((void **)&u->attempt, &u->acap, u->n, sizeof *u->attempt) < 0)
+        return -1;
+    u->task[u->n] = a->task_idx;
+    u->attempt[u->n++] = a->attempt;
+    return 0;
+}
+
+typedef struct states {
+    enum ts_task_state *st;
+    int *attempts;
+    size_t n;
+} states;
+
+static int note_state(const ts_task_info *t, void *arg)
+{
+    states *s = arg;
+    if (t->idx >= 0 && (size_t)t->idx < s->n) {
+        s->st[t->idx] = t->state;
+        s->attempts[t->idx] = t->attempts;
+    }
+    return 0;
+}
+
+enum verdict { V_READY, V_WAIT, V_SKIP };
+
+static enum verdict judge(const ts_dag *g, const ts_tasklist *tl, const size_t *first,
+                          const states *s, size_t t, unsigned retry_mask, int max_attempts)
+{
+    size_t node = tl->v[t].node - 1, elem = t - first[node];
+    enum verdict v = V_READY;
+
+    for (size_t e = 0; e < g->v[node].nups; e++) {
+        size_t up = g->v[node].ups[e].up;
+        size_t lo = first[up], hi = first[up] + g->v[up].count;
+        if (g->v[node].ups[e].corr) {
+            lo = first[up] + elem;
+            hi = lo + 1;
+        }
+        for (size_t u = lo; u < hi && u < s->n; u++) {
+            enum ts_task_state st = s->st[u];
+            if (st == TS_TASK_COMPLETED)
+                continue;
+            if (st == TS_TASK_PENDING || st == TS_TASK_RUNNING
+                || ((retry_mask & TS_BIT(st)) && s->attempts[u] < max_attempts))
+                v = V_WAIT;
+            else
+                return V_SKIP;
+        }
+    }
+    return v;
+}
+
+int ts_rearm_sync(ts_journal *j, const ts_suite_info *si, unsigned retry_mask,
+                  long *queued, ts_err *err)
+{
+    unrun u = { 0 };
+    states s = { 0 };
+    ts_submit_store st;
+    ts_submit_ctx ctx;
+    bool loaded = false;
+    ts_dag g = { 0 };
+    size_t *first = NULL;
+    long *ready = NULL;
+    size_t nready = 0;
+    int rc = -1;
+
+    *queued = 0;
+    /* Cheap first: most suites have no cancelled attempt at all. */
+    if (ts_journal_attempts_foreach(j, si->id, -1, TS_BIT(TS_ATT_CANCELLED), note_cancelled,
+                                    &u, err) < 0)
+        goto out;
+    if (!u.n) {
+        rc = 0;
+        goto out;
+    }
+    if (ts_submission_load(j, si, &st, &ctx, err) < 0)
+        goto out;
+    loaded = true;
+    if (ts_dag_build(st.s, &g, err) < 0)
+        goto out;
+    if (g.n == 0 || !st.tl.v) {
+        rc = 0;
+        goto out;
+    }
+    s.n = st.tl.n;
+    if (!(s.st = calloc(s.n, sizeof *s.st)) || !(s.attempts = calloc(s.n, sizeof *s.attempts))
+        || !(first = calloc(g.n, sizeof *first)) || !(ready = calloc(u.n, sizeof *ready))) {
+        ts_errf(err, "out of memory");
+        goto out;
+    }
+    for (size_t i = st.tl.n; i-- > 0;)
+        if (st.tl.v[i].node)
+            first[st.tl.v[i].node - 1] = i;
+    if (ts_journal_tasks_foreach(j, si->id, 0, note_state, &s, err) < 0)
+        goto out;
+    for (size_t i = 0; i < u.n; i++) {
+        long t = u.task[i];
+        if (t < 0 || (size_t)t >= s.n || !st.tl.v[t].node || s.attempts[t] != u.attempt[i])
+            continue;
+        bool waiting = s.st[t] == TS_TASK_PENDING, skipped = s.st[t] == TS_TASK_SKIPPED;
+        if (!waiting && !skipped)
+            continue;     /* a user's cancel, or it went on already */
+        enum verdict v = judge(&g, &st.tl, first, &s, (size_t)t, retry_mask,
+                               1 + si->max_retries);
+        if (v == V_READY)
+            ready[nready++] = t;
+        else if (v == V_WAIT && skipped
+                 && ts_journal_task_set_state(j, si->id, t, TS_TASK_PENDING, err) < 0)
+            goto out;
+        else if (v == V_SKIP && waiting
+                 && ts_journal_task_set_state(j, si->id, t, TS_TASK_SKIPPED, err) < 0)
+            goto out;
+    }
+    if (nready) {
+        int64_t sub = 0;
+        if (ts_journal_intent_create(j, si->id, ready, nready, &sub, err) < 0)
+            goto out;
+        *queued = (long)nready;
+    }
+    rc = 0;
+out:
+    free(u.task);
+    free(u.attempt);
+    free(s.st);
+    free(s.attempts);
+    free(first);
+    free(ready);
+    ts_dag_free(&g);
+    if (loaded)
+        ts_submission_store_free(&st);
+    return rc;
+}

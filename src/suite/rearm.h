@@ -21,4 +21,18 @@
 int ts_rearm_downstream(ts_journal *j, const ts_suite_info *si, long **idx, size_t *n,
                         size_t *cap, ts_err *err);
 
+/* A sync step, after classification and before resubmission, for the
+ * tasks Slurm ended unrun for their dependency (skipped; or pending with
+ * their latest attempt cancelled: waiting). An in-job resume or a retry
+ * queues the upstream's next attempt as a new job, which the downstream's
+ * dependency does not name, so Slurm ends the downstream unrun although
+ * its upstream goes on. Here each such task gets what its upstream tasks
+ * (dag.h edges) say: all completed -> a new submission now (no
+ * dependency left to wait for); one still pending, running, or ended in a
+ * state retry_mask retries with attempts left -> pending, waiting (checked
+ * again by the next sync); otherwise -> skipped. *queued: tasks given a
+ * new submission (an intent, carried out by the caller's resubmission). */
+int ts_rearm_sync(ts_journal *j, const ts_suite_info *si, unsigned retry_mask,
+                  long *queued, ts_err *err);
+
 #endif

@@ -117,7 +117,7 @@ static int pick_tasks(ts_journal *j, const char *id, const char *const *names, s
         && ts_journal_tasks_foreach(j, id,
                                     TS_BIT(TS_TASK_FAILED) | TS_BIT(TS_TASK_TIMEOUT)
                                         | TS_BIT(TS_TASK_NODE_FAIL) | TS_BIT(TS_TASK_PREEMPTED)
-                                        | TS_BIT(TS_TASK_CANCELLED),
+                                        | TS_BIT(TS_TASK_CANCELLED) | TS_BIT(TS_TASK_SKIPPED),
                                     pick_task, p, err) < 0)
         return -1;
     return 0;

@@ -19,6 +19,7 @@
 #include "record.h"
 #include "submission.h"
 #include "sync.h"
+#include "rearm.h"
 
 /* What a submission's positions hold: task and attempt per element. */
 typedef struct slot {
@@ -685,6 +686,13 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
     if (local && !opts->local_runner && si.state != TS_SUITE_CANCELLED
         && ts_localrun_check_lost(j, si.id, dir, NULL, err) < 0)
         goto out;
+    /* A graph's tasks Slurm ended unrun: skipped, waiting, or queued
+     * again (rearm.h); their new submission is carried out just below. */
+    long rearmed = 0;
+    if (!opts->no_slurm && !local && !pool && si.state != TS_SUITE_CANCELLED
+        && ts_rearm_sync(j, &si, retry_task_mask(si.retry_on), &rearmed, err) < 0)
+        goto out;
+    res->resubmitted += rearmed;
     if ((!opts->no_slurm || (local && opts->local_runner)) && si.state != TS_SUITE_CANCELLED
         && resubmit(j, &si, &sa, opts->local_runner, pool, res, err) < 0)
         goto out;

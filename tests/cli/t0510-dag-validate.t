@@ -3,7 +3,7 @@
 # validate refuses unknown names, self-dependencies and cycles at their
 # file:line:col, prints the order of a diamond, of stages (per-element edges
 # marked) and of a 2-document chain file, with the edges in --json; submit
-# refuses a graph it does not queue yet, writing nothing.
+# --local refuses a graph it does not follow, writing nothing.
 . "$(dirname "$0")/lib.sh"
 
 w=$(mk_workdir); trap 'rm -rf "$w"' EXIT
@@ -99,9 +99,10 @@ is "$rc" 0 "a 2-document chain file is valid"
 like "$out" $'^suite pipeline \\(chain.yaml\\): 2 stages \\(chain file\\)\norder: train -> eval' \
     "a chain: one stage per document, in order"
 
-out=$(ts "$w" submit --detach diamond.yaml 2>&1); rc=$?
-is "$rc" 1 "submit refuses a graph it cannot queue yet"
-like "$out" 'depends_on between tasks is validated but not submitted yet' "and says why"
+out=$(ts "$w" submit --local diamond.yaml 2>&1); rc=$?
+is "$rc" 1 "submit --local refuses a graph it does not follow yet"
+is "$out" 'diamond.yaml: depends_on between tasks is not followed by --local yet (see doc/dags.md); submit it to Slurm without it' \
+    "and says why, in one line"
 [ ! -e "$w/.tshome/journal.db" ] || [ "$(jsql "$w" 'select count(*) from suites')" = 0 ]
 ok $? "nothing was written to the journal"
 

@@ -5,8 +5,8 @@
 # element i of stage 2 waits only for element i of stage 1, proved by
 # stage 1's last element waiting for stage 2's first to start); an upstream
 # failure leaves its downstream unrun, and retrying the upstream re-arms
-# them; a 2-document chain file runs in order, each stage with its own
-# resources.
+# them; an upstream that resumes keeps its downstream waiting; a
+# 2-document chain file runs in order, each stage with its own resources.
 # shellcheck disable=SC2154
 . "$(dirname "$0")/lib.sh"
 
@@ -107,6 +107,24 @@ like "$out" '3 tasks resubmitted' "retry of up re-arms down and after"
 ok "$(wait_for 90 bash -c "runuser -u $TS_USER -- env SLURM_CONF=$SLURM_CONF TASKSUITE_HOME=$W/.tshome $TS_BIN sync $id >/dev/null 2>&1; [ \"\$(sqlite3 -readonly $W/.tshome/journal.db \"select count(*) from tasks where suite_id='$id' and state='completed'\")\" = 4 ]"; echo $?)" \
     "after the retry every task completed"
 ts_le "$(cat "$(tdir "$id" up)/ran")" "$(cat "$(tdir "$id" down)/ran")"; ok $? "down ran after the retried up"
+
+# --- an upstream that resumes (exit 75: graceful timeout, next attempt
+# queued from its job) keeps its downstream waiting, never skipped
+put "$W" resume.yaml <<'YAML'
+name: resume
+run: |
+  if [ "$TASK_SUITE_TASK" = up ] && [ "$TASK_SUITE_ATTEMPT" = 1 ]; then exit 75; fi
+  date +%s.%N > "$TASK_SUITE_TASK_DIR/start"
+  sleep 1
+  date +%s.%N > "$TASK_SUITE_TASK_DIR/end"
+tasks:
+  - {name: up}
+  - {name: down, depends_on: [up]}
+YAML
+id=$(submit resume.yaml); ids="$ids $id"
+is "$(jsql "$W" "select group_concat(name || '=' || state) from (select * from tasks where suite_id='$id' order by idx)")" \
+    "up=completed,down=completed" "resume: up resumed and completed, down completed (not skipped)"
+ts_le "$(cat "$(tdir "$id" up)/end")" "$(cat "$(tdir "$id" down)/start")"; ok $? "resume: down ran after up's resumed attempt ended"
 
 # --- a 2-document chain file
 put "$W" chain.yaml <<'YAML'
