@@ -79,6 +79,10 @@ for i in $(seq 0 49); do
     ts_le "$e" "$s" && [ "$(cat "$(tdir "$id" "two.i=$i")/upstream-end" 2>/dev/null)" = "$e" ] || bad=$((bad + 1))
 done
 is "$bad" 0 "pipeline: each element of two started after its own element of one, and saw its directory"
+like "$(ts "$W" status "$id" 2>&1)" $'graph:    one: 50 tasks, completed 50\n +two \\(after one per element\\): 50 tasks, completed 50' \
+    "status shows the graph: stage -> counts"
+is "$(ts "$W" status --json "$id" 2>/dev/null | jq -c '.graph.edges')" '[{"from":"one","to":"two","type":"aftercorr"}]' \
+    "status --json has the edges"
 first2=$(cat "$(tdir "$id" two.i=0)"/../two.i=*/start | sort -n | head -1)
 last1=$(cat "$(tdir "$id" one.i=0)"/../one.i=*/end | sort -n | tail -1)
 ts_le "$first2" "$last1"; ok $? "pipeline: stage two started ($first2) before stage one was finished ($last1)"
