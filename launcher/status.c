@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "after.h"
 #include "exitcodes.h"
 #include "graphview.h"
 #include "journal.h"
@@ -169,6 +170,17 @@ static int print_text(FILE *f, ts_journal *j, const ts_suite_info *s,
     }
     ts_progress_counts_wrapped(buf, sizeof buf, c, 10, v->cols > 0 ? v->cols : 80);
     fprintf(f, "counts:   %s\n", buf);
+    bool after_wait = false;   /* depends_on: other suites (after.h) */
+    char after_id[TS_SUITE_ID_LEN + 1];
+    ts_err aerr = { 0 };
+    ts_suite_info full = { 0 };
+    if (s->state != TS_SUITE_COMPLETE && s->state != TS_SUITE_CANCELLED
+        && ts_journal_suite_get(j, s->id, &full, &aerr) == 0
+        && ts_after_waiting(j, full.submit_record, &after_wait, after_id, &aerr) == 0
+        && after_wait)
+        fprintf(f, "waiting:  for suite %s to complete (depends_on); its tasks are held\n",
+                after_id);
+    ts_suite_info_clear(&full);
     cJSON *graph = NULL;   /* depends_on inside the suite: stage -> counts */
     ts_err gerr = { 0 };
     if (ts_graph_view(j, s, &graph, &gerr) == 0 && graph) {

@@ -21,6 +21,8 @@ typedef struct ts_submit_record {
     char *self;         /* absolute path of the tasksuite binary that submitted */
     bool local;         /* submit --local: runs here, never in Slurm */
     char *yaml;         /* the suite file's text as submitted */
+    char **after;       /* suite IDs its depends_on named (after.h) */
+    size_t nafter;
 } ts_submit_record;
 
 /* The record as the journal stores it (malloc'd), NULL when out of memory. */

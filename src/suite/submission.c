@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "after.h"
 #include "dag.h"
 #include "exitcodes.h"
 #include "fault.h"
@@ -350,6 +351,18 @@ static int note_job(const ts_slurm_job *job, void *arg)
     if (job->index_offset + job->last_index + 1 > r->next)
         r->next = job->index_offset + job->last_index + 1;
     return 0;
+}
+
+/* Queued held while a suite it waits for is not complete (after.h). */
+static int waits_for_suites(const ts_submit_ctx *c, bool *hold, ts_err *err)
+{
+    ts_suite_info me = { 0 };
+    *hold = false;
+    if (ts_journal_suite_get(c->j, c->suite_id, &me, err) < 0)
+        return -1;
+    int rc = ts_after_waiting(c->j, me.submit_record, hold, NULL, err);
+    ts_suite_info_clear(&me);
+    return rc;
 }
 
 static int note_graph_job(const ts_slurm_job *job, void *arg)
@@ -696,12 +709,14 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
     size_t nqueued = 0;
     strv env = { 0 }, spank = { 0 };
     ts_graph_sub *graph = NULL;   /* a suite with depends_on inside it */
+    bool hold = false;            /* it waits for other suites (after.h) */
     int rc = -1;
 
     if (ts_layout_manifest(c->suite_dir, (long)sub_id, manifest, sizeof manifest, err) < 0
         || ts_journal_intent_tasks_foreach(c->j, sub_id, count_task, &ntasks, err) < 0
         || ts_journal_intent_jobs_foreach(c->j, sub_id, note_job, &rec, err) < 0
         || ts_graph_sub_open(c, sub_id, &graph, err) < 0
+        || waits_for_suites(c, &hold, err) < 0
         || (graph && ts_journal_intent_jobs_foreach(c->j, sub_id, note_graph_job, graph,
                                                     err) < 0)
         || ts_slurm_options(c->s, &opts, err) < 0
@@ -771,6 +786,7 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
                 /* an upstream that fails for good leaves this never
                  * eligible: Slurm ends it, sync marks it skipped */
                 .dependency = dep[0] ? dep : NULL, .kill_invalid_dep = dep[0] != '\0',
+                .hold = hold,
             };
             int r = ts_slurm_submit(&req, &job_id, err);
             free(script);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "after.h"
 #include "carry.h"
 #include "dag.h"
 #include "fault.h"
@@ -178,7 +179,16 @@ static int create_suite(ts_submit_plan *p, ts_err *err)
 {
     ts_submit_record rec = { .submit_key = p->key, .file = p->file, .workdir = p->workdir,
                              .self = p->self, .local = p->local, .yaml = p->text };
+    /* depends_on: other suites, resolved now (after.h) */
+    if (ts_after_resolve(p->j, p->s, getuid(), &rec.after, &rec.nafter, err) < 0)
+        return -1;
+    if (rec.nafter && p->local) {
+        ts_after_ids_free(rec.after, rec.nafter);
+        return ts_errf(err, "%s: depends_on (other suites) is not followed by --local; "
+                       "submit it to Slurm", p->s->path);
+    }
     char *json = ts_submit_record_to_json(&rec);
+    ts_after_ids_free(rec.after, rec.nafter);
     if (!json)
         return ts_errf(err, "out of memory");
     int rc = ts_journal_suite_create_from_spec(p->j, p->s, &p->tl, json, p->id, &p->sub_id,

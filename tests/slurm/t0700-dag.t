@@ -6,7 +6,8 @@
 # stage 1's last element waiting for stage 2's first to start); an upstream
 # failure leaves its downstream unrun, and retrying the upstream re-arms
 # them; an upstream that resumes keeps its downstream waiting; a
-# 2-document chain file runs in order, each stage with its own resources.
+# 2-document chain file runs in order, each stage with its own resources;
+# a suite-level depends_on waits for another suite to complete.
 # shellcheck disable=SC2154
 . "$(dirname "$0")/lib.sh"
 
@@ -145,5 +146,23 @@ id=$(submit chain.yaml); ids="$ids $id"
 ts_le "$(cat "$(tdir "$id" first)/end")" "$(cat "$(tdir "$id" second)/start")"; ok $? "chain: second ran after first"
 is "$(cat "$(tdir "$id" first)/cpus")/$(cat "$(tdir "$id" second)/cpus")" "2/unset" \
     "chain: each document kept its own resources"
+
+# --- between suites: the second waits (held) for the first to complete
+put "$W" first.yaml <<'YAML'
+name: first-suite
+run: 'sleep 3; date +%s.%N > "$TASK_SUITE_TASK_DIR/end"'
+YAML
+put "$W" second.yaml <<'YAML'
+name: second-suite
+depends_on: [first-suite]
+run: 'date +%s.%N > "$TASK_SUITE_TASK_DIR/start"'
+YAML
+a=$(ts "$W" submit --detach first.yaml 2>/dev/null | tail -1); ids="$ids $a"
+b=$(ts "$W" submit --detach second.yaml 2>/dev/null | tail -1); ids="$ids $b"
+like "$(ts "$W" status "$b" 2>&1)" "waiting:  for suite $a to complete" "between suites: the second says what it waits for"
+id=$(submit second.yaml)
+is "$id" "$b" "between suites: submit follows the waiting suite"
+ts_le "$(cat "$(tdir "$a" first-suite)/end")" "$(cat "$(tdir "$b" second-suite)/start")"
+ok $? "between suites: the second ran after the first completed"
 
 done_testing
