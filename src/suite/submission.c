@@ -958,6 +958,9 @@ int ts_submission_expand_one(const ts_suite *s, const char *name, const ts_kvlis
 {
     ts_task_entry e = { .name = (char *)name, .args = *args };
     ts_suite one = *s;   /* shallow: the same templates, only this task */
+    if (s->nstages)      /* which stage's run would it take? */
+        return ts_errf(err, "%s: a suite of stages takes no added tasks (add them to a "
+                       "stage in the file and submit it with --new)", s->path);
     one.matrix = NULL;
     one.nmatrix = 0;
     one.tasks = &e;
