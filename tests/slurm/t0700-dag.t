@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # t0700-dag: depends_on inside a suite on the real cluster (issue 14,
 # doc/dags.md): a diamond runs in order and each task sees its upstream
-# directories; a 2-stage per-element pipeline of 50 elements (aftercorr:
-# element i of stage 2 waits only for element i of stage 1, proved by
-# stage 1's last element waiting for stage 2's first to start); an upstream
+# directories; a 2-stage per-element pipeline of 50 elements in arrays of
+# 16 (aftercorr chunk by chunk: element i of stage 2 waits only for element
+# i of stage 1, proved by stage 1's last element waiting for stage 2's
+# first to start); an upstream
 # failure leaves its downstream unrun, and retrying the upstream re-arms
 # them; an upstream that resumes keeps its downstream waiting; a
 # 2-document chain file runs in order, each stage with its own resources;
@@ -15,9 +16,9 @@ W=$(mk_workdir)
 ids=""
 trap 'for s in $ids; do scancel -n "ts-$s" 2>/dev/null; done; rm -rf "$W"' EXIT
 
-submit() {   # submit FILE: follows the suite to its end, prints its id
-    local out
-    out=$(as_user "$W" timeout 150 env TASKSUITE_HOME="$W/.tshome" "$TS_BIN" submit "$1" 2>"$W/submit.err")
+submit() {   # submit FILE [VAR=VALUE...]: follows the suite to its end, prints its id
+    local out f=$1; shift
+    out=$(as_user "$W" timeout 150 env TASKSUITE_HOME="$W/.tshome" "$@" "$TS_BIN" submit "$f" 2>"$W/submit.err")
     printf '%s\n' "$out" | tail -1
 }
 tdir() { echo "$W/.tshome/suites/$1/tasks/$2"; }
@@ -70,9 +71,13 @@ stages:
       touch "\$TASK_SUITE_DIR/two-started"
       cp "\$TASK_SUITE_DEP_ONE_DIR/end" "\$TASK_SUITE_TASK_DIR/upstream-end"
 YAML
-id=$(submit pipe.yaml); ids="$ids $id"
+# arrays of at most 16 (a fault-injection build's stand-in for MaxArraySize):
+# chunk k of stage two waits per element for chunk k of stage one
+id=$(submit pipe.yaml TASKSUITE_FAULT_MAX_ARRAY=16); ids="$ids $id"
 is "$(jsql "$W" "select count(*) from tasks where suite_id='$id' and state='completed'")" 100 \
     "pipeline: 100 tasks completed"
+is "$(jsql "$W" "select count(*) from slurm_jobs j join submissions s on s.id = j.submission_id where s.suite_id='$id'")" 8 \
+    "pipeline: each stage in 4 arrays of at most 16"
 bad=0
 for i in $(seq 0 49); do
     s=$(cat "$(tdir "$id" "two.i=$i")/start" 2>/dev/null)
