@@ -45,10 +45,10 @@ static bool same_index_set(const ts_suite *a, const ts_suite *b)
     for (size_t i = 0; i < a->nmatrix; i++) {
         const ts_matrix_axis *x = &a->matrix[i], *y = &b->matrix[i];
 
-        if (strcmp(x->name, y->name) || x->values.n != y->values.n)
+        if (strcmp(x->name, y->name) != 0 || x->values.n != y->values.n)
             return false;
         for (size_t k = 0; k < x->values.n; k++)
-            if (strcmp(x->values.v[k], y->values.v[k]))
+            if (strcmp(x->values.v[k], y->values.v[k]) != 0)
                 return false;
     }
     return true;
@@ -188,7 +188,7 @@ static int report_cycle(const ts_suite *s, const ts_dag *g, const size_t *left,
     const char *upname = g->v[path[start + 1 < len ? start + 1 : start]].name;
     const ts_namelist *deps = node_deps(s, at);
 
-    while (k < deps->n && strcmp(deps->v[k], upname))
+    while (k < deps->n && strcmp(deps->v[k], upname) != 0)
         k++;
     if (k == deps->n)
         k = 0;
@@ -201,10 +201,11 @@ static int report_cycle(const ts_suite *s, const ts_dag *g, const size_t *left,
 
 static int order_nodes(const ts_suite *s, ts_dag *g, ts_err *err)
 {
-    size_t *left = calloc(g->n, sizeof *left), done = 0;
+    size_t n = g->n ? g->n : 1;
+    size_t *left = calloc(n, sizeof *left), done = 0;
 
-    g->order = calloc(g->n, sizeof *g->order);
-    g->level = calloc(g->n, sizeof *g->level);
+    g->order = calloc(n, sizeof *g->order);
+    g->level = calloc(n, sizeof *g->level);
     if (!left || !g->order || !g->level) {
         free(left);
         return oom(err);

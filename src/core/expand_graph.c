@@ -80,7 +80,8 @@ static int append_stage(const ts_suite *s, const ts_dag *g, size_t k, ts_tasklis
             }
         t->node = k + 1;
     }
-    memcpy(all->v + all->n, part.v, part.n * sizeof *part.v);
+    if (part.n)
+        memcpy(all->v + all->n, part.v, part.n * sizeof *part.v);
     all->n += part.n;
     free(part.v);
     return 0;

@@ -140,12 +140,12 @@ void ts_graph_view_text(FILE *f, const cJSON *graph)
         fprintf(f, "%s%s", first ? "graph:    " : "          ", name);
         first = false;
         cJSON_ArrayForEach(e, edges) {
-            if (strcmp(cJSON_GetObjectItemCaseSensitive(e, "to")->valuestring, name))
+            if (strcmp(cJSON_GetObjectItemCaseSensitive(e, "to")->valuestring, name) != 0)
                 continue;
             fprintf(f, "%s%s%s", any ? ", " : " (after ",
                     cJSON_GetObjectItemCaseSensitive(e, "from")->valuestring,
                     strcmp(cJSON_GetObjectItemCaseSensitive(e, "type")->valuestring,
-                           "aftercorr") ? "" : " per element");
+                           "aftercorr") != 0 ? "" : " per element");
             any = true;
         }
         fprintf(f, "%s: %d task%s", any ? ")" : "", tasks, tasks == 1 ? "" : "s");

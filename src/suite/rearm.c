@@ -222,13 +222,13 @@ int ts_rearm_sync(ts_journal *j, const ts_suite_info *si, unsigned retry_mask,
             continue;     /* a user's cancel, or it went on already */
         enum verdict v = judge(&g, &st.tl, first, &s, (size_t)t, retry_mask,
                                1 + si->max_retries);
-        if (v == V_READY)
+        if (v == V_READY) {
             ready[nready++] = t;
-        else if (v == V_WAIT && skipped
-                 && ts_journal_task_set_state(j, si->id, t, TS_TASK_PENDING, err) < 0)
-            goto out;
-        else if (v == V_SKIP && waiting
-                 && ts_journal_task_set_state(j, si->id, t, TS_TASK_SKIPPED, err) < 0)
+            continue;
+        }
+        /* waiting while an upstream goes on, skipped once none can */
+        enum ts_task_state want = v == V_WAIT ? TS_TASK_PENDING : TS_TASK_SKIPPED;
+        if (s.st[t] != want && ts_journal_task_set_state(j, si->id, t, want, err) < 0)
             goto out;
     }
     if (nready) {

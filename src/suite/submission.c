@@ -958,9 +958,14 @@ int ts_submission_expand_one(const ts_suite *s, const char *name, const ts_kvlis
 {
     ts_task_entry e = { .name = (char *)name, .args = *args };
     ts_suite one = *s;   /* shallow: the same templates, only this task */
-    if (s->nstages)      /* which stage's run would it take? */
-        return ts_errf(err, "%s: a suite of stages takes no added tasks (add them to a "
-                       "stage in the file and submit it with --new)", s->path);
+    out->v = NULL;
+    out->n = 0;
+    out->lazy = NULL;
+    if (s->nstages) {    /* which stage's run would it take? */
+        ts_errf(err, "%s: a suite of stages takes no added tasks (add them to a "
+                "stage in the file and submit it with --new)", s->path);
+        return -1;
+    }
     one.matrix = NULL;
     one.nmatrix = 0;
     one.tasks = &e;
