@@ -65,7 +65,7 @@ static cJSON *build(const ts_dag *g, const ts_tasklist *tl, const per_task *p)
 
 /* Only the suite file, not its expansion: most suites have no graph, and
  * a status of a 100,000-task sweep must not expand it. */
-static bool has_graph(const ts_suite_info *si)
+bool ts_graph_in_suite(const ts_suite_info *si)
 {
     ts_submit_record rec;
     ts_err e = { 0 };
@@ -93,7 +93,7 @@ int ts_graph_view(ts_journal *j, const ts_suite_info *si, cJSON **out, ts_err *e
     int rc = -1;
 
     *out = NULL;
-    if (!has_graph(si))
+    if (!ts_graph_in_suite(si))
         return 0;
     if (ts_submission_load(j, si, &st, &ctx, err) < 0)
         return -1;

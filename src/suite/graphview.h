@@ -5,12 +5,17 @@
 #ifndef TS_SUITE_GRAPHVIEW_H
 #define TS_SUITE_GRAPHVIEW_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
 
 #include "err.h"
 #include "journal.h"
+
+/* Whether the suite's file (as submitted) has a graph: parsed, not
+ * expanded, so that asking costs little for a 100,000-task sweep. */
+bool ts_graph_in_suite(const ts_suite_info *si);
 
 /* {"order": [names], "edges": [{from, to, type}], "nodes": [{name, kind,
  * tasks, counts: {state: n, ...}}]}, or *out NULL when the suite has no

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "dag.h"
+#include "graphview.h"
 #include "grow.h"
 #include "rearm.h"
 #include "submission.h"
@@ -185,7 +186,9 @@ int ts_rearm_sync(ts_journal *j, const ts_suite_info *si, unsigned retry_mask,
     int rc = -1;
 
     *queued = 0;
-    /* Cheap first: most suites have no cancelled attempt at all. */
+    /* Cheap first: most suites have no graph, and no cancelled attempt. */
+    if (!ts_graph_in_suite(si))
+        return 0;
     if (ts_journal_attempts_foreach(j, si->id, -1, TS_BIT(TS_ATT_CANCELLED), note_cancelled,
                                     &u, err) < 0)
         goto out;
