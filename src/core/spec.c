@@ -183,6 +183,8 @@ static int fill_chain(pctx *c, const char *buf, size_t len)
                             "(a chain file needs documents with run:)");
     if (!s->name && default_name(c) < 0)
         return -1;
+    if (spec_chain_hoist(c) < 0)
+        return -1;
     return spec_finish_stages(c, NULL);
 }
 

@@ -158,6 +158,7 @@ int spec_read_stages(pctx *c, void *obj, yaml_node_t *v, const char *path);
 int spec_read_namelist(pctx *c, yaml_node_t *seq, const char *path,
                        ts_namelist *out);                  /* spec_stages.c */
 int spec_finish_stages(pctx *c, yaml_node_t *root);
+int spec_chain_hoist(pctx *c);
 int spec_chain_document(pctx *c, yaml_node_t *root, size_t k,
                         int (*fill)(pctx *, yaml_node_t *));
 int spec_read_worker_schedule(pctx *c, void *obj, yaml_node_t *v,

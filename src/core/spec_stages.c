@@ -319,3 +319,61 @@ int spec_chain_document(pctx *c, yaml_node_t *root, size_t k,
     }
     return 0;
 }
+
+/* What a chain file's documents say about the whole suite: one workdir,
+ * one set of hooks, one run directory. The first document that gives one
+ * sets it (a SkyPilot chain usually repeats its workdir in each document);
+ * a later document that differs is warned about, never silently dropped. */
+static int hoist_str(pctx *c, char **top, const ts_stage *st, const char *v,
+                     const char *key)
+{
+    if (!v)
+        return 0;
+    if (!*top)
+        return spec_set_str(c, top, v);
+    if (strcmp(*top, v) != 0)
+        return spec_warn_at(c, st->pos, key, "stage %s: %s: a chain runs in one %s, the "
+                            "first document's (%s): this one is ignored",
+                            st->name, key, key, spec_qv(c, *top));
+    return 0;
+}
+
+int spec_chain_hoist(pctx *c)
+{
+    ts_suite *s = c->s;
+    bool resume_set = false;
+
+    for (size_t i = 0; i < s->nstages; i++) {
+        const ts_stage *st = &s->stages[i];
+        ts_suite *b = st->body;
+
+        if (hoist_str(c, &s->workdir, st, b->workdir, "workdir") < 0
+            || hoist_str(c, &s->output_dir, st, b->output_dir, "output_dir") < 0)
+            return -1;
+        /* the journal keeps one retry policy per suite: the first's */
+        if (!resume_set) {
+            s->resume = b->resume;
+            resume_set = true;
+        }
+        const ts_hook *hooks[] = { &b->env_preparation, &b->env_cleanup, &b->on_complete };
+        ts_hook *tops[] = { &s->env_preparation, &s->env_cleanup, &s->on_complete };
+        static const char *const names[] = { "env_preparation", "env_cleanup", "on_complete" };
+        for (int h = 0; h < 3; h++) {
+            if (!hooks[h]->present)
+                continue;
+            if (!tops[h]->present) {
+                *tops[h] = *hooks[h];          /* moved: the body's copy is emptied */
+                memset((ts_hook *)hooks[h], 0, sizeof *hooks[h]);
+            } else if (spec_warn_at(c, st->pos, names[h], "stage %s: %s: a chain has one, "
+                                    "the first document's: this one is ignored", st->name,
+                                    names[h]) < 0) {
+                return -1;
+            }
+        }
+        if (b->worker_schedule.present
+            && spec_warn_at(c, st->pos, "worker_schedule", "stage %s: ignored: a chain "
+                            "file runs as arrays, not in pool mode", st->name) < 0)
+            return -1;
+    }
+    return 0;
+}

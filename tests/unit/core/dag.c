@@ -221,6 +221,17 @@ static void test_chain(void)
     ts_dag_free(&g);
     ts_spec_free(s);
 
+    s = parse("workdir: ~/src\nenv_preparation: {run: make}\nrun: a\n---\n"
+              "workdir: ~/other\nrun: b\n", &err);
+    ok(s && s->workdir && !strcmp(s->workdir, "~/src"), "a chain runs in the first "
+       "document's workdir");
+    ok(s && s->env_preparation.present && !strcmp(s->env_preparation.run, "make"),
+       "and has its hooks");
+    ok(s && s->warnings.n == 1 && strstr(s->warnings.v[0], "t.yaml:5:1: workdir: stage "
+                                         "stage-2: workdir: a chain runs in one workdir"),
+       "a differing workdir is warned about: %s", s && s->warnings.n ? s->warnings.v[0] : "");
+    ts_spec_free(s);
+
     s = parse("run: a\n---\nrun: b\n---\nrun: c\n", &err);
     ok(s && s->nstages == 3 && !strcmp(s->name, "t"), "no header: 3 stages, file name");
     ts_spec_free(s);
