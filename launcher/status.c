@@ -37,7 +37,9 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "after.h"
 #include "exitcodes.h"
+#include "graphview.h"
 #include "journal.h"
 #include "progress.h"
 #include "ctrlc.h"
@@ -195,6 +197,23 @@ static int print_text(FILE *f, ts_journal *j, const ts_suite_info *s,
     }
     ts_progress_counts_wrapped(buf, sizeof buf, c, 10, v->cols > 0 ? v->cols : 80);
     fprintf(f, "counts:   %s\n", buf);
+    bool after_wait = false;   /* depends_on: other suites (after.h) */
+    char after_id[TS_SUITE_ID_LEN + 1];
+    ts_err aerr = { 0 };
+    ts_suite_info full = { 0 };
+    if (s->state != TS_SUITE_COMPLETE && s->state != TS_SUITE_CANCELLED
+        && ts_journal_suite_get(j, s->id, &full, &aerr) == 0
+        && ts_after_waiting(j, full.submit_record, &after_wait, after_id, &aerr) == 0
+        && after_wait)
+        fprintf(f, "waiting:  for suite %s to complete (depends_on); its tasks are held\n",
+                after_id);
+    ts_suite_info_clear(&full);
+    cJSON *graph = NULL;   /* depends_on inside the suite: stage -> counts */
+    ts_err gerr = { 0 };
+    if (ts_graph_view(j, s, &graph, &gerr) == 0 && graph) {
+        ts_graph_view_text(f, graph);
+        cJSON_Delete(graph);
+    }
     long waiting = 0;      /* waves: tasks Slurm has no room for yet */
     if (ts_journal_waiting(j, s->id, &waiting, NULL) == 0 && waiting > 0) {
         long queued = c->n[TS_TASK_PENDING] + c->n[TS_TASK_RUNNING] - waiting;
@@ -480,9 +499,15 @@ int cmd_status(int argc, char **argv)
             ts_cli_say("status", "no ID given, showing your most "
                     "recent suite %s (%s)", id, sn.s.name);
         /* Written as the journal is read: constant memory at any size. */
-        if (ts_json_suite_status_write(stdout, j, &sn.s, &sn.c, sn.have_dir ? sn.dir : NULL,
-                                       sn.sync_error[0] ? sn.sync_error : NULL, &err) < 0)
+        cJSON *graph = NULL;   /* depends_on inside the suite */
+        ts_err gerr = { 0 };
+        (void)ts_graph_view(j, &sn.s, &graph, &gerr);
+        if (ts_json_suite_status_write_graph(stdout, j, &sn.s, &sn.c,
+                                             sn.have_dir ? sn.dir : NULL,
+                                             sn.sync_error[0] ? sn.sync_error : NULL, graph,
+                                             &err) < 0)
             rc = ts_report_fail("status", &err);
+        cJSON_Delete(graph);
     } else if (print_text(stdout, j, &sn.s, &sn.c, sn.have_dir ? sn.dir : NULL,
                           sn.sync_error[0] ? sn.sync_error : NULL, &v, &err) < 0) {
         rc = ts_report_fail("status", &err);

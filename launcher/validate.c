@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "commands.h"
+#include "dag.h"
 #include "exitcodes.h"
 #include "expand.h"
 #include "slurmopt.h"
@@ -127,6 +128,102 @@ static void print_text(const ts_suite *s, const ts_tasklist *tasks, int all)
                tasks->n - shown == 1 ? "" : "s", s->path);
 }
 
+/* The graph in the order it runs: one line per task or stage, its element
+ * count and what it waits for ("per element" for an aftercorr edge). */
+static void print_graph(const ts_dag *g)
+{
+    if (!g->n)
+        return;
+    printf("order:");
+    for (size_t i = 0; i < g->n; i++)
+        printf("%s%s", i ? " -> " : " ", g->v[g->order[i]].name);
+    printf("\n");
+    for (size_t i = 0; i < g->n; i++) {
+        const ts_dag_node *nd = &g->v[g->order[i]];
+
+        printf("%s %s: %zu task%s", nd->kind == TS_DAG_STAGE ? "stage" : "node",
+               nd->name, nd->count, nd->count == 1 ? "" : "s");
+        for (size_t e = 0; e < nd->nups; e++)
+            printf("%s%s%s", e ? ", " : ", after ", g->v[nd->ups[e].up].name,
+                   nd->ups[e].corr ? " (per element)" : "");
+        printf("\n");
+    }
+}
+
+static cJSON *graph_json(const ts_dag *g)
+{
+    cJSON *o = cJSON_CreateObject(), *order = cJSON_AddArrayToObject(o, "order"),
+          *edges = cJSON_AddArrayToObject(o, "edges");
+
+    for (size_t i = 0; i < g->n; i++) {
+        const ts_dag_node *nd = &g->v[g->order[i]];
+
+        cJSON_AddItemToArray(order, cJSON_CreateString(nd->name));
+        for (size_t e = 0; e < nd->nups; e++) {
+            cJSON *ed = cJSON_CreateObject();
+
+            cJSON_AddStringToObject(ed, "from", g->v[nd->ups[e].up].name);
+            cJSON_AddStringToObject(ed, "to", nd->name);
+            cJSON_AddStringToObject(ed, "type", nd->ups[e].corr ? "aftercorr" : "afterok");
+            cJSON_AddItemToArray(edges, ed);
+        }
+    }
+    return o;
+}
+
+/* A suite of stages (stages: or a chain file): each stage expanded and
+ * mapped on its own, in graph order. */
+static int validate_stages(const ts_suite *s, const ts_dag *g, int json, int all)
+{
+    cJSON *doc = json ? cJSON_CreateObject() : NULL, *arr = NULL;
+    ts_err err = { 0 };
+
+    if (json) {
+        cJSON_AddStringToObject(doc, "name", s->name);
+        cJSON_AddBoolToObject(doc, "chain", s->chain);
+        arr = cJSON_AddArrayToObject(doc, "stages");
+        cJSON_AddItemToObject(doc, "graph", graph_json(g));
+    } else {
+        printf("suite %s (%s): %zu stage%s%s\n", s->name, s->path, s->nstages,
+               s->nstages == 1 ? "" : "s", s->chain ? " (chain file)" : "");
+        print_graph(g);
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        const ts_stage *st = &s->stages[g->v[g->order[i]].ref];
+        ts_tasklist tasks = { 0 };
+        ts_kvlist opts = { 0 };
+
+        if (ts_expand(st->body, &tasks, &err) < 0
+            || ts_slurm_options(st->body, &opts, &err) < 0) {
+            fprintf(stderr, "%s: stage %s: %s\n", s->path, st->name, err.msg);
+            ts_tasklist_free(&tasks);
+            ts_kvlist_free(&opts);
+            cJSON_Delete(doc);
+            return TS_EXIT_FAIL;
+        }
+        ts_kvlist_free(&opts);
+        if (json) {
+            cJSON *o = ts_suite_to_json(st->body, &tasks);
+
+            cJSON_AddStringToObject(o, "stage", st->name);
+            cJSON_AddItemToArray(arr, o);
+        } else {
+            printf("== stage %s\n", st->name);
+            print_text(st->body, &tasks, all);
+        }
+        ts_tasklist_free(&tasks);
+    }
+    if (json) {
+        char *text = cJSON_Print(doc);
+
+        if (text)
+            printf("%s\n", text);
+        free(text);
+        cJSON_Delete(doc);
+    }
+    return TS_EXIT_OK;
+}
+
 int cmd_validate(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -161,8 +258,26 @@ int cmd_validate(int argc, char **argv)
     }
     if (optind != argc - 1)
         return ts_cli_usage(VALIDATE_USAGE, 0);
+    if (ts_spec_load(argv[optind], &s, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return TS_EXIT_FAIL;
+    }
+    ts_dag g;
+    if (ts_dag_build(s, &g, &err) < 0) {   /* checked by the loader already */
+        fprintf(stderr, "%s\n", err.msg);
+        ts_spec_free(s);
+        return TS_EXIT_FAIL;
+    }
+    if (s->nstages) {
+        for (size_t i = 0; i < s->warnings.n; i++)
+            fprintf(stderr, "warning: %s\n", s->warnings.v[i]);
+        int rc = validate_stages(s, &g, json, all);
+        ts_dag_free(&g);
+        ts_spec_free(s);
+        return rc;
+    }
     ts_kvlist opts = { 0 };
-    int bad = ts_spec_load(argv[optind], &s, &err) < 0 || ts_expand(s, &tasks, &err) < 0
+    int bad = ts_expand(s, &tasks, &err) < 0
               || ts_slurm_options(s, &opts, &err) < 0;
     ts_kvlist_free(&opts);
     if (!bad && local)
@@ -170,6 +285,7 @@ int cmd_validate(int argc, char **argv)
     if (bad) {
         ts_tasklist_free(&tasks);
         fprintf(stderr, "%s\n", err.msg);
+        ts_dag_free(&g);
         ts_spec_free(s);
         return TS_EXIT_FAIL;
     }
@@ -177,6 +293,8 @@ int cmd_validate(int argc, char **argv)
         fprintf(stderr, "warning: %s\n", s->warnings.v[i]);
     if (json) {
         cJSON *doc = ts_suite_to_json(s, &tasks);
+        if (doc && g.n)
+            cJSON_AddItemToObject(doc, "graph", graph_json(&g));
         char *text = doc ? cJSON_Print(doc) : NULL;
         if (text)
             printf("%s\n", text);
@@ -184,7 +302,9 @@ int cmd_validate(int argc, char **argv)
         cJSON_Delete(doc);
     } else {
         print_text(s, &tasks, all);
+        print_graph(&g);
     }
+    ts_dag_free(&g);
     ts_tasklist_free(&tasks);
     ts_spec_free(s);
     return TS_EXIT_OK;

@@ -689,6 +689,15 @@ static int validate(const ts_suite *s, size_t *nmat, ts_err *err)
 
 int ts_expand(const ts_suite *s, ts_tasklist *out, ts_err *err)
 {
+    bool graph = s->nstages > 0;
+
+    for (size_t i = 0; !graph && i < s->ntasks; i++)
+        graph = s->tasks[i].depends_on.n > 0;
+    return graph ? ts_expand_graph(s, out, err) : ts_expand_flat(s, out, err);
+}
+
+int ts_expand_flat(const ts_suite *s, ts_tasklist *out, ts_err *err)
+{
     ts_tasklist l = {0};
     tmpl setup, run;
     nameset set = {0};
@@ -1101,7 +1110,14 @@ out:
 
 int ts_expand_lazy(const ts_suite *s, ts_tasklist *out, ts_err *err)
 {
-    ts_lazy_matrix *m = calloc(1, sizeof *m);
+    ts_lazy_matrix *m;
+
+    if (s->nstages)   /* a graph is never lazy: its order is the graph's */
+        return ts_expand(s, out, err);
+    for (size_t i = 0; i < s->ntasks; i++)
+        if (s->tasks[i].depends_on.n)
+            return ts_expand(s, out, err);
+    m = calloc(1, sizeof *m);
     out->v = NULL;
     out->n = 0;
     out->lazy = NULL;

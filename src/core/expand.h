@@ -20,6 +20,8 @@ typedef struct ts_task {
     int priority;
     char *setup;          /* %(x) rewritten; NULL if none */
     char *run;            /* %(x) rewritten */
+    size_t node;          /* 1 + its node in the suite's graph (dag.h);
+                             0: the suite has no graph, or not a node */
 } ts_task;
 
 /* A pure matrix (no `tasks:`), kept as its axes instead of one ts_task per
@@ -85,6 +87,16 @@ typedef struct ts_tasklist {
  *  - On error returns -1 with `out` set to an empty list (safe to free). */
 int ts_expand(const ts_suite *s, ts_tasklist *out, ts_err *err);
 void ts_tasklist_free(ts_tasklist *l);
+
+/* ts_expand of a suite with a graph (expand_graph.c; ts_expand calls it):
+ * the tasks in graph order, so each node's tasks are contiguous and come
+ * after its upstream nodes' (priority orders only within that), t->node
+ * set. A stage's tasks are named "STAGE.TASK" ("STAGE" alone for a stage
+ * of one default task), carry the stage's envs after their arguments, and
+ * run the stage's setup/run. */
+int ts_expand_graph(const ts_suite *s, ts_tasklist *out, ts_err *err);
+/* The expansion of s's own matrix/tasks, ignoring any graph. */
+int ts_expand_flat(const ts_suite *s, ts_tasklist *out, ts_err *err);
 
 /* Like ts_expand, but a pure matrix whose tasks need no name fallback
  * beyond "matrix-<k>" (the sanitised values of each axis are distinct, so

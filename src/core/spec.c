@@ -43,6 +43,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dag.h"
 #include "spec_internal.h"
 
 /* --------------------------------------------------------------- reading */
@@ -102,10 +103,20 @@ static int fill_suite(pctx *c, yaml_node_t *root)
                          "run:, ...), found %s", spec_describe(c, root));
     if (spec_walk_map(c, root, "", spec_top_fields, s) < 0)
         return -1;
+    if (s->nstages && c->in_stage)
+        return spec_fail(c, root, "stages", "not in a chain file: each "
+                         "document is a stage that runs after the one before it");
+    if (s->nstages) {
+        /* The top-level run/setup is then only a default for the stages,
+         * checked against each stage's arguments. */
+        if (!s->name && default_name(c) < 0)
+            return -1;
+        return spec_finish_stages(c, root) < 0 ? -1 : spec_clamp_signal_lead(c);
+    }
     if (!s->run)
         return spec_fail(c, root, "run", "is required (the command each task "
                          "runs)");
-    if (!s->name && default_name(c) < 0)
+    if (!s->name && !c->in_stage && default_name(c) < 0)
         return -1;
     if (spec_check_placeholders(c, s->run, s->run_pos, "run") < 0
         || spec_check_placeholders(c, s->setup, s->setup_pos, "setup") < 0
@@ -116,6 +127,68 @@ static int fill_suite(pctx *c, yaml_node_t *root)
     if (spec_pick_first_candidate(c) < 0 || spec_apply_job_recovery(c) < 0)
         return -1;
     return spec_clamp_signal_lead(c);
+}
+
+static int fill_chain(pctx *c, const char *buf, size_t len);
+static int check_graph(ts_suite *s, ts_err *err);
+
+static int parse_chain(pctx *c, const char *buf, size_t len, ts_suite **out)
+{
+    ts_suite *s = calloc(1, sizeof *s);
+    int rc;
+
+    if (!s)
+        return spec_oom(c);
+    c->s = s;
+    set_defaults(s);
+    rc = spec_set_str(c, &s->path, c->name);
+    if (rc == 0)
+        rc = fill_chain(c, buf, len);
+    if (rc == 0)
+        rc = check_graph(s, c->err);
+    if (rc < 0) {
+        ts_spec_free(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+/* The graph is part of the file's validity: every loader (validate,
+ * submit, the plugin inside sbatch) refuses a cycle or an unknown name. */
+static int check_graph(ts_suite *s, ts_err *err)
+{
+    ts_dag g;
+
+    if (ts_dag_build(s, &g, err) < 0)
+        return -1;
+    ts_dag_free(&g);
+    return 0;
+}
+
+static int chain_each(pctx *c, yaml_document_t *doc, size_t k)
+{
+    return spec_chain_document(c, yaml_document_get_root_node(doc), k,
+                               fill_suite);
+}
+
+/* A chain file: each document a stage (spec_stages.c), the suite itself
+ * only a name and the resume defaults. */
+static int fill_chain(pctx *c, const char *buf, size_t len)
+{
+    ts_suite *s = c->s;
+
+    s->chain = true;
+    if (spec_load_documents(c, buf, len, chain_each) < 0)
+        return -1;
+    if (s->nstages == 0)
+        return spec_fail_at(c, (ts_pos){ 1, 1 }, "file", "holds no stage "
+                            "(a chain file needs documents with run:)");
+    if (!s->name && default_name(c) < 0)
+        return -1;
+    if (spec_chain_hoist(c) < 0)
+        return -1;
+    return spec_finish_stages(c, NULL);
 }
 
 int ts_spec_parse(const char *name, const char *buf, size_t len,
@@ -138,7 +211,11 @@ int ts_spec_parse(const char *name, const char *buf, size_t len,
     if (len > SPEC_MAX_BYTES)
         return ts_errf(err, "%s: larger than 4 MiB, the limit for a suite "
                        "file", c.file);
-    if (spec_prescan(&c, buf, len) < 0 || spec_load_document(&c, buf, len, &doc) < 0)
+    if (spec_prescan(&c, buf, len) < 0)
+        return -1;
+    if (c.ndocs > 1)
+        return parse_chain(&c, buf, len, out);
+    if (spec_load_document(&c, buf, len, &doc) < 0)
         return -1;
     c.doc = &doc;
     /* Owned here: c.s is the parser's (borrowed) view of it. */
@@ -152,6 +229,8 @@ int ts_spec_parse(const char *name, const char *buf, size_t len,
     if (rc == 0)
         rc = fill_suite(&c, yaml_document_get_root_node(&doc));
     yaml_document_delete(&doc);
+    if (rc == 0)
+        rc = check_graph(s, err);
     if (rc < 0) {
         ts_spec_free(s);
         return -1;
@@ -230,6 +309,14 @@ void ts_kvlist_clear(ts_kvlist *l)
     free(l->v);
 }
 
+static void namelist_clear(ts_namelist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    free(l->pos);
+}
+
 static void hook_clear(ts_hook *h)
 {
     strlist_clear(&h->args);
@@ -276,9 +363,16 @@ void ts_spec_free(ts_suite *s)
     for (size_t i = 0; i < s->ntasks; i++) {
         free(s->tasks[i].name);
         ts_kvlist_clear(&s->tasks[i].args);
+        namelist_clear(&s->tasks[i].depends_on);
     }
     free(s->tasks);
     strlist_clear(&s->depends_on);
+    for (size_t i = 0; i < s->nstages; i++) {
+        free(s->stages[i].name);
+        namelist_clear(&s->stages[i].depends_on);
+        ts_spec_free(s->stages[i].body);
+    }
+    free(s->stages);
     free(s->worker_schedule.cores);
     strlist_clear(&s->warnings);
     free(s);

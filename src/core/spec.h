@@ -85,10 +85,19 @@ typedef struct ts_matrix_axis {
     ts_pos pos;
 } ts_matrix_axis;
 
+/* Names with where each was written: depends_on lists, for errors that
+ * point at the offending item (dag.c). */
+typedef struct ts_namelist {
+    char **v;
+    ts_pos *pos;
+    size_t n;
+} ts_namelist;
+
 typedef struct ts_task_entry {
     char *name;           /* NULL: generated */
     ts_kvlist args;
     int priority;         /* higher runs first; default 0 */
+    ts_namelist depends_on;  /* other tasks or stages of this suite (dag.h) */
     ts_pos pos;
 } ts_task_entry;
 
@@ -143,6 +152,17 @@ typedef struct ts_oncheckpoint {
     long every;           /* only steps that are multiples; 0: every checkpoint */
     ts_pos pos, run_pos;
 } ts_oncheckpoint;
+struct ts_suite;
+
+/* A named stage (stages: list, or one document of a chain file): a group of
+ * tasks with its own run/setup/matrix/tasks/resources, inheriting what it
+ * does not set from the suite. The graph rules are dag.h's. */
+typedef struct ts_stage {
+    char *name;
+    ts_pos pos;               /* where the stage starts */
+    ts_namelist depends_on;   /* other stages (or top-level tasks) */
+    struct ts_suite *body;    /* only the fields a stage may set */
+} ts_stage;
 
 typedef struct ts_suite {
     char *path;                   /* as given to the loader */
@@ -178,7 +198,10 @@ typedef struct ts_suite {
 
     ts_resume resume;
     ts_worker_schedule worker_schedule;
-    ts_strlist depends_on;
+    ts_strlist depends_on;        /* other suites (ids or names) */
+    ts_stage *stages;             /* stages: or a chain file's documents */
+    size_t nstages;
+    bool chain;                   /* stages came from a multi-document file */
     long close_after_s;           /* idle time before open -> closed; 0 (the
                                      default): complete once all tasks are done */
 

@@ -20,6 +20,7 @@
 #define SPEC_MAX_DEPTH    64           /* nesting, counting x- extensions */
 #define SPEC_MAX_ANCHORS  1000         /* libyaml looks aliases up linearly */
 #define SPEC_MAX_ALIASES  10000
+#define SPEC_MAX_DOCUMENTS 64          /* stages of a chain file */
 #define SPEC_MAX_VISITS   1000000      /* node reads, aliases counted per use */
 #define SPEC_MAX_TASKS    1000000      /* matrix product */
 #define SPEC_MAX_PLACEHOLDER_NAMES 256 /* distinct %(name)s in one text */
@@ -42,6 +43,8 @@ typedef struct pctx {
     ts_suite *s;
     ts_err *err;
     size_t budget;               /* node reads left */
+    bool in_stage;               /* reading a chain document into a stage */
+    int ndocs;                   /* YAML documents (spec_prescan) */
     ts_pos cores_pos;            /* worker_schedule.cpu_binding.cores */
     bool resume_given;           /* resume: was written (job_recovery defers) */
     int jr_restarts;             /* resources.job_recovery.max_restarts_on_errors, -1: none */
@@ -154,6 +157,13 @@ int spec_read_hook(pctx *c, ts_hook *h, yaml_node_t *v, const char *path);
 int spec_read_matrix(pctx *c, void *obj, yaml_node_t *v, const char *path);
 int spec_read_tasks(pctx *c, void *obj, yaml_node_t *v, const char *path);
 int spec_read_resume(pctx *c, void *obj, yaml_node_t *v, const char *path);
+int spec_read_stages(pctx *c, void *obj, yaml_node_t *v, const char *path);
+int spec_read_namelist(pctx *c, yaml_node_t *seq, const char *path,
+                       ts_namelist *out);                  /* spec_stages.c */
+int spec_finish_stages(pctx *c, yaml_node_t *root);
+int spec_chain_hoist(pctx *c);
+int spec_chain_document(pctx *c, yaml_node_t *root, size_t k,
+                        int (*fill)(pctx *, yaml_node_t *));
 int spec_read_worker_schedule(pctx *c, void *obj, yaml_node_t *v,
                               const char *path);
 int spec_read_oncheckpoint(pctx *c, void *obj, yaml_node_t *v,
@@ -180,5 +190,8 @@ int spec_check_placeholder_quotes(pctx *c, const char *text, ts_pos at,
 int spec_prescan(pctx *c, const char *buf, size_t len);
 int spec_load_document(pctx *c, const char *buf, size_t len,
                        yaml_document_t *doc);
+/* Every document in turn (a chain file), c->doc set meanwhile. */
+int spec_load_documents(pctx *c, const char *buf, size_t len,
+                        int (*each)(pctx *, yaml_document_t *, size_t));
 
 #endif

@@ -80,8 +80,9 @@ static const char *check_event(const yaml_event_t *ev, size_t *nodes,
 
     switch (ev->type) {
     case YAML_DOCUMENT_START_EVENT:
-        if (++*docs > 1)
-            return "more than one YAML document (a suite file holds one)";
+        /* Several documents make a chain file (spec_stages.c). */
+        if (++*docs > SPEC_MAX_DOCUMENTS)
+            return "more than 64 YAML documents (a chain file holds at most 64 stages)";
         return NULL;
     case YAML_SCALAR_EVENT:
         if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
@@ -146,6 +147,7 @@ int spec_prescan(pctx *c, const char *buf, size_t len)
         }
         yaml_event_delete(&ev);
         if (end) {
+            c->ndocs = docs;
             rc = 0;
             break;
         }
@@ -164,6 +166,35 @@ int spec_load_document(pctx *c, const char *buf, size_t len, yaml_document_t *do
     yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
     if (!yaml_parser_load(&p, doc))    /* frees the document on failure */
         rc = syntax_error(c, &p, buf, len);
+    yaml_parser_delete(&p);
+    return rc;
+}
+
+int spec_load_documents(pctx *c, const char *buf, size_t len,
+                        int (*each)(pctx *, yaml_document_t *, size_t))
+{
+    yaml_parser_t p;
+    int rc = 0;
+
+    if (!yaml_parser_initialize(&p))
+        return spec_oom(c);
+    yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+    for (size_t k = 0; rc == 0; k++) {
+        yaml_document_t doc;
+
+        if (!yaml_parser_load(&p, &doc)) {
+            rc = syntax_error(c, &p, buf, len);
+            break;
+        }
+        if (!yaml_document_get_root_node(&doc)) {   /* the end of the stream */
+            yaml_document_delete(&doc);
+            break;
+        }
+        c->doc = &doc;
+        rc = each(c, &doc, k);
+        c->doc = NULL;
+        yaml_document_delete(&doc);
+    }
     yaml_parser_delete(&p);
     return rc;
 }

@@ -129,8 +129,14 @@ static int t_priority(pctx *c, void *obj, yaml_node_t *v, const char *path)
     return spec_get_int_field(c, v, path, -1000000, 1000000, &TASK(obj)->priority);
 }
 
+static int t_depends_on(pctx *c, void *obj, yaml_node_t *v, const char *path)
+{
+    return spec_read_namelist(c, v, path, &TASK(obj)->depends_on);
+}
+
 static const field task_fields[] = {
     { "name", t_name, false, NULL },
+    { "depends_on", t_depends_on, false, NULL },
     { "args", t_args, false, NULL },
     { "priority", t_priority, false, NULL },
     { NULL, NULL, false, NULL },

@@ -136,6 +136,7 @@ const field spec_top_fields[] = {
     { "worker_schedule", spec_read_worker_schedule, false, NULL },
     { "depends_on", f_depends_on, false, NULL },
     { "close_after", f_close_after, false, NULL },
+    { "stages", spec_read_stages, false, NULL },
     /* SkyPilot task keys. Those that only steer a cloud are warned about;
      * dropping the others would change what runs, so they are refused. */
     { "file_mounts", NULL, false, "not copied or mounted: tasks see the "

@@ -48,7 +48,9 @@ int jn_task_follow(ts_journal *j, const char *suite_id, long idx,
         return rc;
     attempts = sqlite3_column_int(s, 0);
     cur = jn_col_text(s, 1);
-    cancelled = strcmp(cur, "cancelled") == 0;
+    cancelled = strcmp(cur, "cancelled") == 0
+                /* skipped stays skipped for the attempt Slurm ended unrun */
+                || (strcmp(cur, "skipped") == 0 && astate == TS_ATT_CANCELLED);
     cur_exit = jn_col_null(s, 2) ? -1 : sqlite3_column_int(s, 2);
     cur_sig = jn_col_null(s, 3) ? 0 : sqlite3_column_int(s, 3);
     same = strcmp(cur, ts_task_state_name(want)) == 0 && attempt == attempts

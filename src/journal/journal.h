@@ -165,6 +165,8 @@ enum ts_task_state {
     TS_TASK_CANCELLED,
     TS_TASK_NODE_FAIL,
     TS_TASK_PREEMPTED,
+    TS_TASK_SKIPPED,        /* never ran: an upstream of the suite's graph
+                               failed for good (doc/dags.md) */
     TS_TASK_NSTATES
 };
 

@@ -6,11 +6,17 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
 #include "journal.h"
 #include "journal_int.h"
+
+/* A step that rebuilds a table other tables refer to starts with this:
+ * jn_upgrade turns foreign keys off around it (not possible inside its
+ * transaction) and checks them before committing. */
+#define FK_OFF_MARK "-- foreign keys off\n"
 
 /* Step i brings user_version from i to i + 1. Append, never edit. */
 static const char *const migrations[] = {
@@ -202,6 +208,38 @@ static const char *const migrations[] = {
     "  num_nodes INTEGER NOT NULL,"
     "  axes      BLOB NOT NULL"
     ") WITHOUT ROWID;",
+    /* 6 -> 7: a task of a graph whose upstream failed for good is
+     * `skipped` (doc/dags.md). SQLite cannot change a CHECK in place: the
+     * table is rebuilt (SQLite's documented procedure, ALTER TABLE section
+     * 7), with foreign keys off meanwhile so that dropping the old table
+     * cascades to nothing (jn_upgrade does that for a step starting with
+     * FK_OFF_MARK). */
+    FK_OFF_MARK
+    "CREATE TABLE tasks_new ("
+    "  suite_id        TEXT NOT NULL REFERENCES suites(id) ON DELETE CASCADE,"
+    "  idx             INTEGER NOT NULL CHECK (idx >= 0),"
+    "  name            TEXT NOT NULL,"
+    "  args_json       TEXT NOT NULL DEFAULT '{}',"
+    "  priority        INTEGER NOT NULL DEFAULT 0,"
+    "  num_nodes       INTEGER NOT NULL DEFAULT 1,"
+    "  state           TEXT NOT NULL DEFAULT 'pending'"
+    "                  CHECK (state IN ('pending','running','completed','failed',"
+    "                         'timeout','cancelled','node_fail','preempted','skipped')),"
+    "  attempts        INTEGER NOT NULL DEFAULT 0,"
+    "  last_exit       INTEGER,"
+    "  last_signal     INTEGER,"
+    "  last_checkpoint TEXT,"
+    "  last_step       INTEGER,"
+    "  updated_at      REAL NOT NULL,"
+    "  PRIMARY KEY (suite_id, idx),"
+    "  UNIQUE (suite_id, name)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO tasks_new SELECT suite_id, idx, name, args_json, priority, num_nodes,"
+    "  state, attempts, last_exit, last_signal, last_checkpoint, last_step, updated_at"
+    "  FROM tasks;"
+    "DROP TABLE tasks;"
+    "ALTER TABLE tasks_new RENAME TO tasks;"
+    "CREATE INDEX tasks_state ON tasks(suite_id, state);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
@@ -228,6 +266,21 @@ int jn_user_version(ts_journal *j, int *v, ts_err *err)
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* After a table rebuild: no row may refer to one that is gone. */
+static int fk_check(ts_journal *j, const char *op, ts_err *err)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (sqlite3_prepare_v2(j->db, "PRAGMA foreign_key_check", -1, &s, NULL) != SQLITE_OK)
+        return jn_dberr(j, op, err);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc == SQLITE_ROW)
+        return ts_errf(err, "journal: %s: a row refers to one that is gone", op);
+    return rc == SQLITE_DONE ? 0 : jn_dberr(j, op, err);
+}
+
 /* Under the lock: set the journal mode, apply missing migrations. */
 int jn_upgrade(ts_journal *j, bool set_mode, ts_err *err)
 {
@@ -243,14 +296,25 @@ int jn_upgrade(ts_journal *j, bool set_mode, ts_err *err)
         char op[64], pragma[64];
         snprintf(op, sizeof op, "migrate schema to version %d", v + 1);
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
-        if (jn_exec(j, op, "BEGIN IMMEDIATE", err) < 0)
+        bool fk_off = strncmp(migrations[v], FK_OFF_MARK, strlen(FK_OFF_MARK)) == 0;
+        if (fk_off && jn_exec(j, op, "PRAGMA foreign_keys = OFF", err) < 0)
             return -1;
+        if (jn_exec(j, op, "BEGIN IMMEDIATE", err) < 0)
+            goto fail;
         if (jn_exec(j, op, migrations[v], err) < 0
+            || (fk_off && fk_check(j, op, err) < 0)
             || jn_exec(j, op, pragma, err) < 0
             || jn_exec(j, op, "COMMIT", err) < 0) {
             sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
-            return -1;
+            goto fail;
         }
+        if (fk_off && jn_exec(j, op, "PRAGMA foreign_keys = ON", err) < 0)
+            return -1;
+        continue;
+fail:
+        if (fk_off)
+            sqlite3_exec(j->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+        return -1;
     }
     return 0;
 }

@@ -15,7 +15,7 @@ const char *const jn_suite_state_names[TS_SUITE_NSTATES] = {
 };
 const char *const jn_task_state_names[TS_TASK_NSTATES] = {
     "pending", "running", "completed", "failed", "timeout", "cancelled",
-    "node_fail", "preempted",
+    "node_fail", "preempted", "skipped",
 };
 const char *const jn_attempt_state_names[TS_ATT_NSTATES] = {
     "running", "completed", "failed", "timeout", "cancelled", "node_fail",

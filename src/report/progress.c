@@ -105,8 +105,8 @@ int ts_progress_counts(char *buf, size_t len, const ts_counts *c, bool skip_zero
     if (len)
         buf[0] = '\0';
     for (int s = 0; s < TS_TASK_NSTATES; s++) {
-        if (skip_zero && c->n[s] == 0)
-            continue;
+        if ((skip_zero || s == TS_TASK_SKIPPED) && c->n[s] == 0)
+            continue;   /* skipped exists only in a graph: shown when it happens */
         if (add(buf, len, &pos, "%s%s %ld", any ? ", " : "",
                 ts_task_state_name((enum ts_task_state)s), c->n[s]) < 0)
             return -1;
@@ -161,11 +161,12 @@ int ts_progress_counts_wrapped(char *buf, size_t len, const ts_counts *c, int in
 
     if (len)
         buf[0] = '\0';
-    for (int s = 0; s < TS_TASK_NSTATES; s++) {
+    int shown = c->n[TS_TASK_SKIPPED] ? TS_TASK_NSTATES : TS_TASK_SKIPPED;
+    for (int s = 0; s < shown; s++) {
         char item[64];
         int n = snprintf(item, sizeof item, "%s %ld",
                          ts_task_state_name((enum ts_task_state)s), c->n[s]);
-        bool last = s == TS_TASK_NSTATES - 1;
+        bool last = s == shown - 1;
         int need = n + (last ? 0 : 1);      /* the item and its comma */
         if (s > 0) {
             if (col + 1 + need > width) {

@@ -245,7 +245,8 @@ const char *ts_report_state_colour(enum ts_task_state st)
     case TS_TASK_FAILED: return "\033[31m";
     case TS_TASK_TIMEOUT:
     case TS_TASK_NODE_FAIL:
-    case TS_TASK_PREEMPTED: return "\033[33m";
+    case TS_TASK_PREEMPTED:
+    case TS_TASK_SKIPPED: return "\033[33m";
     case TS_TASK_COMPLETED: return "\033[32m";
     default: return "";
     }

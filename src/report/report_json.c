@@ -189,6 +189,14 @@ int ts_json_suite_status_write(FILE *f, ts_journal *j, const ts_suite_info *s,
                                const ts_counts *c, const char *dir,
                                const char *sync_error, ts_err *err)
 {
+    return ts_json_suite_status_write_graph(f, j, s, c, dir, sync_error, NULL, err);
+}
+
+int ts_json_suite_status_write_graph(FILE *f, ts_journal *j, const ts_suite_info *s,
+                                     const ts_counts *c, const char *dir,
+                                     const char *sync_error, const cJSON *graph,
+                                     ts_err *err)
+{
     static const ts_suite_walk_cbs cbs = {
         .task = task_cb, .attempt = attempt_cb, .checkpoint = checkpoint_cb,
         .task_end = task_end_cb,
@@ -208,6 +216,12 @@ int ts_json_suite_status_write(FILE *f, ts_journal *j, const ts_suite_info *s,
         cJSON *pool = ts_pool_status_json(dir);
         if (pool && !cJSON_AddItemToObject(head, "pool", pool)) {
             cJSON_Delete(pool);
+            ok = false;
+        }
+        /* a graph inside the suite (graphview.h) */
+        cJSON *gc = graph ? cJSON_Duplicate(graph, 1) : NULL;
+        if (graph && (!gc || !cJSON_AddItemToObject(head, "graph", gc))) {
+            cJSON_Delete(gc);
             ok = false;
         }
     }

@@ -41,5 +41,10 @@ cJSON *ts_json_suite_summary(const ts_suite_info *s, const ts_counts *c);
 int ts_json_suite_status_write(FILE *f, ts_journal *j, const ts_suite_info *s,
                                const ts_counts *c, const char *dir,
                                const char *sync_error, ts_err *err);
+/* The same with the suite's graph (graphview.h) as "graph", NULL: none. */
+int ts_json_suite_status_write_graph(FILE *f, ts_journal *j, const ts_suite_info *s,
+                                     const ts_counts *c, const char *dir,
+                                     const char *sync_error, const cJSON *graph,
+                                     ts_err *err);
 
 #endif

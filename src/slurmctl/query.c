@@ -91,6 +91,7 @@ static void fill_info(ts_job_info *ji, const slurm_job_info_t *j)
                    || j->state_reason == WAIT_HELD_USER
                    || (j->job_state & (JOB_REQUEUE_HOLD | JOB_SPECIAL_EXIT)));
     ji->restart_cnt = j->restart_cnt;
+    ji->dep_never = j->state_reason == WAIT_DEP_INVALID;
     copy_field(ji->name, sizeof ji->name, j->name);
     copy_field(ji->comment, sizeof ji->comment, j->comment);
     copy_field(ji->nodes, sizeof ji->nodes, j->nodes);

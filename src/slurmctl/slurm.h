@@ -92,6 +92,8 @@ typedef struct ts_array_req {
     char *const *env;             /* job environment, NULL-terminated */
     char *const *spank_env;       /* SPANK job env for prolog/epilog, NULL-terminated */
     const char *dependency;       /* NULL or e.g. "afterany:123" */
+    int kill_invalid_dep;         /* Slurm ends the job when its dependency
+                                     can never be satisfied */
     int single;                   /* a plain job: first/last/throttle ignored */
     int hold;                     /* submit held (priority 0; wins over a
                                      "priority" option) */
@@ -168,6 +170,8 @@ typedef struct ts_job_info {
                                  unknown */
     int term_signal;          /* WTERMSIG if killed by a signal, else 0 */
     uint32_t restart_cnt;
+    int dep_never;            /* Slurm's reason: its dependency can never be
+                                 satisfied (ended so with KILL_INV_DEP) */
     char name[128];           /* truncated if longer */
     char comment[256];
     char nodes[256];

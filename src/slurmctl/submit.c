@@ -219,6 +219,8 @@ int ts_slurm_submit(const ts_array_req *req, uint32_t *job_id, ts_err *err)
         || (req->dependency
             && ts_jobdesc_set_string(&d.dependency, req->dependency, err) < 0))
         goto out;
+    if (req->kill_invalid_dep)
+        d.bitflags |= KILL_INV_DEP;
     if (req->single)
         ;   /* a plain job, not an array */
     else if (req->throttle

@@ -22,6 +22,11 @@ char *ts_submit_record_to_json(const ts_submit_record *r)
     cJSON_AddStringToObject(o, "yaml", r->yaml ? r->yaml : "");
     if (r->candidate > 0)
         cJSON_AddNumberToObject(o, "candidate", (double)r->candidate);
+    if (r->nafter) {    /* only then: other records keep their bytes */
+        cJSON *a = cJSON_AddArrayToObject(o, "after");
+        for (size_t i = 0; a && i < r->nafter; i++)
+            cJSON_AddItemToArray(a, cJSON_CreateString(r->after[i]));
+    }
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
@@ -50,6 +55,19 @@ int ts_submit_record_from_json(const char *json, ts_submit_record *r, ts_err *er
     int rc = take_str(o, "submit_key", &r->submit_key) | take_str(o, "file", &r->file)
              | take_str(o, "workdir", &r->workdir) | take_str(o, "tasksuite", &r->self)
              | take_str(o, "yaml", &r->yaml);
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "after"), *it;
+    if (cJSON_IsArray(a) && cJSON_GetArraySize(a) > 0) {
+        r->after = calloc((size_t)cJSON_GetArraySize(a), sizeof *r->after);
+        if (!r->after)
+            rc = -1;
+        cJSON_ArrayForEach(it, a)
+            if (r->after && cJSON_IsString(it)) {
+                if (!(r->after[r->nafter] = strdup(it->valuestring)))
+                    rc = -1;
+                else
+                    r->nafter++;
+            }
+    }
     cJSON_Delete(o);
     if (rc < 0) {
         ts_submit_record_free(r);
@@ -65,6 +83,9 @@ void ts_submit_record_free(ts_submit_record *r)
     free(r->workdir);
     free(r->self);
     free(r->yaml);
+    for (size_t i = 0; i < r->nafter; i++)
+        free(r->after[i]);
+    free(r->after);
     memset(r, 0, sizeof *r);
 }
 

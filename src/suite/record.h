@@ -23,6 +23,8 @@ typedef struct ts_submit_record {
     char *yaml;         /* the suite file's text as submitted, secrets'
                            values left out (ts_spec_redact_secrets) */
     long candidate;     /* resources alternative submit chose (0: the first) */
+    char **after;       /* suite IDs its depends_on named (after.h) */
+    size_t nafter;
 } ts_submit_record;
 
 /* The record as the journal stores it (malloc'd), NULL when out of memory. */

@@ -10,6 +10,7 @@
 #include "events.h"
 #include "exitcodes.h"
 #include "grow.h"
+#include "rearm.h"
 #include "record.h"
 #include "report.h"
 #include "retry.h"
@@ -116,7 +117,7 @@ static int pick_tasks(ts_journal *j, const char *id, const char *const *names, s
         && ts_journal_tasks_foreach(j, id,
                                     TS_BIT(TS_TASK_FAILED) | TS_BIT(TS_TASK_TIMEOUT)
                                         | TS_BIT(TS_TASK_NODE_FAIL) | TS_BIT(TS_TASK_PREEMPTED)
-                                        | TS_BIT(TS_TASK_CANCELLED),
+                                        | TS_BIT(TS_TASK_CANCELLED) | TS_BIT(TS_TASK_SKIPPED),
                                     pick_task, p, err) < 0)
         return -1;
     return 0;
@@ -154,7 +155,8 @@ int ts_suite_retry(ts_journal *j, const ts_suite_info *si, const char *const *na
     int rc = -1;
 
     memset(res, 0, sizeof *res);
-    if (pick_tasks(j, si->id, names, nnames, &p, err) < 0)
+    if (pick_tasks(j, si->id, names, nnames, &p, err) < 0
+        || (p.n && ts_rearm_downstream(j, si, &p.idx, &p.n, &p.cap, err) < 0))
         goto out;
     res->picked = p.n;
     rc = 0;

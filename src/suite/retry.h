@@ -23,7 +23,8 @@ typedef struct ts_retry_result {
 
 /* The tasks named (nnames > 0; any one pending or running refuses the
  * call, TS_EXIT_FAIL, see ts_retry_refusal), else every task that ended failed,
- * timeout, node_fail, preempted or cancelled: a new submission for those
+ * timeout, node_fail, preempted, cancelled or skipped (and, for a task of a
+ * graph, its skipped downstream, rearm.h): a new submission for those
  * whose next attempt Slurm does not hold yet, carried out at once (a
  * --local suite runs them here, now). */
 int ts_suite_retry(ts_journal *j, const ts_suite_info *si, const char *const *names,

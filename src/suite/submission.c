@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -11,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "after.h"
+#include "dag.h"
 #include "exitcodes.h"
 #include "fault.h"
 #include "grow.h"
@@ -24,10 +27,27 @@
 #include "submission_int.h"
 #include "oncheckpoint.h"   /* issue 16 */
 #include "triggers.h"
+#include "submit_graph.h"
 
 extern char **environ;
 
 /* ------------------------------------------------------------ manifest */
+
+static int kv_add(ts_kvlist *l, const char *k, const char *v)
+{
+    ts_kv *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+    if (!nv)
+        return -1;
+    l->v = nv;
+    nv[l->n] = (ts_kv){ .key = strdup(k), .value = strdup(v) };
+    if (!nv[l->n].key || !nv[l->n].value) {
+        free(nv[l->n].key);
+        free(nv[l->n].value);
+        return -1;
+    }
+    l->n++;
+    return 0;
+}
 
 typedef struct manifest_build {
     const ts_tasklist *tl;
@@ -38,7 +58,49 @@ typedef struct manifest_build {
     size_t nown, own_cap;
     bool whole;         /* so far position p = task p, attempt 1 */
     ts_err *err;
+    const char *suite_dir;
+    const ts_dag *dag;  /* the suite's graph, NULL: none */
+    size_t *first;      /* per node: the index of its first task */
+    ts_kvlist *envs;    /* owned env lists of graph tasks (DEP dirs) */
+    size_t nenvs, envs_cap;
 } manifest_build;
+
+/* TASK_SUITE_DEP_<UP>_DIR of a task of the graph: an upstream task's
+ * directory (element i's for a per-element edge, the one task of a task
+ * or single-task stage), or the suite's tasks/ directory for a whole stage
+ * of several tasks (its tasks are tasks/STAGE.*). doc/dags.md. */
+static int dep_env(manifest_build *b, const ts_task *t, ts_kvlist *out)
+{
+    const ts_dag_node *nd = &b->dag->v[t->node - 1];
+    size_t elem = t->index - b->first[t->node - 1];
+
+    for (size_t i = 0; i < t->env.n; i++)
+        if (kv_add(out, t->env.v[i].key, t->env.v[i].value) < 0)
+            return -1;
+    for (size_t e = 0; e < nd->nups; e++) {
+        const ts_dag_node *up = &b->dag->v[nd->ups[e].up];
+        size_t ufirst = b->first[nd->ups[e].up];
+        char key[160], dir[PATH_MAX];
+        size_t k = 0;
+
+        k = (size_t)snprintf(key, sizeof key, "TASK_SUITE_DEP_");
+        for (const char *p = up->name; *p && k + 5 < sizeof key; p++)
+            key[k++] = (char)(isalnum((unsigned char)*p) ? toupper((unsigned char)*p) : '_');
+        snprintf(key + k, sizeof key - k, "_DIR");
+        if (nd->ups[e].corr || up->count == 1) {
+            size_t ui = ufirst + (nd->ups[e].corr ? elem : 0);
+            if (ui >= b->tl->n
+                || ts_layout_task_dir(b->suite_dir, b->tl->v[ui].name, dir, sizeof dir,
+                                      b->err) < 0)
+                return -1;
+        } else if (snprintf(dir, sizeof dir, "%s/tasks", b->suite_dir) >= (int)sizeof dir) {
+            return -1;
+        }
+        if (kv_add(out, key, dir) < 0)
+            return -1;
+    }
+    return 0;
+}
 
 /* A lazy matrix's first submission (every task once, in order, attempt 1)
  * gets the lazy manifest: nothing per task. */
@@ -76,9 +138,24 @@ static int add_entry(long position, long task_idx, int attempt, void *arg)
         ts_errf(b->err, "out of memory");
         return -1;
     }
+    ts_kvlist env = t->env;
+    if (b->dag && t->node && b->dag->v[t->node - 1].nups) {
+        if (ts_grow((void **)&b->envs, &b->envs_cap, b->nenvs, sizeof *b->envs) < 0) {
+            ts_errf(b->err, "out of memory");
+            return -1;
+        }
+        ts_kvlist *own = &b->envs[b->nenvs++];
+        *own = (ts_kvlist){ 0 };
+        if (dep_env(b, t, own) < 0) {
+            if (!b->err->msg[0])
+                ts_errf(b->err, "task %s: its upstream directories do not fit", t->name);
+            return -1;
+        }
+        env = *own;
+    }
     b->v[b->n++] = (ts_manifest_entry){
         .task_idx = task_idx, .name = t->name, .attempt = attempt,
-        .setup = t->setup, .run = t->run, .env = t->env,
+        .setup = t->setup, .run = t->run, .env = env,
     };
     return 0;
 }
@@ -86,7 +163,9 @@ static int add_entry(long position, long task_idx, int attempt, void *arg)
 int ts_submission_write_manifest(const ts_submit_ctx *c, int64_t sub_id, ts_err *err)
 {
     char path[PATH_MAX], dir[PATH_MAX];
-    manifest_build b = { .tl = c->tl, .extra = c->extra, .err = err };
+    manifest_build b = { .tl = c->tl, .extra = c->extra, .err = err,
+                         .suite_dir = c->suite_dir };
+    ts_dag dag = { 0 };
     int rc = -1;
 
     /* Compute nodes run what the manifest says: the run directory and
@@ -105,10 +184,29 @@ int ts_submission_write_manifest(const ts_submit_ctx *c, int64_t sub_id, ts_err 
                 && ts_journal_intent_set_manifest(c->j, sub_id, path, err) == 0 ? 0 : -1;
         b.n = 0;
     }
+    if (c->s && !c->tl->lazy) {
+        if (ts_dag_build(c->s, &dag, err) < 0)
+            return -1;
+        if (dag.n) {
+            b.dag = &dag;
+            if (!(b.first = calloc(dag.n, sizeof *b.first))) {
+                ts_dag_free(&dag);
+                return ts_errf(err, "out of memory");
+            }
+            for (size_t i = c->tl->n; i-- > 0;)
+                if (c->tl->v[i].node)
+                    b.first[c->tl->v[i].node - 1] = i;
+        }
+    }
     if (ts_journal_intent_tasks_foreach(c->j, sub_id, add_entry, &b, err) == 0
         && ts_manifest_write(path, b.v, b.n, err) == 0
         && ts_journal_intent_set_manifest(c->j, sub_id, path, err) == 0)
         rc = 0;
+    for (size_t i = 0; i < b.nenvs; i++)
+        ts_kvlist_free(&b.envs[i]);
+    free(b.envs);
+    free(b.first);
+    ts_dag_free(&dag);
     free(b.v);   /* entries borrow the expansion's strings (or own) */
     for (size_t i = 0; i < b.nown; i++)
         ts_task_free(&b.own[i]);
@@ -255,6 +353,25 @@ static int note_job(const ts_slurm_job *job, void *arg)
     if (job->index_offset + job->last_index + 1 > r->next)
         r->next = job->index_offset + job->last_index + 1;
     return 0;
+}
+
+/* Queued held while a suite it waits for is not complete (after.h). */
+static int waits_for_suites(const ts_submit_ctx *c, bool *hold, ts_err *err)
+{
+    ts_suite_info me = { 0 };
+    *hold = false;
+    if (ts_journal_suite_get(c->j, c->suite_id, &me, err) < 0)
+        return -1;
+    int rc = ts_after_waiting(c->j, me.submit_record, hold, NULL, err);
+    ts_suite_info_clear(&me);
+    return rc;
+}
+
+static int note_graph_job(const ts_slurm_job *job, void *arg)
+{
+    ts_err err = { 0 };
+    return ts_graph_sub_note(arg, job->index_offset, job->last_index + 1,
+                             job->array_job_id, &err);
 }
 
 static int count_task(long position, long task_idx, int attempt, void *arg)
@@ -593,11 +710,17 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
     ts_job_info *queued = NULL;
     size_t nqueued = 0;
     strv env = { 0 }, spank = { 0 };
+    ts_graph_sub *graph = NULL;   /* a suite with depends_on inside it */
+    bool hold = false;            /* it waits for other suites (after.h) */
     int rc = -1;
 
     if (ts_layout_manifest(c->suite_dir, (long)sub_id, manifest, sizeof manifest, err) < 0
         || ts_journal_intent_tasks_foreach(c->j, sub_id, count_task, &ntasks, err) < 0
         || ts_journal_intent_jobs_foreach(c->j, sub_id, note_job, &rec, err) < 0
+        || ts_graph_sub_open(c, sub_id, &graph, err) < 0
+        || waits_for_suites(c, &hold, err) < 0
+        || (graph && ts_journal_intent_jobs_foreach(c->j, sub_id, note_graph_job, graph,
+                                                    err) < 0)
         || ts_slurm_options(c->s, &opts, err) < 0
         || ts_slurm_limits(&max, &max_jobs, err) < 0
         || build_envs(c, &env, &spank, err) < 0)
@@ -635,9 +758,13 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
         goto out;
     for (long offset = rec.next; offset < ntasks;) {
         long count = ntasks - offset < (long)max ? ntasks - offset : (long)max;
-        char key[96], *script = NULL;
+        char key[96], *script = NULL, dep[8192] = "";
+        const ts_kvlist *chunk_opts = NULL;
         uint32_t job_id;
 
+        if (graph && ts_graph_sub_chunk(graph, offset, &count, &chunk_opts, dep,
+                                        sizeof dep, err) < 0)
+            goto out;
         snprintf(key, sizeof key, "tasksuite:%s:%lld:%ld", c->suite_id,
                  (long long)sub_id, offset);
         job_id = find_queued(queued, nqueued, key);
@@ -656,7 +783,12 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
                 .job_name = name, .comment = key, .script = script,
                 .work_dir = c->workdir, .std_out = out, .first = 0,
                 .last = (uint32_t)(count - 1), .throttle = suite_throttle(c),
-                .options = &opts, .env = env.v, .spank_env = spank.v, .full = &full,
+                .options = chunk_opts ? chunk_opts : &opts, .env = env.v,
+                .spank_env = spank.v, .full = &full,
+                /* an upstream that fails for good leaves this never
+                 * eligible: Slurm ends it, sync marks it skipped */
+                .dependency = dep[0] ? dep : NULL, .kill_invalid_dep = dep[0] != '\0',
+                .hold = hold,
             };
             int r = ts_slurm_submit(&req, &job_id, err);
             free(script);
@@ -687,7 +819,8 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
         }
         ts_slurm_job job = { .array_job_id = job_id, .index_offset = offset,
                              .first_index = 0, .last_index = count - 1 };
-        if (ts_journal_intent_add_job(c->j, sub_id, &job, err) < 0)
+        if (ts_journal_intent_add_job(c->j, sub_id, &job, err) < 0
+            || (graph && ts_graph_sub_note(graph, offset, count, job_id, err) < 0))
             goto out;
         offset += count;
         rec.next = offset;
@@ -713,6 +846,7 @@ int ts_submission_submit(const ts_submit_ctx *c, int64_t sub_id, long *njobs,
         *njobs = submitted;
     rc = 0;
 out:
+    ts_graph_sub_free(graph);
     free(queued);
     ts_kvlist_free(&opts);
     strv_free(&env);
@@ -826,6 +960,14 @@ int ts_submission_expand_one(const ts_suite *s, const char *name, const ts_kvlis
 {
     ts_task_entry e = { .name = (char *)name, .args = *args };
     ts_suite one = *s;   /* shallow: the same templates, only this task */
+    out->v = NULL;
+    out->n = 0;
+    out->lazy = NULL;
+    if (s->nstages) {    /* which stage's run would it take? */
+        ts_errf(err, "%s: a suite of stages takes no added tasks (add them to a "
+                "stage in the file and submit it with --new)", s->path);
+        return -1;
+    }
     one.matrix = NULL;
     one.nmatrix = 0;
     one.tasks = &e;

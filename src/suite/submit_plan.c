@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "after.h"
 #include "carry.h"
+#include "dag.h"
 #include "fault.h"
 #include "layout.h"
 #include "manifest.h"
@@ -98,11 +100,32 @@ static void choose_candidate(ts_submit_plan *p)
              : ": no alternative fits this cluster's nodes");
 }
 
+/* A graph inside the suite is queued as dependent arrays (submit_graph.h);
+ * the --local runner and pool mode do not follow it yet (doc/dags.md), and
+ * running its tasks in any order would be wrong, so they refuse it. */
+static int refuse_graph(const ts_submit_plan *p, ts_err *err)
+{
+    const ts_suite *s = p->s;
+    ts_dag g;
+
+    if (ts_dag_build(s, &g, err) < 0)
+        return -1;
+    size_t n = g.n;
+    ts_dag_free(&g);
+    if (n && (p->local || ts_pool_mode(s, p->local)))
+        return ts_errf(err, "%s: depends_on between %s is not followed %s yet "
+                       "(see doc/dags.md); submit it to Slurm without it",
+                       s->path, s->nstages ? "stages" : "tasks",
+                       p->local ? "by --local" : "in pool mode (worker_schedule)");
+    return 0;
+}
+
 int ts_submit_validate(ts_submit_plan *p, ts_err *err)
 {
     extern char **environ;
     if (ts_spec_load(p->arg_file, &p->s, err) < 0
-        || ts_spec_apply_launch_env(p->s, p->launch_env, environ, err) < 0)
+        || ts_spec_apply_launch_env(p->s, p->launch_env, environ, err) < 0
+        || refuse_graph(p, err) < 0)
         return -1;
     choose_candidate(p);
     if (ts_expand_lazy(p->s, &p->tl, err) < 0 || ts_slurm_options(p->s, &p->opts, err) < 0)
@@ -199,7 +222,16 @@ static int create_suite(ts_submit_plan *p, ts_err *err)
     ts_submit_record rec = { .submit_key = p->key, .file = p->file, .workdir = p->workdir,
                              .self = p->self, .local = p->local, .yaml = p->journal_text,
                              .candidate = (long)p->s->candidates.chosen };
+    /* depends_on: other suites, resolved now (after.h) */
+    if (ts_after_resolve(p->j, p->s, getuid(), &rec.after, &rec.nafter, err) < 0)
+        return -1;
+    if (rec.nafter && p->local) {
+        ts_after_ids_free(rec.after, rec.nafter);
+        return ts_errf(err, "%s: depends_on (other suites) is not followed by --local; "
+                       "submit it to Slurm", p->s->path);
+    }
     char *json = ts_submit_record_to_json(&rec);
+    ts_after_ids_free(rec.after, rec.nafter);
     if (!json)
         return ts_errf(err, "out of memory");
     int rc = ts_journal_suite_create_from_spec(p->j, p->s, &p->tl, json, p->id, &p->sub_id,

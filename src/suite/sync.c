@@ -21,6 +21,9 @@
 #include "record.h"
 #include "submission.h"
 #include "sync.h"
+#include "rearm.h"
+#include "after.h"
+#include "record.h"
 
 /* What a submission's positions hold: task and attempt per element. */
 typedef struct slot {
@@ -345,6 +348,12 @@ static int classify(ts_journal *j, const ts_suite_info *si, snap_all *sa,
                     || (!lost && ts_journal_attempt_classify(j, suite_id, sl.task_idx, attempt,
                                                              (enum ts_attempt_state)v, err) < 0))
                     goto out;
+                /* Slurm ended it unrun: an upstream of the suite's graph
+                 * failed for good (KILL_INV_DEP, doc/dags.md) */
+                if (v == TS_ATT_CANCELLED && s->el[e].dep_never
+                    && ts_journal_task_set_state(j, suite_id, sl.task_idx, TS_TASK_SKIPPED,
+                                                 err) < 0)
+                    goto out;
                 res->classified++;
             }
         }
@@ -552,6 +561,48 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------------------ after */
+
+static int after_state(ts_journal *j, const ts_suite_info *si, bool *has, bool *waiting,
+                       ts_err *err)
+{
+    ts_submit_record rec;
+    ts_err e = { 0 };
+    *has = *waiting = false;
+    if (!si->submit_record || ts_submit_record_from_json(si->submit_record, &rec, &e) < 0)
+        return 0;
+    *has = rec.nafter > 0;
+    ts_submit_record_free(&rec);
+    return *has ? ts_after_waiting(j, si->submit_record, waiting, NULL, err) : 0;
+}
+
+static bool any_held(const snap_all *sa)
+{
+    for (size_t i = 0; i < sa->n; i++)
+        for (size_t k = 0; k < sa->v[i].narrays; k++)
+            for (size_t e = 0; e < sa->v[i].arrays[k].nel; e++)
+                if (sa->v[i].arrays[k].el[e].held)
+                    return true;
+    return false;
+}
+
+/* A suite that became complete: the suites waiting for it look now. */
+static void wake_dependents(ts_journal *j, const char *done_id)
+{
+    char **deps = NULL;
+    size_t n = 0;
+    ts_err e = { 0 };
+    if (ts_after_dependents(j, done_id, getuid(), &deps, &n, &e) < 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        ts_sync_opts o = { .quiet = true };
+        ts_err se = { 0 };
+        if (ts_sync(j, deps[i], &o, NULL, &se) < 0)
+            fprintf(stderr, "tasksuite: suite %s: %s\n", deps[i], se.msg);
+    }
+    ts_after_ids_free(deps, n);
+}
+
 /* ------------------------------------------------------------ settled */
 
 /* *c is filled when *settled. */
@@ -652,7 +703,12 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
     bool settled = false;
     long dirs = -1;
     ts_counts c;
-    if (is_settled(j, si.id, &settled, &c, err) < 0)
+    /* A suite waiting for others (after.h) is never settled: what it waits
+     * for changes in other suites, not in its own fingerprint. */
+    bool after_wait = false, has_after = false;
+    if (after_state(j, &si, &has_after, &after_wait, err) < 0)
+        goto out;
+    if (!has_after && is_settled(j, si.id, &settled, &c, err) < 0)
         goto out;
     if (settled)
         goto tick;
@@ -673,8 +729,14 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
     dirs = st.dirs;
     if (sa.n && each_element(j, &si, &sa, close_lost, err) < 0)
         goto out;
-    if (sa.n && each_element(j, &si, &sa, release_held, err) < 0)
+    /* Waiting for other suites (after.h): its arrays are held on purpose,
+     * until they are complete; then released here, as a whole. */
+    if (has_after && !after_wait && any_held(&sa)) {
+        if (ts_after_release(j, &si, err) < 0)
+            goto out;
+    } else if (!after_wait && sa.n && each_element(j, &si, &sa, release_held, err) < 0) {
         goto out;
+    }
     if (sa.n && classify(j, &si, &sa, res, err) < 0)
         goto out;
     long lost = 0;
@@ -699,6 +761,13 @@ int ts_sync(ts_journal *j, const char *suite_id, const ts_sync_opts *opts,
         if (ts_journal_suite_get(j, suite_id, &si, err) < 0)
             goto out;
     }
+    /* A graph's tasks Slurm ended unrun: skipped, waiting, or queued
+     * again (rearm.h); their new submission is carried out just below. */
+    long rearmed = 0;
+    if (!opts->no_slurm && !local && !pool && si.state != TS_SUITE_CANCELLED
+        && ts_rearm_sync(j, &si, retry_task_mask(si.retry_on), &rearmed, err) < 0)
+        goto out;
+    res->resubmitted += rearmed;
     if ((!opts->no_slurm || (local && opts->local_runner)) && si.state != TS_SUITE_CANCELLED
         && resubmit(j, &si, &sa, opts->local_runner, pool, dir, res, err) < 0)
         goto out;
@@ -762,6 +831,8 @@ out:
             || (ts_on_complete_due(j, suite_id, &due, &e) == 0 && !due))
             (void)ts_submission_unwatch(suite_id, &e);
     }
+    if (rc == 0 && res->became_complete && in_slurm)
+        wake_dependents(j, suite_id);
     /* After the lock is released: the hook may well call tasksuite itself.
      * Not only when this sync completed the suite: a `list` may have. */
     if (rc == 0 && opts->run_on_complete

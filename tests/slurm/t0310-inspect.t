@@ -69,7 +69,7 @@ is "$(printf '%s' "$js" | jget 'd["name"]')" "inspect" "and its name"
 is "$(printf '%s' "$js" | jget '"%s %s %s" % (d["total"], d["done"], d["percent"])')" "3 2 66.7" \
     "total 3, done 2, percent 66.7"
 is "$(printf '%s' "$js" | jget '" ".join(sorted(d["counts"]))')" \
-    "cancelled completed failed node_fail pending preempted running timeout" \
+    "cancelled completed failed node_fail pending preempted running skipped timeout" \
     "a counter for every task state"
 is "$(printf '%s' "$js" | jget '" ".join(t["name"] + ":" + t["state"] for t in d["tasks"])')" \
     "ok:completed fails:failed sleeper:running" "per-task states"

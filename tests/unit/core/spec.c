@@ -59,9 +59,8 @@ static const struct {
       "t.yaml:1:6: syntax: found undefined alias" },
     { "x-a: &a 1\nx-b: &a 2\nrun: x\n",
       "t.yaml:2:6: syntax: found duplicate anchor (first at line 1)" },
-    { "run: x\n---\nrun: y\n",
-      "t.yaml:2:1: file: more than one YAML document (a suite file holds "
-      "one)" },
+    { "run: x\n---\nname: b\n",
+      "t.yaml:3:1: run: is required (the command each task runs)" },
     { "run: \"a\\0b\"\n",
       "t.yaml:1:6: file: a value contains a NUL character" },
     { "{? [a]: 1, run: x}\n",

@@ -1339,6 +1339,66 @@ static void test_migrate_matrix(void)
     ts_journal_close(j);
 }
 
+/* A journal of schema 6 (tasks without `skipped`): the migration rebuilds
+ * tasks with foreign keys off, so no attempt, checkpoint or submission row
+ * is lost with the old table, and a task may then be skipped. */
+static void test_migrate_skipped(void)
+{
+    const char *home = subdir("v6");
+    char db[PATH_MAX], id[9] = "";
+    sqlite3 *raw;
+    ts_journal *j = open_ok(home);
+    ts_err err = { .msg = "" };
+
+    if (!j)
+        return;
+    ok(create3(j, "old", id, NULL) == 0, "a suite in the old schema");
+    ts_journal_close(j);
+    snprintf(db, sizeof db, "%s/journal.db", home);
+    char sql[2048];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO tasks (suite_id, idx, name, state, attempts, updated_at)"
+             "  VALUES ('%s', 0, 'a', 'failed', 1, 1);"
+             "INSERT INTO attempts (suite_id, task_idx, attempt, state)"
+             "  VALUES ('%s', 0, 1, 'failed');"
+             "CREATE TABLE tasks_v6 ("
+             "  suite_id TEXT NOT NULL REFERENCES suites(id) ON DELETE CASCADE,"
+             "  idx INTEGER NOT NULL CHECK (idx >= 0), name TEXT NOT NULL,"
+             "  args_json TEXT NOT NULL DEFAULT '{}', priority INTEGER NOT NULL DEFAULT 0,"
+             "  num_nodes INTEGER NOT NULL DEFAULT 1,"
+             "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','running',"
+             "    'completed','failed','timeout','cancelled','node_fail','preempted')),"
+             "  attempts INTEGER NOT NULL DEFAULT 0, last_exit INTEGER, last_signal INTEGER,"
+             "  last_checkpoint TEXT, last_step INTEGER, updated_at REAL NOT NULL,"
+             "  PRIMARY KEY (suite_id, idx), UNIQUE (suite_id, name)) WITHOUT ROWID;"
+             "INSERT INTO tasks_v6 SELECT * FROM tasks; DROP TABLE tasks;"
+             "ALTER TABLE tasks_v6 RENAME TO tasks;"
+             "CREATE INDEX tasks_state ON tasks(suite_id, state);"
+             "PRAGMA user_version = 6", id, id);
+    ok(sqlite3_open(db, &raw) == SQLITE_OK
+       && sqlite3_exec(raw, sql, NULL, NULL, NULL) == SQLITE_OK, "version 6 file made");
+    ok(sqlite3_exec(raw, "UPDATE tasks SET state = 'skipped'", NULL, NULL, NULL) != SQLITE_OK,
+       "version 6 refuses skipped");
+    sqlite3_close(raw);
+    j = open_ok(home);
+    ok(j != NULL, "opened");
+    if (!j)
+        return;
+    is_int(sql_int(db, "PRAGMA user_version"), ts_journal_schema_version(),
+           "migrated from version 6");
+    is_int(sql_int(db, "SELECT COUNT(*) FROM attempts"), 1,
+           "the attempt of the rebuilt table's task is kept");
+    is_int(sql_int(db, "SELECT COUNT(*) FROM tasks"), 1, "and the task");
+    ok(ts_journal_task_set_state(j, id, 0, TS_TASK_SKIPPED, &err) == 0,
+       "a task may be skipped: %s", err.msg);
+    is_int(sql_int(db, "SELECT COUNT(*) FROM tasks WHERE state = 'skipped'"), 1,
+           "skipped is stored");
+    is_int(sql_int(db, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0,
+           "no dangling reference");
+    ts_journal_close(j);
+    is_int(sql_int(db, "SELECT COUNT(*) FROM attempts"), 1, "still 1 attempt");
+}
+
 int main(void)
 {
     ts_journal *j;
@@ -1372,6 +1432,7 @@ int main(void)
     }
     test_lost_attempts();
     test_migrate_matrix();
+    test_migrate_skipped();
     test_lock(subdir("lock"));
     test_fs();
     rm_rf(root);
