@@ -115,7 +115,10 @@ static int pa_start_one(agent *a, slot *s, const ts_pool_entry *e)
     }
     ts_pool_task_req req = {
         .rundir = a->rs.dir, .manifest = a->manifest, .pooldir = a->pooldir, .e = *e,
-        .cut_from = a->end > 0 ? a->end - (time_t)pa_cut_before(a) : 0, .end = a->end,
+        /* rounded down, as the cut's own test is: a lead of 4.75 s (half
+         * an odd walltime) must not put the mark after the TERM */
+        .cut_from = a->end > 0 ? (time_t)((double)a->end - pa_cut_before(a)) : 0,
+        .end = a->end,
         .topo = a->topo, .plan = &a->plan, .worker = (size_t)s->st.id,
         .runspec = &a->rs, .index = &a->mix,
     };

@@ -118,14 +118,15 @@ int ts_pool_task_start(ts_pool_task *t, const ts_pool_task_req *r, enum ts_pool_
 }
 
 /* Whether /proc/PID/environ holds every one of the NUL-terminated
- * strings in want (each a whole "NAME=value"). */
-static bool environ_has(pid_t pid, const char *const *want, size_t nwant)
+ * strings in want (each a whole "NAME=value"): 1 yes, 0 no, -1 it reads
+ * empty (a process in the middle of an exec shows no environment yet). */
+static int environ_has(pid_t pid, const char *const *want, size_t nwant)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return false;
+        return 0;
     size_t cap = 1 << 16, len = 0;
     char *buf = malloc(cap + 1);
     ssize_t n;
@@ -147,7 +148,7 @@ static bool environ_has(pid_t pid, const char *const *want, size_t nwant)
             found += strcmp(buf + i, want[k]) == 0;
     }
     free(buf);
-    return found == nwant;
+    return len == 0 ? -1 : found == nwant;
 }
 
 /* Leftovers TERMed and due a KILL (-pid: a process group), as the runner
@@ -188,13 +189,26 @@ void ts_pool_strays_escalate(bool all)
 
 typedef struct stray_scan {
     const char *want[2];
+    pid_t group;            /* the task's: signalled as a whole already */
     int found;
 } stray_scan;
 
 static void stop_if_ours(pid_t pid, void *arg)
 {
     stray_scan *s = arg;
-    if (environ_has(pid, s->want, 2)) {
+    if (getpgid(pid) == s->group) {
+        s->found++;             /* came to us, still in the group: counted */
+        return;
+    }
+    int has = environ_has(pid, s->want, 2);
+    /* A task that starts `setsid cmd &` and exits at once leaves it in its
+     * exec: read it again for up to 100 ms (rare: only such a child). */
+    for (int i = 0; has < 0 && i < 20; i++) {
+        struct timespec ts = { 0, 5 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+        has = environ_has(pid, s->want, 2);
+    }
+    if (has > 0) {
         stray_term(pid);
         s->found++;
     }
@@ -205,17 +219,16 @@ static void stop_if_ours(pid_t pid, void *arg)
  * subreaper, told apart by the task's own environment. */
 static int stop_leftovers(const ts_pool_task *t)
 {
-    int left = 0;
-    if (kill(-t->group, 0) == 0) {
+    bool in_group = kill(-t->group, 0) == 0;
+    if (in_group)
         stray_term(-t->group);
-        left++;
-    }
     char idx[64], att[64];
     snprintf(idx, sizeof idx, "TASK_SUITE_TASK_INDEX=%ld", t->task);
     snprintf(att, sizeof att, "TASK_SUITE_ATTEMPT=%d", t->attempt);
-    stray_scan s = { .want = { idx, att } };
+    stray_scan s = { .want = { idx, att }, .group = t->group };
     (void)ts_reaper_each_child(stop_if_ours, &s);
-    return left + s.found;
+    /* the group's members that did not come to us: at least one */
+    return s.found > 0 || !in_group ? s.found : 1;
 }
 
 int ts_pool_task_exited(ts_pool_task *t, int status, enum ts_pool_result *result)

@@ -150,7 +150,7 @@ worker_schedule:
   worker_count: 1
 YAML
 fixture wall
-agent wall SLURM_JOB_END_TIME=$(( $(date +%s) + 13 ))
+agent wall SLURM_JOB_END_TIME=$(( $(date +%s) + 20 ))   # room for a slow start under load
 is "$(paste -sd' ' "$w/wall.out")" "1 1 warned" "at end - lead the running task is warned, no other starts"
 is "$(scan wall | paste -sd' ')" "0 1 0 started 1 1 0 returned" \
     "the prefetched claim was given back (no attempt spent)"
@@ -171,7 +171,7 @@ worker_schedule:
   worker_count: 1
 YAML
 fixture cut
-agent cut SLURM_JOB_END_TIME=$(( $(date +%s) + 12 ))
+agent cut SLURM_JOB_END_TIME=$(( $(date +%s) + 20 ))
 like "$(tr '\n' ' ' <"$w"/cut.run/events/0/1-4242-n1.ev)" '"type":"resubmitted".*"next_job":0.*"type":"exited".*"signal":15' \
     "a task that ignores the warning is TERMed before the end and its next attempt queued"
 ok "$(grep -qx '0 2 0 [0-9-]*' "$w"/cut.run/pool/queue/*.q; echo $?)" "attempt 2 is in the queue"
