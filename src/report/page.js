@@ -8,10 +8,10 @@
   var COLOURS = {
     completed: '#2ca02c', failed: '#d62728', timeout: '#ff7f0e', cancelled: '#8c8c8c',
     node_fail: '#9467bd', preempted: '#8c564b', running: '#1f77b4', pending: '#c9ced6',
-    ended_by_signal: '#e377c2'
+    ended_by_signal: '#e377c2', skipped: '#bcbd22'
   };
   var STATES = ['pending', 'running', 'completed', 'failed', 'timeout', 'cancelled',
-                'node_fail', 'preempted'];
+                'node_fail', 'preempted', 'skipped'];
 
   var D = JSON.parse(document.getElementById('ts-data').textContent);
   var S = D.suite;
@@ -196,7 +196,7 @@
         'retried and the slowest first (the chart below it counts every attempt).');
     }
     legend(s, ['completed', 'failed', 'timeout', 'running', 'node_fail', 'preempted',
-               'cancelled', 'ended_by_signal'],
+               'cancelled', 'skipped', 'ended_by_signal'],
            ['\u25bc checkpoint', '- - - resume gap']);
     var LABEL = 190, W = 1140, PLOT = W - LABEL - 20, RH = rows.length > 80 ? 10 : 18, TOPM = 22;
     var H = TOPM + rows.length * RH + 8;
