@@ -15,23 +15,6 @@ static int oom(ts_err *err)
     return ts_errf(err, "out of memory");
 }
 
-static int kv_append(ts_kvlist *l, const char *k, const char *v, ts_pos pos)
-{
-    ts_kv *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
-
-    if (!nv)
-        return -1;
-    l->v = nv;
-    nv[l->n] = (ts_kv){ .key = strdup(k), .value = strdup(v), .pos = pos };
-    if (!nv[l->n].key || !nv[l->n].value) {
-        free(nv[l->n].key);
-        free(nv[l->n].value);
-        return -1;
-    }
-    l->n++;
-    return 0;
-}
-
 /* "STAGE.TASK", or "STAGE.K" when that is longer than a task name may be. */
 static int stage_task_name(const ts_stage *st, ts_task *t, size_t k, ts_err *err)
 {
@@ -73,7 +56,7 @@ static int append_stage(const ts_suite *s, const ts_dag *g, size_t k, ts_tasklis
         if ((!single && stage_task_name(st, t, i, err) < 0))
             goto fail;
         for (size_t e = 0; e < st->body->envs.n; e++)
-            if (kv_append(&t->env, st->body->envs.v[e].key, st->body->envs.v[e].value,
+            if (ts_kvlist_add(&t->env, st->body->envs.v[e].key, st->body->envs.v[e].value,
                           st->body->envs.v[e].pos) < 0) {
                 oom(err);
                 goto fail;

@@ -300,6 +300,23 @@ static void strlist_clear(ts_strlist *l)
     free(l->v);
 }
 
+int ts_kvlist_add(ts_kvlist *l, const char *k, const char *v, ts_pos pos)
+{
+    ts_kv *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+
+    if (!nv)
+        return -1;
+    l->v = nv;
+    nv[l->n] = (ts_kv){ .key = strdup(k), .value = strdup(v), .pos = pos };
+    if (!nv[l->n].key || !nv[l->n].value) {
+        free(nv[l->n].key);
+        free(nv[l->n].value);
+        return -1;
+    }
+    l->n++;
+    return 0;
+}
+
 void ts_kvlist_clear(ts_kvlist *l)
 {
     for (size_t i = 0; i < l->n; i++) {

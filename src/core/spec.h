@@ -252,6 +252,8 @@ int ts_spec_read_env_file(const char *path, ts_kvlist *out, ts_err *err);
 int ts_spec_parse_env_arg(const char *arg, char *const *envp, ts_kvlist *out, ts_err *err);
 
 void ts_kvlist_clear(ts_kvlist *l);
+/* A copy of k and v appended to l; -1 when out of memory (l unchanged). */
+int ts_kvlist_add(ts_kvlist *l, const char *k, const char *v, ts_pos pos);
 
 /* Lookups used by expansion and the CLI. */
 const char *ts_kv_get(const ts_kvlist *l, const char *key);

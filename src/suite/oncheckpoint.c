@@ -17,22 +17,6 @@
 
 /* ------------------------------------------------------------ the task */
 
-static int kv_push(ts_kvlist *l, const char *k, const char *v)
-{
-    ts_kv *n = realloc(l->v, (l->n + 1) * sizeof *n);
-    if (!n)
-        return -1;
-    l->v = n;
-    n[l->n] = (ts_kv){ .key = strdup(k), .value = strdup(v) };
-    if (!n[l->n].key || !n[l->n].value) {
-        free(n[l->n].key);
-        free(n[l->n].value);
-        return -1;
-    }
-    l->n++;
-    return 0;
-}
-
 int ts_oncheckpoint_task(const ts_suite *s, long idx, const char *name, const char *args_json,
                          ts_task *out, ts_err *err)
 {
@@ -52,12 +36,12 @@ int ts_oncheckpoint_task(const ts_suite *s, long idx, const char *name, const ch
     }
     out->index = (size_t)idx;
     if (!(out->name = strdup(name)) || !(out->run = strdup(s->on_checkpoint.run))
-        || kv_push(&out->args, "source_task", src) < 0
-        || kv_push(&out->args, "checkpoint", ck) < 0
-        || (step && kv_push(&out->args, "step", step) < 0)
-        || kv_push(&out->env, "TASK_SUITE_SOURCE_TASK", src) < 0
-        || kv_push(&out->env, "TASK_SUITE_CHECKPOINT", ck) < 0
-        || (step && kv_push(&out->env, "TASK_SUITE_CHECKPOINT_STEP", step) < 0)) {
+        || ts_kvlist_add(&out->args, "source_task", src, (ts_pos){ 0, 0 }) < 0
+        || ts_kvlist_add(&out->args, "checkpoint", ck, (ts_pos){ 0, 0 }) < 0
+        || (step && ts_kvlist_add(&out->args, "step", step, (ts_pos){ 0, 0 }) < 0)
+        || ts_kvlist_add(&out->env, "TASK_SUITE_SOURCE_TASK", src, (ts_pos){ 0, 0 }) < 0
+        || ts_kvlist_add(&out->env, "TASK_SUITE_CHECKPOINT", ck, (ts_pos){ 0, 0 }) < 0
+        || (step && ts_kvlist_add(&out->env, "TASK_SUITE_CHECKPOINT_STEP", step, (ts_pos){ 0, 0 }) < 0)) {
         ts_task_free(out);
         ts_errf(err, "out of memory");
         goto out;

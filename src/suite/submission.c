@@ -33,22 +33,6 @@ extern char **environ;
 
 /* ------------------------------------------------------------ manifest */
 
-static int kv_add(ts_kvlist *l, const char *k, const char *v)
-{
-    ts_kv *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
-    if (!nv)
-        return -1;
-    l->v = nv;
-    nv[l->n] = (ts_kv){ .key = strdup(k), .value = strdup(v) };
-    if (!nv[l->n].key || !nv[l->n].value) {
-        free(nv[l->n].key);
-        free(nv[l->n].value);
-        return -1;
-    }
-    l->n++;
-    return 0;
-}
-
 typedef struct manifest_build {
     const ts_tasklist *tl;
     const ts_tasklist *extra;
@@ -75,7 +59,7 @@ static int dep_env(manifest_build *b, const ts_task *t, ts_kvlist *out)
     size_t elem = t->index - b->first[t->node - 1];
 
     for (size_t i = 0; i < t->env.n; i++)
-        if (kv_add(out, t->env.v[i].key, t->env.v[i].value) < 0)
+        if (ts_kvlist_add(out, t->env.v[i].key, t->env.v[i].value, (ts_pos){ 0, 0 }) < 0)
             return -1;
     for (size_t e = 0; e < nd->nups; e++) {
         const ts_dag_node *up = &b->dag->v[nd->ups[e].up];
@@ -96,7 +80,7 @@ static int dep_env(manifest_build *b, const ts_task *t, ts_kvlist *out)
         } else if (snprintf(dir, sizeof dir, "%s/tasks", b->suite_dir) >= (int)sizeof dir) {
             return -1;
         }
-        if (kv_add(out, key, dir) < 0)
+        if (ts_kvlist_add(out, key, dir, (ts_pos){ 0, 0 }) < 0)
             return -1;
     }
     return 0;
