@@ -22,12 +22,16 @@ YAML
 id=$(ts "$w" submit --local sweep.yaml 2>/dev/null | head -1)
 like "$id" '^[a-z0-9]{8}$' "a --local suite to complete against ($id)"
 
-# complete WORD...: the words typed, the last one being completed; prints
-# COMPREPLY sorted on one line.
+# complete WORD...: the words typed, the last one being completed, set up
+# as bash does (COMP_LINE, COMP_POINT at its end, COMP_WORDS, COMP_CWORD;
+# NO_LINE=1: only the last two, as an older caller might); prints COMPREPLY
+# sorted on one line.
 complete_words() {
-    as_user "$w" env TASKSUITE_HOME="$w/.tshome" COMP_FILE="$comp" bash -c '
+    as_user "$w" env TASKSUITE_HOME="$w/.tshome" COMP_FILE="$comp" NO_LINE="${NO_LINE:-}" bash -c '
         . "$COMP_FILE"
+        COMP_WORDBREAKS=${COMP_WORDBREAKS:-$'"'"' \t\n"\x27><=;|&(:'"'"'}
         COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+        if [ -z "$NO_LINE" ]; then COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; fi
         _tasksuite tasksuite
         printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " " | sed "s/ $//"' _ "$@"
 }
@@ -46,6 +50,10 @@ is "$(complete_words tasksuite status "")" "$id" "status: the user's suite ID"
 is "$(complete_words tasksuite cancel "${id:0:3}")" "$id" "cancel: an ID prefix completes"
 is "$(complete_words tasksuite logs "$id" "")" "baseline n=1 n=2" "logs ID: the suite's task names"
 is "$(complete_words tasksuite retry "$id" --task b)" "baseline" "retry ID --task: a task name"
+# bash splits "n=" at "=" (COMP_WORDBREAKS): readline replaces only what
+# follows it, so the replies are the rest of the names.
+is "$(complete_words tasksuite logs "$id" n=)" "1 2" "logs ID n=: the rest of the matrix task names"
+is "$(NO_LINE=1 complete_words tasksuite logs "$id" "")" "baseline n=1 n=2" "without COMP_LINE: COMP_WORDS alone"
 is "$(complete_words tasksuite list --state c)" "cancelled closed complete" "list --state: the states"
 is "$(complete_words tasksuite remaining --format "")" "hms s" "remaining --format: s and hms"
 is "$(complete_words tasksuite submit swe)" "sweep.yaml" "submit: file names"
