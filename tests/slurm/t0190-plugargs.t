@@ -9,7 +9,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CL=$SRC/tests/cluster/cluster.sh
 D=$TS_CLUSTER_DIR-plugargs
 PORT=${TS_PLUGARGS_PORT_BASE:-$((TS_PORT_BASE + 100))}
-PLUGIN=$TS_PREFIX/lib/slurm/tasksuite.so
+PLUGIN=$TS_PLUGIN_DIR/tasksuite.so
 trap '"$CL" stop --dir "$D" >/dev/null 2>&1; rm -rf "$D"' EXIT
 keys='valid keys: user_hooks, max_hook_timeout, state_dir, log_level'
 

@@ -5,6 +5,7 @@
 # TASKSUITE_FAULT_MAX_ARRAY=2 splits 5 tasks into 3 arrays so a crash can
 # fall between two of them.
 . "$(dirname "$0")/lib.sh"
+need_fault_injection
 
 points="after-journal after-manifest after-submit-chunk before-mark-submitted after-submit"
 dirs=()

@@ -5,12 +5,13 @@
 # Own cluster: MaxJobCount=50 and MinJobAge=2 (Slurm's 300 s would make each
 # wave wait 5 minutes for ended jobs to be purged), 200 quick tasks.
 . "$(dirname "$0")/lib.sh"
+need_fault_injection
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CL=$SRC/tests/cluster/cluster.sh
 D=$TS_CLUSTER_DIR-waves
 PORT=${TS_WAVES_PORT_BASE:-$((TS_PORT_BASE + 2900))}
-PLUGIN=$TS_PREFIX/lib/slurm/tasksuite.so
+PLUGIN=$TS_PLUGIN_DIR/tasksuite.so
 LIMIT=50
 W=$(mk_workdir)
 [[ -n ${TS_KEEP:-} ]] || trap '"$CL" stop --dir "$D" >/dev/null 2>&1; rm -rf "$D" "$W"' EXIT

@@ -10,6 +10,7 @@
 # exec-hang-before-start (TASKSUITE_JOB_FAULT): exec of attempt 1 stops before
 # it starts the task or writes any record, until Slurm kills it at the limit.
 . "$(dirname "$0")/lib.sh"
+need_fault_injection
 
 W=$(mk_workdir)
 trap 'rm -rf "$W"' EXIT

@@ -9,6 +9,7 @@
 # Left out of shellcheck here: the EXIT trap's own loop sets s.
 # shellcheck disable=SC2154
 . "$(dirname "$0")/lib.sh"
+need_fault_injection
 
 W=$(mk_workdir)
 ids=""

@@ -13,7 +13,7 @@ CL=$SRC/tests/cluster/cluster.sh
 D=$TS_CLUSTER_DIR-hooks-epilog
 STATE=$(cluster_state_dir "$SLURM_CONF")-alloc
 PORT=${TS_EPILOG_PORT_BASE:-$((TS_PORT_BASE + 2300))}
-PLUGIN=$TS_PREFIX/lib/slurm/tasksuite_epilog.so
+PLUGIN=$TS_PLUGIN_DIR/tasksuite_epilog.so
 trap '"$CL" stop --dir "$D" >/dev/null 2>&1; rm -rf "$D" "$STATE"' EXIT
 
 start() {   # start PLUGIN-ARGS [PLUGIN]: (re)start the private cluster; exports its SLURM_CONF
@@ -50,7 +50,7 @@ rm -rf "$W"
 # ---------------------------------------------------------------- tasksuite.so, no Contain
 # Preparation works; env_cleanup has no end-of-allocation hook to run from,
 # and slurmd's log says so instead of staying silent.
-start "state_dir=$STATE" "$TS_PREFIX/lib/slurm/tasksuite.so"
+start "state_dir=$STATE" "$TS_PLUGIN_DIR/tasksuite.so"
 ok $? "the same cluster with plain tasksuite.so (no job epilog, no Contain)"
 W=$(mk_workdir)
 suite "$W" plain 'true' 'true'

@@ -61,7 +61,7 @@ like "$(stat -c %a "$W"/tasksuite-"$jobid"/*.env_preparation.log 2>/dev/null)" '
 CL=$(cd "$(dirname "$0")/../cluster" && pwd)/cluster.sh
 MD=$TS_CLUSTER_DIR-mem
 mconf=$("$CL" start --dir "$MD" --port-base "${TS_MEM_PORT_BASE:-$((TS_PORT_BASE + 3100))}" --nodes 1 \
-    --contain yes --mem-per-cpu 100 --plugin "$TS_PREFIX/lib/slurm/tasksuite.so" \
+    --contain yes --mem-per-cpu 100 --plugin "$TS_PLUGIN_DIR/tasksuite.so" \
     --plugin-args "state_dir=$state-mem" 2>"$W/mem-cluster.err" | tail -1)
 ok $? "a one-node cluster that schedules memory starts (CR_Core_Memory, DefMemPerCPU=100)"
 [[ $mconf == SLURM_CONF=* ]] || cat "$W/mem-cluster.err" >&2

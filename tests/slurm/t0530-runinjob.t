@@ -37,7 +37,7 @@ start() {   # start PLUGIN: (re)start the private cluster; exports its SLURM_CON
 }
 
 mkdir -p "$(dirname "$D")"
-start "$TS_PREFIX/lib/slurm/tasksuite.so"
+start "$TS_PLUGIN_DIR/tasksuite.so"
 ok $? "a 2-node cluster with PrologFlags=Contain,RunInJob and tasksuite.so starts (Slurm $release)"
 like "$(scontrol show config | grep -i '^PrologFlags')" 'RunInJob' "slurmctld runs with RunInJob"
 
@@ -60,7 +60,7 @@ unlike "$(slurmd_log n1; slurmd_log n2)" 'env_cleanup on n[12].*(could not start
 rm -rf "$W"
 
 # ---------------------------------------------------------------- tasksuite_epilog.so
-start "$TS_PREFIX/lib/slurm/tasksuite_epilog.so"
+start "$TS_PLUGIN_DIR/tasksuite_epilog.so"
 ok $? "the same cluster with tasksuite_epilog.so"
 W=$(mk_workdir)
 suite "$W" epi 'true' 'true'

@@ -17,6 +17,7 @@
 # agent end to end (every task once, kill -9, scancel, walltime, priority,
 # suspension, preparation, binding): t0610-pool-accept.t.
 . "$(dirname "$0")/lib.sh"
+need_fault_injection
 
 W=$(mk_workdir)
 ids=""

@@ -57,7 +57,7 @@ el() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 conf=$("$CL" start --dir "$D" --port-base "$PORT" --nodes 4 --contain yes \
        ${TS_FIRST_JOB_ID:+--first-job-id "$TS_FIRST_JOB_ID"} \
-       --plugin "$TS_PREFIX/lib/slurm/tasksuite.so" --plugin-args "state_dir=$STATE" 2>"$W/start.log" | tail -1)
+       --plugin "$TS_PLUGIN_DIR/tasksuite.so" --plugin-args "state_dir=$STATE" 2>"$W/start.log" | tail -1)
 [[ $conf == SLURM_CONF=* ]]
 ok $? "a 4-node cluster of its own starts (containment on)" || { tail -5 "$W/start.log"; done_testing; exit 1; }
 export "${conf?}"

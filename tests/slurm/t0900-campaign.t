@@ -59,7 +59,7 @@ fi
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CL=$SRC/tests/cluster/cluster.sh
 STATE=$D.plugin-state
-PLUGIN=$TS_PREFIX/lib/slurm/tasksuite.so
+PLUGIN=$TS_PLUGIN_DIR/tasksuite.so
 NTASKS=${TS_CAMPAIGN_TASKS:-1000}
 LONG=${TS_CAMPAIGN_LONG:-70}
 LONGEST=${TS_CAMPAIGN_LONGEST:-130}
