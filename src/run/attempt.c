@@ -75,8 +75,13 @@ static void on_signal(int signo, void *arg)
     /* Slurm's TERM at the time limit (checked every 30 s, so at or after
      * the end), not a cancel: the attempt timed out. */
     if (signo == SIGTERM && signo != sc->filter.warn_signal && sc->cut_from > 0) {
-        /* Pool mode: the agent knows the end and sends the TERM itself. */
-        if (time(NULL) >= sc->cut_from)
+        /* Pool mode: the agent knows the end and sends the TERM itself,
+         * when CLOCK_REALTIME passes the cut. The same clock here: time()
+         * reads the coarse clock, a tick behind, so a TERM sent at 221.0003
+         * read 220 and was no timeout. */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (now.tv_sec >= sc->cut_from)
             sc->term_at_limit = 1;
     } else if (signo == SIGTERM && signo != sc->filter.warn_signal) {
         time_t end = ts_walltime_end_time_fresh();

@@ -43,7 +43,7 @@ unlike "$out" '(^| )(exec|reconcile|local-runner|pool-agent)( |$)' "internal com
 is "$(complete_words tasksuite s)" "status submit sync" "a prefix narrows the commands"
 is "$(complete_words tasksuite --v)" "--version" "top-level options"
 
-is "$(complete_words tasksuite status --)" "--all --help --json --watch" "status options, from status --help"
+is "$(complete_words tasksuite status --)" "--all --color --help --json --watch" "status options, from status --help"
 out=$(complete_words tasksuite submit --)
 like "$out" '--detach.*--dry-run.*--local' "submit options"
 is "$(complete_words tasksuite status "")" "$id" "status: the user's suite ID"

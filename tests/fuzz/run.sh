@@ -59,7 +59,8 @@ CONFIG
 # The suite-file reader is split by concern (src/core/spec.c lists the files).
 spec_c="spec.c spec_prescan.c spec_schema.c spec_values.c spec_top.c spec_resources.c
         spec_hooks.c spec_tasks.c spec_placeholders.c spec_resume.c spec_workers.c
-        spec_slurm.c spec_shellquote.c spec_skypilot.c spec_launchenv.c"
+        spec_slurm.c spec_shellquote.c spec_skypilot.c spec_launchenv.c
+        spec_stages.c spec_oncheckpoint.c dag.c"
 sources() {
     case $1 in
     spec)      echo "$spec_c units.c err.c slurmopt.c optnames.c taskenv.c" ;;
