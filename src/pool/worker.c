@@ -204,7 +204,7 @@ static void stop_if_ours(pid_t pid, void *arg)
     /* A task that starts `setsid cmd &` and exits at once leaves it in its
      * exec: read it again for up to 100 ms (rare: only such a child). */
     for (int i = 0; has < 0 && i < 20; i++) {
-        struct timespec ts = { 0, 5 * 1000 * 1000 };
+        struct timespec ts = { 0, 5000000L };
         nanosleep(&ts, NULL);
         has = environ_has(pid, s->want, 2);
     }

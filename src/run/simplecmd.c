@@ -103,6 +103,11 @@ void ts_exec_simple(const char *text, char *const envp[])
     for (char *w = strtok_r(copy, " \t", &save); w && n + 1 < cap;
          w = strtok_r(NULL, " \t", &save))
         argv[n++] = w;
+    if (n == 0) {               /* not a simple command after all: the shell */
+        free(argv);
+        free(copy);
+        return;
+    }
     if (strchr(argv[0], '/'))
         execve(argv[0], argv, envp);
     else

@@ -100,7 +100,7 @@ static const char *as_ip(const char *addr, char *buf, size_t n)
 int ts_slurm_node_addrs(const char *nodelist, char **out, ts_err *err)
 {
     node_info_msg_t *msg = NULL;
-    hostlist_t hl;
+    ts_hostlist hl;
     char *host;
     size_t len = 0, cap = 256;
     char *buf = malloc(cap);
