@@ -40,6 +40,12 @@ on_checkpoint:
   run: echo
   resource: {cpus: 2}
 YAML
+bad resources '^resources\.yaml:4:14: on_checkpoint\.resources: not supported yet: evaluations run with the suite.s resources' <<'YAML'
+run: "true"
+on_checkpoint:
+  run: echo
+  resources: {cpus: 2}
+YAML
 bad placeholder '^placeholder\.yaml:3:8: on_checkpoint\.run: %\(\.\.\.\) has no value in a triggered task' <<'YAML'
 run: "true"
 on_checkpoint:
