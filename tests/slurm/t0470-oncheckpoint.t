@@ -13,6 +13,7 @@
 #     that checkpoint
 #  D  pool mode: the evaluations run as pool tasks
 . "$(dirname "$0")/lib.sh"
+need_fault_injection
 
 WA=$(mk_workdir)
 WB=$(mk_workdir)

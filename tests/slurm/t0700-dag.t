@@ -11,6 +11,7 @@
 # a suite-level depends_on waits for another suite to complete.
 # shellcheck disable=SC2154
 . "$(dirname "$0")/lib.sh"
+need_fault_injection
 
 W=$(mk_workdir)
 ids=""
